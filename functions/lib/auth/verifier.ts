@@ -1,0 +1,81 @@
+import { CognitoJwtVerifier, JwtRsaVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { z } from 'zod';
+import { Role, Slug, type Principal } from '../../../domain/access/roles';
+import { DomainError } from '../../../domain/errors';
+import type { Config } from '../config';
+import { logger } from '../logger';
+
+/**
+ * Claims every access token must carry. In AWS the Cognito pre-token-generation trigger adds
+ * tenant_id and staff_id; the role is the user's Cognito group. The local issuer mints the same shape.
+ */
+const Claims = z.object({
+  token_use: z.literal('access'),
+  tenant_id: Slug,
+  staff_id: Slug,
+  'cognito:groups': z.array(z.string()).min(1),
+});
+
+export type VerifyToken = (token: string) => Promise<Principal>;
+
+const unauthenticated = (code: string, message: string) => new DomainError('unauthenticated', code, message);
+
+export function principalFromClaims(payload: unknown): Principal {
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) throw unauthenticated('invalid_claims', 'The token lacks tenant, staff or role claims.');
+  const role = claims.data['cognito:groups'].map((g) => Role.safeParse(g)).find((r) => r.success)?.data;
+  if (!role) throw unauthenticated('invalid_claims', 'The token carries no known role.');
+  return { tenantId: claims.data.tenant_id, staffId: claims.data.staff_id, role };
+}
+
+/** Built once per cold start; the JWKS is fetched on first use and cached by aws-jwt-verify. */
+export function createVerifier(cfg: Config): VerifyToken {
+  const verify: (token: string) => Promise<unknown> =
+    cfg.AUTH_MODE === 'cognito'
+      ? (() => {
+          const v = CognitoJwtVerifier.create({ userPoolId: cfg.COGNITO_USER_POOL_ID!, tokenUse: 'access', clientId: cfg.COGNITO_CLIENT_ID! });
+          return (t: string) => v.verify(t);
+        })()
+      : (() => {
+          const v = JwtRsaVerifier.create(
+            { issuer: cfg.JWT_ISSUER!, audience: cfg.JWT_AUDIENCE!, jwksUri: cfg.JWKS_URI! },
+            { jwksCache: new SimpleJwksCache({ fetcher: loopbackFetcher }) },
+          );
+          return (t: string) => v.verify(t);
+        })();
+  return async (token) => {
+    let payload: unknown;
+    try {
+      payload = await verify(token);
+    } catch (error) {
+      // The reason is logged (never the token); the caller only learns that it was refused.
+      logger.info('token rejected', { reason: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' });
+      throw unauthenticated('invalid_token', 'The bearer token is invalid or expired.');
+    }
+    return principalFromClaims(payload);
+  };
+}
+
+/**
+ * aws-jwt-verify fetches JWKS over https only; the local issuer serves it on loopback http.
+ * This fetcher allows exactly that and nothing else, so it cannot weaken verification in AWS.
+ */
+const loopbackFetcher: Fetcher = {
+  fetch: async (uri) => {
+    const url = new URL(uri);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))) {
+      throw new Error(`refusing to fetch JWKS from ${url.origin}`);
+    }
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`JWKS fetch failed: ${res.status}`);
+    return res.arrayBuffer();
+  },
+};
+
+export function bearerToken(authorization: string | undefined): string {
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization?.trim() ?? '');
+  if (!match?.[1]) throw unauthenticated('missing_token', 'A bearer token is required.');
+  return match[1];
+}

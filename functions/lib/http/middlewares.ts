@@ -1,0 +1,95 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Principal } from '../../../domain/access/roles';
+import { DomainError } from '../../../domain/errors';
+import { bearerToken, type VerifyToken } from '../auth/verifier';
+import { logger } from '../logger';
+import { problemResponse } from './problem';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+/** What the middlewares hand to the route: set on the Lambda context, middy's documented carrier. */
+export interface RouteContext extends Context {
+  requestId: string;
+  startedAt: number;
+  jsonBody?: unknown;
+  principal?: Principal;
+}
+type Middleware = MiddlewareObj<Event, Result, Error, RouteContext>;
+
+/** Request id on every response and one structured log line per request (never a header or body). */
+export function requestLog(): Middleware {
+  const finish = (request: Parameters<NonNullable<Middleware['after']>>[0]) => {
+    const { requestId, startedAt, principal } = request.context;
+    const response = request.response ?? undefined;
+    if (response) response.headers = { ...response.headers, 'x-request-id': requestId };
+    const status = response?.statusCode ?? 500;
+    logger[status >= 500 ? 'error' : 'info']('request', {
+      requestId,
+      route: request.event.routeKey,
+      status,
+      durationMs: Math.round(performance.now() - startedAt),
+      tenantId: principal?.tenantId,
+      staffId: principal?.staffId,
+    });
+  };
+  return {
+    name: 'requestLog',
+    before: (request) => {
+      request.context.requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId ?? crypto.randomUUID();
+      request.context.startedAt = performance.now();
+    },
+    after: finish,
+    onError: finish,
+  };
+}
+
+/** Domain errors become RFC 9457 problems; anything else a generic 500 with the cause logged. */
+export function problemErrors(): Middleware {
+  return {
+    name: 'problemErrors',
+    onError: (request) => {
+      if (!(request.error instanceof DomainError)) logger.error('unhandled error', { requestId: request.context.requestId, error: request.error });
+      request.response = problemResponse(request.error, request.context.requestId, request.event.rawPath);
+    },
+  };
+}
+
+/**
+ * JSON bodies only, within a size limit; malformed JSON is a 400, never a 500.
+ * A route without a body schema refuses any body it is sent.
+ */
+export function jsonBody(opts: { maxBytes: number; expectsBody: boolean }): Middleware {
+  return {
+    name: 'jsonBody',
+    before: (request) => {
+      const { body, isBase64Encoded, headers } = request.event;
+      if (body === undefined || body === '') return;
+      const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      if (Buffer.byteLength(raw, 'utf8') > opts.maxBytes) {
+        throw new DomainError('payload_too_large', 'body_too_large', `The request body exceeds ${opts.maxBytes} bytes.`);
+      }
+      if (!opts.expectsBody) throw new DomainError('bad_request', 'unexpected_body', 'This route takes no request body.');
+      const type = headers?.['content-type'] ?? '';
+      if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+        throw new DomainError('unsupported_media_type', 'unsupported_media_type', 'Send the body as application/json.');
+      }
+      try {
+        request.context.jsonBody = JSON.parse(raw);
+      } catch {
+        throw new DomainError('bad_request', 'malformed_json', 'The request body is not valid JSON.');
+      }
+    },
+  };
+}
+
+/** Bearer JWT → principal; the tenant comes from the verified token and nowhere else. */
+export function authenticate(verifier: () => VerifyToken): Middleware {
+  return {
+    name: 'authenticate',
+    before: async (request) => {
+      const token = bearerToken(request.event.headers?.authorization);
+      request.context.principal = await verifier()(token);
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { routeKey, routes, type RouteDefinition } from '../../functions/http/routes';
+import type { HttpHandler } from '../../functions/lib/http/route';
+
+/**
+ * The local API Gateway: turns each request into the same APIGatewayProxyEventV2 (payload 2.0)
+ * that the HTTP API sends and calls the same handler module the route manifest names.
+ */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** API Gateway HTTP API's payload limit. */
+const MAX_PAYLOAD = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  def: RouteDefinition;
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(def: RouteDefinition): CompiledRoute {
+  const params: string[] = [];
+  const source = def.path.replace(/\./g, '\\.').replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { def, pattern: new RegExp(`^${source}$`), params };
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export interface LocalServerOptions {
+  port?: number;
+  host?: string;
+  /** Extra public documents served as JSON (the local issuer's JWKS). */
+  documents?: Record<string, () => unknown>;
+}
+
+export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
+  const compiled = routes.map(compile);
+  const loaded = new Map<string, Promise<HttpHandler>>();
+  const load = (def: RouteDefinition) => {
+    let handler = loaded.get(def.entry);
+    if (!handler) {
+      handler = import(pathToFileURL(join(root, def.entry)).href).then((m: { handler: HttpHandler }) => m.handler);
+      loaded.set(def.entry, handler);
+    }
+    return handler;
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('local server error', error);
+      if (!res.headersSent) send(res, { statusCode: 502, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify({ status: 502, title: 'Bad Gateway', code: 'handler_crashed' }) });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const document = opts.documents?.[url.pathname];
+    if (document && req.method === 'GET') return send(res, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document()) });
+
+    const candidates = compiled.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).filter((c) => c.m);
+    const match = candidates.find((c) => c.r.def.method === req.method);
+    if (!match?.m) {
+      const status = candidates.length > 0 ? 405 : 404;
+      return send(res, {
+        statusCode: status,
+        headers: { 'content-type': 'application/problem+json' },
+        body: JSON.stringify({ type: 'about:blank', title: status === 404 ? 'Not Found' : 'Method Not Allowed', status, code: status === 404 ? 'no_such_route' : 'method_not_allowed', instance: url.pathname }),
+      });
+    }
+    const body = await readBody(req);
+    if (body === undefined) {
+      return send(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
+    }
+    const pathParameters = Object.fromEntries(match.r.params.map((name, i) => [name, decodeURIComponent(match.m![i + 1]!)]));
+    const event = toEvent(req, url, match.r.def, pathParameters, body);
+    const handler = await load(match.r.def);
+    const result = await handler(event, lambdaContext(match.r.def, event.requestContext.requestId));
+    send(res, result);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(req: IncomingMessage, url: URL, def: RouteDefinition, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const textual = body.length === 0 || /^(application\/(?:[\w.+-]+\+)?json|text\/)/i.test(headers['content-type'] ?? '');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: routeKey(def),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+    ...(Object.keys(pathParameters).length > 0 && { pathParameters }),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: routeKey(def),
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 && { body: textual ? body.toString('utf8') : body.toString('base64') }),
+    isBase64Encoded: !textual,
+  };
+}
+
+function lambdaContext(def: RouteDefinition, requestId: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `local-${def.name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${def.name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/local-${def.name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
+  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,69 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { join } from 'node:path';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
+import { startLocalServer, type LocalServer } from './server';
+import { ensureTable } from './table';
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+export interface LocalStackOptions {
+  /** Persist under this directory (npm start); omitted → everything in memory (tests). */
+  dataDir?: string;
+  port?: number;
+  tableName?: string;
+  /** Reuse a running DynamoDB Local (tests share one per run). */
+  dynamoEndpoint?: string;
+}
+
+export interface LocalStack {
+  url: string;
+  issuer: LocalIssuer;
+  dynamoEndpoint: string;
+  tableName: string;
+  streamArn: string;
+  server: LocalServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * The product on real engines: DynamoDB Local, the local API server with its JWT issuer.
+ * Handlers read their configuration from the environment exactly as in Lambda, so the stack
+ * sets it before the first handler module loads.
+ */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    let dynamo: DynamoDbLocal | undefined;
+    if (!opts.dynamoEndpoint) {
+      dynamo = await startDynamoDbLocal(opts.dataDir ? { dataDir: join(opts.dataDir, 'dynamodb') } : {});
+      stops.push(dynamo.stop);
+    }
+    const dynamoEndpoint = opts.dynamoEndpoint ?? dynamo!.endpoint;
+    const tableName = opts.tableName ?? 'crm';
+    const region = 'ap-south-1';
+    const ddb = new DynamoDBClient({ region, endpoint: dynamoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const { streamArn } = await ensureTable(ddb, tableName);
+    ddb.destroy();
+
+    const issuer = opts.dataDir ? loadOrCreateIssuer(opts.dataDir) : newIssuer();
+    const server = await startLocalServer({ port: opts.port ?? 0, documents: { [JWKS_PATH]: () => issuer.jwks() } });
+    stops.push(server.close);
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      AUTH_MODE: 'local',
+      JWT_ISSUER: LOCAL_ISSUER,
+      JWT_AUDIENCE: LOCAL_AUDIENCE,
+      JWKS_URI: `${server.url}${JWKS_PATH}`,
+    });
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
