@@ -2,6 +2,7 @@ import { monotonicFactory } from 'ulid';
 import { config } from './config';
 import { ClientsRepository } from './store/clients.dynamodb';
 import { createDocumentClient } from './store/dynamo';
+import { TenantsRepository } from './store/tenants.dynamodb';
 
 /**
  * The composition root: SDK clients and repositories built once per process (cold start)
@@ -13,6 +14,7 @@ function build() {
   return {
     db,
     clients: new ClientsRepository(db, cfg.TABLE_NAME),
+    tenants: new TenantsRepository(db, cfg.TABLE_NAME),
   };
 }
 

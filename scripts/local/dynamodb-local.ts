@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -48,6 +49,7 @@ export async function startDynamoDbLocal(opts: { dataDir?: string; port?: number
   assertJava();
   const port = opts.port ?? (await freePort());
   const dir = jarDir();
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const storage = opts.dataDir ? ['-dbPath', opts.dataDir] : ['-inMemory'];
   const child = spawn(
     'java',

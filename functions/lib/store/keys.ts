@@ -7,6 +7,9 @@
  * | client 360 (client + opps + events)| table | pk=T#{t}#C#{client}        (one Query)          |
  * | client by phone / email (dedupe)  | table | pk=T#{t}#CIDX              sk=PHONE#{e164} / EMAIL#{email} |
  * | search clients by name prefix     | table | pk=T#{t}#CIDX              sk begins NAME#{name} |
+ * | tenant settings / catalogue / stages | table | pk=T#{t}#CONFIG         sk=TENANT / PRODUCTS / STAGES |
+ * | staff member by id                | table | pk=T#{t}#STAFF             sk=S#{staff}         |
+ * | list staff                        | table | pk=T#{t}#STAFF             (Query)              |
  */
 export const CLIENT_SK = 'CLIENT';
 
@@ -18,6 +21,9 @@ export const keys = {
   clientPhone: (tenantId: string, e164: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `PHONE#${e164}` }),
   clientEmail: (tenantId: string, email: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `EMAIL#${email}` }),
   clientName: (tenantId: string, name: string, clientId: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `NAME#${name}#${clientId}` }),
+  config: (tenantId: string, name: 'TENANT' | 'PRODUCTS' | 'STAGES' | 'TARGETS') => ({ pk: `${tenantPrefix(tenantId)}#CONFIG`, sk: name }),
+  staff: (tenantId: string, staffId: string) => ({ pk: `${tenantPrefix(tenantId)}#STAFF`, sk: `S#${staffId}` }),
+  staffPartition: (tenantId: string) => `${tenantPrefix(tenantId)}#STAFF`,
 };
 
 /** The tenant a key belongs to (stream consumers read it back from pk). */
