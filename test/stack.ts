@@ -10,6 +10,9 @@ export function useLocalStack() {
   let stack: LocalStack | undefined;
   beforeAll(async () => {
     stack = await startLocalStack({ dynamoEndpoint: inject('dynamoEndpoint'), tableName: `crm-${crypto.randomUUID()}` });
+    // The demo tenants (demo, acme) with their staff and catalogue, as npm start seeds them.
+    const [{ getServices }, { seedDemo }] = await Promise.all([import('../functions/lib/services'), import('../scripts/seed')]);
+    await seedDemo(getServices().tenants, new Date());
   });
   afterAll(async () => {
     await stack?.stop();

@@ -1,12 +1,13 @@
+import type { CountryCode } from 'libphonenumber-js/max';
 import { invalid, type FieldError } from '../errors';
 import { normaliseEmail, normalisePhone, type Client, type ClientInput } from './client';
 
 /** A new client from validated input: contacts normalised, version 1. */
-export function newClient(input: ClientInput, ctx: { id: string; staffId: string; now: Date }): Client {
+export function newClient(input: ClientInput, ctx: { id: string; staffId: string; now: Date; defaultCountry?: CountryCode }): Client {
   const errors: FieldError[] = [];
-  const mobile = normalisePhone('body.mobile', input.mobile);
+  const mobile = normalisePhone('body.mobile', input.mobile, ctx.defaultCountry);
   if (!mobile.ok) errors.push(mobile.error);
-  const whatsapp = input.whatsapp === undefined ? undefined : normalisePhone('body.whatsapp', input.whatsapp);
+  const whatsapp = input.whatsapp === undefined ? undefined : normalisePhone('body.whatsapp', input.whatsapp, ctx.defaultCountry);
   if (whatsapp && !whatsapp.ok) errors.push(whatsapp.error);
   if (errors.length > 0 || !mobile.ok) throw invalid(errors);
   const at = ctx.now.toISOString();

@@ -12,10 +12,37 @@ export interface RouteDefinition {
   public?: boolean;
 }
 
+const r = (method: RouteDefinition['method'], path: string, entry: string, name: string, extra: Partial<RouteDefinition> = {}): RouteDefinition => ({
+  method,
+  path,
+  entry: `functions/http/${entry}.ts`,
+  name,
+  ...extra,
+});
+
 export const routes: readonly RouteDefinition[] = [
-  { method: 'GET', path: '/health', entry: 'functions/http/health.ts', name: 'Health', public: true },
-  { method: 'POST', path: '/v1/clients', entry: 'functions/http/clients/create.ts', name: 'CreateClient' },
-  { method: 'GET', path: '/v1/clients/{id}', entry: 'functions/http/clients/get.ts', name: 'GetClient' },
+  r('GET', '/health', 'health', 'Health', { public: true }),
+  r('POST', '/v1/clients', 'clients/create', 'CreateClient'),
+  r('GET', '/v1/clients', 'clients/search', 'SearchClients'),
+  r('GET', '/v1/clients/{id}', 'clients/get', 'GetClient'),
+  r('PATCH', '/v1/clients/{id}', 'clients/update', 'UpdateClient'),
+  r('GET', '/v1/clients/{id}/profile', 'clients/profile', 'GetClientProfile'),
+  r('GET', '/v1/clients/{id}/audit', 'clients/audit', 'GetClientAudit'),
+  r('POST', '/v1/clients/{id}/opportunities', 'opportunities/create', 'CreateOpportunity'),
+  r('GET', '/v1/opportunities', 'opportunities/list', 'ListOpportunities'),
+  r('GET', '/v1/opportunities/{id}', 'opportunities/get', 'GetOpportunity'),
+  r('PATCH', '/v1/opportunities/{id}', 'opportunities/update', 'UpdateOpportunity'),
+  r('POST', '/v1/opportunities/{id}/stage', 'opportunities/stage', 'ChangeOpportunityStage'),
+  r('GET', '/v1/opportunities/{id}/history', 'opportunities/history', 'GetOpportunityHistory'),
+  r('GET', '/v1/opportunities/{id}/audit', 'opportunities/audit', 'GetOpportunityAudit'),
+  r('POST', '/v1/opportunities/{id}/events', 'events/create', 'CreateEvent'),
+  r('GET', '/v1/events', 'events/list', 'ListEvents'),
+  r('GET', '/v1/events/{id}', 'events/get', 'GetEvent'),
+  r('POST', '/v1/events/{id}/complete', 'events/complete', 'CompleteEvent'),
+  r('GET', '/v1/config/products', 'config/get-products', 'GetProducts'),
+  r('PUT', '/v1/config/products', 'config/put-products', 'PutProducts'),
+  r('GET', '/v1/config/stages', 'config/get-stages', 'GetStages'),
+  r('PUT', '/v1/config/stages', 'config/put-stages', 'PutStages'),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -17,6 +17,9 @@ const Env = z
     JWT_AUDIENCE: z.string().optional(),
     JWKS_URI: z.url().optional(),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+    /** Signs pagination cursors so a client cannot steer one into another partition. */
+    CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    IDEMPOTENCY_TABLE_NAME: z.string().min(1).default('crm-idempotency'),
   })
   .superRefine((env, ctx) => {
     const need = env.AUTH_MODE === 'cognito' ? (['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'] as const) : (['JWT_ISSUER', 'JWT_AUDIENCE', 'JWKS_URI'] as const);
@@ -34,4 +37,36 @@ export function config(): Config {
     cached = parsed.data;
   }
   return cached;
+}
+
+/**
+ * Settings of the event pipeline (stream publisher, queue consumers, scheduled handlers), parsed
+ * on their own: those functions verify no tokens, so the HTTP auth settings above are not
+ * required of them. Every field is optional here; each adapter checks what it needs when built.
+ */
+const PipelineEnv = z.object({
+  AWS_REGION: z.string().min(1).default('ap-south-1'),
+  /** `local`: the local stack installs its in-process bus; absent → EventBridge. */
+  EVENT_BUS_MODE: z.enum(['eventbridge', 'local']).optional(),
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** `chdb` locally (in-process engine at CHDB_PATH); absent → ClickHouse over HTTP. */
+  ANALYTICS_MODE: z.enum(['clickhouse', 'chdb']).optional(),
+  CHDB_PATH: z.string().min(1).optional(),
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_DATABASE: z.string().optional(),
+});
+
+export type PipelineConfig = z.infer<typeof PipelineEnv>;
+
+let pipelineCached: PipelineConfig | undefined;
+
+export function pipelineConfig(): PipelineConfig {
+  if (!pipelineCached) {
+    const parsed = PipelineEnv.safeParse(process.env);
+    if (!parsed.success) throw new Error(`invalid environment: ${z.prettifyError(parsed.error)}`);
+    pipelineCached = parsed.data;
+  }
+  return pipelineCached;
 }

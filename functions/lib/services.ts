@@ -1,7 +1,8 @@
-import { monotonicFactory } from 'ulid';
 import { config } from './config';
 import { ClientsRepository } from './store/clients.dynamodb';
+import { CursorCodec } from './store/cursor';
 import { createDocumentClient } from './store/dynamo';
+import { PipelineRepository } from './store/pipeline.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
 
 /**
@@ -11,16 +12,16 @@ import { TenantsRepository } from './store/tenants.dynamodb';
 function build() {
   const cfg = config();
   const db = createDocumentClient(cfg);
+  const cursors = new CursorCodec(cfg.CURSOR_SECRET);
   return {
     db,
     clients: new ClientsRepository(db, cfg.TABLE_NAME),
+    pipeline: new PipelineRepository(db, cfg.TABLE_NAME, cursors),
     tenants: new TenantsRepository(db, cfg.TABLE_NAME),
   };
 }
 
-let services: ReturnType<typeof build> | undefined;
-export const getServices = () => (services ??= build());
+export type Services = ReturnType<typeof build>;
 
-const ulid = monotonicFactory();
-/** Sortable unique ids; the prefix says what the id names. */
-export const newId = (prefix: 'c' | 'o' | 'e' | 'a') => `${prefix}_${ulid().toLowerCase()}`;
+let services: Services | undefined;
+export const getServices = () => (services ??= build());

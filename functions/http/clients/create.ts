@@ -1,10 +1,11 @@
 import { ClientInput } from '../../../domain/clients/client';
-import { newClient } from '../../../domain/clients/new-client';
+import { etag } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices, newId } from '../../lib/services';
+import { getServices } from '../../lib/services';
+import { createClient } from '../../lib/use-cases/clients';
+import { contextOf } from '../../lib/use-cases/context';
 
-export const handler = httpRoute({ body: ClientInput }, async ({ body, principal, now }) => {
-  const client = newClient(body, { id: newId('c'), staffId: principal.staffId, now });
-  await getServices().clients.create(principal.tenantId, client);
-  return { status: 201, body: client, headers: { location: `/v1/clients/${client.id}`, etag: `"${client.version}"` } };
+export const handler = httpRoute({ body: ClientInput }, async (input) => {
+  const client = await createClient(contextOf(input, getServices()), input.body);
+  return { status: 201, body: client, headers: { location: `/v1/clients/${client.id}`, etag: etag(client.version) } };
 });

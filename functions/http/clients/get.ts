@@ -1,12 +1,10 @@
-import { z } from 'zod';
-import { notFound } from '../../../domain/errors';
+import { ClientIdParams, etag } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
 import { getServices } from '../../lib/services';
+import { visibleClient } from '../../lib/use-cases/clients';
+import { contextOf } from '../../lib/use-cases/context';
 
-export const ClientIdParams = z.strictObject({ id: z.string().regex(/^c_[0-9a-z]{26}$/, 'is not a client id') });
-
-export const handler = httpRoute({ params: ClientIdParams }, async ({ params, principal }) => {
-  const client = await getServices().clients.get(principal.tenantId, params.id);
-  if (!client) throw notFound('client', params.id);
-  return { body: client, headers: { etag: `"${client.version}"` } };
+export const handler = httpRoute({ params: ClientIdParams }, async (input) => {
+  const { client } = await visibleClient(contextOf(input, getServices()), input.params.id, 'client:read');
+  return { body: client, headers: { etag: etag(client.version) } };
 });

@@ -1,20 +1,10 @@
 import type { z } from 'zod';
-import { invalid, type FieldError } from '../../../domain/errors';
-
-/** zod issues → field-level errors; `where` prefixes the path (body, query, path). */
-export function fieldErrors(error: z.ZodError, where?: string): FieldError[] {
-  return error.issues.flatMap((issue): FieldError[] => {
-    const base = [where, ...issue.path.map(String)].filter(Boolean).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, code: 'unknown_field', message: 'is not a known field' }));
-    }
-    return [{ field: base, code: issue.code, message: issue.message }];
-  });
-}
+import { invalid } from '../../../domain/errors';
+import { fieldErrorsOf } from '../../../domain/validation';
 
 /** Parses with a schema or throws a 422 listing every offending field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.infer<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw invalid(fieldErrors(result.error, where));
+  if (!result.success) throw invalid(fieldErrorsOf(result.error, where));
   return result.data;
 }

@@ -1,0 +1,11 @@
+/** DESIGN §8: every change is in the audit log — who, when, before, after. */
+export interface AuditEntry {
+  id: string;
+  entity: 'client' | 'opportunity' | 'event' | 'config';
+  entityId: string;
+  action: 'created' | 'updated' | 'stage_changed' | 'completed' | 'missed';
+  actor: string;
+  at: string;
+  before?: unknown;
+  after?: unknown;
+}

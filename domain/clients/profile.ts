@@ -1,0 +1,50 @@
+import type { Product } from '../catalogue/products';
+import type { CrmEvent } from '../events/event';
+import { isOpen, type Opportunity } from '../pipeline/opportunity';
+import type { Client } from './client';
+
+/** Spec §4 client profile (360° view). */
+export interface ClientProfile {
+  client: Client;
+  /** Products the client bought: won opportunities. */
+  existingProducts: { productId: string; opportunityId: string; dealValue: number; closedAt?: string }[];
+  activeOpportunities: Opportunity[];
+  leadStageProducts: { productId: string; opportunityId: string }[];
+  /** DESIGN §3: at Visit, or with a Negotiation event pending. */
+  closingStageProducts: { productId: string; opportunityId: string; stage: Opportunity['stage'] }[];
+  /** Every event of every opportunity, newest first. */
+  history: CrmEvent[];
+  crossSell: { productId: string; name: string; standardValue: number; score: number }[];
+}
+
+/**
+ * The 360 view from one client partition's items. `coOwnership` counts, per product, how many of
+ * the tenant's clients own it together with one of this client's products (from analytics);
+ * without it, suggestions rank by standard value.
+ */
+export function buildProfile(
+  client: Client,
+  opportunities: readonly Opportunity[],
+  events: readonly CrmEvent[],
+  catalogue: readonly Product[],
+  coOwnership: Readonly<Record<string, number>> = {},
+): ClientProfile {
+  const won = opportunities.filter((o) => o.outcome === 'Won');
+  const open = opportunities.filter(isOpen);
+  const negotiating = new Set(events.filter((e) => e.type === 'Negotiation' && e.status === 'Pending').map((e) => e.opportunityId));
+  const held = new Set([...won, ...open].map((o) => o.productId));
+  return {
+    client,
+    existingProducts: won.map((o) => ({ productId: o.productId, opportunityId: o.id, dealValue: o.dealValue, ...(o.closedAt && { closedAt: o.closedAt }) })),
+    activeOpportunities: open,
+    leadStageProducts: open.filter((o) => o.stage === 'Lead').map((o) => ({ productId: o.productId, opportunityId: o.id })),
+    closingStageProducts: open
+      .filter((o) => o.stage === 'Visit' || negotiating.has(o.id))
+      .map((o) => ({ productId: o.productId, opportunityId: o.id, stage: o.stage })),
+    history: [...events].sort((a, b) => b.scheduledAt.localeCompare(a.scheduledAt) || b.id.localeCompare(a.id)),
+    crossSell: catalogue
+      .filter((p) => p.active && !held.has(p.id))
+      .map((p) => ({ productId: p.id, name: p.name, standardValue: p.standardValue, score: coOwnership[p.id] ?? 0 }))
+      .sort((a, b) => b.score - a.score || b.standardValue - a.standardValue || a.productId.localeCompare(b.productId)),
+  };
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import type { Principal } from '../access/roles';
+import { Slug } from '../access/roles';
+import { DomainError, invalid } from '../errors';
+import { Feedback, requireFeedback } from './feedback';
+
+/** Spec §2 floating events: any type at any stage. */
+export const eventTypes = ['Call', 'Message', 'DemoScheduled', 'DemoCompleted', 'QuoteShared', 'VisitScheduled', 'VisitCompleted', 'Negotiation'] as const;
+export const EventType = z.enum(eventTypes);
+export type EventType = z.infer<typeof EventType>;
+
+export const EventStatus = z.enum(['Pending', 'Completed', 'Missed']);
+export type EventStatus = z.infer<typeof EventStatus>;
+
+/** Types whose completion needs the eight feedback fields. */
+export const feedbackTypes = new Set<EventType>(['DemoCompleted', 'VisitCompleted']);
+/** Completing one of these creates the matching Completed record. */
+export const completes: Partial<Record<EventType, EventType>> = { DemoScheduled: 'DemoCompleted', VisitScheduled: 'VisitCompleted' };
+
+const Text = z.string().trim().max(2000);
+
+export const EventInput = z.strictObject({
+  type: EventType,
+  scheduledAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
+  /** Log an event that already happened by sending status Completed (with feedback where required). */
+  status: z.enum(['Pending', 'Completed']).default('Pending'),
+  assignee: Slug.optional(),
+  remarks: Text.optional(),
+  notes: Text.optional(),
+  feedback: z.unknown().optional(),
+});
+export type EventInput = z.input<typeof EventInput>;
+
+export const CompleteEventInput = z.strictObject({
+  remarks: Text.optional(),
+  notes: Text.optional(),
+  feedback: z.unknown().optional(),
+});
+export type CompleteEventInput = z.infer<typeof CompleteEventInput>;
+
+export interface CrmEvent {
+  id: string;
+  opportunityId: string;
+  clientId: string;
+  type: EventType;
+  status: EventStatus;
+  scheduledAt: string;
+  completedAt?: string;
+  missedAt?: string;
+  assignee: string;
+  remarks: string;
+  notes: string;
+  feedback?: Feedback;
+  /** The scheduled event whose completion created this record. */
+  completes?: string;
+  /** The Completed record this scheduled event produced. */
+  completedBy?: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+interface EventContext {
+  id: string;
+  opportunityId: string;
+  clientId: string;
+  actor: Principal;
+  now: Date;
+}
+
+export function newEvent(input: z.infer<typeof EventInput>, ctx: EventContext): CrmEvent {
+  const at = ctx.now.toISOString();
+  const completed = input.status === 'Completed';
+  const feedback = completed && feedbackTypes.has(input.type) ? requireFeedback(input.feedback) : undefined;
+  if (input.feedback !== undefined && !feedback) {
+    throw invalid([{ field: 'body.feedback', code: 'not_applicable', message: 'is given only when completing a Demo or Visit' }]);
+  }
+  if (completed && completes[input.type]) {
+    throw invalid([{ field: 'body.status', code: 'not_applicable', message: `a ${input.type} event is created Pending and completed later` }]);
+  }
+  return {
+    id: ctx.id,
+    opportunityId: ctx.opportunityId,
+    clientId: ctx.clientId,
+    type: input.type,
+    status: input.status,
+    scheduledAt: new Date(input.scheduledAt).toISOString(),
+    ...(completed && { completedAt: at }),
+    assignee: input.assignee ?? ctx.actor.staffId,
+    remarks: input.remarks ?? '',
+    notes: input.notes ?? '',
+    ...(feedback && { feedback }),
+    createdBy: ctx.actor.staffId,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
+/**
+ * Completes a Pending (or Missed, done late) event. Demo/Visit Completed need feedback; completing
+ * a Demo/Visit Scheduled event needs it too, because it creates the Demo/Visit Completed record.
+ */
+export function completeEvent(
+  event: CrmEvent,
+  input: CompleteEventInput,
+  ctx: { now: Date; actor: Principal; newId: () => string },
+): { event: CrmEvent; created?: CrmEvent } {
+  if (event.status === 'Completed') throw new DomainError('conflict', 'event_already_completed', `Event ${event.id} is already completed.`);
+  const spawns = completes[event.type];
+  const needsFeedback = feedbackTypes.has(event.type) || spawns !== undefined;
+  const feedback = needsFeedback ? requireFeedback(input.feedback) : undefined;
+  if (!needsFeedback && input.feedback !== undefined) {
+    throw invalid([{ field: 'body.feedback', code: 'not_applicable', message: 'is given only when completing a Demo or Visit' }]);
+  }
+  const at = ctx.now.toISOString();
+  const done: CrmEvent = {
+    ...event,
+    status: 'Completed',
+    completedAt: at,
+    ...(input.remarks !== undefined && { remarks: input.remarks }),
+    ...(input.notes !== undefined && { notes: input.notes }),
+    ...(feedback && !spawns && { feedback }),
+    updatedAt: at,
+    version: event.version + 1,
+  };
+  if (!spawns) return { event: done };
+  const created: CrmEvent = {
+    id: ctx.newId(),
+    opportunityId: event.opportunityId,
+    clientId: event.clientId,
+    type: spawns,
+    status: 'Completed',
+    scheduledAt: event.scheduledAt,
+    completedAt: at,
+    assignee: event.assignee,
+    remarks: input.remarks ?? '',
+    notes: input.notes ?? '',
+    feedback: feedback!,
+    completes: event.id,
+    createdBy: ctx.actor.staffId,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  return { event: { ...done, completedBy: created.id }, created };
+}
+
+/** DESIGN §3: a Pending event is Missed once scheduled time + the tenant's grace period has passed. */
+export function isOverdue(event: Pick<CrmEvent, 'status' | 'scheduledAt'>, now: Date, graceMinutes: number): boolean {
+  return event.status === 'Pending' && Date.parse(event.scheduledAt) + graceMinutes * 60_000 <= now.getTime();
+}
+
+/** The events of `events` that the sweep marks Missed at `now`, already marked. */
+export function markMissed(events: readonly CrmEvent[], now: Date, graceMinutes: number): CrmEvent[] {
+  const at = now.toISOString();
+  return events
+    .filter((e) => isOverdue(e, now, graceMinutes))
+    .map((e) => ({ ...e, status: 'Missed' as const, missedAt: at, updatedAt: at, version: e.version + 1 }));
+}

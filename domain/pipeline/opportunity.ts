@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { Principal } from '../access/roles';
+import { Slug } from '../access/roles';
+import type { Product } from '../catalogue/products';
+import { conflict, invalid } from '../errors';
+import type { CreditRecord } from './credit-split';
+import { expectedRevenue } from './money';
+import { defaultProbability, Outcome, Stage, stages, stagesPassed, type StagesConfig } from './stages';
+
+/** Spec §3 opportunity fields; one product per opportunity (spec §4 core rule). */
+const IsoDate = z.iso.date('must be a date (YYYY-MM-DD)');
+const Probability = z.number().min(0).max(100);
+const Money = z.number().int('must be whole paise').nonnegative().max(1e13);
+
+export const OpportunityInput = z.strictObject({
+  productId: z.string().min(1).max(40),
+  dealValue: Money.optional(),
+  closingProbability: Probability.optional(),
+  /** New opportunities start at Lead unless the lead arrives already further along (never Closed). */
+  stage: Stage.exclude(['Closed']).default('Lead'),
+  assignedTo: Slug.optional(),
+  expectedCloseDate: IsoDate.optional(),
+  coSalespersons: z.array(Slug).max(10).default([]),
+});
+export type OpportunityInput = z.input<typeof OpportunityInput>;
+
+export const OpportunityPatch = z
+  .strictObject({
+    dealValue: Money,
+    /** null puts the probability back on the stage default. */
+    closingProbability: Probability.nullable(),
+    assignedTo: Slug,
+    expectedCloseDate: IsoDate.nullable(),
+    coSalespersons: z.array(Slug).max(10),
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, 'must change at least one field');
+export type OpportunityPatch = z.infer<typeof OpportunityPatch>;
+
+export interface Opportunity {
+  id: string;
+  clientId: string;
+  productId: string;
+  stage: Stage;
+  outcome?: Outcome;
+  lostReason?: string;
+  dealValue: number;
+  currency: string;
+  closingProbability: number;
+  /** 'stage' follows the stage default; 'manual' was set by hand and is kept across stage changes. */
+  probabilitySource: 'stage' | 'manual';
+  expectedRevenue: number;
+  assignedTo: string;
+  leadOwner: string;
+  closingOwner?: string;
+  coSalespersons: string[];
+  expectedCloseDate?: string;
+  /** Every stage reached or passed, once each, in pipeline order (funnel metrics count these). */
+  stagesReached: Stage[];
+  credit?: CreditRecord[];
+  closedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export const isOpen = (o: Pick<Opportunity, 'stage'>) => o.stage !== 'Closed';
+
+export function assertOpen(o: Opportunity): void {
+  if (!isOpen(o)) throw conflict('opportunity_closed', `Opportunity ${o.id} is closed (${o.outcome}); it can no longer change.`);
+}
+
+export interface OpportunityContext {
+  id: string;
+  clientId: string;
+  actor: Principal;
+  now: Date;
+  product: Product | undefined;
+  stagesConfig: StagesConfig;
+  currency: string;
+}
+
+export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: OpportunityContext): Opportunity {
+  if (!ctx.product || !ctx.product.active) {
+    throw invalid([{ field: 'body.productId', code: 'unknown_product', message: `is not a product of the catalogue` }]);
+  }
+  const manual = input.closingProbability !== undefined;
+  const closingProbability = input.closingProbability ?? defaultProbability(ctx.stagesConfig, input.stage);
+  const dealValue = input.dealValue ?? ctx.product.standardValue;
+  const at = ctx.now.toISOString();
+  return {
+    id: ctx.id,
+    clientId: ctx.clientId,
+    productId: ctx.product.id,
+    stage: input.stage,
+    dealValue,
+    currency: ctx.currency,
+    closingProbability,
+    probabilitySource: manual ? 'manual' : 'stage',
+    expectedRevenue: expectedRevenue(dealValue, closingProbability),
+    assignedTo: input.assignedTo ?? ctx.actor.staffId,
+    leadOwner: ctx.actor.staffId,
+    coSalespersons: [...new Set(input.coSalespersons)],
+    ...(input.expectedCloseDate && { expectedCloseDate: input.expectedCloseDate }),
+    // A lead that arrives at Demo has passed Lead, Qualified and Potential on the way.
+    stagesReached: stages.slice(0, stages.indexOf(input.stage) + 1),
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
+/** Field edits of an open opportunity; the lead owner is immutable (not in the patch schema). */
+export function patchOpportunity(o: Opportunity, patch: OpportunityPatch, ctx: { now: Date; stagesConfig: StagesConfig }): Opportunity {
+  assertOpen(o);
+  const next: Opportunity = { ...o };
+  if (patch.dealValue !== undefined) next.dealValue = patch.dealValue;
+  if (patch.closingProbability === null) {
+    next.probabilitySource = 'stage';
+    next.closingProbability = defaultProbability(ctx.stagesConfig, o.stage);
+  } else if (patch.closingProbability !== undefined) {
+    next.probabilitySource = 'manual';
+    next.closingProbability = patch.closingProbability;
+  }
+  if (patch.assignedTo !== undefined) next.assignedTo = patch.assignedTo;
+  if (patch.expectedCloseDate === null) delete next.expectedCloseDate;
+  else if (patch.expectedCloseDate !== undefined) next.expectedCloseDate = patch.expectedCloseDate;
+  if (patch.coSalespersons !== undefined) next.coSalespersons = [...new Set(patch.coSalespersons)];
+  next.expectedRevenue = expectedRevenue(next.dealValue, next.closingProbability);
+  next.updatedAt = ctx.now.toISOString();
+  next.version = o.version + 1;
+  return next;
+}
+
+export { stagesPassed };

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Principal } from '../access/roles';
+import { Slug } from '../access/roles';
+import { DomainError, forbidden, invalid } from '../errors';
+import { creditRecords, defaultSplit, type CreditRecord } from './credit-split';
+import { expectedRevenue } from './money';
+import { assertOpen, type Opportunity } from './opportunity';
+import { defaultProbability, Outcome, Stage, stageIndex, stages, stagesPassed, type StagesConfig } from './stages';
+
+/** POST /v1/opportunities/{id}/stage {stage, outcome?, reason?} */
+export const StageChangeInput = z.strictObject({
+  stage: Stage,
+  outcome: Outcome.optional(),
+  reason: z.string().trim().min(1).max(500).optional(),
+  /** Who closed a won deal; defaults to the caller, or the assignee when a manager records it. */
+  closingOwner: Slug.optional(),
+});
+export type StageChangeInput = z.infer<typeof StageChangeInput>;
+
+/** An immutable record of one move (DESIGN §3: history is never rewritten). */
+export interface StageTransition {
+  opportunityId: string;
+  clientId: string;
+  seq: number;
+  from: Stage;
+  to: Stage;
+  direction: 'forward' | 'backward';
+  outcome?: 'Won' | 'Lost';
+  reason?: string;
+  /** Stages counted for the first time by this move. */
+  newlyReached: Stage[];
+  by: string;
+  at: string;
+  dealValue: number;
+  expectedRevenue: number;
+}
+
+/** Roles that may move an opportunity backwards, as a correction with a reason. */
+const correctors = new Set<Principal['role']>(['manager', 'asst_manager', 'tenant_admin']);
+
+export interface StageChangeContext {
+  actor: Principal;
+  now: Date;
+  stagesConfig: StagesConfig;
+  leadOwnerCreditPercent: number;
+}
+
+export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageChangeContext): { opportunity: Opportunity; transition: StageTransition } {
+  assertOpen(o);
+  const from = o.stage;
+  const to = cmd.stage;
+  if (to === from) throw new DomainError('conflict', 'same_stage', `The opportunity is already at ${from}.`);
+  const backward = stageIndex(to) < stageIndex(from);
+  if (backward) {
+    if (!correctors.has(ctx.actor.role)) throw forbidden('backward_move_forbidden', 'Only managers and admins may move an opportunity backwards.');
+    if (!cmd.reason) throw invalid([{ field: 'body.reason', code: 'required', message: 'is required to move an opportunity backwards' }]);
+  }
+  if (to === 'Closed') {
+    if (!cmd.outcome) throw invalid([{ field: 'body.outcome', code: 'required', message: 'is required when closing: Won or Lost' }]);
+    if (cmd.outcome === 'Lost' && !cmd.reason) throw invalid([{ field: 'body.reason', code: 'required', message: 'is required when an opportunity is lost' }]);
+  } else if (cmd.outcome) {
+    throw invalid([{ field: 'body.outcome', code: 'not_applicable', message: 'applies only when the stage is Closed' }]);
+  }
+  if (cmd.closingOwner && cmd.outcome !== 'Won') {
+    throw invalid([{ field: 'body.closingOwner', code: 'not_applicable', message: 'applies only when the deal is won' }]);
+  }
+
+  const at = ctx.now.toISOString();
+  const newlyReached = backward ? [] : stagesPassed(from, to).filter((s) => !o.stagesReached.includes(s));
+  const next: Opportunity = {
+    ...o,
+    stage: to,
+    stagesReached: stages.filter((s) => o.stagesReached.includes(s) || newlyReached.includes(s)),
+    updatedAt: at,
+    version: o.version + 1,
+  };
+  if (o.probabilitySource === 'stage') next.closingProbability = defaultProbability(ctx.stagesConfig, to);
+  if (to === 'Closed') {
+    next.outcome = cmd.outcome;
+    next.closedAt = at;
+    if (cmd.outcome === 'Won') {
+      const closer = cmd.closingOwner ?? (correctors.has(ctx.actor.role) ? o.assignedTo : ctx.actor.staffId);
+      next.closingOwner = closer;
+      next.closingProbability = 100;
+      next.credit = wonCredit(o.dealValue, o.leadOwner, closer, ctx.leadOwnerCreditPercent);
+    } else {
+      next.lostReason = cmd.reason;
+      next.closingProbability = 0;
+    }
+  }
+  next.expectedRevenue = expectedRevenue(next.dealValue, next.closingProbability);
+  return {
+    opportunity: next,
+    transition: {
+      opportunityId: o.id,
+      clientId: o.clientId,
+      seq: o.version,
+      from,
+      to,
+      direction: backward ? 'backward' : 'forward',
+      ...(cmd.outcome && { outcome: cmd.outcome }),
+      ...(cmd.reason && { reason: cmd.reason }),
+      newlyReached,
+      by: ctx.actor.staffId,
+      at,
+      dealValue: next.dealValue,
+      expectedRevenue: next.expectedRevenue,
+    },
+  };
+}
+
+function wonCredit(dealValue: number, leadOwner: string, closer: string, leadOwnerPercent: number): CreditRecord[] {
+  return creditRecords(dealValue, defaultSplit(leadOwner, closer, leadOwnerPercent));
+}

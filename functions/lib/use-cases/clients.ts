@@ -1,0 +1,98 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import { authorize, authorizeOn } from '../../../domain/access/policy';
+import type { AuditEntry } from '../../../domain/audit/audit';
+import { ClientInput, type Client } from '../../../domain/clients/client';
+import { newClient } from '../../../domain/clients/new-client';
+import { buildProfile, type ClientProfile } from '../../../domain/clients/profile';
+import { notFound } from '../../../domain/errors';
+import { ids } from '../ids';
+import type { StoredClient } from '../store/clients.dynamodb';
+import type { Page } from '../store/pipeline.dynamodb';
+import { assertVersion, tenantConfig, type UseCaseContext } from './context';
+
+const audit = (ctx: UseCaseContext, entityId: string, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
+  id: ids.audit(),
+  entity: 'client',
+  entityId,
+  action,
+  actor: ctx.actor.staffId,
+  at: ctx.now.toISOString(),
+  ...(before !== undefined && { before }),
+  ...(after !== undefined && { after }),
+});
+
+export async function createClient(ctx: UseCaseContext, input: ClientInput): Promise<Client> {
+  authorize(ctx.actor, 'client:create');
+  const { settings } = await tenantConfig(ctx);
+  const client = newClient(input, { id: ids.client(), staffId: ctx.actor.staffId, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
+  await ctx.services.clients.create(ctx.actor.tenantId, client, audit(ctx, client.id, 'created', undefined, client));
+  return client;
+}
+
+/** A client the caller may see (404 otherwise) and may act on (403 otherwise). */
+export async function visibleClient(ctx: UseCaseContext, clientId: string, action: 'client:read' | 'client:update' | 'audit:read'): Promise<StoredClient> {
+  const stored = await ctx.services.clients.get(ctx.actor.tenantId, clientId);
+  if (!stored) throw notFound('client', clientId);
+  authorizeOn(ctx.actor, action, { kind: 'client', id: clientId, team: stored.team });
+  return stored;
+}
+
+export async function updateClient(ctx: UseCaseContext, clientId: string, patch: Partial<ClientInput>, expectedVersion: number): Promise<Client> {
+  const { client: before } = await visibleClient(ctx, clientId, 'client:update');
+  assertVersion(before.version, expectedVersion, 'client');
+  const { settings } = await tenantConfig(ctx);
+  const merged = ClientInput.parse({ ...pickInput(before), ...patch });
+  const normalised = newClient(merged, { id: before.id, staffId: before.createdBy, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
+  const after: Client = {
+    ...normalised,
+    ...(before.imageKey && { imageKey: before.imageKey }),
+    createdAt: before.createdAt,
+    version: before.version + 1,
+  };
+  await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
+  return after;
+}
+
+/** Search by name, phone or email prefix: the shape of `q` says which. */
+export async function searchClients(ctx: UseCaseContext, q: string, limit: number): Promise<Client[]> {
+  authorize(ctx.actor, 'client:read');
+  const field = q.includes('@') ? 'email' : /^\+?[\d\s-]{3,}$/.test(q) ? 'phone' : 'name';
+  const term = field === 'phone' ? `+${q.replace(/[^\d]/g, '')}` : q;
+  const matches = await ctx.services.clients.search(ctx.actor.tenantId, field, term, limit);
+  const found = await Promise.all(matches.map((id) => ctx.services.clients.get(ctx.actor.tenantId, id)));
+  return found.filter((s): s is StoredClient => s !== undefined && canSee(ctx, s)).map((s) => s.client);
+}
+
+function canSee(ctx: UseCaseContext, s: StoredClient) {
+  try {
+    authorizeOn(ctx.actor, 'client:read', { kind: 'client', id: s.client.id, team: s.team });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The 360 view: one Query for the client partition (plus the tenant's catalogue). */
+export async function clientProfile(ctx: UseCaseContext, clientId: string): Promise<ClientProfile> {
+  authorize(ctx.actor, 'client:read');
+  const [partition, config] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx)]);
+  if (!partition.client) throw notFound('client', clientId);
+  authorizeOn(ctx.actor, 'client:read', { kind: 'client', id: clientId, team: partition.client.team });
+  return buildProfile(partition.client.client, partition.opportunities, partition.events, config.products.value);
+}
+
+export async function clientAudit(ctx: UseCaseContext, clientId: string, page: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+  await visibleClient(ctx, clientId, 'audit:read');
+  return ctx.services.pipeline.audit(ctx.actor.tenantId, clientId, undefined, page);
+}
+
+const pickInput = (c: Client): ClientInput => ({
+  companyName: c.companyName,
+  ownerName: c.ownerName,
+  mobile: c.mobile,
+  ...(c.whatsapp && { whatsapp: c.whatsapp }),
+  ...(c.email && { email: c.email }),
+  ...(c.address && { address: c.address }),
+  ...(c.landmark && { landmark: c.landmark }),
+  ...(c.geo && { geo: c.geo }),
+});

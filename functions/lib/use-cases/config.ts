@@ -1,0 +1,54 @@
+import { authorize } from '../../../domain/access/policy';
+import type { AuditEntry } from '../../../domain/audit/audit';
+import type { Product } from '../../../domain/catalogue/products';
+import { invalid } from '../../../domain/errors';
+import type { StagesConfig } from '../../../domain/pipeline/stages';
+import { ids } from '../ids';
+import type { Versioned } from '../store/tenants.dynamodb';
+import { assertVersion, tenantConfig, type UseCaseContext } from './context';
+
+const configAudit = (ctx: UseCaseContext, name: string, before: unknown, after: unknown): AuditEntry => ({
+  id: ids.audit(),
+  entity: 'config',
+  entityId: name,
+  action: 'updated',
+  actor: ctx.actor.staffId,
+  at: ctx.now.toISOString(),
+  before,
+  after,
+});
+
+export async function getProducts(ctx: UseCaseContext): Promise<Versioned<Product[]>> {
+  authorize(ctx.actor, 'config:read');
+  return (await tenantConfig(ctx)).products;
+}
+
+export async function getStages(ctx: UseCaseContext): Promise<Versioned<StagesConfig>> {
+  authorize(ctx.actor, 'config:read');
+  return (await tenantConfig(ctx)).stages;
+}
+
+/**
+ * Replaces the catalogue. Ids are unique; a product already in use cannot be removed, only
+ * deactivated (`active: false`), so every opportunity keeps pointing at a real product.
+ */
+export async function putProducts(ctx: UseCaseContext, products: Product[], expectedVersion: number): Promise<Versioned<Product[]>> {
+  authorize(ctx.actor, 'config:write');
+  const current = (await tenantConfig(ctx)).products;
+  assertVersion(current.version, expectedVersion, 'product catalogue');
+  const seen = new Set<string>();
+  const errors = products.flatMap((p, i) => (seen.has(p.id) ? [{ field: `body.products.${i}.id`, code: 'duplicate', message: `${p.id} is listed twice` }] : (seen.add(p.id), [])));
+  const dropped = current.value.filter((p) => !seen.has(p.id));
+  errors.push(...dropped.map((p) => ({ field: 'body.products', code: 'product_removed', message: `${p.id} cannot be removed; set active: false instead` })));
+  if (errors.length) throw invalid(errors);
+  const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'PRODUCTS', products, current.version, configAudit(ctx, 'products', current.value, products));
+  return { value: products, version };
+}
+
+export async function putStages(ctx: UseCaseContext, stages: StagesConfig, expectedVersion: number): Promise<Versioned<StagesConfig>> {
+  authorize(ctx.actor, 'config:write');
+  const current = (await tenantConfig(ctx)).stages;
+  assertVersion(current.version, expectedVersion, 'stage configuration');
+  const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'STAGES', stages, current.version, configAudit(ctx, 'stages', current.value, stages));
+  return { value: stages, version };
+}

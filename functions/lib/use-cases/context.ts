@@ -1,0 +1,45 @@
+import type { Principal } from '../../../domain/access/roles';
+import { DomainError } from '../../../domain/errors';
+import type { Services } from '../services';
+import type { TenantConfig } from '../store/tenants.dynamodb';
+
+/** What every use case receives: who is acting, when, and the adapters. */
+export interface UseCaseContext {
+  actor: Principal;
+  now: Date;
+  services: Services;
+}
+
+export async function tenantConfig(ctx: UseCaseContext): Promise<TenantConfig> {
+  const config = await ctx.services.tenants.config(ctx.actor.tenantId);
+  // A token for a tenant that was never provisioned cannot act on anything.
+  if (!config) throw new DomainError('forbidden', 'unknown_tenant', 'Your tenant is not provisioned.');
+  return config;
+}
+
+/** If-Match "7" → 7; absent → undefined; anything else → 400. */
+export function versionFromIfMatch(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined) return undefined;
+  const match = /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim());
+  if (!match) throw new DomainError('bad_request', 'invalid_if_match', 'If-Match must be an ETag this API returned, like "3".');
+  return Number(match[1]);
+}
+
+export function requireIfMatch(ifMatch: string | undefined): number {
+  const version = versionFromIfMatch(ifMatch);
+  if (version === undefined) throw new DomainError('precondition_required', 'if_match_required', 'Send If-Match with the ETag you read, to avoid overwriting a newer change.');
+  return version;
+}
+
+export function assertVersion(current: number, expected: number | undefined, what: string): void {
+  if (expected !== undefined && current !== expected) {
+    throw new DomainError('precondition_failed', 'stale_version', `The ${what} changed since you read it (now version ${current}); read it again and retry.`);
+  }
+}
+
+/** The use-case context of an authenticated request. */
+export const contextOf = (input: { principal: import('../../../domain/access/roles').Principal; now: Date }, services: Services): UseCaseContext => ({
+  actor: input.principal,
+  now: input.now,
+  services,
+});

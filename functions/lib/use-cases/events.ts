@@ -1,0 +1,79 @@
+import { authorize } from '../../../domain/access/policy';
+import type { AuditEntry } from '../../../domain/audit/audit';
+import { notFound } from '../../../domain/errors';
+import { completeEvent as complete, EventInput, newEvent, type CompleteEventInput, type CrmEvent, type EventStatus } from '../../../domain/events/event';
+import { assertOpen } from '../../../domain/pipeline/opportunity';
+import type { z } from 'zod';
+import { ids } from '../ids';
+import type { Page } from '../store/pipeline.dynamodb';
+import { assertVersion, type UseCaseContext } from './context';
+import { scopedAssignee, visibleOpportunity } from './opportunities';
+
+const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
+  id: ids.audit(),
+  entity: 'event',
+  entityId: e.id,
+  action,
+  actor: ctx.actor.staffId,
+  at: ctx.now.toISOString(),
+  ...(before !== undefined && { before }),
+  ...(after !== undefined && { after }),
+});
+
+/** Follow-ups exist only as events (spec §17); none on a closed opportunity. */
+export async function addEvent(ctx: UseCaseContext, opportunityId: string, input: z.infer<typeof EventInput>): Promise<CrmEvent> {
+  const o = await visibleOpportunity(ctx, opportunityId, 'event:create');
+  assertOpen(o);
+  const event = newEvent(input, { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, actor: ctx.actor, now: ctx.now });
+  await ctx.services.pipeline.createEvent(ctx.actor.tenantId, event, eventAudit(ctx, event, 'created', undefined, event));
+  return event;
+}
+
+/** An event is visible to whoever can see its opportunity. */
+async function visibleEvent(ctx: UseCaseContext, eventId: string, action: 'event:read' | 'event:complete'): Promise<CrmEvent> {
+  const event = await ctx.services.pipeline.getEvent(ctx.actor.tenantId, eventId);
+  if (!event) throw notFound('event', eventId);
+  try {
+    await visibleOpportunity(ctx, event.opportunityId, action);
+  } catch (error) {
+    // Out of the opportunity's scope means the event does not exist for the caller.
+    if ((error as { kind?: string }).kind === 'not_found') throw notFound('event', eventId);
+    throw error;
+  }
+  return event;
+}
+
+export async function getEvent(ctx: UseCaseContext, eventId: string): Promise<CrmEvent> {
+  return visibleEvent(ctx, eventId, 'event:read');
+}
+
+export async function completeEvent(
+  ctx: UseCaseContext,
+  eventId: string,
+  input: CompleteEventInput,
+  expectedVersion: number | undefined,
+): Promise<{ event: CrmEvent; created?: CrmEvent }> {
+  const before = await visibleEvent(ctx, eventId, 'event:complete');
+  assertVersion(before.version, expectedVersion, 'event');
+  const opportunity = await ctx.services.pipeline.getOpportunity(ctx.actor.tenantId, before.opportunityId);
+  if (opportunity) assertOpen(opportunity);
+  const result = complete(before, input, { now: ctx.now, actor: ctx.actor, newId: () => ids.event(before.clientId) });
+  await ctx.services.pipeline.saveEvent(ctx.actor.tenantId, result.event, before.version, {
+    requireOpen: true,
+    ...(result.created && { created: result.created }),
+    audit: [
+      eventAudit(ctx, result.event, 'completed', before, result.event),
+      ...(result.created ? [eventAudit(ctx, result.created, 'created', undefined, result.created)] : []),
+    ],
+  });
+  return result;
+}
+
+export async function listEvents(
+  ctx: UseCaseContext,
+  q: { assignee?: string; status: EventStatus; from?: string; to?: string; limit: number; cursor?: string },
+): Promise<Page<CrmEvent>> {
+  authorize(ctx.actor, 'event:read');
+  const assignee = scopedAssignee(ctx, q.assignee);
+  return ctx.services.pipeline.listEvents(ctx.actor.tenantId, { ...q, ...(assignee !== undefined && { assignee }) });
+}
