@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /**
@@ -54,7 +55,8 @@ export async function startDynamoDbLocal(opts: { dataDir?: string; port?: number
   const child = spawn(
     'java',
     ['-Xmx512m', '-XX:+UseSerialGC', `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb', ...storage],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // cwd: DynamoDB Local drops a metadata file in its working directory, even in memory.
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.dataDir ?? tmpdir() },
   );
   let output = '';
   child.stdout?.on('data', (d) => (output += d));

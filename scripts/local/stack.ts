@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
@@ -60,10 +62,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       JWT_ISSUER: LOCAL_ISSUER,
       JWT_AUDIENCE: LOCAL_AUDIENCE,
       JWKS_URI: `${server.url}${JWKS_PATH}`,
+      CURSOR_SECRET: localSecret(opts.dataDir),
     });
     return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The cursor-signing secret: kept under dataDir so cursors survive a restart; random in memory. */
+function localSecret(dataDir?: string): string {
+  if (!dataDir) return randomBytes(32).toString('base64url');
+  const file = join(dataDir, 'cursor-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
