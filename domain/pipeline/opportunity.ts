@@ -34,7 +34,7 @@ export const OpportunityPatch = z
     coSalespersons: z.array(Slug).max(10),
   })
   .partial()
-  .refine((p) => Object.keys(p).length > 0, 'must change at least one field');
+  .refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field', when: (ctx) => ctx.issues.length === 0 });
 export type OpportunityPatch = z.infer<typeof OpportunityPatch>;
 
 export interface Opportunity {

@@ -5,7 +5,7 @@ import { getServices } from '../../lib/services';
 import { updateClient } from '../../lib/use-cases/clients';
 import { contextOf, requireIfMatch } from '../../lib/use-cases/context';
 
-const ClientPatch = ClientInput.partial().refine((p) => Object.keys(p).length > 0, 'must change at least one field');
+const ClientPatch = ClientInput.partial().refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field', when: (ctx) => ctx.issues.length === 0 });
 
 export const handler = httpRoute({ params: ClientIdParams, body: ClientPatch }, async (input) => {
   const client = await updateClient(contextOf(input, getServices()), input.params.id, input.body, requireIfMatch(input.headers['if-match']));
