@@ -1,4 +1,4 @@
-import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
+import { getCountryCallingCode, parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { FieldError } from '../errors';
 
@@ -56,3 +56,15 @@ export const normaliseEmail = (raw: string) => raw.trim().toLowerCase();
 
 /** The name as searched: lower case, single spaces. */
 export const searchableName = (name: string) => name.trim().toLowerCase().replace(/\s+/g, ' ');
+
+/** What a search query looks for: an email, a phone number or a company name. */
+export function searchTerm(q: string, defaultCountry: CountryCode = 'IN'): { field: 'name' | 'phone' | 'email'; prefix: string } {
+  if (q.includes('@')) return { field: 'email', prefix: normaliseEmail(q) };
+  if (/^\+?[\d\s().-]{3,}$/.test(q)) {
+    const digits = q.replace(/\D/g, '');
+    // A number typed without +country is read in the tenant's country, as stored (E.164).
+    const e164 = q.trim().startsWith('+') ? `+${digits}` : `+${getCountryCallingCode(defaultCountry)}${digits.replace(/^0+/, '')}`;
+    return { field: 'phone', prefix: e164 };
+  }
+  return { field: 'name', prefix: searchableName(q) };
+}

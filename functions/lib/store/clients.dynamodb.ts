@@ -95,12 +95,12 @@ export class ClientsRepository {
 
   /** Client ids whose name, phone or email starts with `prefix` (one Query on the index partition). */
   async search(tenantId: string, field: 'name' | 'phone' | 'email', prefix: string, limit: number): Promise<string[]> {
-    const start = field === 'name' ? `NAME#${searchableName(prefix)}` : field === 'phone' ? `PHONE#${prefix}` : `EMAIL#${prefix.toLowerCase()}`;
+    const range = keys.clientSearch(tenantId, field, prefix);
     const { Items } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': keys.clientPhone(tenantId, '').pk, ':p': start },
+        ExpressionAttributeValues: { ':pk': range.pk, ':p': range.skPrefix },
         Limit: limit,
       }),
     );

@@ -29,6 +29,10 @@ export const keys = {
   clientPartition: (tenantId: string, clientId: string) => `${tenantPrefix(tenantId)}#C#${clientId}`,
   clientPhone: (tenantId: string, e164: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `PHONE#${e164}` }),
   clientEmail: (tenantId: string, email: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `EMAIL#${email}` }),
+  clientSearch: (tenantId: string, field: 'name' | 'phone' | 'email', prefix: string) => ({
+    pk: `${tenantPrefix(tenantId)}#CIDX`,
+    skPrefix: `${{ name: 'NAME', phone: 'PHONE', email: 'EMAIL' }[field]}#${prefix}`,
+  }),
   clientName: (tenantId: string, name: string, clientId: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `NAME#${name}#${clientId}` }),
   opportunity: (tenantId: string, clientId: string, opportunityId: string) => ({ pk: keys.clientPartition(tenantId, clientId), sk: `OPP#${opportunityId}` }),
   event: (tenantId: string, clientId: string, eventId: string) => ({ pk: keys.clientPartition(tenantId, clientId), sk: `EVT#${eventId}` }),

@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { authorize, authorizeOn } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
-import { ClientInput, type Client } from '../../../domain/clients/client';
+import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
 import { newClient } from '../../../domain/clients/new-client';
 import { buildProfile, type ClientProfile } from '../../../domain/clients/profile';
 import { notFound } from '../../../domain/errors';
@@ -56,9 +56,9 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
 /** Search by name, phone or email prefix: the shape of `q` says which. */
 export async function searchClients(ctx: UseCaseContext, q: string, limit: number): Promise<Client[]> {
   authorize(ctx.actor, 'client:read');
-  const field = q.includes('@') ? 'email' : /^\+?[\d\s-]{3,}$/.test(q) ? 'phone' : 'name';
-  const term = field === 'phone' ? `+${q.replace(/[^\d]/g, '')}` : q;
-  const matches = await ctx.services.clients.search(ctx.actor.tenantId, field, term, limit);
+  const { settings } = await tenantConfig(ctx);
+  const { field, prefix } = searchTerm(q, settings.defaultPhoneCountry as CountryCode);
+  const matches = await ctx.services.clients.search(ctx.actor.tenantId, field, prefix, limit);
   const found = await Promise.all(matches.map((id) => ctx.services.clients.get(ctx.actor.tenantId, id)));
   return found.filter((s): s is StoredClient => s !== undefined && canSee(ctx, s)).map((s) => s.client);
 }
