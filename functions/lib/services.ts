@@ -1,7 +1,8 @@
 import { config } from './config';
 import { ClientsRepository } from './store/clients.dynamodb';
 import { CursorCodec } from './store/cursor';
-import { createDocumentClient } from './store/dynamo';
+import { createDocumentClient, createDynamoClient } from './store/dynamo';
+import { createIdempotency } from './http/idempotency';
 import { PipelineRepository } from './store/pipeline.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
 
@@ -11,13 +12,15 @@ import { TenantsRepository } from './store/tenants.dynamodb';
  */
 function build() {
   const cfg = config();
-  const db = createDocumentClient(cfg);
+  const ddb = createDynamoClient(cfg);
+  const db = createDocumentClient(ddb);
   const cursors = new CursorCodec(cfg.CURSOR_SECRET);
   return {
     db,
     clients: new ClientsRepository(db, cfg.TABLE_NAME),
     pipeline: new PipelineRepository(db, cfg.TABLE_NAME, cursors),
     tenants: new TenantsRepository(db, cfg.TABLE_NAME),
+    idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME),
   };
 }
 

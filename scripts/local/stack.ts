@@ -4,8 +4,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
+import { startLocalPipeline, type LocalPipeline } from './pipeline';
 import { startLocalServer, type LocalServer } from './server';
-import { ensureTable } from './table';
+import { ensureIdempotencyTable, ensureTable } from './table';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
@@ -16,6 +17,11 @@ export interface LocalStackOptions {
   tableName?: string;
   /** Reuse a running DynamoDB Local (tests share one per run). */
   dynamoEndpoint?: string;
+  /**
+   * The event pipeline (stream poller → publisher → local bus → queue consumers, chDB, scheduler).
+   * On by default (npm start); HTTP-only tests turn it off to stay fast.
+   */
+  pipeline?: boolean;
 }
 
 export interface LocalStack {
@@ -25,6 +31,8 @@ export interface LocalStack {
   tableName: string;
   streamArn: string;
   server: LocalServer;
+  /** Present unless started with `pipeline: false`. */
+  pipeline?: LocalPipeline;
   stop(): Promise<void>;
 }
 
@@ -49,6 +57,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const region = 'ap-south-1';
     const ddb = new DynamoDBClient({ region, endpoint: dynamoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const { streamArn } = await ensureTable(ddb, tableName);
+    const idempotencyTableName = `${tableName}-idempotency`;
+    await ensureIdempotencyTable(ddb, idempotencyTableName);
     ddb.destroy();
 
     const issuer = opts.dataDir ? loadOrCreateIssuer(opts.dataDir) : newIssuer();
@@ -57,6 +67,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     Object.assign(process.env, {
       AWS_REGION: region,
       TABLE_NAME: tableName,
+      IDEMPOTENCY_TABLE_NAME: idempotencyTableName,
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       AUTH_MODE: 'local',
       JWT_ISSUER: LOCAL_ISSUER,
@@ -64,7 +75,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       JWKS_URI: `${server.url}${JWKS_PATH}`,
       CURSOR_SECRET: localSecret(opts.dataDir),
     });
-    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, stop };
+    // After the env above: the pipeline's handlers read it when they load.
+    let pipeline: LocalPipeline | undefined;
+    if (opts.pipeline !== false) {
+      pipeline = await startLocalPipeline({ ...(opts.dataDir && { dataDir: opts.dataDir }), dynamoEndpoint, region, streamArn });
+      stops.push(pipeline.stop);
+    }
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, ...(pipeline && { pipeline }), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -40,3 +40,22 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
   return { streamArn: TableDescription!.LatestStreamArn! };
 }
+
+/** The Powertools idempotency table: partition key `id`, items expire through TTL on `expiration`. */
+export async function ensureIdempotencyTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+}

@@ -5,7 +5,7 @@ import { getServices } from '../../lib/services';
 import { createClient } from '../../lib/use-cases/clients';
 import { contextOf } from '../../lib/use-cases/context';
 
-export const handler = httpRoute({ body: ClientInput }, async (input) => {
+export const handler = httpRoute({ body: ClientInput, idempotent: true }, async (input) => {
   const client = await createClient(contextOf(input, getServices()), input.body);
   return { status: 201, body: client, headers: { location: `/v1/clients/${client.id}`, etag: etag(client.version) } };
 });

@@ -6,7 +6,7 @@ import { contextOf } from '../../lib/use-cases/context';
 import { addEvent } from '../../lib/use-cases/events';
 
 /** POST /v1/opportunities/{id}/events */
-export const handler = httpRoute({ params: OpportunityIdParams, body: EventInput }, async (input) => {
+export const handler = httpRoute({ params: OpportunityIdParams, body: EventInput, idempotent: true }, async (input) => {
   const event = await addEvent(contextOf(input, getServices()), input.params.id, input.body);
   return { status: 201, body: event, headers: { location: `/v1/events/${event.id}`, etag: etag(event.version) } };
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Principal } from '../../../domain/access/roles';
 import { createVerifier, type VerifyToken } from '../auth/verifier';
 import { config } from '../config';
+import { getServices } from '../services';
 import { authenticate, jsonBody, problemErrors, requestLog, type RouteContext } from './middlewares';
 import { parseOrThrow } from './validation';
 
@@ -13,6 +14,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   params?: P;
   /** Every route is authenticated unless it says `public: true` (health, JWKS). */
   public?: boolean;
+  /** Honour an `Idempotency-Key` header (POST routes that create). */
+  idempotent?: boolean;
 }
 
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -62,7 +65,12 @@ export function httpRoute<B extends z.ZodType | undefined = undefined, Q extends
       requestId: context.requestId,
       now: new Date(),
     } as RouteInput<B, Q, P, Pub>;
-    const result = await fn(input);
+    const key = event.headers?.['idempotency-key'];
+    const execute = async () => fn(input);
+    const result =
+      spec.idempotent && key !== undefined && context.principal
+        ? await getServices().idempotency(context.principal, event.routeKey, key, context.jsonBody, execute)
+        : await execute();
     return {
       statusCode: result.status ?? 200,
       headers: { 'content-type': 'application/json', ...result.headers },

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
 
-/** One document client per process. Locally the endpoint points at DynamoDB Local. */
-export function createDocumentClient(cfg: Pick<Config, 'AWS_REGION' | 'DYNAMODB_ENDPOINT'>): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
+/** One DynamoDB client per process. Locally the endpoint points at DynamoDB Local. */
+export function createDynamoClient(cfg: Pick<Config, 'AWS_REGION' | 'DYNAMODB_ENDPOINT'>): DynamoDBClient {
+  return new DynamoDBClient({
     region: cfg.AWS_REGION,
     ...(cfg.DYNAMODB_ENDPOINT && {
       endpoint: cfg.DYNAMODB_ENDPOINT,
@@ -13,5 +13,8 @@ export function createDocumentClient(cfg: Pick<Config, 'AWS_REGION' | 'DYNAMODB_
     }),
     maxAttempts: 3,
   });
+}
+
+export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
 }

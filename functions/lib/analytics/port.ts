@@ -1,0 +1,34 @@
+/**
+ * The analytics port: the only way code reaches ClickHouse. Two adapters implement it, with the
+ * same SQL: `@clickhouse/client` over HTTP (AWS, self-hosted) and chDB in-process (local stack).
+ *
+ * Values never enter SQL text: placeholders are `{name:Type}` and bound by the engine
+ * (ClickHouse server-side parameters). Rows come back as JSON objects; 64-bit integers as numbers.
+ */
+export type QueryParams = Record<string, string | number | boolean | null | readonly (string | number)[]>;
+export type Row = Record<string, unknown>;
+
+export interface Analytics {
+  /** The rows of one SELECT. */
+  query<T = Row>(sql: string, params?: QueryParams): Promise<T[]>;
+  /** Appends rows (objects keyed by column name) to a table in one insert. */
+  insert(table: string, rows: readonly Row[]): Promise<void>;
+  /** A statement without rows (DDL, OPTIMIZE, …). */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Table names are code, not input; still, refuse anything but a plain (optionally db-qualified) identifier. */
+export function assertTableName(table: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(table)) throw new Error(`not a table name: ${table}`);
+  return table;
+}
+
+/** Rows as JSONEachRow text, the insert format both adapters send. */
+export const toJsonEachRow = (rows: readonly Row[]) => rows.map((r) => JSON.stringify(r)).join('\n');
+
+/**
+ * Engine settings both adapters apply, so the same query reads the same way on either:
+ * 64-bit integers as JSON numbers, ISO-8601 timestamps accepted on insert.
+ */
+export const ENGINE_SETTINGS = { output_format_json_quote_64bit_integers: 0, date_time_input_format: 'best_effort' } as const;
