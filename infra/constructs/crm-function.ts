@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { tableSchema } from '../../functions/lib/store/table-schema';
+
+/** Handler entries in the manifests (routes.ts, rules.ts) are relative to the repository root. */
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface CrmFunctionProps {
+  /** Handler module relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description?: string;
+  readonly environment?: Record<string, string>;
+  /** @default 10 seconds (HTTP handlers answer well inside API Gateway's 30 s limit) */
+  readonly timeout?: Duration;
+  /** @default 512 (DESIGN §7: every Lambda fits 512 MB) */
+  readonly memorySize?: number;
+  /** Powertools log level. @default INFO */
+  readonly logLevel?: LogLevel;
+  /** @default one month */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Lambda with the project's defaults: Node 24 on arm64, an ESM bundle built by the local esbuild,
+ * its own log group with a retention, and a role that may only write to that log group until
+ * bindTable/bindQueue/bindBus grant it more.
+ */
+export class CrmFunction extends Construct implements iam.IGrantable {
+  readonly lambda: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: CrmFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+
+    // Our own role instead of the default one with the AWSLambdaBasicExecutionRole managed policy,
+    // which may write to every log group in the account.
+    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    this.logGroup.grantWrite(role);
+
+    this.lambda = new NodejsFunction(this, 'Function', {
+      entry: path.join(repoRoot, props.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      description: props.description,
+      role,
+      logGroup: this.logGroup,
+      environment: {
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        // Stack traces point into the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        // Mappings only: the sources themselves would double the asset for no runtime benefit.
+        sourcesContent: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies bundled into ESM still call require(); give them one.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+
+  get grantPrincipal(): iam.IPrincipal {
+    return this.lambda.grantPrincipal;
+  }
+
+  addEnvironment(key: string, value: string): this {
+    this.lambda.addEnvironment(key, value);
+    return this;
+  }
+}
+
+// Single-table access is by key: no Scan, and writes only where the mode says so.
+// TransactWriteItems/TransactGetItems carry no IAM action of their own: they are authorised
+// through the Put/Update/Delete/ConditionCheck and Get actions they contain.
+const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const tableActions = {
+  read: readActions,
+  readWrite: [
+    ...readActions,
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+};
+
+/**
+ * The function may use the table: sets the env var the config reads and the matching grant, so
+ * the two never drift. Indexes are named one by one (from table-schema.ts, DESIGN §5's one table)
+ * rather than `index/*`, and only ever queried.
+ */
+export function bindTable(fn: CrmFunction, table: ITable, mode: keyof typeof tableActions, envVar = 'TABLE_NAME', indexes = true): void {
+  fn.addEnvironment(envVar, table.tableName);
+  iam.Grant.addToPrincipal({ grantee: fn, actions: tableActions[mode], resourceArns: [table.tableArn] });
+  if (!indexes) return;
+  iam.Grant.addToPrincipal({
+    grantee: fn,
+    actions: ['dynamodb:Query'],
+    resourceArns: tableSchema.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`),
+  });
+}
+
+/** The function may send to (or consume from) the queue; the queue URL goes into `envVar`. */
+export function bindQueue(fn: CrmFunction, queue: IQueue, mode: 'send' | 'consume', envVar: string): void {
+  fn.addEnvironment(envVar, queue.queueUrl);
+  if (mode === 'send') queue.grantSendMessages(fn);
+  else queue.grantConsumeMessages(fn);
+}
+
+/** The function may publish to the bus (PutEvents only); the bus name goes into `envVar`. */
+export function bindBus(fn: CrmFunction, bus: IEventBus, envVar = 'EVENT_BUS_NAME'): void {
+  fn.addEnvironment(envVar, bus.eventBusName);
+  bus.grantPutEventsTo(fn);
+}

@@ -1,0 +1,25 @@
+import { CrossStackReferences, ReferenceStrength, Tags, type App } from 'aws-cdk-lib';
+import { ApiStack } from './stacks/api';
+import { DataStack } from './stacks/data';
+import { EventsStack } from './stacks/events';
+
+export interface CrmStacks {
+  readonly data: DataStack;
+  readonly events: EventsStack;
+  readonly api: ApiStack;
+}
+
+/**
+ * The whole backend, shared by app.ts and the stack tests. The stacks are environment-agnostic
+ * (no account/region, no lookups), so synth needs neither credentials nor network.
+ */
+export function createCrmStacks(app: App): CrmStacks {
+  // Strong (Export/ImportValue) on purpose: the data stack cannot be deleted, nor its table
+  // replaced, while the API and events stacks still use it.
+  CrossStackReferences.of(app).consume(ReferenceStrength.STRONG);
+  const data = new DataStack(app, 'Crm-Data', { description: 'CRM single table' });
+  const events = new EventsStack(app, 'Crm-Events', { description: 'CRM outbox publisher, bus and consumers', table: data.table });
+  const api = new ApiStack(app, 'Crm-Api', { description: 'CRM HTTP API and sign-in', table: data.table, idempotencyTable: data.idempotencyTable });
+  Tags.of(app).add('app', 'crm');
+  return { data, events, api };
+}
