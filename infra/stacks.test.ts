@@ -53,7 +53,8 @@ describe('CRM stacks', () => {
 
   describe('data', () => {
     it('creates the single table from table-schema.ts with its keys, GSIs and stream', () => {
-      data.resourceCountIs('AWS::DynamoDB::Table', 1);
+      // The single table, plus the idempotency table checked below; no other.
+      data.resourceCountIs('AWS::DynamoDB::Table', 2);
       data.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
           { AttributeName: tableSchema.partitionKey, KeyType: 'HASH' },
