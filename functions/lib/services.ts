@@ -16,6 +16,7 @@ function build() {
   const db = createDocumentClient(ddb);
   const cursors = new CursorCodec(cfg.CURSOR_SECRET);
   return {
+    ddb,
     db,
     clients: new ClientsRepository(db, cfg.TABLE_NAME),
     pipeline: new PipelineRepository(db, cfg.TABLE_NAME, cursors),
