@@ -1,10 +1,10 @@
-import { forbidden, notFound } from '../errors';
+import { DomainError, forbidden, notFound } from '../errors';
 import type { Principal, Role } from './roles';
 
 /**
- * Who may do what (DESIGN §4), decided from this table and nothing else.
- * Object-level scope: an object outside the caller's scope answers 404 (it does not exist for
- * them); an action their role may not take on an object they can see answers 403.
+ * Who may see and do what (DESIGN §4), decided from these tables and nothing else.
+ * An object outside the caller's scope answers 404 (it does not exist for them); an action their
+ * role may not take on an object they can see answers 403.
  */
 export const actions = [
   'client:create',
@@ -14,6 +14,7 @@ export const actions = [
   'opportunity:read',
   'opportunity:update',
   'opportunity:stage',
+  'opportunity:close',
   'opportunity:correct',
   'event:create',
   'event:complete',
@@ -21,36 +22,113 @@ export const actions = [
   'audit:read',
   'config:read',
   'config:write',
+  'staff:read',
+  'staff:write',
 ] as const;
 export type Action = (typeof actions)[number];
 
-/** How far a role sees: the whole tenant, or only what it is linked to. */
-export type Scope = 'tenant' | 'linked' | 'none';
-
-interface RolePolicy {
-  scope: Scope;
-  may: readonly Action[];
-}
+/**
+ * How far a role sees: the whole tenant; its reporting subtree (hierarchy); what it is linked to
+ * (owner, assignee, co-seller, warrior, partner company); or no tenant data at all.
+ */
+export type Scope = 'tenant' | 'subtree' | 'linked' | 'none';
 
 const seller: readonly Action[] = [
   'client:create', 'client:read', 'client:update',
-  'opportunity:create', 'opportunity:read', 'opportunity:update', 'opportunity:stage',
-  'event:create', 'event:complete', 'event:read', 'audit:read', 'config:read',
+  'opportunity:create', 'opportunity:read', 'opportunity:update', 'opportunity:stage', 'opportunity:close',
+  'event:create', 'event:complete', 'event:read', 'audit:read', 'config:read', 'staff:read',
 ];
 const manager: readonly Action[] = [...seller, 'opportunity:correct'];
 
-export const policy: Record<Role, RolePolicy> = {
+export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: [] },
-  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write'] },
-  // Managers see the tenant until the staff hierarchy narrows them to their subtree (access-control issue).
-  manager: { scope: 'tenant', may: manager },
-  asst_manager: { scope: 'tenant', may: manager },
+  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write'] },
+  manager: { scope: 'subtree', may: manager },
+  asst_manager: { scope: 'subtree', may: manager },
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },
-  warrior: { scope: 'linked', may: ['opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read'] },
+  // Spec §4: warriors follow up on what a salesperson hands them; they may move the stage but not close, nor edit the deal.
+  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read'] },
+  partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read'] },
 };
+
+/** Opportunity fields and who may write them (API3: field-level authorization). */
+export const fieldWriters: Record<string, readonly Role[]> = {
+  dealValue: ['tenant_admin', 'manager', 'asst_manager', 'sales_officer', 'tse'],
+  closingProbability: ['tenant_admin', 'manager', 'asst_manager', 'sales_officer', 'tse'],
+  expectedCloseDate: ['tenant_admin', 'manager', 'asst_manager', 'sales_officer', 'tse'],
+  coSalespersons: ['tenant_admin', 'manager', 'asst_manager', 'sales_officer', 'tse'],
+  warriors: ['tenant_admin', 'manager', 'asst_manager', 'sales_officer', 'tse'],
+  // Reassignment and partner hand-over are manager decisions (DESIGN §4).
+  assignedTo: ['tenant_admin', 'manager', 'asst_manager'],
+  partnerCompanyId: ['tenant_admin', 'manager', 'asst_manager'],
+};
+
+/** The caller, with what their scope needs: a manager's reporting subtree, a partner's company. */
+export interface Viewer extends Principal {
+  /** Staff ids a manager answers for, themselves included. */
+  subtree?: ReadonlySet<string>;
+  partnerCompanyId?: string;
+}
+
+/** Subjects an object is linked to: staff ids, and `partner:{company}` for a partner company. */
+export const partnerSubject = (companyId: string) => `partner:${companyId}`;
+
+export interface OpportunityLinks {
+  assignedTo: string;
+  leadOwner: string;
+  closingOwner?: string;
+  coSalespersons: readonly string[];
+  warriors?: readonly string[];
+  partnerCompanyId?: string;
+}
+
+/** Everyone linked to an opportunity, and so to its client ("their clients"). */
+export function opportunityTeam(o: OpportunityLinks): string[] {
+  return [
+    ...new Set([
+      o.assignedTo,
+      o.leadOwner,
+      ...(o.closingOwner ? [o.closingOwner] : []),
+      ...o.coSalespersons,
+      ...(o.warriors ?? []),
+      ...(o.partnerCompanyId ? [partnerSubject(o.partnerCompanyId)] : []),
+    ]),
+  ];
+}
+
+/** Sellers see what they sell, warriors what they were handed, a partner what went to its company. */
+function linkedSubjects(who: Viewer, links: OpportunityLinks | { team: readonly string[] }): boolean {
+  if ('team' in links) {
+    const subject = who.role === 'partner' ? (who.partnerCompanyId ? partnerSubject(who.partnerCompanyId) : undefined) : who.staffId;
+    return subject !== undefined && links.team.includes(subject);
+  }
+  switch (who.role) {
+    case 'warrior':
+      return (links.warriors ?? []).includes(who.staffId);
+    case 'partner':
+      return who.partnerCompanyId !== undefined && links.partnerCompanyId === who.partnerCompanyId;
+    default:
+      return [links.assignedTo, links.leadOwner, links.closingOwner, ...links.coSalespersons].includes(who.staffId);
+  }
+}
+
+/** Whether the caller can see an object linked as `links` (an opportunity) or to `team` (a client). */
+export function inScope(who: Viewer, links: OpportunityLinks | { team: readonly string[] }): boolean {
+  switch (policy[who.role].scope) {
+    case 'tenant':
+      return true;
+    case 'none':
+      return false;
+    case 'subtree': {
+      const team = 'team' in links ? links.team : opportunityTeam(links);
+      return team.some((s) => who.subtree?.has(s) ?? s === who.staffId);
+    }
+    case 'linked':
+      return linkedSubjects(who, links);
+  }
+}
 
 export const can = (who: Principal, action: Action) => policy[who.role].may.includes(action);
 
@@ -59,18 +137,32 @@ export function authorize(who: Principal, action: Action): void {
   if (!can(who, action)) throw forbidden('action_forbidden', `A ${who.role} may not ${action.replace(':', ' ')}.`);
 }
 
-/** The staff an opportunity is linked to: assignee, lead owner, closer, co-salespersons. */
-export const opportunityTeam = (o: { assignedTo: string; leadOwner: string; closingOwner?: string; coSalespersons: readonly string[] }) =>
-  [o.assignedTo, o.leadOwner, ...(o.closingOwner ? [o.closingOwner] : []), ...o.coSalespersons];
-
-/** Whether the caller can see an object linked to `team` (404 otherwise, never 403). */
-export function inScope(who: Principal, team: readonly string[]): boolean {
-  const scope = policy[who.role].scope;
-  return scope === 'tenant' || (scope === 'linked' && team.includes(who.staffId));
+/** Visible and allowed, or the right error: 404 when out of scope, 403 when the role may not act. */
+export function authorizeOn(who: Viewer, action: Action, object: { kind: string; id: string; links: OpportunityLinks | { team: readonly string[] } }): void {
+  if (!inScope(who, object.links)) throw notFound(object.kind, object.id);
+  authorize(who, action);
 }
 
-/** Visible and allowed, or the right error: 404 when out of scope, 403 when the role may not act. */
-export function authorizeOn(who: Principal, action: Action, object: { kind: string; id: string; team: readonly string[] }): void {
-  if (!inScope(who, object.team)) throw notFound(object.kind, object.id);
-  authorize(who, action);
+/** 403 naming the first field of `fields` the caller's role may not write. */
+export function authorizeFields(who: Principal, fields: readonly string[]): void {
+  const denied = fields.filter((f) => fieldWriters[f] && !fieldWriters[f].includes(who.role));
+  if (denied.length > 0) {
+    throw new DomainError('forbidden', 'field_forbidden', `A ${who.role} may not change ${denied.join(', ')}.`, {
+      errors: denied.map((f) => ({ field: `body.${f}`, code: 'forbidden', message: 'may not be changed by your role' })),
+    });
+  }
+}
+
+/** Whose records a caller may list: themselves, their subtree, or (tenant scope) anyone. */
+export function mayListFor(who: Viewer, staffId: string): boolean {
+  switch (policy[who.role].scope) {
+    case 'tenant':
+      return true;
+    case 'subtree':
+      return who.subtree?.has(staffId) ?? staffId === who.staffId;
+    case 'linked':
+      return staffId === who.staffId;
+    case 'none':
+      return false;
+  }
 }

@@ -21,6 +21,8 @@ export const OpportunityInput = z.strictObject({
   assignedTo: Slug.optional(),
   expectedCloseDate: IsoDate.optional(),
   coSalespersons: z.array(Slug).max(10).default([]),
+  warriors: z.array(Slug).max(10).default([]),
+  partnerCompanyId: Slug.optional(),
 });
 export type OpportunityInput = z.input<typeof OpportunityInput>;
 
@@ -32,6 +34,10 @@ export const OpportunityPatch = z
     assignedTo: Slug,
     expectedCloseDate: IsoDate.nullable(),
     coSalespersons: z.array(Slug).max(10),
+    /** Warriors a salesperson hands the follow-up to (spec §4). */
+    warriors: z.array(Slug).max(10),
+    /** The partner company a manager hands the lead to; null takes it back. */
+    partnerCompanyId: Slug.nullable(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field', when: (ctx) => ctx.issues.length === 0 });
@@ -54,6 +60,8 @@ export interface Opportunity {
   leadOwner: string;
   closingOwner?: string;
   coSalespersons: string[];
+  warriors: string[];
+  partnerCompanyId?: string;
   expectedCloseDate?: string;
   /** Every stage reached or passed, once each, in pipeline order (funnel metrics count these). */
   stagesReached: Stage[];
@@ -101,6 +109,8 @@ export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: Opp
     assignedTo: input.assignedTo ?? ctx.actor.staffId,
     leadOwner: ctx.actor.staffId,
     coSalespersons: [...new Set(input.coSalespersons)],
+    warriors: [...new Set(input.warriors)],
+    ...(input.partnerCompanyId && { partnerCompanyId: input.partnerCompanyId }),
     ...(input.expectedCloseDate && { expectedCloseDate: input.expectedCloseDate }),
     // A lead that arrives at Demo has passed Lead, Qualified and Potential on the way.
     stagesReached: stages.slice(0, stages.indexOf(input.stage) + 1),
@@ -126,6 +136,9 @@ export function patchOpportunity(o: Opportunity, patch: OpportunityPatch, ctx: {
   if (patch.expectedCloseDate === null) delete next.expectedCloseDate;
   else if (patch.expectedCloseDate !== undefined) next.expectedCloseDate = patch.expectedCloseDate;
   if (patch.coSalespersons !== undefined) next.coSalespersons = [...new Set(patch.coSalespersons)];
+  if (patch.warriors !== undefined) next.warriors = [...new Set(patch.warriors)];
+  if (patch.partnerCompanyId === null) delete next.partnerCompanyId;
+  else if (patch.partnerCompanyId !== undefined) next.partnerCompanyId = patch.partnerCompanyId;
   next.expectedRevenue = expectedRevenue(next.dealValue, next.closingProbability);
   next.updatedAt = ctx.now.toISOString();
   next.version = o.version + 1;
@@ -133,3 +146,26 @@ export function patchOpportunity(o: Opportunity, patch: OpportunityPatch, ctx: {
 }
 
 export { stagesPassed };
+
+/** Roles that may carry an opportunity as assignee or co-salesperson. */
+export const sellingRoles = ['tse', 'sales_officer', 'manager', 'asst_manager'] as const;
+
+/**
+ * The staff an opportunity names must exist, be active and hold a role that fits:
+ * assignee and co-salespersons sell, warriors are warriors.
+ */
+export function checkAssignees(
+  o: { assignedTo?: string; coSalespersons?: readonly string[]; warriors?: readonly string[] },
+  staff: ReadonlyMap<string, { role: string; active: boolean }>,
+): void {
+  const errors: { field: string; code: string; message: string }[] = [];
+  const check = (field: string, id: string, roles: readonly string[], what: string) => {
+    const s = staff.get(id);
+    if (!s || !s.active) errors.push({ field, code: 'unknown_staff', message: `${id} is not an active member of staff` });
+    else if (!roles.includes(s.role)) errors.push({ field, code: 'wrong_role', message: `${id} is a ${s.role}, not ${what}` });
+  };
+  if (o.assignedTo !== undefined) check('body.assignedTo', o.assignedTo, sellingRoles, 'a salesperson');
+  o.coSalespersons?.forEach((id, i) => check(`body.coSalespersons.${i}`, id, sellingRoles, 'a salesperson'));
+  o.warriors?.forEach((id, i) => check(`body.warriors.${i}`, id, ['warrior'], 'a warrior'));
+  if (errors.length > 0) throw invalid(errors);
+}

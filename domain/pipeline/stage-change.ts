@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { can } from '../access/policy';
 import type { Principal } from '../access/roles';
 import { Slug } from '../access/roles';
 import { DomainError, forbidden, invalid } from '../errors';
@@ -35,8 +36,6 @@ export interface StageTransition {
   expectedRevenue: number;
 }
 
-/** Roles that may move an opportunity backwards, as a correction with a reason. */
-const correctors = new Set<Principal['role']>(['manager', 'asst_manager', 'tenant_admin']);
 
 export interface StageChangeContext {
   actor: Principal;
@@ -52,10 +51,11 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
   if (to === from) throw new DomainError('conflict', 'same_stage', `The opportunity is already at ${from}.`);
   const backward = stageIndex(to) < stageIndex(from);
   if (backward) {
-    if (!correctors.has(ctx.actor.role)) throw forbidden('backward_move_forbidden', 'Only managers and admins may move an opportunity backwards.');
+    if (!can(ctx.actor, 'opportunity:correct')) throw forbidden('backward_move_forbidden', 'Only managers and admins may move an opportunity backwards.');
     if (!cmd.reason) throw invalid([{ field: 'body.reason', code: 'required', message: 'is required to move an opportunity backwards' }]);
   }
   if (to === 'Closed') {
+    if (!can(ctx.actor, 'opportunity:close')) throw forbidden('close_forbidden', `A ${ctx.actor.role} may not close an opportunity.`);
     if (!cmd.outcome) throw invalid([{ field: 'body.outcome', code: 'required', message: 'is required when closing: Won or Lost' }]);
     if (cmd.outcome === 'Lost' && !cmd.reason) throw invalid([{ field: 'body.reason', code: 'required', message: 'is required when an opportunity is lost' }]);
   } else if (cmd.outcome) {
@@ -79,7 +79,8 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
     next.outcome = cmd.outcome;
     next.closedAt = at;
     if (cmd.outcome === 'Won') {
-      const closer = cmd.closingOwner ?? (correctors.has(ctx.actor.role) ? o.assignedTo : ctx.actor.staffId);
+      // A manager recording the win credits the assignee; a seller closing it is the closer.
+      const closer = cmd.closingOwner ?? (can(ctx.actor, 'opportunity:correct') ? o.assignedTo : ctx.actor.staffId);
       next.closingOwner = closer;
       next.closingProbability = 100;
       next.credit = wonCredit(o.dealValue, o.leadOwner, closer, ctx.leadOwnerCreditPercent);

@@ -4,6 +4,7 @@ import { CursorCodec } from './store/cursor';
 import { createDocumentClient, createDynamoClient } from './store/dynamo';
 import { createIdempotency } from './http/idempotency';
 import { PipelineRepository } from './store/pipeline.dynamodb';
+import { StaffRepository } from './store/staff.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
 
 /**
@@ -21,6 +22,7 @@ function build() {
     clients: new ClientsRepository(db, cfg.TABLE_NAME),
     pipeline: new PipelineRepository(db, cfg.TABLE_NAME, cursors),
     tenants: new TenantsRepository(db, cfg.TABLE_NAME),
+    staff: new StaffRepository(db, cfg.TABLE_NAME, cursors),
     idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME),
   };
 }

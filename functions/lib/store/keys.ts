@@ -10,7 +10,6 @@
  * | one open opportunity per product  | table | pk=T#{t}#C#{client}        sk=UNIQ#OPEN#{product} |
  * | stage history of an opportunity   | table | pk=T#{t}#C#{client}        sk begins STAGE#{opp}# |
  * | audit of a client / opportunity   | table | pk=T#{t}#C#{client}        sk begins AUDIT# / AUDIT#{opp}# |
- * | opportunities of an assignee      | gsi1  | gsi1pk=T#{t}#ASG#{staff}   gsi1sk=OPP#{stage}#{opp} |
  * | events of an assignee             | gsi1  | gsi1pk=T#{t}#ASG#{staff}   gsi1sk=EVT#{status}#{scheduledAt}#{event} |
  * | opportunities of the tenant       | gsi2  | gsi2pk=T#{t}#OPPS          gsi2sk={stage}#{opp} |
  * | events of the tenant by status    | gsi2  | gsi2pk=T#{t}#EVTS#{status} gsi2sk={scheduledAt}#{event} (missed sweep) |
@@ -19,6 +18,8 @@
  * | tenant settings / catalogue / stages | table | pk=T#{t}#CONFIG         sk=TENANT / PRODUCTS / STAGES |
  * | staff member by id                | table | pk=T#{t}#STAFF             sk=S#{staff}         |
  * | list staff                        | table | pk=T#{t}#STAFF             (Query)              |
+ * | reporting subtree of a manager    | gsi1  | gsi1pk=T#{t}#TREE          gsi1sk begins {path}/ |
+ * | opportunities a subject is on     | table | pk=T#{t}#MEMBER#{subject}  sk=OPP#{stage}#{opp} (copy of the opportunity) |
  */
 export const CLIENT_SK = 'CLIENT';
 
@@ -47,9 +48,7 @@ export const keys = {
   auditPrefix: (scopeId?: string) => (scopeId ? `AUDIT#${scopeId}#` : 'AUDIT#'),
   /** The 360 range: CLIENT, EVT#…, OPP#… — and nothing of AUDIT#, STAGE#, UNIQ#. */
   profileRange: { from: CLIENT_SK, to: 'OPP#~' },
-  opportunityIndexes: (tenantId: string, o: { id: string; assignedTo: string; stage: string }) => ({
-    gsi1pk: `${tenantPrefix(tenantId)}#ASG#${o.assignedTo}`,
-    gsi1sk: `OPP#${o.stage}#${o.id}`,
+  opportunityIndexes: (tenantId: string, o: { id: string; stage: string }) => ({
     gsi2pk: `${tenantPrefix(tenantId)}#OPPS`,
     gsi2sk: `${o.stage}#${o.id}`,
   }),
@@ -67,6 +66,15 @@ export const keys = {
   configAudit: (tenantId: string, name: 'PRODUCTS' | 'STAGES', at: string, id: string) => ({ pk: `${tenantPrefix(tenantId)}#CONFIG`, sk: `AUDIT#${name}#${at}#${id}` }),
   staff: (tenantId: string, staffId: string) => ({ pk: `${tenantPrefix(tenantId)}#STAFF`, sk: `S#${staffId}` }),
   staffPartition: (tenantId: string) => `${tenantPrefix(tenantId)}#STAFF`,
+  staffPrefix: 'S#',
+  staffAudit: (tenantId: string, at: string, id: string) => ({ pk: `${tenantPrefix(tenantId)}#STAFF`, sk: `AUDIT#${at}#${id}` }),
+  staffTree: (tenantId: string, path: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#TREE`, gsi1sk: path }),
+  /** One item per (subject, opportunity): what a staff member or partner company lists, by key. */
+  membership: (tenantId: string, subject: string, stage: string, opportunityId: string) => ({
+    pk: `${tenantPrefix(tenantId)}#MEMBER#${subject}`,
+    sk: `OPP#${stage}#${opportunityId}`,
+  }),
+  membershipPartition: (tenantId: string, subject: string) => `${tenantPrefix(tenantId)}#MEMBER#${subject}`,
 };
 
 /** The tenant a key belongs to (stream consumers read it back from pk). */

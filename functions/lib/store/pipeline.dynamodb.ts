@@ -96,6 +96,7 @@ export class PipelineRepository {
             this.linkTeam(tenantId, o),
             this.putOpportunity(tenantId, o),
             this.putAudit(tenantId, o.clientId, o.id, audit),
+            ...this.memberships(tenantId, undefined, o),
           ],
         }),
       );
@@ -115,11 +116,12 @@ export class PipelineRepository {
    * Saves a changed opportunity if nobody changed it since `expectedVersion`, with its audit entry,
    * its stage transition record, and — when it closes — the release of its (client, product) slot.
    */
-  async saveOpportunity(tenantId: string, o: Opportunity, expectedVersion: number, extra: { audit: AuditEntry; transition?: StageTransition }): Promise<void> {
+  async saveOpportunity(tenantId: string, before: Opportunity, o: Opportunity, extra: { audit: AuditEntry; transition?: StageTransition }): Promise<void> {
     const items: TransactItem[] = [
-      { ...this.putOpportunity(tenantId, o), Put: { ...this.putOpportunity(tenantId, o).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } } },
+      { Put: { ...this.putOpportunity(tenantId, o).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } },
       this.putAudit(tenantId, o.clientId, o.id, extra.audit),
       this.linkTeam(tenantId, o),
+      ...this.memberships(tenantId, before, o),
     ];
     if (extra.transition) {
       items.push({
@@ -203,16 +205,17 @@ export class PipelineRepository {
     return { items, cursor: this.cursors.encode(res.LastEvaluatedKey, scope) };
   }
 
-  async listOpportunities(tenantId: string, q: { assignee?: string; stage?: string; limit: number; cursor?: string }): Promise<Page<Opportunity>> {
-    const byAssignee = q.assignee !== undefined;
-    const scope = `${tenantId}|opps|${q.assignee ?? '*'}|${q.stage ?? '*'}`;
+  /** Opportunities a subject (staff id or partner company) is linked to, or (subject omitted) the whole tenant's. */
+  async listOpportunities(tenantId: string, q: { subject?: string; stage?: string; limit: number; cursor?: string }): Promise<Page<Opportunity>> {
+    const scope = `${tenantId}|opps|${q.subject ?? '*'}|${q.stage ?? '*'}`;
+    const bySubject = q.subject !== undefined;
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: byAssignee ? 'gsi1' : 'gsi2',
-        KeyConditionExpression: byAssignee ? 'gsi1pk = :pk AND begins_with(gsi1sk, :p)' : 'gsi2pk = :pk AND begins_with(gsi2sk, :p)',
-        ExpressionAttributeValues: byAssignee
-          ? { ':pk': keys.assigneePartition(tenantId, q.assignee!), ':p': q.stage ? `OPP#${q.stage}#` : 'OPP#' }
+        ...(bySubject ? {} : { IndexName: 'gsi2' }),
+        KeyConditionExpression: bySubject ? 'pk = :pk AND begins_with(sk, :p)' : 'gsi2pk = :pk AND begins_with(gsi2sk, :p)',
+        ExpressionAttributeValues: bySubject
+          ? { ':pk': keys.membershipPartition(tenantId, q.subject!), ':p': q.stage ? `OPP#${q.stage}#` : 'OPP#' }
           : { ':pk': keys.tenantOpportunities(tenantId), ':p': q.stage ? `${q.stage}#` : '' },
         Limit: q.limit,
         ExclusiveStartKey: this.cursors.decode(q.cursor, scope),
@@ -245,6 +248,19 @@ export class PipelineRepository {
 
   private putOpportunity(tenantId: string, o: Opportunity) {
     return { Put: { TableName: this.tableName, Item: { ...keys.opportunity(tenantId, o.clientId, o.id), ...keys.opportunityIndexes(tenantId, o), entity: 'opportunity', tenantId, ...o } as Item } };
+  }
+
+  /**
+   * The opportunity's copy in the membership partition of everyone linked to it: lists are a
+   * Query of one's own partition (scope by key). Copies of a previous team or stage are removed.
+   */
+  private memberships(tenantId: string, before: Opportunity | undefined, o: Opportunity): TransactItem[] {
+    const now = new Set(opportunityTeam(o));
+    const stale = before ? opportunityTeam(before).filter((s) => !now.has(s) || before.stage !== o.stage) : [];
+    return [
+      ...stale.map((subject) => ({ Delete: { TableName: this.tableName, Key: keys.membership(tenantId, subject, before!.stage, o.id) } })),
+      ...[...now].map((subject) => ({ Put: { TableName: this.tableName, Item: { ...keys.membership(tenantId, subject, o.stage, o.id), entity: 'membership', tenantId, ...o } } })),
+    ];
   }
 
   /** Everyone on an opportunity can see its client ("their clients", DESIGN §4). */

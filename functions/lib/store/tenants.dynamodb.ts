@@ -7,6 +7,7 @@ import type { Staff } from '../../../domain/staff/staff';
 import type { TenantSettings } from '../../../domain/tenants/tenant';
 import { failedConditions } from './errors';
 import { keys } from './keys';
+import { staffItem } from './staff.dynamodb';
 
 export interface Versioned<T> {
   value: T;
@@ -88,7 +89,7 @@ export class TenantsRepository {
           TransactItems: [
             put({ ...keys.config(tenantId, 'TENANT'), entity: 'tenant', tenantId, settings, createdAt: now.toISOString(), version: 1 }),
             put({ ...keys.config(tenantId, 'PRODUCTS'), entity: 'config', tenantId, products, version: 1 }),
-            ...staff.map((s) => put({ ...keys.staff(tenantId, s.staffId), entity: 'staff', tenantId, ...s })),
+            ...staff.map((s) => put(staffItem(tenantId, s))),
           ],
         }),
       );

@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import { authorize, authorizeOn } from '../../../domain/access/policy';
+import { authorize, authorizeOn, inScope } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
 import { newClient } from '../../../domain/clients/new-client';
@@ -31,9 +31,9 @@ export async function createClient(ctx: UseCaseContext, input: ClientInput): Pro
 
 /** A client the caller may see (404 otherwise) and may act on (403 otherwise). */
 export async function visibleClient(ctx: UseCaseContext, clientId: string, action: 'client:read' | 'client:update' | 'audit:read'): Promise<StoredClient> {
-  const stored = await ctx.services.clients.get(ctx.actor.tenantId, clientId);
+  const [stored, viewer] = await Promise.all([ctx.services.clients.get(ctx.actor.tenantId, clientId), ctx.viewer()]);
   if (!stored) throw notFound('client', clientId);
-  authorizeOn(ctx.actor, action, { kind: 'client', id: clientId, team: stored.team });
+  authorizeOn(viewer, action, { kind: 'client', id: clientId, links: { team: stored.team } });
   return stored;
 }
 
@@ -59,25 +59,16 @@ export async function searchClients(ctx: UseCaseContext, q: string, limit: numbe
   const { settings } = await tenantConfig(ctx);
   const { field, prefix } = searchTerm(q, settings.defaultPhoneCountry as CountryCode);
   const matches = await ctx.services.clients.search(ctx.actor.tenantId, field, prefix, limit);
-  const found = await Promise.all(matches.map((id) => ctx.services.clients.get(ctx.actor.tenantId, id)));
-  return found.filter((s): s is StoredClient => s !== undefined && canSee(ctx, s)).map((s) => s.client);
-}
-
-function canSee(ctx: UseCaseContext, s: StoredClient) {
-  try {
-    authorizeOn(ctx.actor, 'client:read', { kind: 'client', id: s.client.id, team: s.team });
-    return true;
-  } catch {
-    return false;
-  }
+  const [found, viewer] = await Promise.all([Promise.all(matches.map((id) => ctx.services.clients.get(ctx.actor.tenantId, id))), ctx.viewer()]);
+  return found.filter((s): s is StoredClient => s !== undefined && inScope(viewer, { team: s.team })).map((s) => s.client);
 }
 
 /** The 360 view: one Query for the client partition (plus the tenant's catalogue). */
 export async function clientProfile(ctx: UseCaseContext, clientId: string): Promise<ClientProfile> {
   authorize(ctx.actor, 'client:read');
-  const [partition, config] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx)]);
+  const [partition, config, viewer] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx), ctx.viewer()]);
   if (!partition.client) throw notFound('client', clientId);
-  authorizeOn(ctx.actor, 'client:read', { kind: 'client', id: clientId, team: partition.client.team });
+  authorizeOn(viewer, 'client:read', { kind: 'client', id: clientId, links: { team: partition.client.team } });
   return buildProfile(partition.client.client, partition.opportunities, partition.events, config.products.value);
 }
 

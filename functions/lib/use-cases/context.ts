@@ -1,3 +1,4 @@
+import { policy, type Viewer } from '../../../domain/access/policy';
 import type { Principal } from '../../../domain/access/roles';
 import { DomainError } from '../../../domain/errors';
 import type { Services } from '../services';
@@ -8,6 +9,36 @@ export interface UseCaseContext {
   actor: Principal;
   now: Date;
   services: Services;
+  /** The actor with what their scope needs (a manager's subtree, a partner's company), read once per request. */
+  viewer(): Promise<Viewer>;
+}
+
+/** The use-case context of an authenticated request. */
+export function contextOf(input: { principal: Principal; now: Date }, services: Services): UseCaseContext {
+  let viewer: Promise<Viewer> | undefined;
+  return {
+    actor: input.principal,
+    now: input.now,
+    services,
+    viewer: () => (viewer ??= resolveViewer(input.principal, services)),
+  };
+}
+
+/**
+ * Tenant-wide and plain linked roles need nothing more than the token. A manager's scope is their
+ * reporting subtree (one GetItem and one Query on the hierarchy index); a partner's is their
+ * company. Both are read from the staff record, which also refuses deactivated staff.
+ */
+async function resolveViewer(actor: Principal, services: Services): Promise<Viewer> {
+  const scope = policy[actor.role].scope;
+  if (scope !== 'subtree' && actor.role !== 'partner') return actor;
+  const me = await services.staff.get(actor.tenantId, actor.staffId);
+  if (!me || !me.active || me.role !== actor.role) {
+    throw new DomainError('forbidden', 'staff_inactive', 'Your staff record is missing, deactivated or holds another role.');
+  }
+  if (actor.role === 'partner') return { ...actor, ...(me.partnerCompanyId && { partnerCompanyId: me.partnerCompanyId }) };
+  const below = await services.staff.subtree(actor.tenantId, me.path);
+  return { ...actor, subtree: new Set([actor.staffId, ...below.map((s) => s.staffId)]) };
 }
 
 export async function tenantConfig(ctx: UseCaseContext): Promise<TenantConfig> {
@@ -36,10 +67,3 @@ export function assertVersion(current: number, expected: number | undefined, wha
     throw new DomainError('precondition_failed', 'stale_version', `The ${what} changed since you read it (now version ${current}); read it again and retry.`);
   }
 }
-
-/** The use-case context of an authenticated request. */
-export const contextOf = (input: { principal: import('../../../domain/access/roles').Principal; now: Date }, services: Services): UseCaseContext => ({
-  actor: input.principal,
-  now: input.now,
-  services,
-});

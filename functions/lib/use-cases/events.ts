@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { ids } from '../ids';
 import type { Page } from '../store/pipeline.dynamodb';
 import { assertVersion, type UseCaseContext } from './context';
-import { scopedAssignee, visibleOpportunity } from './opportunities';
+import { listSubject, visibleOpportunity } from './opportunities';
 
 const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
   id: ids.audit(),
@@ -74,6 +74,12 @@ export async function listEvents(
   q: { assignee?: string; status: EventStatus; from?: string; to?: string; limit: number; cursor?: string },
 ): Promise<Page<CrmEvent>> {
   authorize(ctx.actor, 'event:read');
-  const assignee = scopedAssignee(ctx, q.assignee);
+  // Events are assigned to people, so a partner user lists their own, like any linked role.
+  const assignee = ctx.actor.role === 'partner' ? ownOnly(ctx, q.assignee) : await listSubject(ctx, q.assignee);
   return ctx.services.pipeline.listEvents(ctx.actor.tenantId, { ...q, ...(assignee !== undefined && { assignee }) });
+}
+
+function ownOnly(ctx: UseCaseContext, requested: string | undefined): string {
+  if (requested !== undefined && requested !== ctx.actor.staffId) throw notFound('staff', requested);
+  return ctx.actor.staffId;
 }

@@ -1,9 +1,9 @@
-import { authorize, authorizeOn, opportunityTeam, policy, type Action } from '../../../domain/access/policy';
+import type { z } from 'zod';
+import { authorize, authorizeFields, authorizeOn, mayListFor, partnerSubject, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { notFound } from '../../../domain/errors';
-import { newOpportunity, OpportunityInput, patchOpportunity, type Opportunity, type OpportunityPatch } from '../../../domain/pipeline/opportunity';
+import { checkAssignees, newOpportunity, OpportunityInput, patchOpportunity, type Opportunity, type OpportunityPatch } from '../../../domain/pipeline/opportunity';
 import { changeStage, type StageChangeInput, type StageTransition } from '../../../domain/pipeline/stage-change';
-import type { z } from 'zod';
 import { ids } from '../ids';
 import type { Page } from '../store/pipeline.dynamodb';
 import { visibleClient } from './clients';
@@ -20,9 +20,21 @@ export const opportunityAudit = (ctx: UseCaseContext, o: { id: string }, action:
   ...(after !== undefined && { after }),
 });
 
+/** The staff an opportunity names exist, are active and fit their place (one BatchGetItem, only when it names someone). */
+async function checkNamedStaff(ctx: UseCaseContext, named: { assignedTo?: string; coSalespersons?: readonly string[]; warriors?: readonly string[] }) {
+  const idsNamed = [...(named.assignedTo ? [named.assignedTo] : []), ...(named.coSalespersons ?? []), ...(named.warriors ?? [])];
+  if (idsNamed.length === 0) return;
+  checkAssignees(named, await ctx.services.staff.getMany(ctx.actor.tenantId, idsNamed));
+}
+
 export async function createOpportunity(ctx: UseCaseContext, clientId: string, input: z.infer<typeof OpportunityInput>): Promise<Opportunity> {
   authorize(ctx.actor, 'opportunity:create');
-  const [, config] = await Promise.all([visibleClient(ctx, clientId, 'client:read'), tenantConfig(ctx)]);
+  // Handing to someone else or to a partner is a manager's decision, on creation as on edit.
+  authorizeFields(ctx.actor, [
+    ...(input.assignedTo !== undefined && input.assignedTo !== ctx.actor.staffId ? ['assignedTo'] : []),
+    ...(input.partnerCompanyId !== undefined ? ['partnerCompanyId'] : []),
+  ]);
+  const [, config] = await Promise.all([visibleClient(ctx, clientId, 'client:read'), tenantConfig(ctx), checkNamedStaff(ctx, input)]);
   const o = newOpportunity(input, {
     id: ids.opportunity(clientId),
     clientId,
@@ -37,18 +49,20 @@ export async function createOpportunity(ctx: UseCaseContext, clientId: string, i
 }
 
 /** An opportunity the caller may see (404 otherwise) and act on (403 otherwise): one GetItem. */
-export async function visibleOpportunity(ctx: UseCaseContext, opportunityId: string, action: Action): Promise<Opportunity> {
-  const o = await ctx.services.pipeline.getOpportunity(ctx.actor.tenantId, opportunityId);
+export async function visibleOpportunity(ctx: UseCaseContext, opportunityId: string, action: Parameters<typeof authorize>[1]): Promise<Opportunity> {
+  const [o, viewer] = await Promise.all([ctx.services.pipeline.getOpportunity(ctx.actor.tenantId, opportunityId), ctx.viewer()]);
   if (!o) throw notFound('opportunity', opportunityId);
-  authorizeOn(ctx.actor, action, { kind: 'opportunity', id: opportunityId, team: opportunityTeam(o) });
+  authorizeOn(viewer, action, { kind: 'opportunity', id: opportunityId, links: o });
   return o;
 }
 
 export async function updateOpportunity(ctx: UseCaseContext, opportunityId: string, patch: OpportunityPatch, expectedVersion: number): Promise<Opportunity> {
   const [before, config] = await Promise.all([visibleOpportunity(ctx, opportunityId, 'opportunity:update'), tenantConfig(ctx)]);
+  authorizeFields(ctx.actor, Object.keys(patch));
   assertVersion(before.version, expectedVersion, 'opportunity');
+  await checkNamedStaff(ctx, { ...(patch.assignedTo !== undefined && { assignedTo: patch.assignedTo }), ...(patch.coSalespersons && { coSalespersons: patch.coSalespersons }), ...(patch.warriors && { warriors: patch.warriors }) });
   const after = patchOpportunity(before, patch, { now: ctx.now, stagesConfig: config.stages.value });
-  await ctx.services.pipeline.saveOpportunity(ctx.actor.tenantId, after, before.version, { audit: opportunityAudit(ctx, after, 'updated', before, after) });
+  await ctx.services.pipeline.saveOpportunity(ctx.actor.tenantId, before, after, { audit: opportunityAudit(ctx, after, 'updated', before, after) });
   return after;
 }
 
@@ -66,7 +80,7 @@ export async function moveStage(
     stagesConfig: config.stages.value,
     leadOwnerCreditPercent: config.settings.leadOwnerCreditPercent,
   });
-  await ctx.services.pipeline.saveOpportunity(ctx.actor.tenantId, result.opportunity, before.version, {
+  await ctx.services.pipeline.saveOpportunity(ctx.actor.tenantId, before, result.opportunity, {
     audit: opportunityAudit(ctx, before, 'stage_changed', before, result.opportunity),
     transition: result.transition,
   });
@@ -84,18 +98,24 @@ export async function opportunityAuditTrail(ctx: UseCaseContext, opportunityId: 
 }
 
 /**
- * Lists by assignee (gsi1) or, for roles that see the whole tenant, across the tenant (gsi2).
- * A linked-scope role lists only its own assignments: the key decides, nothing is filtered after.
+ * Lists from the key that holds exactly what the caller may see: a subject's membership partition
+ * (their own, a report's for a manager, their company's for a partner) or, for tenant-wide roles
+ * asking for everyone, the tenant index. Nothing is fetched and then filtered.
  */
 export async function listOpportunities(ctx: UseCaseContext, q: { assignee?: string; stage?: string; limit: number; cursor?: string }): Promise<Page<Opportunity>> {
   authorize(ctx.actor, 'opportunity:read');
-  const assignee = scopedAssignee(ctx, q.assignee);
-  return ctx.services.pipeline.listOpportunities(ctx.actor.tenantId, { ...q, ...(assignee !== undefined && { assignee }) });
+  const subject = await listSubject(ctx, q.assignee);
+  return ctx.services.pipeline.listOpportunities(ctx.actor.tenantId, { ...q, ...(subject !== undefined && { subject }) });
 }
 
-/** Tenant-scope roles may ask for anyone (or everyone); others always get their own. */
-export function scopedAssignee(ctx: UseCaseContext, requested: string | undefined): string | undefined {
-  if (policy[ctx.actor.role].scope === 'tenant') return requested;
-  if (requested !== undefined && requested !== ctx.actor.staffId) throw notFound('staff', requested);
-  return ctx.actor.staffId;
+/** Whose list a caller gets: anyone's (tenant scope), a report's (subtree), or only their own. */
+export async function listSubject(ctx: UseCaseContext, requested: string | undefined): Promise<string | undefined> {
+  const viewer = await ctx.viewer();
+  if (viewer.role === 'partner') {
+    if (requested !== undefined || !viewer.partnerCompanyId) throw notFound('staff', requested ?? ctx.actor.staffId);
+    return partnerSubject(viewer.partnerCompanyId);
+  }
+  if (requested === undefined) return policy[viewer.role].scope === 'tenant' ? undefined : viewer.staffId;
+  if (!mayListFor(viewer, requested)) throw notFound('staff', requested);
+  return requested;
 }
