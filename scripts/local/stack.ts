@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
-import { startLocalPipeline, type LocalPipeline } from './pipeline';
+import type { LocalPipeline } from './pipeline';
 import { startLocalServer, type LocalServer } from './server';
 import { ensureIdempotencyTable, ensureTable } from './table';
 
@@ -78,6 +78,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // After the env above: the pipeline's handlers read it when they load.
     let pipeline: LocalPipeline | undefined;
     if (opts.pipeline !== false) {
+      // Loaded only when wanted: chDB's native engine costs ~300 ms and ~200 MB to load.
+      const { startLocalPipeline } = await import('./pipeline');
       pipeline = await startLocalPipeline({ ...(opts.dataDir && { dataDir: opts.dataDir }), dynamoEndpoint, region, streamArn });
       stops.push(pipeline.stop);
     }
