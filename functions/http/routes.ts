@@ -43,6 +43,11 @@ export const routes: readonly RouteDefinition[] = [
   r('PUT', '/v1/config/products', 'config/put-products', 'PutProducts'),
   r('GET', '/v1/config/stages', 'config/get-stages', 'GetStages'),
   r('PUT', '/v1/config/stages', 'config/put-stages', 'PutStages'),
+  r('POST', '/v1/staff', 'staff/create', 'CreateStaff'),
+  r('GET', '/v1/staff', 'staff/list', 'ListStaff'),
+  r('GET', '/v1/staff/{staffId}', 'staff/get', 'GetStaff'),
+  r('PUT', '/v1/staff/{staffId}/manager', 'staff/set-manager', 'SetStaffManager'),
+  r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff'),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;

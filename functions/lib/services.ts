@@ -3,6 +3,7 @@ import { ClientsRepository } from './store/clients.dynamodb';
 import { CursorCodec } from './store/cursor';
 import { createDocumentClient, createDynamoClient } from './store/dynamo';
 import { createIdempotency } from './http/idempotency';
+import { createIdentityProvider } from './identity/identity-provider';
 import { PipelineRepository } from './store/pipeline.dynamodb';
 import { StaffRepository } from './store/staff.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
@@ -24,6 +25,7 @@ function build() {
     tenants: new TenantsRepository(db, cfg.TABLE_NAME),
     staff: new StaffRepository(db, cfg.TABLE_NAME, cursors),
     idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME),
+    identity: createIdentityProvider(cfg),
   };
 }
 

@@ -1,0 +1,43 @@
+import { invalid } from '../errors';
+import { reportingPath, type Staff, type StaffInput } from './staff';
+
+/** Roles that may have reports in the hierarchy (DESIGN §4: managers see their reporting subtree). */
+export const managingRoles = ['tenant_admin', 'manager', 'asst_manager'] as const;
+
+function checkManager(field: string, managerId: string, manager: Staff | undefined): Staff {
+  if (!manager || !manager.active) throw invalid([{ field, code: 'unknown_staff', message: `${managerId} is not an active member of staff` }]);
+  if (!(managingRoles as readonly string[]).includes(manager.role)) {
+    throw invalid([{ field, code: 'wrong_role', message: `${managerId} is a ${manager.role} and cannot have reports` }]);
+  }
+  return manager;
+}
+
+/** A new staff member under an (active, managing) manager; partners must name their company, others must not. */
+export function newStaff(input: StaffInput, manager: Staff | undefined, now: Date): Staff {
+  if (input.managerId !== undefined) checkManager('body.managerId', input.managerId, manager);
+  if (input.role === 'partner' && !input.partnerCompanyId) {
+    throw invalid([{ field: 'body.partnerCompanyId', code: 'required', message: 'is required for a partner user' }]);
+  }
+  if (input.role !== 'partner' && input.partnerCompanyId !== undefined) {
+    throw invalid([{ field: 'body.partnerCompanyId', code: 'not_applicable', message: 'applies only to partner users' }]);
+  }
+  return { ...input, email: input.email.toLowerCase(), path: reportingPath(input.staffId, manager?.path), active: true, createdAt: now.toISOString(), version: 1 };
+}
+
+/**
+ * Moves a staff member (and everyone below them) under a new manager: every path in the subtree is
+ * rewritten. Moving someone under themselves or under one of their own reports is refused.
+ */
+export function moveUnder(staff: Staff, subtree: readonly Staff[], manager: Staff | undefined, managerId: string | null): { before: Staff; after: Staff }[] {
+  if (managerId !== null) {
+    if (managerId === staff.staffId || subtree.some((s) => s.staffId === managerId)) {
+      throw invalid([{ field: 'body.managerId', code: 'cycle', message: 'cannot be the staff member or one of their reports' }]);
+    }
+    checkManager('body.managerId', managerId, manager);
+  }
+  const newPath = reportingPath(staff.staffId, manager?.path);
+  const rewrite = (s: Staff): Staff => ({ ...s, path: newPath + s.path.slice(staff.path.length), version: s.version + 1 });
+  const { managerId: _old, ...rest } = staff;
+  const moved: Staff = { ...rest, ...(managerId !== null && { managerId }), path: newPath, version: staff.version + 1 };
+  return [{ before: staff, after: moved }, ...subtree.map((s) => ({ before: s, after: rewrite(s) }))];
+}

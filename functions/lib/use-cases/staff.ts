@@ -1,0 +1,84 @@
+import { authorize, mayListFor, policy } from '../../../domain/access/policy';
+import type { AuditEntry } from '../../../domain/audit/audit';
+import { DomainError, notFound } from '../../../domain/errors';
+import { moveUnder, newStaff } from '../../../domain/staff/hierarchy';
+import type { Staff, StaffInput } from '../../../domain/staff/staff';
+import { IdentityMismatchError } from '../identity/identity-provider';
+import { ids } from '../ids';
+import type { Page } from '../store/pipeline.dynamodb';
+import { assertVersion, type UseCaseContext } from './context';
+
+const staffAudit = (ctx: UseCaseContext, staffId: string, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
+  id: ids.audit(),
+  entity: 'staff',
+  entityId: staffId,
+  action,
+  actor: ctx.actor.staffId,
+  at: ctx.now.toISOString(),
+  ...(before !== undefined && { before }),
+  ...(after !== undefined && { after }),
+});
+
+/** The sign-in account first (idempotent), then the staff record: a retry after a failure completes both. */
+export async function createStaff(ctx: UseCaseContext, input: StaffInput): Promise<Staff> {
+  authorize(ctx.actor, 'staff:write');
+  const manager = input.managerId ? await ctx.services.staff.get(ctx.actor.tenantId, input.managerId) : undefined;
+  const staff = newStaff(input, manager, ctx.now);
+  try {
+    await ctx.services.identity.createUser({ tenantId: ctx.actor.tenantId, staffId: staff.staffId, email: staff.email, name: staff.name, role: staff.role });
+  } catch (error) {
+    if (error instanceof IdentityMismatchError) {
+      throw new DomainError('conflict', 'email_in_use', 'This email already signs in as someone else.');
+    }
+    throw error;
+  }
+  await ctx.services.staff.create(ctx.actor.tenantId, staff, staffAudit(ctx, staff.staffId, 'created', undefined, staff));
+  return staff;
+}
+
+/** A staff member the caller may see: anyone (tenant scope), their subtree (managers), themselves. */
+export async function getStaff(ctx: UseCaseContext, staffId: string): Promise<Staff> {
+  authorize(ctx.actor, 'staff:read');
+  const [staff, viewer] = await Promise.all([ctx.services.staff.get(ctx.actor.tenantId, staffId), ctx.viewer()]);
+  if (!staff || !mayListFor(viewer, staffId)) throw notFound('staff', staffId);
+  return staff;
+}
+
+/** The tenant's staff for tenant-wide roles; a manager's own subtree; a salesperson only themselves. */
+export async function listStaff(ctx: UseCaseContext, page: { limit: number; cursor?: string }): Promise<Page<Staff>> {
+  authorize(ctx.actor, 'staff:read');
+  const scope = policy[ctx.actor.role].scope;
+  if (scope === 'tenant') return ctx.services.staff.list(ctx.actor.tenantId, page);
+  const me = await ctx.services.staff.get(ctx.actor.tenantId, ctx.actor.staffId);
+  if (!me) return { items: [] };
+  if (scope !== 'subtree') return { items: [me] };
+  return { items: [me, ...(await ctx.services.staff.subtree(ctx.actor.tenantId, me.path))] };
+}
+
+/** Moves a staff member and their whole subtree under another manager (or to the top, with null). */
+export async function setManager(ctx: UseCaseContext, staffId: string, managerId: string | null, expectedVersion: number | undefined): Promise<Staff> {
+  authorize(ctx.actor, 'staff:write');
+  const [staff, manager] = await Promise.all([
+    ctx.services.staff.get(ctx.actor.tenantId, staffId),
+    managerId ? ctx.services.staff.get(ctx.actor.tenantId, managerId) : Promise.resolve(undefined),
+  ]);
+  if (!staff) throw notFound('staff', staffId);
+  assertVersion(staff.version, expectedVersion, 'staff member');
+  const subtree = await ctx.services.staff.subtree(ctx.actor.tenantId, staff.path);
+  const changes = moveUnder(staff, subtree, manager, managerId);
+  await ctx.services.staff.save(ctx.actor.tenantId, changes, staffAudit(ctx, staffId, 'moved', staff, changes[0]!.after));
+  return changes[0]!.after;
+}
+
+/** Deactivated staff can no longer sign in (Cognito) and lose any manager or partner scope at once. */
+export async function deactivateStaff(ctx: UseCaseContext, staffId: string): Promise<Staff> {
+  authorize(ctx.actor, 'staff:write');
+  const staff = await ctx.services.staff.get(ctx.actor.tenantId, staffId);
+  if (!staff) throw notFound('staff', staffId);
+  if (!staff.active) return staff;
+  if (staffId === ctx.actor.staffId) throw new DomainError('conflict', 'cannot_deactivate_self', 'You cannot deactivate yourself.');
+  await ctx.services.identity.disableUser({ tenantId: ctx.actor.tenantId, staffId, email: staff.email });
+  const after: Staff = { ...staff, active: false, version: staff.version + 1 };
+  await ctx.services.staff.save(ctx.actor.tenantId, [{ before: staff, after }], staffAudit(ctx, staffId, 'deactivated', staff, after));
+  return after;
+}
