@@ -22,6 +22,7 @@ const r = (method: RouteDefinition['method'], path: string, entry: string, name:
 
 export const routes: readonly RouteDefinition[] = [
   r('GET', '/health', 'health', 'Health', { public: true }),
+  r('GET', '/v1/openapi.json', 'openapi', 'OpenApi', { public: true }),
   r('POST', '/v1/clients', 'clients/create', 'CreateClient'),
   r('GET', '/v1/clients', 'clients/search', 'SearchClients'),
   r('GET', '/v1/clients/{id}', 'clients/get', 'GetClient'),

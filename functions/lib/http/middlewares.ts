@@ -59,15 +59,16 @@ export function problemErrors(): Middleware {
  * JSON bodies only, within a size limit; malformed JSON is a 400, never a 500.
  * A route without a body schema refuses any body it is sent.
  */
-export function jsonBody(opts: { maxBytes: number; expectsBody: boolean }): Middleware {
+export function jsonBody(opts: { maxBytes: () => number; expectsBody: boolean }): Middleware {
   return {
     name: 'jsonBody',
     before: (request) => {
       const { body, isBase64Encoded, headers } = request.event;
       if (body === undefined || body === '') return;
       const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-      if (Buffer.byteLength(raw, 'utf8') > opts.maxBytes) {
-        throw new DomainError('payload_too_large', 'body_too_large', `The request body exceeds ${opts.maxBytes} bytes.`);
+      const maxBytes = opts.maxBytes();
+      if (Buffer.byteLength(raw, 'utf8') > maxBytes) {
+        throw new DomainError('payload_too_large', 'body_too_large', `The request body exceeds ${maxBytes} bytes.`);
       }
       if (!opts.expectsBody) throw new DomainError('bad_request', 'unexpected_body', 'This route takes no request body.');
       const type = headers?.['content-type'] ?? '';

@@ -37,7 +37,10 @@ export interface RouteResult {
   headers?: Record<string, string>;
 }
 
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: any) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpHandler = ((event: APIGatewayProxyEventV2, context: any) => Promise<APIGatewayProxyStructuredResultV2>) & {
+  /** The route's schemas, read by the OpenAPI generator (scripts/openapi.ts). */
+  spec?: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+};
 
 let verifier: VerifyToken | undefined;
 const sharedVerifier = () => (verifier ??= createVerifier(config()));
@@ -54,8 +57,8 @@ export function httpRoute<B extends z.ZodType | undefined = undefined, Q extends
     .use(requestLog())
     .use(problemErrors());
   if (!spec.public) handler.use(authenticate(sharedVerifier));
-  handler.use(jsonBody({ maxBytes: config().MAX_BODY_BYTES, expectsBody: spec.body !== undefined }));
-  return handler.handler(async (event, context) => {
+  handler.use(jsonBody({ maxBytes: () => config().MAX_BODY_BYTES, expectsBody: spec.body !== undefined }));
+  const lambda = handler.handler(async (event, context) => {
     const input = {
       body: spec.body ? parseOrThrow(spec.body, context.jsonBody, 'body') : undefined,
       query: spec.query ? parseOrThrow(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
@@ -77,4 +80,6 @@ export function httpRoute<B extends z.ZodType | undefined = undefined, Q extends
       body: result.body === undefined ? '' : JSON.stringify(result.body),
     };
   }) as unknown as HttpHandler;
+  lambda.spec = spec;
+  return lambda;
 }
