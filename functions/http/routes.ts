@@ -29,6 +29,8 @@ export const routes: readonly RouteDefinition[] = [
   r('PATCH', '/v1/clients/{id}', 'clients/update', 'UpdateClient'),
   r('GET', '/v1/clients/{id}/profile', 'clients/profile', 'GetClientProfile'),
   r('GET', '/v1/clients/{id}/audit', 'clients/audit', 'GetClientAudit'),
+  r('POST', '/v1/clients/{id}/image', 'clients/image-upload', 'RequestClientImageUpload'),
+  r('GET', '/v1/clients/{id}/image', 'clients/image-get', 'GetClientImage'),
   r('POST', '/v1/clients/{id}/opportunities', 'opportunities/create', 'CreateOpportunity'),
   r('GET', '/v1/opportunities', 'opportunities/list', 'ListOpportunities'),
   r('GET', '/v1/opportunities/{id}', 'opportunities/get', 'GetOpportunity'),

@@ -20,6 +20,10 @@ const Env = z
     /** Signs pagination cursors so a client cannot steer one into another partition. */
     CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters'),
     IDEMPOTENCY_TABLE_NAME: z.string().min(1).default('crm-idempotency'),
+    /** Client images (visiting cards, signboards). */
+    MEDIA_BUCKET: z.string().min(1).default('crm-media'),
+    /** Set locally (s3rver on loopback); absent in AWS. */
+    S3_ENDPOINT: z.url().optional(),
   })
   .superRefine((env, ctx) => {
     const need = env.AUTH_MODE === 'cognito' ? (['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'] as const) : (['JWT_ISSUER', 'JWT_AUDIENCE', 'JWKS_URI'] as const);

@@ -4,6 +4,7 @@ import { CursorCodec } from './store/cursor';
 import { createDocumentClient, createDynamoClient } from './store/dynamo';
 import { createIdempotency } from './http/idempotency';
 import { createIdentityProvider } from './identity/identity-provider';
+import { createMediaStore } from './media/media-store';
 import { PipelineRepository } from './store/pipeline.dynamodb';
 import { StaffRepository } from './store/staff.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
@@ -26,6 +27,7 @@ function build() {
     staff: new StaffRepository(db, cfg.TABLE_NAME, cursors),
     idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME),
     identity: createIdentityProvider(cfg),
+    media: createMediaStore(cfg),
   };
 }
 

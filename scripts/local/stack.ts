@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
 import type { LocalPipeline } from './pipeline';
+import { startLocalS3 } from './s3';
 import { startLocalServer, type LocalServer } from './server';
 import { ensureIdempotencyTable, ensureTable } from './table';
 
@@ -61,6 +62,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await ensureIdempotencyTable(ddb, idempotencyTableName);
     ddb.destroy();
 
+    const mediaBucket = 'crm-media';
+    const s3 = await startLocalS3({ ...(opts.dataDir && { dataDir: opts.dataDir }), bucket: mediaBucket });
+    stops.push(s3.stop);
+
     const issuer = opts.dataDir ? loadOrCreateIssuer(opts.dataDir) : newIssuer();
     const server = await startLocalServer({ port: opts.port ?? 0, documents: { [JWKS_PATH]: () => issuer.jwks() } });
     stops.push(server.close);
@@ -74,6 +79,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       JWT_AUDIENCE: LOCAL_AUDIENCE,
       JWKS_URI: `${server.url}${JWKS_PATH}`,
       CURSOR_SECRET: localSecret(opts.dataDir),
+      MEDIA_BUCKET: mediaBucket,
+      S3_ENDPOINT: s3.endpoint,
     });
     // After the env above: the pipeline's handlers read it when they load.
     let pipeline: LocalPipeline | undefined;

@@ -2,6 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { authorize, authorizeOn, inScope } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
+import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageUploadInput } from '../../../domain/clients/image';
 import { newClient } from '../../../domain/clients/new-client';
 import { buildProfile, type ClientProfile } from '../../../domain/clients/profile';
 import { notFound } from '../../../domain/errors';
@@ -87,3 +88,30 @@ const pickInput = (c: Client): ClientInput => ({
   ...(c.landmark && { landmark: c.landmark }),
   ...(c.geo && { geo: c.geo }),
 });
+
+/**
+ * A presigned upload URL for the client's image; the client record points at the new key at once
+ * (an upload that never happens leaves a dangling key, which the download URL then answers 404 for).
+ */
+export async function requestImageUpload(ctx: UseCaseContext, clientId: string, input: ImageUploadInput): Promise<{ imageKey: string; uploadUrl: string; expiresAt: string; headers: Record<string, string> }> {
+  const { client: before } = await visibleClient(ctx, clientId, 'client:update');
+  const key = imageKey(ctx.actor.tenantId, clientId, ids.audit(), input.contentType);
+  const after: Client = { ...before, imageKey: key, updatedAt: ctx.now.toISOString(), version: before.version + 1 };
+  const uploadUrl = await ctx.services.media.uploadUrl(key, input.contentType, input.contentLength, UPLOAD_URL_SECONDS);
+  await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
+  return {
+    imageKey: key,
+    uploadUrl,
+    expiresAt: new Date(ctx.now.getTime() + UPLOAD_URL_SECONDS * 1000).toISOString(),
+    headers: { 'content-type': input.contentType, 'content-length': String(input.contentLength) },
+  };
+}
+
+export async function imageDownload(ctx: UseCaseContext, clientId: string): Promise<{ url: string; expiresAt: string }> {
+  const { client } = await visibleClient(ctx, clientId, 'client:read');
+  if (!client.imageKey) throw notFound('image of client', clientId);
+  return {
+    url: await ctx.services.media.downloadUrl(client.imageKey, DOWNLOAD_URL_SECONDS),
+    expiresAt: new Date(ctx.now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString(),
+  };
+}
