@@ -10,9 +10,11 @@ import { roles } from '../domain/access/roles';
 import { rules, streamPublisher } from '../events/rules';
 import { routeKey, routes } from '../functions/http/routes';
 import { tableSchema } from '../functions/lib/store/table-schema';
-import { bindQueue, CrmFunction, repoRoot } from './constructs/crm-function';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { bindQueue, bindUserPool, CrmFunction, repoRoot, userPoolAdminActions } from './constructs/crm-function';
 import { CrmQueue } from './constructs/crm-queue';
 import { createCrmStacks, type CrmStacks } from './crm-stacks';
+import { managesStaffAccounts } from './stacks/api';
 
 // The same feature flags as `cdk synth`, so the templates under test are the deployed ones.
 const cdkContext: Record<string, unknown> = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')).context;
@@ -34,6 +36,16 @@ function actionsOf(template: Template, fn: CrmFunction): string[] {
     .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
     .flatMap((s) => [s.Action].flat());
+}
+
+/** The function's statements that mention any cognito-idp action, actions sorted. */
+function cognitoStatements(template: Template, fn: CrmFunction): { Action: string[]; Effect: string; Resource: unknown }[] {
+  const roleId = logicalId(fn.lambda.role!);
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Effect: string; Resource: unknown }[])
+    .filter((st) => [st.Action].flat().some((a) => a.startsWith('cognito-idp:')))
+    .map((st) => ({ ...st, Action: [st.Action].flat().sort() }));
 }
 
 describe('CRM stacks', () => {
@@ -116,8 +128,8 @@ describe('CRM stacks', () => {
   });
 
   describe('api', () => {
-    it('has one function and one route per entry of routes.ts', () => {
-      api.resourceCountIs('AWS::Lambda::Function', routes.length);
+    it('has one function and one route per entry of routes.ts (plus the Cognito trigger)', () => {
+      api.resourceCountIs('AWS::Lambda::Function', routes.length + 1);
       const routeKeys = (Object.values(api.findResources('AWS::ApiGatewayV2::Route')) as Resource[]).map((r) => r.Properties.RouteKey);
       expect(routeKeys.sort()).toEqual(routes.map(routeKey).sort());
     });
@@ -193,6 +205,50 @@ describe('CRM stacks', () => {
         GenerateSecret: false,
         ExplicitAuthFlows: Match.arrayEquals(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
       });
+    });
+
+    it('gives the user pool immutable tenant_id and staff_id attributes sized for a slug', () => {
+      for (const name of ['tenant_id', 'staff_id']) {
+        api.hasResourceProperties('AWS::Cognito::UserPool', {
+          Schema: Match.arrayWith([{ Name: name, AttributeDataType: 'String', Mutable: false, StringAttributeConstraints: { MinLength: '1', MaxLength: '63' } }]),
+        });
+      }
+    });
+
+    it('attaches the pre-token-generation trigger as V2_0, invocable by this pool only, with no grant of its own', () => {
+      const triggerRef = { 'Fn::GetAtt': [logicalId(stacks.api.preTokenGeneration.lambda), 'Arn'] };
+      api.hasResourceProperties('AWS::Cognito::UserPool', {
+        LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: triggerRef, LambdaVersion: 'V2_0' } },
+      });
+      api.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: triggerRef,
+        Principal: 'cognito-idp.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [logicalId(stacks.api.userPool), 'Arn'] },
+      });
+      // Its own log group, nothing else: no table, no pool, no bus.
+      const actions = actionsOf(api, stacks.api.preTokenGeneration);
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual([]);
+      const env = (api.findResources('AWS::Lambda::Function')[logicalId(stacks.api.preTokenGeneration.lambda)] as Resource).Properties.Environment.Variables;
+      expect(Object.keys(env).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
+    });
+
+    it('lets /v1/staff routes, and only them, administer users of this pool with exactly the admin actions', () => {
+      const poolArn = { 'Fn::GetAtt': [logicalId(stacks.api.userPool), 'Arn'] };
+      const staffRoutes = routes.filter(managesStaffAccounts);
+      for (const route of routes) {
+        const statements = cognitoStatements(api, stacks.api.functions.get(route.name)!);
+        if (staffRoutes.includes(route)) expect(statements, route.name).toEqual([{ Action: [...userPoolAdminActions].sort(), Effect: 'Allow', Resource: poolArn }]);
+        else expect(statements, route.name).toEqual([]);
+      }
+      // The Cognito trigger is no route, and it administers nothing either.
+      expect(cognitoStatements(api, stacks.api.preTokenGeneration)).toEqual([]);
+    });
+
+    it('recognises staff administration routes by their path', () => {
+      expect(['/v1/staff', '/v1/staff/{id}', '/v1/staff/{id}/disable'].every((path) => managesStaffAccounts({ path }))).toBe(true);
+      expect(['/v1/staffing', '/v1/clients', '/v1/dashboards/staff/{staffId}'].some((path) => managesStaffAccounts({ path }))).toBe(false);
     });
 
     it('has one Cognito group per role', () => {
@@ -328,6 +384,28 @@ describe('bindQueue', () => {
     expect(env.WORK_QUEUE_URL).toEqual(queueRef);
     expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
     expect(actions).not.toContain('sqs:SendMessage');
+  });
+});
+
+describe('bindUserPool', () => {
+  it('sets COGNITO_USER_POOL_ID and grants exactly the staff admin actions on that pool only', () => {
+    const stack = new Stack(unbundledApp(), 'BindPool');
+    const pool = new cognito.UserPool(stack, 'Pool');
+    const fn = new CrmFunction(stack, 'Fn', { entry: routes[0]!.entry });
+    bindUserPool(fn, pool);
+    const template = Template.fromStack(stack);
+
+    const env = (template.findResources('AWS::Lambda::Function')[logicalId(fn.lambda)] as Resource).Properties.Environment.Variables;
+    expect(env.COGNITO_USER_POOL_ID).toEqual({ Ref: logicalId(pool) });
+    // Sorted: the cdk.json feature flag minimizePolicies reorders actions within a statement.
+    expect(cognitoStatements(template, fn)).toEqual([
+      {
+        Action: ['cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(pool), 'Arn'] },
+      },
+    ]);
+    expect(actionsOf(template, fn).filter((a) => a.startsWith('cognito-idp:')).sort()).toEqual([...userPoolAdminActions].sort());
   });
 });
 

@@ -23,7 +23,8 @@ export const StagesConfig = z
   .length(stages.length)
   .refine((list) => list.every((s, i) => s.stage === stages[i]), 'must list every stage once, in pipeline order')
   .refine((list) => list.every((s, i) => i === 0 || s.multiplier <= list[i - 1]!.multiplier), 'multipliers must not grow towards Closed')
-  .refine((list) => list.at(-1)!.multiplier === 1, 'Closed must have multiplier 1');
+  // `?.`: refinements still run after a failed length check, so an empty list must not crash them.
+  .refine((list) => list.at(-1)?.multiplier === 1, 'Closed must have multiplier 1');
 export type StagesConfig = z.infer<typeof StagesConfig>;
 
 export const seedStages: StagesConfig = [

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,7 +34,7 @@ export interface CrmFunctionProps {
 /**
  * A Lambda with the project's defaults: Node 24 on arm64, an ESM bundle built by the local esbuild,
  * its own log group with a retention, and a role that may only write to that log group until
- * bindTable/bindQueue/bindBus grant it more.
+ * bindTable/bindQueue/bindBus/bindUserPool grant it more.
  */
 export class CrmFunction extends Construct implements iam.IGrantable {
   readonly lambda: NodejsFunction;
@@ -135,4 +136,22 @@ export function bindQueue(fn: CrmFunction, queue: IQueue, mode: 'send' | 'consum
 export function bindBus(fn: CrmFunction, bus: IEventBus, envVar = 'EVENT_BUS_NAME'): void {
   fn.addEnvironment(envVar, bus.eventBusName);
   bus.grantPutEventsTo(fn);
+}
+
+/** What staff administration does to sign-in accounts (functions/lib/identity/identity-provider.ts). */
+export const userPoolAdminActions = [
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminAddUserToGroup',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:AdminGetUser',
+] as const;
+
+/**
+ * The function may create, group, sign out and disable users of this pool and no other: sets
+ * COGNITO_USER_POOL_ID (read by the config) and the matching grant on the pool's ARN together.
+ */
+export function bindUserPool(fn: CrmFunction, userPool: IUserPool): void {
+  fn.addEnvironment('COGNITO_USER_POOL_ID', userPool.userPoolId);
+  iam.Grant.addToPrincipal({ grantee: fn, actions: [...userPoolAdminActions], resourceArns: [userPool.userPoolArn] });
 }

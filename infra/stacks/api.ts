@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { roles } from '../../domain/access/roles';
 import { routeKey, routes as routeManifest, type RouteDefinition } from '../../functions/http/routes';
-import { bindTable, CrmFunction } from '../constructs/crm-function';
+import { bindTable, bindUserPool, CrmFunction } from '../constructs/crm-function';
 
 // One JSON line per request, HTTP API context variables only (the REST-API helpers in
 // AccessLogFormat emit fields HTTP APIs do not have).
@@ -32,6 +32,12 @@ const accessLogFormat = AccessLogFormat.custom(
   }),
 );
 
+/**
+ * Routes that administer staff create and disable their Cognito accounts
+ * (functions/lib/identity), so they, and only they, get the user pool admin grant.
+ */
+export const managesStaffAccounts = (route: Pick<RouteDefinition, 'path'>) => route.path === '/v1/staff' || route.path.startsWith('/v1/staff/');
+
 export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   readonly idempotencyTable: ITable;
@@ -49,11 +55,22 @@ export class ApiStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly functions: ReadonlyMap<string, CrmFunction>;
+  /** Puts tenant_id and staff_id into every access token (functions/cognito/pre-token-generation.ts). */
+  readonly preTokenGeneration: CrmFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
 
     this.userPool = this.createUserPool();
+    this.preTokenGeneration = new CrmFunction(this, 'PreTokenGeneration', {
+      entry: 'functions/cognito/pre-token-generation.ts',
+      description: 'Cognito pre-token-generation (V2_0): tenant_id and staff_id into the access token',
+      // Cognito gives a trigger 5 s before it fails the sign-in.
+      timeout: Duration.seconds(5),
+    });
+    // V2_0: the V1_0 event can only change the ID token, and the API reads the access token.
+    // addTrigger also lets this pool, and only it, invoke the function; the function gets no grant.
+    this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.preTokenGeneration.lambda, cognito.LambdaVersion.V2_0);
     this.userPoolClient = this.userPool.addClient('AppClient', {
       // Web and mobile apps cannot keep a secret; SRP keeps the password off the wire.
       generateSecret: false,
@@ -96,6 +113,7 @@ export class ApiStack extends Stack {
     bindTable(fn, deps.table, route.method === 'GET' ? 'read' : 'readWrite');
     // Writes may carry an Idempotency-Key; its records live in their own table (no indexes).
     if (route.method !== 'GET') bindTable(fn, deps.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
+    if (managesStaffAccounts(route)) bindUserPool(fn, this.userPool);
 
     const [httpRoute] = this.api.addRoutes({
       path: route.path,
@@ -157,6 +175,12 @@ export class ApiStack extends Stack {
       },
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
+      // Set once by AdminCreateUser and never again (immutable: not even an admin can move a user to
+      // another tenant or staff record); max 63 = the Slug of domain/access/roles.ts.
+      customAttributes: {
+        tenant_id: new cognito.StringAttribute({ minLen: 1, maxLen: 63, mutable: false }),
+        staff_id: new cognito.StringAttribute({ minLen: 1, maxLen: 63, mutable: false }),
+      },
       // Plus tier: threat protection (compromised credentials, adaptive authentication); Essentials or
       // above is needed anyway for the access-token claims the pre-token-generation trigger adds.
       featurePlan: cognito.FeaturePlan.PLUS,
