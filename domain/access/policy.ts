@@ -134,7 +134,7 @@ export const can = (who: Principal, action: Action) => policy[who.role].may.incl
 
 /** 403 unless the role may take the action at all. */
 export function authorize(who: Principal, action: Action): void {
-  if (!can(who, action)) throw forbidden('action_forbidden', `A ${who.role} may not ${action.replace(':', ' ')}.`);
+  if (!can(who, action)) throw forbidden('action_forbidden', `${withArticle(who.role)} may not ${action.replace(':', ' ')}.`);
 }
 
 /** Visible and allowed, or the right error: 404 when out of scope, 403 when the role may not act. */
@@ -145,9 +145,9 @@ export function authorizeOn(who: Viewer, action: Action, object: { kind: string;
 
 /** 403 naming the first field of `fields` the caller's role may not write. */
 export function authorizeFields(who: Principal, fields: readonly string[]): void {
-  const denied = fields.filter((f) => fieldWriters[f] && !fieldWriters[f].includes(who.role));
+  const denied = fields.filter((f) => Object.hasOwn(fieldWriters, f) && !fieldWriters[f]!.includes(who.role));
   if (denied.length > 0) {
-    throw new DomainError('forbidden', 'field_forbidden', `A ${who.role} may not change ${denied.join(', ')}.`, {
+    throw new DomainError('forbidden', 'field_forbidden', `${withArticle(who.role)} may not change ${denied.join(', ')}.`, {
       errors: denied.map((f) => ({ field: `body.${f}`, code: 'forbidden', message: 'may not be changed by your role' })),
     });
   }
@@ -166,3 +166,6 @@ export function mayListFor(who: Viewer, staffId: string): boolean {
       return false;
   }
 }
+
+/** "A tse", "An analyst": error messages name the role with the right article. */
+export const withArticle = (role: string) => `${/^[aeiou]/.test(role) ? 'An' : 'A'} ${role}`;

@@ -332,7 +332,7 @@ describe('checkAssignees', () => {
           errors: [
             { field: 'body.assignedTo', code: 'wrong_role', message: 'warrior-1 is a warrior, not a salesperson' },
             { field: 'body.coSalespersons.1', code: 'unknown_staff', message: 'tse-gone is not an active member of staff' },
-            { field: 'body.coSalespersons.2', code: 'wrong_role', message: 'an-1 is a analyst, not a salesperson' },
+            { field: 'body.coSalespersons.2', code: 'wrong_role', message: 'an-1 is an analyst, not a salesperson' },
             { field: 'body.warriors.0', code: 'wrong_role', message: 'tse-1 is a tse, not a warrior' },
             { field: 'body.warriors.1', code: 'unknown_staff', message: 'nobody is not an active member of staff' },
           ],

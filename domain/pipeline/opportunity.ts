@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withArticle } from '../access/policy';
 import type { Principal } from '../access/roles';
 import { Slug } from '../access/roles';
 import type { Product } from '../catalogue/products';
@@ -162,7 +163,7 @@ export function checkAssignees(
   const check = (field: string, id: string, roles: readonly string[], what: string) => {
     const s = staff.get(id);
     if (!s || !s.active) errors.push({ field, code: 'unknown_staff', message: `${id} is not an active member of staff` });
-    else if (!roles.includes(s.role)) errors.push({ field, code: 'wrong_role', message: `${id} is a ${s.role}, not ${what}` });
+    else if (!roles.includes(s.role)) errors.push({ field, code: 'wrong_role', message: `${id} is ${withArticle(s.role).toLowerCase()}, not ${what}` });
   };
   if (o.assignedTo !== undefined) check('body.assignedTo', o.assignedTo, sellingRoles, 'a salesperson');
   o.coSalespersons?.forEach((id, i) => check(`body.coSalespersons.${i}`, id, sellingRoles, 'a salesperson'));

@@ -234,8 +234,8 @@ describe('changeStage: closing', () => {
     ).toThrow(fieldError('body.closingOwner', 'not_applicable', 'applies only when the deal is won'));
   });
 
-  it('closes Lost with the reason, probability 0 and no expected revenue, credit or closer', () => {
-    const before = anOpportunity({ stage: 'Visit' });
+  it('closes Lost with the reason, probability 0 and no expected revenue, credit or closer, counting no stage', () => {
+    const before = anOpportunity({ stage: 'Visit', stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo', 'Visit'] });
     const { opportunity, transition } = changeStage(before, aStageChange({ stage: 'Closed', outcome: 'Lost', reason: 'price' }), aContext());
     expect(opportunity).toEqual({
       ...before,
@@ -245,11 +245,18 @@ describe('changeStage: closing', () => {
       closedAt: '2026-03-09T11:00:00.000Z',
       closingProbability: 0,
       expectedRevenue: 0,
-      stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo', 'Visit', 'Closed'],
+      stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo', 'Visit'],
       updatedAt: '2026-03-09T11:00:00.000Z',
       version: 2,
     });
-    expect(transition).toMatchObject({ from: 'Visit', to: 'Closed', outcome: 'Lost', reason: 'price', newlyReached: ['Closed'], expectedRevenue: 0 });
+    expect(transition).toMatchObject({ from: 'Visit', to: 'Closed', outcome: 'Lost', reason: 'price', newlyReached: [], expectedRevenue: 0 });
+  });
+
+  it('does not count the stages a deal lost straight from Lead never reached', () => {
+    const before = anOpportunity({ stage: 'Lead', stagesReached: ['Lead'] });
+    const { opportunity, transition } = changeStage(before, aStageChange({ stage: 'Closed', outcome: 'Lost', reason: 'no budget' }), aContext());
+    expect(opportunity.stagesReached).toEqual(['Lead']);
+    expect(transition.newlyReached).toEqual([]);
   });
 
   it('closes Won by the caller: caller is closing owner, probability 100, expected revenue = deal value, 50/50 credit', () => {
@@ -425,8 +432,9 @@ describe('changeStage: properties over any sequence of commands', () => {
           expect(next.version).toBe(before.version + 1);
           expect(transition.seq).toBe(before.version);
 
-          // (a) prefix-closed, in pipeline order, up to the furthest stage ever reached, each once.
-          furthest = Math.max(furthest, stageIndex(next.stage));
+          // (a) prefix-closed, in pipeline order, up to the furthest stage ever reached, each once
+          // (losing reaches nothing: a deal lost from Lead never passed Qualified…Closed).
+          if (!(next.stage === 'Closed' && next.outcome === 'Lost')) furthest = Math.max(furthest, stageIndex(next.stage));
           expect(next.stagesReached).toEqual(stages.slice(0, furthest + 1));
 
           // (b) initial stages + every newlyReached, concatenated, are exactly the stages reached.

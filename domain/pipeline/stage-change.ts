@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { can } from '../access/policy';
+import { can, withArticle } from '../access/policy';
 import type { Principal } from '../access/roles';
 import { Slug } from '../access/roles';
 import { DomainError, forbidden, invalid } from '../errors';
@@ -55,7 +55,7 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
     if (!cmd.reason) throw invalid([{ field: 'body.reason', code: 'required', message: 'is required to move an opportunity backwards' }]);
   }
   if (to === 'Closed') {
-    if (!can(ctx.actor, 'opportunity:close')) throw forbidden('close_forbidden', `A ${ctx.actor.role} may not close an opportunity.`);
+    if (!can(ctx.actor, 'opportunity:close')) throw forbidden('close_forbidden', `${withArticle(ctx.actor.role)} may not close an opportunity.`);
     if (!cmd.outcome) throw invalid([{ field: 'body.outcome', code: 'required', message: 'is required when closing: Won or Lost' }]);
     if (cmd.outcome === 'Lost' && !cmd.reason) throw invalid([{ field: 'body.reason', code: 'required', message: 'is required when an opportunity is lost' }]);
   } else if (cmd.outcome) {
@@ -66,7 +66,10 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
   }
 
   const at = ctx.now.toISOString();
-  const newlyReached = backward ? [] : stagesPassed(from, to).filter((s) => !o.stagesReached.includes(s));
+  // A lost deal did not pass the stages between where it was and Closed: losing counts no stage
+  // (funnel metrics count only stages really reached). A won deal went through every one of them.
+  const lost = to === 'Closed' && cmd.outcome === 'Lost';
+  const newlyReached = backward || lost ? [] : stagesPassed(from, to).filter((s) => !o.stagesReached.includes(s));
   const next: Opportunity = {
     ...o,
     stage: to,

@@ -1,3 +1,4 @@
+import { withArticle } from '../access/policy';
 import { invalid } from '../errors';
 import { reportingPath, type Staff, type StaffInput } from './staff';
 
@@ -7,7 +8,7 @@ export const managingRoles = ['tenant_admin', 'manager', 'asst_manager'] as cons
 function checkManager(field: string, managerId: string, manager: Staff | undefined): Staff {
   if (!manager || !manager.active) throw invalid([{ field, code: 'unknown_staff', message: `${managerId} is not an active member of staff` }]);
   if (!(managingRoles as readonly string[]).includes(manager.role)) {
-    throw invalid([{ field, code: 'wrong_role', message: `${managerId} is a ${manager.role} and cannot have reports` }]);
+    throw invalid([{ field, code: 'wrong_role', message: `${managerId} is ${withArticle(manager.role).toLowerCase()} and cannot have reports` }]);
   }
   return manager;
 }

@@ -10,6 +10,8 @@ export interface RouteDefinition {
   /** Stable CDK construct id for the route's function. */
   name: string;
   public?: boolean;
+  /** Creates or disables Cognito sign-in accounts: only these functions get the user-pool admin grant. */
+  signInAccounts?: boolean;
 }
 
 const r = (method: RouteDefinition['method'], path: string, entry: string, name: string, extra: Partial<RouteDefinition> = {}): RouteDefinition => ({
@@ -46,11 +48,11 @@ export const routes: readonly RouteDefinition[] = [
   r('PUT', '/v1/config/products', 'config/put-products', 'PutProducts'),
   r('GET', '/v1/config/stages', 'config/get-stages', 'GetStages'),
   r('PUT', '/v1/config/stages', 'config/put-stages', 'PutStages'),
-  r('POST', '/v1/staff', 'staff/create', 'CreateStaff'),
+  r('POST', '/v1/staff', 'staff/create', 'CreateStaff', { signInAccounts: true }),
   r('GET', '/v1/staff', 'staff/list', 'ListStaff'),
   r('GET', '/v1/staff/{staffId}', 'staff/get', 'GetStaff'),
   r('PUT', '/v1/staff/{staffId}/manager', 'staff/set-manager', 'SetStaffManager'),
-  r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff'),
+  r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff', { signInAccounts: true }),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -36,7 +36,8 @@ const accessLogFormat = AccessLogFormat.custom(
  * Routes that administer staff create and disable their Cognito accounts
  * (functions/lib/identity), so they, and only they, get the user pool admin grant.
  */
-export const managesStaffAccounts = (route: Pick<RouteDefinition, 'path'>) => route.path === '/v1/staff' || route.path.startsWith('/v1/staff/');
+/** Routes the manifest marks as managing sign-in accounts (create and deactivate staff); reads never get the grant. */
+export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccounts'>) => route.signInAccounts === true;
 
 export interface ApiStackProps extends StackProps {
   readonly table: ITable;
