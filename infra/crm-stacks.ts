@@ -19,7 +19,9 @@ export function createCrmStacks(app: App): CrmStacks {
   CrossStackReferences.of(app).consume(ReferenceStrength.STRONG);
   const data = new DataStack(app, 'Crm-Data', { description: 'CRM single table' });
   const events = new EventsStack(app, 'Crm-Events', { description: 'CRM outbox publisher, bus and consumers', table: data.table });
-  const api = new ApiStack(app, 'Crm-Api', { description: 'CRM HTTP API and sign-in', table: data.table, idempotencyTable: data.idempotencyTable });
+  const api = new ApiStack(app, 'Crm-Api', { description: 'CRM HTTP API and sign-in', table: data.table, idempotencyTable: data.idempotencyTable, mediaBucket: data.mediaBucketRef });
+  // The media bucket is imported by export name (see DataStack.mediaBucketRef), so say the order.
+  api.addDependency(data);
   Tags.of(app).add('app', 'crm');
   return { data, events, api };
 }

@@ -114,6 +114,24 @@ describe('CRM stacks', () => {
     }
   });
 
+  it('keeps client images in a private, encrypted, versioned, TLS-only bucket with access logs', () => {
+    data.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'media/' }),
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    data.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('lets only the image routes sign media URLs: uploads PutObject, downloads GetObject, nothing else', () => {
+    for (const route of routes) {
+      const s3Actions = actionsOf(api, stacks.api.functions.get(route.name)!).filter((a) => a.startsWith('s3:'));
+      expect(s3Actions, route.name).toEqual(route.media === 'write' ? ['s3:PutObject'] : route.media === 'read' ? ['s3:GetObject'] : []);
+    }
+    expect(routes.filter((r) => r.media).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /v1/clients/{id}/image', 'POST /v1/clients/{id}/image']);
+  });
+
   it('runs every Lambda on nodejs24.x, arm64, 512 MB, with its own log group', () => {
     for (const template of [events, api]) {
       const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];

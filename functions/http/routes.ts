@@ -12,6 +12,8 @@ export interface RouteDefinition {
   public?: boolean;
   /** Creates or disables Cognito sign-in accounts: only these functions get the user-pool admin grant. */
   signInAccounts?: boolean;
+  /** Signs URLs for client images: `write` may sign uploads, `read` downloads. */
+  media?: 'read' | 'write';
 }
 
 const r = (method: RouteDefinition['method'], path: string, entry: string, name: string, extra: Partial<RouteDefinition> = {}): RouteDefinition => ({
@@ -31,8 +33,8 @@ export const routes: readonly RouteDefinition[] = [
   r('PATCH', '/v1/clients/{id}', 'clients/update', 'UpdateClient'),
   r('GET', '/v1/clients/{id}/profile', 'clients/profile', 'GetClientProfile'),
   r('GET', '/v1/clients/{id}/audit', 'clients/audit', 'GetClientAudit'),
-  r('POST', '/v1/clients/{id}/image', 'clients/image-upload', 'RequestClientImageUpload'),
-  r('GET', '/v1/clients/{id}/image', 'clients/image-get', 'GetClientImage'),
+  r('POST', '/v1/clients/{id}/image', 'clients/image-upload', 'RequestClientImageUpload', { media: 'write' }),
+  r('GET', '/v1/clients/{id}/image', 'clients/image-get', 'GetClientImage', { media: 'read' }),
   r('POST', '/v1/clients/{id}/opportunities', 'opportunities/create', 'CreateOpportunity'),
   r('GET', '/v1/opportunities', 'opportunities/list', 'ListOpportunities'),
   r('GET', '/v1/opportunities/{id}', 'opportunities/get', 'GetOpportunity'),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -154,4 +154,18 @@ export const userPoolAdminActions = [
 export function bindUserPool(fn: CrmFunction, userPool: IUserPool): void {
   fn.addEnvironment('COGNITO_USER_POOL_ID', userPool.userPoolId);
   iam.Grant.addToPrincipal({ grantee: fn, actions: [...userPoolAdminActions], resourceArns: [userPool.userPoolArn] });
+}
+
+/**
+ * The function may sign URLs for client images under `tenants/`: a presigned URL carries the
+ * signer's permissions, so an upload signer gets PutObject and a download signer GetObject only.
+ */
+export function bindMedia(fn: CrmFunction, bucket: { name: string; arn: string; arnExportName: string }, mode: 'read' | 'write'): void {
+  fn.addEnvironment('MEDIA_BUCKET', bucket.name);
+  iam.Grant.addToPrincipal({ grantee: fn, actions: [mode === 'write' ? 's3:PutObject' : 's3:GetObject'], resourceArns: [`${bucket.arn}/tenants/*`] });
+  Validations.of(fn).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${bucket.arnExportName}/tenants/*]`,
+    reason:
+      'Object keys are made per upload (tenants/{tenant}/clients/{client}/{ulid}.{ext}); the grant is one action on the tenants/ prefix of the media bucket, and the handler only signs keys of the caller’s tenant.',
+  });
 }

@@ -5,12 +5,13 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { MediaBucketRef } from './data';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { roles } from '../../domain/access/roles';
 import { routeKey, routes as routeManifest, type RouteDefinition } from '../../functions/http/routes';
-import { bindTable, bindUserPool, CrmFunction } from '../constructs/crm-function';
+import { bindMedia, bindTable, bindUserPool, CrmFunction } from '../constructs/crm-function';
 
 // One JSON line per request, HTTP API context variables only (the REST-API helpers in
 // AccessLogFormat emit fields HTTP APIs do not have).
@@ -42,6 +43,7 @@ export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccount
 export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   readonly idempotencyTable: ITable;
+  readonly mediaBucket: MediaBucketRef;
   /** Steady-state and burst limits for every route of the stage. @default 100 rps, burst 200 */
   readonly throttle?: apigwv2.ThrottleSettings;
 }
@@ -98,7 +100,7 @@ export class ApiStack extends Stack {
       CURSOR_SECRET: this.createCursorSecret().secretValue.unsafeUnwrap(),
     };
 
-    this.functions = new Map(routeManifest.map((route) => [route.name, this.addRoute(route, { table: props.table, idempotencyTable: props.idempotencyTable, authorizer, environment })]));
+    this.functions = new Map(routeManifest.map((route) => [route.name, this.addRoute(route, { table: props.table, idempotencyTable: props.idempotencyTable, mediaBucket: props.mediaBucket, authorizer, environment })]));
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
@@ -107,13 +109,14 @@ export class ApiStack extends Stack {
 
   private addRoute(
     route: RouteDefinition,
-    deps: { table: ITable; idempotencyTable: ITable; authorizer: apigwv2.IHttpRouteAuthorizer; environment: Record<string, string> },
+    deps: { table: ITable; idempotencyTable: ITable; mediaBucket: MediaBucketRef; authorizer: apigwv2.IHttpRouteAuthorizer; environment: Record<string, string> },
   ): CrmFunction {
     const fn = new CrmFunction(this, route.name, { entry: route.entry, description: routeKey(route), environment: deps.environment });
     // Reads cannot write: a GET handler gets no PutItem/UpdateItem/DeleteItem even by mistake.
     bindTable(fn, deps.table, route.method === 'GET' ? 'read' : 'readWrite');
     // Writes may carry an Idempotency-Key; its records live in their own table (no indexes).
     if (route.method !== 'GET') bindTable(fn, deps.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
+    if (route.media) bindMedia(fn, deps.mediaBucket, route.media);
     if (managesStaffAccounts(route)) bindUserPool(fn, this.userPool);
 
     const [httpRoute] = this.api.addRoutes({

@@ -1,5 +1,7 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { tableSchema } from '../../functions/lib/store/table-schema';
 
@@ -10,6 +12,13 @@ export class DataStack extends Stack {
   readonly table: dynamodb.Table;
   /** Powertools idempotency records for `Idempotency-Key` on POST (expire through TTL). */
   readonly idempotencyTable: dynamodb.Table;
+  /** Client images (visiting cards, signboards), uploaded and read through presigned URLs only. */
+  readonly mediaBucket: s3.Bucket;
+  /**
+   * The media bucket's name and ARN as explicit exports: consumers import them by a stable name, so
+   * the IAM finding on their `tenants/*` grant has a stable id to acknowledge (infra/constructs/crm-function.ts).
+   */
+  readonly mediaBucketRef: MediaBucketRef;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -44,5 +53,40 @@ export class DataStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+  
+    const accessLogs = new s3.Bucket(this, 'MediaAccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.mediaBucket = new s3.Bucket(this, 'MediaBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'media/',
+      // Apps PUT and GET through presigned URLs straight from the browser or phone.
+      cors: [{ allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET], allowedOrigins: ['*'], allowedHeaders: ['content-type', 'content-length'], maxAge: 3600 }],
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const [name, value] of [['MediaBucketName', this.mediaBucket.bucketName], ['MediaBucketArn', this.mediaBucket.bucketArn]] as const) {
+      new CfnOutput(this, name, { value, exportName: `${this.stackName}-${name}` });
+    }
+    this.mediaBucketRef = {
+      name: Fn.importValue(`${this.stackName}-MediaBucketName`),
+      arn: Fn.importValue(`${this.stackName}-MediaBucketArn`),
+      arnExportName: `${this.stackName}-MediaBucketArn`,
+    };
   }
+}
+
+export interface MediaBucketRef {
+  name: string;
+  arn: string;
+  arnExportName: string;
 }
