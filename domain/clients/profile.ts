@@ -48,3 +48,20 @@ export function buildProfile(
       .sort((a, b) => b.score - a.score || b.standardValue - a.standardValue || a.productId.localeCompare(b.productId)),
   };
 }
+
+/**
+ * The 360 view as a caller who sees only some of the client's opportunities gets it (a warrior, a
+ * partner, a salesperson, a manager of part of the team): only those opportunities, their products
+ * and their events. Cross-sell stays whole: it names catalogue products only.
+ */
+export function restrictProfile(profile: ClientProfile, visibleOpportunityIds: ReadonlySet<string>): ClientProfile {
+  const visible = (x: { opportunityId: string }) => visibleOpportunityIds.has(x.opportunityId);
+  return {
+    ...profile,
+    existingProducts: profile.existingProducts.filter(visible),
+    activeOpportunities: profile.activeOpportunities.filter((o) => visibleOpportunityIds.has(o.id)),
+    leadStageProducts: profile.leadStageProducts.filter(visible),
+    closingStageProducts: profile.closingStageProducts.filter(visible),
+    history: profile.history.filter(visible),
+  };
+}

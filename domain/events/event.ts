@@ -67,9 +67,14 @@ interface EventContext {
   clientId: string;
   actor: Principal;
   now: Date;
+  /** Who may be given the event: the opportunity's team and the caller. Omitted: anyone. */
+  assignees?: readonly string[];
 }
 
 export function newEvent(input: z.infer<typeof EventInput>, ctx: EventContext): CrmEvent {
+  if (input.assignee !== undefined && ctx.assignees && !ctx.assignees.includes(input.assignee)) {
+    throw invalid([{ field: 'body.assignee', code: 'not_on_opportunity', message: `${input.assignee} is not on this opportunity` }]);
+  }
   const at = ctx.now.toISOString();
   const completed = input.status === 'Completed';
   const feedback = completed && feedbackTypes.has(input.type) ? requireFeedback(input.feedback) : undefined;

@@ -169,3 +169,34 @@ describe('deactivation', () => {
     expect((await api.as(admin).post('/v1/staff/admin/deactivate')).status).toBe(409);
   });
 });
+
+describe('taking access back', () => {
+  it('takes the client, its 360 view and the events list away with the last opportunity handed over', async () => {
+    const o = await opportunityFor(tse1);
+    const other = await api.as(tse1).post(`/v1/clients/${o.clientId}/opportunities`, { productId: 'kml' });
+    await api.as(tse1).post(`/v1/opportunities/${other.body.id}/events`, { type: 'Call', scheduledAt: '2026-12-04T09:00:00Z', remarks: 'private' });
+    await api.as(tse1).patch(`/v1/opportunities/${o.id}`, { warriors: ['w-1'] }, { 'if-match': '"1"' });
+    const call = await api.as(warrior).post(`/v1/opportunities/${o.id}/events`, { type: 'Call', scheduledAt: '2026-12-05T09:00:00Z' });
+    expect(call.status).toBe(201);
+
+    // The warrior's 360 view holds only the opportunity handed to them.
+    const profile = await api.as(warrior).get(`/v1/clients/${o.clientId}/profile`);
+    expect(profile.body.activeOpportunities.map((x: { id: string }) => x.id)).toEqual([o.id]);
+    expect(profile.body.history.map((e: { id: string }) => e.id)).toEqual([call.body.id]);
+    const listed = async () => (await api.as(warrior).get('/v1/events?status=Pending')).body.items.map((e: { id: string }) => e.id);
+    expect(await listed()).toContain(call.body.id);
+
+    await api.as(tse1).patch(`/v1/opportunities/${o.id}`, { warriors: [] }, { 'if-match': '"2"' });
+    expect((await api.as(warrior).get(`/v1/clients/${o.clientId}`)).status).toBe(404);
+    expect((await api.as(warrior).get(`/v1/clients/${o.clientId}/profile`)).status).toBe(404);
+    expect(await listed()).not.toContain(call.body.id);
+    expect((await api.as(tse1).get(`/v1/clients/${o.clientId}`)).status).toBe(200);
+  });
+
+  it('gives a follow-up only to someone on the opportunity', async () => {
+    const o = await opportunityFor(tse1);
+    const res = await api.as(tse1).post(`/v1/opportunities/${o.id}/events`, { type: 'Call', scheduledAt: '2026-12-05T09:00:00Z', assignee: 'manager' });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ field: 'body.assignee', code: 'not_on_opportunity', message: 'manager is not on this opportunity' }]);
+  });
+});

@@ -10,23 +10,30 @@ import { keys } from './keys';
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
-/** A client with the staff linked to it (creator, and everyone on its opportunities): scope for "their clients". */
+/** A client with the subjects linked to it (creator, and everyone on its opportunities): scope for "their clients". */
 export interface StoredClient {
   client: Client;
   team: string[];
 }
 
-const toItem = (tenantId: string, client: Client, team: Iterable<string>): Item => ({
+/**
+ * `links` counts, per subject, what links them to the client: its creator (for good) and each
+ * opportunity they are on (maintained by the pipeline repository in the opportunity's transaction).
+ */
+const toItem = (tenantId: string, client: Client): Item => ({
   ...keys.client(tenantId, client.id),
   entity: 'client',
   tenantId,
   ...client,
-  team: new Set(team),
+  links: { [client.createdBy]: 1 },
 });
 
 export function clientFromItem(item: Item): StoredClient {
-  const { pk: _pk, sk: _sk, entity: _e, tenantId: _t, team, ...client } = item;
-  return { client: client as unknown as Client, team: [...((team as Set<string> | undefined) ?? [])] };
+  const { pk: _pk, sk: _sk, entity: _e, tenantId: _t, links, ...client } = item;
+  const team = Object.entries((links as Record<string, number> | undefined) ?? {})
+    .filter(([, count]) => count > 0)
+    .map(([subject]) => subject);
+  return { client: client as unknown as Client, team };
 }
 
 /** The unique contacts of a client: each is an index item that a second client cannot take. */
@@ -55,7 +62,7 @@ export class ClientsRepository {
     const unique = uniqueContacts(tenantId, client);
     await this.transact(
       [
-        { Put: { TableName: this.tableName, Item: toItem(tenantId, client, [client.createdBy]), ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: this.tableName, Item: toItem(tenantId, client), ConditionExpression: 'attribute_not_exists(pk)' } },
         ...unique.map((u) => this.reserve(u.key, client.id)),
         this.putName(tenantId, client),
         this.putAudit(tenantId, client.id, audit),

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { opportunityTeam } from '../../../domain/access/policy';
@@ -50,6 +50,16 @@ export class PipelineRepository {
     return Item ? strip<Opportunity>(Item) : undefined;
   }
 
+  /** Several opportunities in one BatchGetItem (ids may repeat; at most 100 distinct). */
+  async getOpportunities(tenantId: string, opportunityIds: readonly string[]): Promise<Map<string, Opportunity>> {
+    const unique = [...new Set(opportunityIds)];
+    if (unique.length === 0) return new Map();
+    const { Responses } = await this.db.send(
+      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: unique.map((id) => keys.opportunity(tenantId, clientOf(id), id)) } } }),
+    );
+    return new Map((Responses?.[this.tableName] ?? []).map((i) => [i.id as string, strip<Opportunity>(i)]));
+  }
+
   async getEvent(tenantId: string, eventId: string): Promise<CrmEvent | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, clientOf(eventId), eventId), ConsistentRead: true }));
     return Item ? strip<CrmEvent>(Item) : undefined;
@@ -93,7 +103,7 @@ export class PipelineRepository {
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
-            this.linkTeam(tenantId, o),
+            this.linkTeam(tenantId, undefined, o)!,
             this.putOpportunity(tenantId, o),
             this.putAudit(tenantId, o.clientId, o.id, audit),
             ...this.memberships(tenantId, undefined, o),
@@ -120,9 +130,10 @@ export class PipelineRepository {
     const items: TransactItem[] = [
       { Put: { ...this.putOpportunity(tenantId, o).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } },
       this.putAudit(tenantId, o.clientId, o.id, extra.audit),
-      this.linkTeam(tenantId, o),
       ...this.memberships(tenantId, before, o),
     ];
+    const link = this.linkTeam(tenantId, before, o);
+    if (link) items.push(link);
     if (extra.transition) {
       items.push({
         Put: {
@@ -263,15 +274,24 @@ export class PipelineRepository {
     ];
   }
 
-  /** Everyone on an opportunity can see its client ("their clients", DESIGN §4). */
-  private linkTeam(tenantId: string, o: Opportunity): TransactItem {
+  /**
+   * Everyone on an opportunity can see its client ("their clients", DESIGN §4). The client counts,
+   * per subject, the opportunities linking them to it (`links`), so taking someone off the last one
+   * takes the client away too. Nothing to write when the team did not change.
+   */
+  private linkTeam(tenantId: string, before: Opportunity | undefined, o: Opportunity): TransactItem | undefined {
+    const was = new Set(before ? opportunityTeam(before) : []);
+    const now = new Set(opportunityTeam(o));
+    const deltas = [...[...now].filter((s) => !was.has(s)).map((s) => [s, 1] as const), ...[...was].filter((s) => !now.has(s)).map((s) => [s, -1] as const)];
+    if (deltas.length === 0) return undefined;
     return {
       Update: {
         TableName: this.tableName,
         Key: keys.client(tenantId, o.clientId),
-        UpdateExpression: 'ADD team :s',
+        UpdateExpression: `SET ${deltas.map((_, i) => `links.#s${i} = if_not_exists(links.#s${i}, :zero) + :d${i}`).join(', ')}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':s': new Set(opportunityTeam(o)) },
+        ExpressionAttributeNames: Object.fromEntries(deltas.map(([subject], i) => [`#s${i}`, subject])),
+        ExpressionAttributeValues: { ':zero': 0, ...Object.fromEntries(deltas.map(([, d], i) => [`:d${i}`, d])) },
       },
     };
   }

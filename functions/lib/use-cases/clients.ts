@@ -1,10 +1,10 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import { authorize, authorizeOn, inScope } from '../../../domain/access/policy';
+import { authorize, authorizeOn, inScope, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
 import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageUploadInput } from '../../../domain/clients/image';
 import { newClient } from '../../../domain/clients/new-client';
-import { buildProfile, type ClientProfile } from '../../../domain/clients/profile';
+import { buildProfile, restrictProfile, type ClientProfile } from '../../../domain/clients/profile';
 import { notFound } from '../../../domain/errors';
 import { ids } from '../ids';
 import type { StoredClient } from '../store/clients.dynamodb';
@@ -70,7 +70,9 @@ export async function clientProfile(ctx: UseCaseContext, clientId: string): Prom
   const [partition, config, viewer] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx), ctx.viewer()]);
   if (!partition.client) throw notFound('client', clientId);
   authorizeOn(viewer, 'client:read', { kind: 'client', id: clientId, links: { team: partition.client.team } });
-  return buildProfile(partition.client.client, partition.opportunities, partition.events, config.products.value);
+  const profile = buildProfile(partition.client.client, partition.opportunities, partition.events, config.products.value);
+  if (policy[viewer.role].scope === 'tenant') return profile;
+  return restrictProfile(profile, new Set(partition.opportunities.filter((o) => inScope(viewer, o)).map((o) => o.id)));
 }
 
 export async function clientAudit(ctx: UseCaseContext, clientId: string, page: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {

@@ -1,4 +1,4 @@
-import { authorize } from '../../../domain/access/policy';
+import { authorize, inScope, opportunityTeam, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { notFound } from '../../../domain/errors';
 import { completeEvent as complete, EventInput, newEvent, type CompleteEventInput, type CrmEvent, type EventStatus } from '../../../domain/events/event';
@@ -24,7 +24,8 @@ const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action
 export async function addEvent(ctx: UseCaseContext, opportunityId: string, input: z.infer<typeof EventInput>): Promise<CrmEvent> {
   const o = await visibleOpportunity(ctx, opportunityId, 'event:create');
   assertOpen(o);
-  const event = newEvent(input, { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, actor: ctx.actor, now: ctx.now });
+  // A follow-up goes to someone on the opportunity (or the caller): not into a stranger's list.
+  const event = newEvent(input, { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, actor: ctx.actor, now: ctx.now, assignees: [...opportunityTeam(o), ctx.actor.staffId] });
   await ctx.services.pipeline.createEvent(ctx.actor.tenantId, event, eventAudit(ctx, event, 'created', undefined, event));
   return event;
 }
@@ -76,7 +77,13 @@ export async function listEvents(
   authorize(ctx.actor, 'event:read');
   // Events are assigned to people, so a partner user lists their own, like any linked role.
   const assignee = ctx.actor.role === 'partner' ? ownOnly(ctx, q.assignee) : await listSubject(ctx, q.assignee);
-  return ctx.services.pipeline.listEvents(ctx.actor.tenantId, { ...q, ...(assignee !== undefined && { assignee }) });
+  const page = await ctx.services.pipeline.listEvents(ctx.actor.tenantId, { ...q, ...(assignee !== undefined && { assignee }) });
+  const viewer = await ctx.viewer();
+  if (policy[viewer.role].scope === 'tenant') return page;
+  // An event stays assigned after its opportunity moves out of the caller's scope; it is then
+  // gone for them, in the list as in GET /v1/events/{id}. One BatchGetItem per page decides.
+  const opportunities = await ctx.services.pipeline.getOpportunities(ctx.actor.tenantId, page.items.map((e) => e.opportunityId));
+  return { ...page, items: page.items.filter((e) => { const o = opportunities.get(e.opportunityId); return o !== undefined && inScope(viewer, o); }) };
 }
 
 function ownOnly(ctx: UseCaseContext, requested: string | undefined): string {

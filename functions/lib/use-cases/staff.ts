@@ -6,7 +6,7 @@ import type { Staff, StaffInput } from '../../../domain/staff/staff';
 import { IdentityMismatchError } from '../identity/identity-provider';
 import { ids } from '../ids';
 import type { Page } from '../store/pipeline.dynamodb';
-import { assertVersion, type UseCaseContext } from './context';
+import { assertVersion, tenantConfig, type UseCaseContext } from './context';
 
 const staffAudit = (ctx: UseCaseContext, staffId: string, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
   id: ids.audit(),
@@ -22,7 +22,11 @@ const staffAudit = (ctx: UseCaseContext, staffId: string, action: AuditEntry['ac
 /** The sign-in account first (idempotent), then the staff record: a retry after a failure completes both. */
 export async function createStaff(ctx: UseCaseContext, input: StaffInput): Promise<Staff> {
   authorize(ctx.actor, 'staff:write');
-  const manager = input.managerId ? await ctx.services.staff.get(ctx.actor.tenantId, input.managerId) : undefined;
+  const [manager] = await Promise.all([
+    input.managerId ? ctx.services.staff.get(ctx.actor.tenantId, input.managerId) : Promise.resolve(undefined),
+    // Staff only join a provisioned tenant.
+    tenantConfig(ctx),
+  ]);
   const staff = newStaff(input, manager, ctx.now);
   try {
     await ctx.services.identity.createUser({ tenantId: ctx.actor.tenantId, staffId: staff.staffId, email: staff.email, name: staff.name, role: staff.role });

@@ -3,7 +3,7 @@ import { ClientSnapshot, clientCreated, clientUpdated } from '../../../events/ca
 import { eventIdOf, snapshotOf, type ItemMapper } from './mapper';
 
 /** Stored beside the client for access checks (who may see it), not part of the client. */
-const NOT_PUBLISHED = ['team'];
+const NOT_PUBLISHED = ['links'];
 
 const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
 
