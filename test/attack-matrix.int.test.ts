@@ -1,0 +1,993 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { roles, type Principal, type Role } from '../domain/access/roles';
+import { routeKey, routes } from '../functions/http/routes';
+import { signJwt } from '../scripts/local/issuer';
+import { useLocalStack, type ApiResponse } from './stack';
+
+/**
+ * Attack matrix (DESIGN §4, OWASP API1/API3/API5): every route of the manifest × every role ×
+ * three objects — one the role is linked to (in scope), one of the same tenant outside its scope,
+ * one of the other tenant — with the exact status written below, and, for every refused write,
+ * proof that nothing changed. Then forged tokens on every route, and a tenant that was never
+ * provisioned on the routes that read tenant configuration.
+ *
+ * A route added to functions/http/routes.ts without an entry in `matrix` fails this suite.
+ */
+const api = useLocalStack();
+
+// ───────────────────────────── who ─────────────────────────────
+
+type Tenant = 'demo' | 'acme';
+const cases = ['in-scope', 'out-of-scope', 'other-tenant'] as const;
+type Case = (typeof cases)[number];
+
+/** Staff beyond the seed (admin, manager, so-1, tse-1, tse-2), created in both tenants by their admin. */
+const extraStaff: { staffId: string; role: Role; managerId?: string; partnerCompanyId?: string }[] = [
+  { staffId: 'am-1', role: 'asst_manager', managerId: 'manager' },
+  { staffId: 'tse-3', role: 'tse', managerId: 'am-1' },
+  { staffId: 'w-1', role: 'warrior', managerId: 'manager' },
+  { staffId: 'w-2', role: 'warrior', managerId: 'manager' },
+  { staffId: 'p-1', role: 'partner', partnerCompanyId: 'kochi-agents' },
+  { staffId: 'p-2', role: 'partner', partnerCompanyId: 'other-agents' },
+  { staffId: 'an-1', role: 'analyst' },
+  // A second manager with a report of their own: outside the first manager's subtree.
+  { staffId: 'm-2', role: 'manager', managerId: 'admin' },
+  { staffId: 'tse-9', role: 'tse', managerId: 'm-2' },
+];
+/** Exists only in acme: the other-tenant target of the staff routes (the ids above exist in both). */
+const ACME_ONLY_STAFF = 'ao-1';
+/** Only acme's catalogue lists it; only acme's Lead multiplier is 60 (set up in beforeAll). */
+const ACME_ONLY_PRODUCT = 'acme-only';
+
+const roleOf: Record<string, Role> = {
+  admin: 'tenant_admin',
+  manager: 'manager',
+  'so-1': 'sales_officer',
+  'tse-1': 'tse',
+  'tse-2': 'tse',
+  [ACME_ONLY_STAFF]: 'tse',
+  ...Object.fromEntries(extraStaff.map((s) => [s.staffId, s.role])),
+};
+const person = (tenant: Tenant, staffId: string): Principal => ({ tenantId: tenant, staffId, role: roleOf[staffId] ?? 'tse' });
+const adminOf = (tenant: Tenant) => person(tenant, 'admin');
+
+/** The caller of each role: all in tenant demo. platform_admin has no staff record; its token is minted directly. */
+const principals: Record<Role, Principal> = {
+  platform_admin: { tenantId: 'demo', staffId: 'root', role: 'platform_admin' },
+  tenant_admin: person('demo', 'admin'),
+  manager: person('demo', 'manager'),
+  asst_manager: person('demo', 'am-1'),
+  sales_officer: person('demo', 'so-1'),
+  tse: person('demo', 'tse-1'),
+  warrior: person('demo', 'w-1'),
+  partner: person('demo', 'p-1'),
+  analyst: person('demo', 'an-1'),
+};
+
+/**
+ * How an object is linked: who created it (client, and an opportunity on it), which warrior it is
+ * handed to (named on creation by its owner), which partner company a manager handed it to (PATCH partnerCompanyId
+ * by the manager), and who created its event (`actor`, default owner). With `formerly`, the
+ * opportunity was first handed to that warrior / company (whose user logged the event then) and
+ * afterwards re-handed to `warrior` / `partner`: access that was taken back.
+ * The list routes ask for the `actor ?? owner` subject.
+ */
+interface Link {
+  owner: string;
+  warrior?: string;
+  partner?: string;
+  formerly?: string;
+  actor?: string;
+}
+const subjectOf = (l: Link) => l.actor ?? l.owner;
+const linkKey = (l: Link) => [l.owner, l.warrior, l.partner, l.formerly && `formerly ${l.formerly}`, l.actor].filter(Boolean).join(' ');
+
+/** The object each role is linked to. tenant-scope roles (and platform_admin): any demo object. */
+const inLink: Record<Role, Link> = {
+  platform_admin: { owner: 'tse-1' },
+  tenant_admin: { owner: 'tse-1' },
+  manager: { owner: 'tse-1' }, // a report
+  asst_manager: { owner: 'tse-3' }, // a report
+  sales_officer: { owner: 'so-1' },
+  tse: { owner: 'tse-1' },
+  warrior: { owner: 'tse-1', warrior: 'w-1', actor: 'w-1' },
+  partner: { owner: 'tse-1', partner: 'kochi-agents', actor: 'p-1' },
+  analyst: { owner: 'tse-1' },
+};
+/**
+ * Same tenant, outside the role's scope. tenant-scope roles have no such object: tse-9's, expecting
+ * the in-scope result. Warriors and partners get the sharper case: a lead that was theirs (their user
+ * logged a Call on it) and was then re-handed to another warrior / company — DESIGN §4 "only", spec
+ * §9 "Warriors need access to specific leads only", "Partner company isolation".
+ */
+const outLink: Record<Role, Link> = {
+  platform_admin: { owner: 'tse-9' },
+  tenant_admin: { owner: 'tse-9' },
+  manager: { owner: 'tse-9' }, // m-2's report
+  asst_manager: { owner: 'tse-1' }, // the manager's report, not am-1's
+  sales_officer: { owner: 'tse-1' },
+  tse: { owner: 'tse-2' },
+  warrior: { owner: 'tse-1', warrior: 'w-2', formerly: 'w-1', actor: 'w-1' }, // re-handed from w-1 to w-2
+  partner: { owner: 'tse-1', partner: 'other-agents', formerly: 'kochi-agents', actor: 'p-1' }, // taken back, handed to another company
+  analyst: { owner: 'tse-9' },
+};
+/** The staff routes' targets: a report or oneself (in), someone outside the role's scope (out). */
+const staffIn: Record<Role, string> = {
+  platform_admin: 'tse-1', tenant_admin: 'tse-1', manager: 'tse-1', asst_manager: 'tse-3', sales_officer: 'so-1', tse: 'tse-1', warrior: 'w-1', partner: 'p-1', analyst: 'tse-1',
+};
+const staffOut: Record<Role, string> = {
+  platform_admin: 'tse-9', tenant_admin: 'tse-9', manager: 'tse-9', asst_manager: 'tse-1', sales_officer: 'tse-1', tse: 'tse-2', warrior: 'w-2', partner: 'p-2', analyst: 'tse-9',
+};
+
+/** What a row of the matrix acts on: the link of its object and the tenant it lives in (other-tenant: acme, same link). */
+interface Spec {
+  role: Role;
+  kase: Case;
+  tenant: Tenant;
+  link: Link;
+  /** Staff routes: an existing staff member in/out of the role's scope, or one that exists only in acme. */
+  staffTarget: string;
+  /** Staff fixtures: the manager a fresh staff member is created under. */
+  staffHome: string;
+}
+function specOf(role: Role, kase: Case): Spec {
+  const link = kase === 'out-of-scope' ? outLink[role] : inLink[role];
+  const tenant: Tenant = kase === 'other-tenant' ? 'acme' : 'demo';
+  const staffTarget = kase === 'other-tenant' ? ACME_ONLY_STAFF : kase === 'out-of-scope' ? staffOut[role] : staffIn[role];
+  const inHome = role === 'asst_manager' ? 'am-1' : 'manager';
+  const outHome = role === 'asst_manager' ? 'manager' : 'm-2';
+  return { role, kase, tenant, link, staffTarget, staffHome: kase === 'out-of-scope' ? outHome : inHome };
+}
+
+// ─────────────────────────── fixtures ───────────────────────────
+
+interface ApiClient {
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+}
+const as = (who: Principal): ApiClient => api.as(who);
+
+function must(res: ApiResponse, status: number, what: string): ApiResponse {
+  if (res.status !== status) throw new Error(`fixture ${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+  return res;
+}
+
+let counter = 0;
+const next = () => ++counter;
+let phone = 9746000000;
+const nextMobile = () => String(++phone);
+
+/** Shared objects (read-only routes) sit at stage Visit with an event at SHARED_AT; per-row ones at Lead / ROW_AT, so lists can tell them apart. */
+const SHARED_AT = '2027-03-03T09:00:00.000Z';
+const ROW_AT = '2027-05-05T09:00:00.000Z';
+
+interface Fx {
+  tenant: Tenant;
+  clientId?: string;
+  opportunityId?: string;
+  eventId?: string;
+  staffId?: string;
+  name?: string;
+  mobile?: string;
+  /** Ids the role must not be shown in a 200 answer (a client's other, un-handed lead and its event). */
+  hiddenIds?: string[];
+}
+
+async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
+  const res = must(await as(person(tenant, by)).call('POST', '/v1/clients', { companyName: name, ownerName: 'Matrix Owner', mobile }), 201, `client of ${tenant}/${by}`);
+  return { id: res.body.id, mobile };
+}
+
+/** An opportunity linked as `link`, with an event by the link's actor when `eventAt` is given (logged before any re-hand-over). */
+async function createOpportunity(tenant: Tenant, link: Link, clientId: string, stage: 'Lead' | 'Visit', eventAt?: string): Promise<{ opportunityId: string; eventId?: string }> {
+  const firstWarrior = link.warrior && (link.formerly ?? link.warrior);
+  const created = must(
+    await as(person(tenant, link.owner)).call('POST', `/v1/clients/${clientId}/opportunities`, { productId: 'website', stage, ...(firstWarrior && { warriors: [firstWarrior] }) }),
+    201,
+    `opportunity of ${tenant}/${linkKey(link)}`,
+  );
+  const opportunityId: string = created.body.id;
+  // Logging an event leaves the opportunity's version alone: the last answer's version is current.
+  let version: number = created.body.version;
+  const handOver = async (by: string, patch: Record<string, unknown>) => {
+    const res = must(await as(person(tenant, by)).call('PATCH', `/v1/opportunities/${opportunityId}`, patch, { 'if-match': `"${version}"` }), 200, `hand-over ${JSON.stringify(patch)} of ${tenant}/${linkKey(link)}`);
+    version = res.body.version;
+  };
+  // Handing a lead to a partner company is a manager's decision (policy fieldWriters).
+  if (link.partner) await handOver('manager', { partnerCompanyId: link.formerly ?? link.partner });
+  const eventId = eventAt ? await createEvent(tenant, subjectOf(link), opportunityId, eventAt) : undefined;
+  if (link.formerly && link.warrior) await handOver(link.owner, { warriors: [link.warrior] });
+  if (link.formerly && link.partner) await handOver('manager', { partnerCompanyId: link.partner });
+  return { opportunityId, ...(eventId && { eventId }) };
+}
+
+async function createEvent(tenant: Tenant, by: string, opportunityId: string, scheduledAt: string): Promise<string> {
+  const res = must(await as(person(tenant, by)).call('POST', `/v1/opportunities/${opportunityId}/events`, { type: 'Call', scheduledAt }), 201, `event of ${tenant}/${by}`);
+  return res.body.id;
+}
+
+/** A fresh client linked as `link` (through an opportunity when a warrior or partner must see it). */
+async function clientFx(s: Spec): Promise<Fx> {
+  const client = await createClient(s.tenant, s.link.owner, `Row ${next()} [${linkKey(s.link)}]`);
+  const linked = s.link.warrior || s.link.partner ? await createOpportunity(s.tenant, s.link, client.id, 'Lead') : undefined;
+  return { tenant: s.tenant, clientId: client.id, ...linked };
+}
+
+async function opportunityFx(s: Spec): Promise<Fx> {
+  const client = await createClient(s.tenant, s.link.owner, `Row ${next()} [${linkKey(s.link)}]`);
+  return { tenant: s.tenant, clientId: client.id, ...(await createOpportunity(s.tenant, s.link, client.id, 'Lead')) };
+}
+
+async function eventFx(s: Spec): Promise<Fx> {
+  const client = await createClient(s.tenant, s.link.owner, `Row ${next()} [${linkKey(s.link)}]`);
+  return { tenant: s.tenant, clientId: client.id, ...(await createOpportunity(s.tenant, s.link, client.id, 'Lead', ROW_AT)) };
+}
+
+async function staffFx(s: Spec): Promise<Fx> {
+  const staffId = `f-${next()}`;
+  must(
+    await as(adminOf(s.tenant)).call('POST', '/v1/staff', { staffId, name: 'Matrix Fixture', email: `${staffId}@${s.tenant}.matrix.example`, role: 'tse', managerId: s.staffHome }),
+    201,
+    `staff ${s.tenant}/${staffId}`,
+  );
+  return { tenant: s.tenant, staffId };
+}
+
+/**
+ * One client + opportunity (stage Visit) + event (SHARED_AT) + image per (tenant, link), shared by the
+ * read-only routes. A lead handed to a warrior or partner sits on a client with another, un-handed
+ * opportunity and its event (`hiddenIds`): what the warrior or partner must not be shown.
+ */
+const bundles = new Map<string, Promise<Fx & { name: string }>>();
+function sharedFx(s: Spec): Promise<Fx> {
+  const key = `${s.tenant}|${linkKey(s.link)}`;
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = (async () => {
+      // The same name in both tenants: a search in demo must find demo's client and never acme's.
+      const name = `Shared [${linkKey(s.link)}]`;
+      const client = await createClient(s.tenant, s.link.owner, name);
+      // For GET /v1/clients/{id}/image (only while the manifest has the upload route, so a change there fails its own rows, not the set-up).
+      if (routes.some((r) => routeKey(r) === 'POST /v1/clients/{id}/image')) {
+        must(await as(person(s.tenant, s.link.owner)).call('POST', `/v1/clients/${client.id}/image`, { contentType: 'image/png', contentLength: 1000 }), 201, `image of ${key}`);
+      }
+      const { opportunityId, eventId } = await createOpportunity(s.tenant, s.link, client.id, 'Visit', SHARED_AT);
+      const hiddenIds: string[] = [];
+      if ((s.link.warrior || s.link.partner) && !s.link.formerly) {
+        const sibling = must(await as(person(s.tenant, s.link.owner)).call('POST', `/v1/clients/${client.id}/opportunities`, { productId: 'kml' }), 201, `sibling of ${key}`);
+        hiddenIds.push(sibling.body.id, await createEvent(s.tenant, s.link.owner, sibling.body.id, ROW_AT));
+      }
+      return { tenant: s.tenant, clientId: client.id, opportunityId, eventId: eventId!, name, hiddenIds };
+    })();
+    bundles.set(key, bundle);
+  }
+  return bundle;
+}
+
+const noFx = async (s: Spec): Promise<Fx> => ({ tenant: s.tenant });
+
+// ───────────────────────── expectations ─────────────────────────
+
+const ROLE_ORDER = 'platform_admin tenant_admin manager asst_manager sales_officer tse warrior partner analyst';
+if (roles.join(' ') !== ROLE_ORDER) throw new Error(`the matrix columns assume roles in the order: ${ROLE_ORDER}`);
+
+/**
+ * Nine statuses, one per role, in the column order
+ *      plat adm  mgr  asm  so   tse  war  par  ana
+ * (platform_admin tenant_admin manager asst_manager sales_officer tse warrior partner analyst).
+ */
+function st(row: string): Record<Role, number> {
+  const cells = row.trim().split(/\s+/).map(Number);
+  if (cells.length !== roles.length || cells.some((c) => !Number.isInteger(c) || c < 100 || c > 599)) throw new Error(`bad status row: ${row}`);
+  return Object.fromEntries(roles.map((r, i) => [r, cells[i]!])) as Record<Role, number>;
+}
+const all = (status: number) => st(roles.map(() => status).join(' '));
+/** Lists: y = the case's target is in the answer, n = it must not be, - = no 200 to look into. Same columns. */
+function sees(row: string): Record<Role, boolean | undefined> {
+  const cells = row.trim().split(/\s+/);
+  if (cells.length !== roles.length || cells.some((c) => !['y', 'n', '-'].includes(c))) throw new Error(`bad sees row: ${row}`);
+  return Object.fromEntries(roles.map((r, i) => [r, cells[i] === '-' ? undefined : cells[i] === 'y'])) as Record<Role, boolean | undefined>;
+}
+
+interface Req {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+interface Snap {
+  status: number;
+  etag: string | null;
+  body: unknown;
+}
+/** What a read shows, minus the per-request id of a problem. */
+async function snap(who: Principal, path: string): Promise<Snap> {
+  const res = await as(who).call('GET', path);
+  const body = res.body && typeof res.body === 'object' ? { ...res.body } : res.body;
+  if (body && typeof body === 'object' && 'requestId' in body) delete (body as { requestId?: unknown }).requestId;
+  return { status: res.status, etag: res.headers.get('etag'), body };
+}
+const ifMatch = (before: Snap | undefined): Record<string, string> => (before?.etag ? { 'if-match': before.etag } : {});
+
+interface Entry {
+  /** What each case sends; for a route without an object id, what varies between the three cases. */
+  variant: string;
+  public?: true;
+  expect: Record<Case, Record<Role, number>>;
+  /** How a row gets its object: shared (read-only routes) or a fresh one per row (mutating routes). */
+  fixture: (s: Spec) => Promise<Fx>;
+  request: (fx: Fx, s: Spec, before: Snap | undefined) => Req;
+  /** Which roles, per case, must not be shown the fixture's `hiddenIds` anywhere in a 200 answer. */
+  hides?: Partial<Record<Case, Role[]>>;
+  /** Lists: which id to look for in a 200 answer, and whether it must be there. */
+  list?: { items: (body: any) => string[]; target: (fx: Fx, s: Spec) => string; sees: Record<Case, Record<Role, boolean | undefined>> };
+  /**
+   * Mutating routes: `state` is what a refused request must leave exactly as it was (read by the
+   * admin of the object's tenant, before and after); `foreign` is the other tenant's data, which
+   * must never change whatever the status.
+   */
+  mutates?: { state: (fx: Fx, s: Spec) => Promise<Snap>; foreign?: (fx: Fx, s: Spec) => Promise<Snap> | undefined };
+}
+
+const get = (path: string): Req => ({ method: 'GET', path });
+const clientState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/clients/${fx.clientId}`);
+const profileState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/clients/${fx.clientId}/profile`);
+const opportunityState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/opportunities/${fx.opportunityId}`);
+const eventState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/events/${fx.eventId}`);
+const staffState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/staff/${fx.staffId}`);
+const sharedWindow = `from=${encodeURIComponent(SHARED_AT)}&to=${encodeURIComponent(SHARED_AT)}`;
+
+//                                plat adm  mgr  asm  so   tse  war  par  ana
+const readAnyLinked = {
+  'in-scope': /*           */ st('404 200  200  200  200  200  200  200  200'),
+  'out-of-scope': /*       */ st('404 200  404  404  404  404  404  404  200'),
+  'other-tenant': all(404),
+};
+
+const matrix: Record<string, Entry> = {
+  'GET /health': {
+    variant: 'public, no object: the same request in every case, with the role’s token',
+    public: true,
+    expect: { 'in-scope': all(200), 'out-of-scope': all(200), 'other-tenant': all(200) },
+    fixture: noFx,
+    request: () => get('/health'),
+  },
+  'GET /v1/openapi.json': {
+    variant: 'public, no object: the same request in every case, with the role’s token',
+    public: true,
+    expect: { 'in-scope': all(200), 'out-of-scope': all(200), 'other-tenant': all(200) },
+    fixture: noFx,
+    request: () => get('/v1/openapi.json'),
+  },
+
+  // ── clients ──
+  'POST /v1/clients': {
+    variant:
+      'creation has no scope: in-scope and out-of-scope are the same request (fresh name and mobile); ' +
+      'other-tenant reuses the mobile of an acme client (uniqueness is per tenant) and that acme client must not change',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  201  201  201  201  403  403  403'),
+      'out-of-scope': /*     */ st('403 201  201  201  201  201  403  403  403'),
+      'other-tenant': /*     */ st('403 201  201  201  201  201  403  403  403'),
+    },
+    fixture: async (s) => {
+      const name = `New ${next()} ${s.role}`;
+      if (s.kase !== 'other-tenant') return { tenant: 'demo', name, mobile: nextMobile() };
+      const acme = await createClient('acme', 'tse-1', `Acme ${next()}`);
+      return { tenant: 'demo', name, mobile: acme.mobile, clientId: acme.id };
+    },
+    request: (fx) => ({ method: 'POST', path: '/v1/clients', body: { companyName: fx.name, ownerName: 'Matrix Owner', mobile: fx.mobile } }),
+    mutates: {
+      state: (fx) => snap(adminOf('demo'), `/v1/clients?q=${encodeURIComponent(fx.name!)}`),
+      foreign: (fx, s) => (s.kase === 'other-tenant' ? snap(adminOf('acme'), `/v1/clients/${fx.clientId}`) : undefined),
+    },
+  },
+  'GET /v1/clients': {
+    variant: 'q = the company name of the case’s client (other-tenant: the acme client named like the in-scope demo one); sees = that client is in the items',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/clients?q=${encodeURIComponent((fx as { name: string }).name)}`),
+    list: {
+      items: (body) => body.items.map((c: { id: string }) => c.id),
+      target: (fx) => fx.clientId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   n   n   n  n   n   n   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'GET /v1/clients/{id}': {
+    variant: 'the case’s client',
+    expect: readAnyLinked,
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/clients/${fx.clientId}`),
+  },
+  'PATCH /v1/clients/{id}': {
+    variant: 'a fresh client per row; If-Match = its current version; body {landmark}',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  403  403  403'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  403'),
+      'other-tenant': all(404),
+    },
+    fixture: clientFx,
+    request: (fx, _s, before) => ({ method: 'PATCH', path: `/v1/clients/${fx.clientId}`, body: { landmark: `Matrix landmark ${next()}` }, headers: ifMatch(before) }),
+    mutates: { state: clientState },
+  },
+  'GET /v1/clients/{id}/profile': {
+    variant:
+      'the case’s client (the role check comes before the lookup: platform_admin 403); a warrior’s or partner’s 360 view must not show ' +
+      'the client’s other lead, never handed to them, nor its event',
+    hides: { 'in-scope': ['warrior', 'partner'] },
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  404  404  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  404'),
+    },
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/clients/${fx.clientId}/profile`),
+  },
+  'GET /v1/clients/{id}/audit': {
+    variant: 'the case’s client',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  200'),
+      'other-tenant': all(404),
+    },
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/clients/${fx.clientId}/audit`),
+  },
+  'POST /v1/clients/{id}/image': {
+    variant: 'a fresh client per row; body {contentType: image/png, contentLength: 1000}; it moves the client’s imageKey and version',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 201  201  201  201  201  403  403  403'),
+      'out-of-scope': /*     */ st('404 201  404  404  404  404  404  404  403'),
+      'other-tenant': all(404),
+    },
+    fixture: clientFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/image`, body: { contentType: 'image/png', contentLength: 1000 } }),
+    mutates: { state: clientState },
+  },
+  'GET /v1/clients/{id}/image': {
+    variant: 'the case’s client, which has an image key',
+    expect: readAnyLinked,
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/clients/${fx.clientId}/image`),
+  },
+  'POST /v1/clients/{id}/opportunities': {
+    variant: 'a fresh client per row; body {productId: jewellery} (the role check comes before the lookup)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  201  201  201  201  403  403  403'),
+      'out-of-scope': /*     */ st('403 201  404  404  404  404  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  403'),
+    },
+    fixture: clientFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/opportunities`, body: { productId: 'jewellery' } }),
+    mutates: { state: profileState },
+  },
+
+  // ── opportunities ──
+  'GET /v1/opportunities': {
+    variant:
+      '?stage=Visit&assignee= the subject of the case’s opportunity (its owner; a warrior: itself); other-tenant asks the in-scope ' +
+      'subject and looks for the acme opportunity of the same-named staff. partner: never an assignee (its company’s list). ' +
+      'Out of scope, a warrior / partner asks for its own list, which must not show the lead re-handed away from it',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: sharedFx,
+    request: (_fx, s) => get(`/v1/opportunities?stage=Visit&limit=100${s.role === 'partner' ? '' : `&assignee=${subjectOf(s.link)}`}`),
+    list: {
+      items: (body) => body.items.map((o: { id: string }) => o.id),
+      target: (fx) => fx.opportunityId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   -   -   -  -   n   n   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'GET /v1/opportunities/{id}': {
+    variant: 'the case’s opportunity',
+    expect: readAnyLinked,
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/opportunities/${fx.opportunityId}`),
+  },
+  'PATCH /v1/opportunities/{id}': {
+    variant: 'a fresh opportunity per row; If-Match = its current version; body {dealValue}',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  403  403  403'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  403'),
+      'other-tenant': all(404),
+    },
+    fixture: opportunityFx,
+    request: (fx, _s, before) => ({ method: 'PATCH', path: `/v1/opportunities/${fx.opportunityId}`, body: { dealValue: 1_234_500 }, headers: ifMatch(before) }),
+    mutates: { state: opportunityState },
+  },
+  'POST /v1/opportunities/{id}/stage': {
+    variant: 'a fresh opportunity (Lead) per row; body {stage: Qualified}; If-Match = its current version',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  200  403  403'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  403'),
+      'other-tenant': all(404),
+    },
+    fixture: opportunityFx,
+    request: (fx, _s, before) => ({ method: 'POST', path: `/v1/opportunities/${fx.opportunityId}/stage`, body: { stage: 'Qualified' }, headers: ifMatch(before) }),
+    mutates: { state: opportunityState },
+  },
+  'GET /v1/opportunities/{id}/history': {
+    variant: 'the case’s opportunity',
+    expect: readAnyLinked,
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/opportunities/${fx.opportunityId}/history`),
+  },
+  'GET /v1/opportunities/{id}/audit': {
+    variant: 'the case’s opportunity',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  200'),
+      'other-tenant': all(404),
+    },
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/opportunities/${fx.opportunityId}/audit`),
+  },
+  'POST /v1/opportunities/{id}/events': {
+    variant: 'a fresh opportunity per row; body {type: Call, scheduledAt}; the client’s profile (events included) must not change when refused',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 201  201  201  201  201  201  201  403'),
+      'out-of-scope': /*     */ st('404 201  404  404  404  404  404  404  403'),
+      'other-tenant': all(404),
+    },
+    fixture: opportunityFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/opportunities/${fx.opportunityId}/events`, body: { type: 'Call', scheduledAt: ROW_AT } }),
+    mutates: { state: profileState },
+  },
+
+  // ── events ──
+  'GET /v1/events': {
+    variant:
+      '?assignee= the assignee of the case’s event (its creator) in the shared time window; other-tenant asks the in-scope subject and looks ' +
+      'for the acme event of the same-named staff. partner: no assignee (its own events). Out of scope, a warrior / partner asks for its own ' +
+      'events, which must not show the one it logged on a lead since re-handed away from it (GET /v1/events/{id} answers it 404)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: sharedFx,
+    request: (_fx, s) => {
+      const assignee = s.role === 'partner' ? undefined : subjectOf(s.link);
+      return get(`/v1/events?${sharedWindow}&limit=100${assignee ? `&assignee=${assignee}` : ''}`);
+    },
+    list: {
+      items: (body) => body.items.map((e: { id: string }) => e.id),
+      target: (fx) => fx.eventId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   -   -   -  -   n   n   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'GET /v1/events/{id}': {
+    variant: 'the case’s event',
+    expect: readAnyLinked,
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/events/${fx.eventId}`),
+  },
+  'POST /v1/events/{id}/complete': {
+    variant: 'a fresh Pending Call event per row; body {remarks}; If-Match = its current version',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  200  200  403'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  403'),
+      'other-tenant': all(404),
+    },
+    fixture: eventFx,
+    request: (fx, _s, before) => ({ method: 'POST', path: `/v1/events/${fx.eventId}/complete`, body: { remarks: 'matrix' }, headers: ifMatch(before) }),
+    mutates: { state: eventState },
+  },
+
+  // ── configuration ── (no object: the tenant comes from the token; acme's catalogue has an extra product, its Lead multiplier is 60)
+  'GET /v1/config/products': {
+    variant: 'the same request in every case; sees = website is listed (in/out), acme’s extra product is not (other-tenant)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/config/products'),
+    list: {
+      items: (body) => body.products.map((p: { id: string }) => p.id),
+      target: (_fx, s) => (s.kase === 'other-tenant' ? ACME_ONLY_PRODUCT : 'website'),
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   y   y   y  y   y   y   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'PUT /v1/config/products': {
+    variant: 'the same request in every case: demo’s current catalogue, If-Match its version; acme’s catalogue must never change',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  403  403  403  403  403  403  403'),
+    },
+    fixture: noFx,
+    request: (_fx, _s, before) => ({ method: 'PUT', path: '/v1/config/products', body: { products: (before!.body as { products: unknown[] }).products }, headers: ifMatch(before) }),
+    mutates: { state: () => snap(adminOf('demo'), '/v1/config/products'), foreign: () => snap(adminOf('acme'), '/v1/config/products') },
+  },
+  'GET /v1/config/stages': {
+    variant: 'the same request in every case; sees = Lead:50 (demo) in/out, never Lead:60 (acme) for other-tenant',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/config/stages'),
+    list: {
+      items: (body) => body.stages.map((s: { stage: string; multiplier: number }) => `${s.stage}:${s.multiplier}`),
+      target: (_fx, s) => (s.kase === 'other-tenant' ? 'Lead:60' : 'Lead:50'),
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   y   y   y  y   y   y   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'PUT /v1/config/stages': {
+    variant: 'the same request in every case: demo’s current stages, If-Match their version; acme’s stages must never change',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  403  403  403  403  403  403  403'),
+    },
+    fixture: noFx,
+    request: (_fx, _s, before) => ({ method: 'PUT', path: '/v1/config/stages', body: { stages: (before!.body as { stages: unknown[] }).stages }, headers: ifMatch(before) }),
+    mutates: { state: () => snap(adminOf('demo'), '/v1/config/stages'), foreign: () => snap(adminOf('acme'), '/v1/config/stages') },
+  },
+
+  // ── staff ──
+  'POST /v1/staff': {
+    variant:
+      'a new tse with a fresh id under a manager in (manager / am-1) or out (m-2 / manager) of the role’s scope; other-tenant takes an id that ' +
+      'exists only in acme, whose record must not change',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 201  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 201  403  403  403  403  403  403  403'),
+    },
+    fixture: async (s) => {
+      if (s.kase !== 'other-tenant') return { tenant: 'demo', staffId: `n-${next()}` };
+      const acme = await staffFx({ ...s, staffHome: 'manager' });
+      return { tenant: 'demo', staffId: acme.staffId! };
+    },
+    request: (fx, s) => ({
+      method: 'POST',
+      path: '/v1/staff',
+      body: { staffId: fx.staffId, name: 'Matrix New', email: `${fx.staffId}@demo.matrix.example`, role: 'tse', managerId: s.kase === 'other-tenant' ? 'manager' : s.staffHome },
+    }),
+    mutates: {
+      state: (fx) => snap(adminOf('demo'), `/v1/staff/${fx.staffId}`),
+      foreign: (fx, s) => (s.kase === 'other-tenant' ? snap(adminOf('acme'), `/v1/staff/${fx.staffId}`) : undefined),
+    },
+  },
+  'GET /v1/staff': {
+    variant: 'the same request (?limit=100) in every case; sees = the case’s staff member (in: a report or oneself; out: someone else’s report; other-tenant: acme-only ao-1)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  403  403  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  403  403  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/staff?limit=100'),
+    list: {
+      items: (body) => body.items.map((s: { staffId: string }) => s.staffId),
+      target: (_fx, s) => s.staffTarget,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   -   -   y'),
+        'out-of-scope': /*   */ sees('-   y   n   n   n  n   -   -   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   -   -   n'),
+      },
+    },
+  },
+  'GET /v1/staff/{staffId}': {
+    variant: 'the case’s staff member (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: noFx,
+    request: (_fx, s) => get(`/v1/staff/${s.staffTarget}`),
+  },
+  'PUT /v1/staff/{staffId}/manager': {
+    variant: 'a fresh tse per row under a manager in or out of the role’s scope (other-tenant: in acme), moved to m-2 (or manager); If-Match its version',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: staffFx,
+    request: (fx, s, before) => ({ method: 'PUT', path: `/v1/staff/${fx.staffId}/manager`, body: { managerId: s.staffHome === 'm-2' ? 'manager' : 'm-2' }, headers: ifMatch(before) }),
+    mutates: { state: staffState },
+  },
+  'POST /v1/staff/{staffId}/deactivate': {
+    variant: 'a fresh tse per row under a manager in or out of the role’s scope (other-tenant: in acme)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: staffFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/staff/${fx.staffId}/deactivate` }),
+    mutates: { state: staffState },
+  },
+};
+// ─────────────────────────── the rows ───────────────────────────
+
+interface Row {
+  name: string;
+  key: string;
+  entry: Entry;
+  spec: Spec;
+  expected: number | readonly number[];
+  /** Whose token: a role's principal, or a forged/unprovisioned one. */
+  token: () => string;
+  fx?: Fx;
+}
+
+const mint = (who: Principal) => api.stack().issuer.mint(who);
+
+const manifest = routes.map((r) => ({ key: routeKey(r), public: r.public === true }));
+const rows: Row[] = [];
+const matrixRows = manifest.map(({ key }) => {
+  const entry = matrix[key];
+  const own = entry
+    ? roles.flatMap((role) =>
+        cases.map((kase): Row => {
+          const expected = entry.expect[kase][role];
+          return { name: `${key} · ${role} · ${kase} → ${expected}`, key, entry, spec: specOf(role, kase), expected, token: () => mint(principals[role]) };
+        }),
+      )
+    : [];
+  rows.push(...own);
+  return { key, rows: own };
+});
+
+/**
+ * Forged tokens, on every route, aimed where they would succeed if accepted: tse-1's token with
+ * its role edited to tenant_admin (on tse-2's object), with its tenant edited to acme (on acme
+ * tse-1's own object), and re-signed by another RSA key under the issuer's kid (role tenant_admin).
+ * The signature check must refuse all three: 401, and nothing changes. Public routes ignore tokens: 200.
+ */
+const forgeries = ['role edited to tenant_admin', 'tenant edited to acme', 're-signed by another key'] as const;
+type Forgery = (typeof forgeries)[number];
+let otherKey: KeyObject | undefined;
+const b64json = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function forge(kind: Forgery): string {
+  const [header, payload, signature] = mint(principals.tse).split('.') as [string, string, string];
+  const claims = b64json(payload);
+  switch (kind) {
+    case 'role edited to tenant_admin':
+      return `${header}.${b64({ ...claims, 'cognito:groups': ['tenant_admin'] })}.${signature}`;
+    case 'tenant edited to acme':
+      return `${header}.${b64({ ...claims, tenant_id: 'acme', sub: 'acme:tse-1' })}.${signature}`;
+    case 're-signed by another key':
+      otherKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      return signJwt(b64json(header), { ...claims, 'cognito:groups': ['tenant_admin'] }, otherKey);
+  }
+}
+const forgedRows: Row[] = manifest.flatMap(({ key, public: isPublic }) => {
+  const entry = matrix[key];
+  if (!entry) return [];
+  return forgeries.map((kind): Row => {
+    const expected = isPublic ? 200 : 401;
+    const spec = kind === 'tenant edited to acme' ? specOf('tse', 'other-tenant') : specOf('tse', 'out-of-scope');
+    return { name: `${key} · tse-1 token ${kind} → ${expected}`, key, entry, spec, expected, token: () => forge(kind) };
+  });
+});
+
+/**
+ * A validly signed tenant_admin token of a tenant that was never provisioned, on the routes whose
+ * use case reads the tenant's configuration (context.ts tenantConfig → 403 unknown_tenant). Its ids
+ * are demo's; demo's objects must not change. Where the visibility lookup runs first the object is
+ * simply not found (404); where it runs alongside the configuration read (Promise.all) either
+ * refusal may win the race, so both are accepted.
+ */
+const GHOST: Principal = { tenantId: 'ghost', staffId: 'admin', role: 'tenant_admin' };
+const ghostExpect: Record<string, number | readonly number[]> = {
+  'POST /v1/clients': 403,
+  'GET /v1/clients': 403,
+  'PATCH /v1/clients/{id}': 404,
+  'GET /v1/clients/{id}/profile': 403,
+  'POST /v1/clients/{id}/opportunities': [403, 404],
+  'PATCH /v1/opportunities/{id}': [403, 404],
+  'POST /v1/opportunities/{id}/stage': [403, 404],
+  'GET /v1/config/products': 403,
+  'PUT /v1/config/products': 403,
+  'GET /v1/config/stages': 403,
+  'PUT /v1/config/stages': 403,
+};
+const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
+  const entry = matrix[key];
+  if (!entry) return [];
+  const shown = typeof expected === 'number' ? expected : expected.join('|');
+  return [{ name: `${key} · tenant_admin of unprovisioned tenant ghost → ${shown}`, key, entry, spec: specOf('tenant_admin', 'in-scope'), expected, token: () => mint(GHOST) }];
+});
+
+console.log(
+  `attack matrix: ${manifest.length} routes × ${roles.length} roles × ${cases.length} cases = ${manifest.length * roles.length * cases.length} cases` +
+    ` (+ ${forgedRows.length} forged-token cases: ${forgedRows.length / forgeries.length} routes × ${forgeries.length} forgeries,` +
+    ` + ${ghostRows.length} unprovisioned-tenant cases)`,
+);
+
+// ─────────────────────────── set-up ───────────────────────────
+
+/** Runs tasks `width` at a time: independent fixtures only (each builds its own objects). */
+async function pool(tasks: (() => Promise<void>)[], width: number): Promise<void> {
+  let i = 0;
+  const errors: unknown[] = [];
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (i < tasks.length) {
+        const task = tasks[i++]!;
+        await task().catch((e: unknown) => errors.push(e));
+      }
+    }),
+  );
+  if (errors.length) throw errors[0];
+}
+
+beforeAll(async () => {
+  // Staff in hierarchy order within a tenant; the two tenants side by side.
+  await Promise.all(
+    (['demo', 'acme'] as const).map(async (tenant) => {
+      const staff = [...extraStaff, ...(tenant === 'acme' ? [{ staffId: ACME_ONLY_STAFF, role: 'tse' as Role, managerId: 'manager' }] : [])];
+      for (const s of staff) {
+        must(await as(adminOf(tenant)).call('POST', '/v1/staff', { ...s, name: `Matrix ${s.staffId}`, email: `${s.staffId}@${tenant}.matrix.example` }), 201, `staff ${tenant}/${s.staffId}`);
+      }
+    }),
+  );
+  // acme's configuration differs from demo's, so a leak of it would show.
+  const acmeAdmin = as(adminOf('acme'));
+  const products = must(await acmeAdmin.call('GET', '/v1/config/products'), 200, 'acme products');
+  must(
+    await acmeAdmin.call(
+      'PUT',
+      '/v1/config/products',
+      { products: [...products.body.products, { id: ACME_ONLY_PRODUCT, name: 'Acme only', standardValue: 100, tier: 'sales', active: true }] },
+      { 'if-match': products.headers.get('etag')! },
+    ),
+    200,
+    'acme products',
+  );
+  const stagesRes = must(await acmeAdmin.call('GET', '/v1/config/stages'), 200, 'acme stages');
+  const stages = (stagesRes.body.stages as { stage: string; multiplier: number }[]).map((s) => (s.stage === 'Lead' ? { ...s, multiplier: 60 } : s));
+  must(await acmeAdmin.call('PUT', '/v1/config/stages', { stages }, { 'if-match': stagesRes.headers.get('etag')! }), 200, 'acme stages');
+
+  await pool(
+    [...rows, ...forgedRows, ...ghostRows].map((row) => async () => {
+      row.fx = await row.entry.fixture(row.spec);
+    }),
+    6,
+  );
+}, 240_000);
+
+// ─────────────────────────── the checks ───────────────────────────
+
+async function run(row: Row): Promise<ApiResponse> {
+  const { entry, spec } = row;
+  const fx = row.fx;
+  if (!fx) throw new Error('fixture missing (see the beforeAll error)');
+  const before = entry.mutates ? await entry.mutates.state(fx, spec) : undefined;
+  const foreignBefore = entry.mutates?.foreign ? await entry.mutates.foreign(fx, spec) : undefined;
+  const req = entry.request(fx, spec, before);
+  const res = await api.withToken(row.token()).call(req.method, req.path, req.body, req.headers);
+
+  const allowed = typeof row.expected === 'number' ? [row.expected] : row.expected;
+  expect.soft(allowed, `${req.method} ${req.path} answered ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+
+  // Nothing changed: whenever the request is (or should have been) refused.
+  if (entry.mutates && (allowed.every((s) => s >= 400) || res.status >= 400)) {
+    expect.soft(await entry.mutates.state(fx, spec), 'a refused request changed its target').toEqual(before);
+  }
+  if (foreignBefore) {
+    expect.soft(await entry.mutates!.foreign!(fx, spec), 'the other tenant’s data changed').toEqual(foreignBefore);
+  }
+  return res;
+}
+
+async function runMatrixRow(row: Row): Promise<void> {
+  const res = await run(row);
+  const list = row.entry.list;
+  const visible = list?.sees[row.spec.kase][row.spec.role];
+  // Lists: whether the case's target is in a 200 answer (a wrong status is reported by `run`).
+  const hidden = row.entry.hides?.[row.spec.kase]?.includes(row.spec.role) ? (row.fx?.hiddenIds ?? []) : [];
+  if (res.status === 200 && hidden.length > 0) {
+    const shown = hidden.filter((id) => JSON.stringify(res.body).includes(id));
+    expect.soft(shown, 'the answer shows objects never handed to this role').toEqual([]);
+  }
+  if (!list || visible === undefined || res.status !== 200) return;
+  const target = list.target(row.fx!, row.spec);
+  const items = list.items(res.body);
+  if (visible) expect(items, `the answer should list ${target}`).toContain(target);
+  else expect(items, `the answer must not list ${target}`).not.toContain(target);
+}
+
+describe('attack matrix', () => {
+  it('has an entry for every route of the manifest, and no entry for a route that is gone', () => {
+    const keys = manifest.map((m) => m.key);
+    expect(keys.filter((k) => !matrix[k]), 'routes without a matrix entry').toEqual([]);
+    expect(Object.keys(matrix).filter((k) => !keys.includes(k)), 'entries without a route').toEqual([]);
+    expect(manifest.filter((m) => m.public !== (matrix[m.key]?.public === true)).map((m) => m.key), 'public routes must be marked public in the matrix, and only they').toEqual([]);
+    expect(manifest.find((m) => m.key === 'GET /health')?.public).toBe(true);
+  });
+
+  it('says, for every list answering 200, whether the target is listed (and only there)', () => {
+    const bad = Object.entries(matrix).flatMap(([key, e]) =>
+      e.list ? cases.flatMap((c) => roles.filter((r) => (e.expect[c][r] === 200) !== (e.list!.sees[c][r] !== undefined)).map((r) => `${key} ${r} ${c}`)) : [],
+    );
+    expect(bad).toEqual([]);
+  });
+
+  describe.each(matrixRows.map((m) => [m.key, m] as const))('%s', (key, { rows: routeRows }) => {
+    if (routeRows.length === 0) {
+      it(`${key} has no attack-matrix entry: add one to test/attack-matrix.int.test.ts`, () => {
+        expect.fail(`route ${key} is in functions/http/routes.ts but not in the attack matrix`);
+      });
+      return;
+    }
+    it.each(routeRows.map((r) => [r.name, r] as const))('%s', (_name, row) => runMatrixRow(row));
+  });
+});
+
+describe('forged tokens', () => {
+  it.each(forgedRows.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    await run(row);
+  });
+});
+
+describe('a tenant that was never provisioned', () => {
+  it.each(ghostRows.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    await run(row);
+  });
+});
