@@ -9,18 +9,9 @@ import { notFound } from '../../../domain/errors';
 import { ids } from '../ids';
 import type { StoredClient } from '../store/clients.dynamodb';
 import type { Page } from '../store/pipeline.dynamodb';
-import { assertVersion, tenantConfig, type UseCaseContext } from './context';
+import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
 
-const audit = (ctx: UseCaseContext, entityId: string, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
-  id: ids.audit(),
-  entity: 'client',
-  entityId,
-  action,
-  actor: ctx.actor.staffId,
-  at: ctx.now.toISOString(),
-  ...(before !== undefined && { before }),
-  ...(after !== undefined && { after }),
-});
+const audit = (ctx: UseCaseContext, entityId: string, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'client', entityId, action, before, after);
 
 export async function createClient(ctx: UseCaseContext, input: ClientInput): Promise<Client> {
   authorize(ctx.actor, 'client:create');

@@ -3,20 +3,10 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import { invalid } from '../../../domain/errors';
 import type { StagesConfig } from '../../../domain/pipeline/stages';
-import { ids } from '../ids';
 import type { Versioned } from '../store/tenants.dynamodb';
-import { assertVersion, tenantConfig, type UseCaseContext } from './context';
+import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
 
-const configAudit = (ctx: UseCaseContext, name: string, before: unknown, after: unknown): AuditEntry => ({
-  id: ids.audit(),
-  entity: 'config',
-  entityId: name,
-  action: 'updated',
-  actor: ctx.actor.staffId,
-  at: ctx.now.toISOString(),
-  before,
-  after,
-});
+const configAudit = (ctx: UseCaseContext, name: string, before: unknown, after: unknown) => auditOf(ctx, 'config', name, 'updated', before, after);
 
 export async function getProducts(ctx: UseCaseContext): Promise<Versioned<Product[]>> {
   authorize(ctx.actor, 'config:read');

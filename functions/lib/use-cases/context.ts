@@ -1,6 +1,8 @@
 import { policy, type Viewer } from '../../../domain/access/policy';
 import type { Principal } from '../../../domain/access/roles';
+import type { AuditEntry } from '../../../domain/audit/audit';
 import { DomainError } from '../../../domain/errors';
+import { ids } from '../ids';
 import type { Services } from '../services';
 import type { TenantConfig } from '../store/tenants.dynamodb';
 
@@ -66,4 +68,18 @@ export function assertVersion(current: number, expected: number | undefined, wha
   if (expected !== undefined && current !== expected) {
     throw new DomainError('precondition_failed', 'stale_version', `The ${what} changed since you read it (now version ${current}); read it again and retry.`);
   }
+}
+
+/** An audit entry (DESIGN §8: who, when, before, after) of a change made in this request. */
+export function auditOf(ctx: UseCaseContext, entity: AuditEntry['entity'], entityId: string, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry {
+  return {
+    id: ids.audit(),
+    entity,
+    entityId,
+    action,
+    actor: ctx.actor.staffId,
+    at: ctx.now.toISOString(),
+    ...(before !== undefined && { before }),
+    ...(after !== undefined && { after }),
+  };
 }

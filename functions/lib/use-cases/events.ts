@@ -6,19 +6,10 @@ import { assertOpen } from '../../../domain/pipeline/opportunity';
 import type { z } from 'zod';
 import { ids } from '../ids';
 import type { Page } from '../store/pipeline.dynamodb';
-import { assertVersion, type UseCaseContext } from './context';
+import { assertVersion, type UseCaseContext, auditOf } from './context';
 import { listSubject, visibleOpportunity } from './opportunities';
 
-const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
-  id: ids.audit(),
-  entity: 'event',
-  entityId: e.id,
-  action,
-  actor: ctx.actor.staffId,
-  at: ctx.now.toISOString(),
-  ...(before !== undefined && { before }),
-  ...(after !== undefined && { after }),
-});
+const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'event', e.id, action, before, after);
 
 /** Follow-ups exist only as events (spec §17); none on a closed opportunity. */
 export async function addEvent(ctx: UseCaseContext, opportunityId: string, input: z.infer<typeof EventInput>): Promise<CrmEvent> {

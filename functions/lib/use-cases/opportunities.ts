@@ -7,18 +7,10 @@ import { changeStage, type StageChangeInput, type StageTransition } from '../../
 import { ids } from '../ids';
 import type { Page } from '../store/pipeline.dynamodb';
 import { visibleClient } from './clients';
-import { assertVersion, tenantConfig, type UseCaseContext } from './context';
+import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
 
-export const opportunityAudit = (ctx: UseCaseContext, o: { id: string }, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
-  id: ids.audit(),
-  entity: 'opportunity',
-  entityId: o.id,
-  action,
-  actor: ctx.actor.staffId,
-  at: ctx.now.toISOString(),
-  ...(before !== undefined && { before }),
-  ...(after !== undefined && { after }),
-});
+const opportunityAudit = (ctx: UseCaseContext, o: { id: string }, action: AuditEntry['action'], before: unknown, after: unknown) =>
+  auditOf(ctx, 'opportunity', o.id, action, before, after);
 
 /** The staff an opportunity names exist, are active and fit their place (one BatchGetItem, only when it names someone). */
 async function checkNamedStaff(ctx: UseCaseContext, named: { assignedTo?: string; coSalespersons?: readonly string[]; warriors?: readonly string[] }) {

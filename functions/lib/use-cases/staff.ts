@@ -4,20 +4,10 @@ import { DomainError, notFound } from '../../../domain/errors';
 import { moveUnder, newStaff } from '../../../domain/staff/hierarchy';
 import type { Staff, StaffInput } from '../../../domain/staff/staff';
 import { IdentityMismatchError } from '../identity/identity-provider';
-import { ids } from '../ids';
 import type { Page } from '../store/pipeline.dynamodb';
-import { assertVersion, tenantConfig, type UseCaseContext } from './context';
+import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
 
-const staffAudit = (ctx: UseCaseContext, staffId: string, action: AuditEntry['action'], before: unknown, after: unknown): AuditEntry => ({
-  id: ids.audit(),
-  entity: 'staff',
-  entityId: staffId,
-  action,
-  actor: ctx.actor.staffId,
-  at: ctx.now.toISOString(),
-  ...(before !== undefined && { before }),
-  ...(after !== undefined && { after }),
-});
+const staffAudit = (ctx: UseCaseContext, staffId: string, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'staff', staffId, action, before, after);
 
 /** The sign-in account first (idempotent), then the staff record: a retry after a failure completes both. */
 export async function createStaff(ctx: UseCaseContext, input: StaffInput): Promise<Staff> {
