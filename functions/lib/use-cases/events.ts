@@ -2,7 +2,7 @@ import { authorize, inScope, opportunityTeam, policy } from '../../../domain/acc
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { notFound } from '../../../domain/errors';
 import { completeEvent as complete, EventInput, newEvent, type CompleteEventInput, type CrmEvent, type EventStatus } from '../../../domain/events/event';
-import { assertOpen } from '../../../domain/pipeline/opportunity';
+import { assertOpen, type Opportunity } from '../../../domain/pipeline/opportunity';
 import type { z } from 'zod';
 import { ids } from '../ids';
 import type { Page } from '../store/pipeline.dynamodb';
@@ -22,21 +22,20 @@ export async function addEvent(ctx: UseCaseContext, opportunityId: string, input
 }
 
 /** An event is visible to whoever can see its opportunity. */
-async function visibleEvent(ctx: UseCaseContext, eventId: string, action: 'event:read' | 'event:complete'): Promise<CrmEvent> {
+async function visibleEvent(ctx: UseCaseContext, eventId: string, action: 'event:read' | 'event:complete'): Promise<{ event: CrmEvent; opportunity: Opportunity }> {
   const event = await ctx.services.pipeline.getEvent(ctx.actor.tenantId, eventId);
   if (!event) throw notFound('event', eventId);
   try {
-    await visibleOpportunity(ctx, event.opportunityId, action);
+    return { event, opportunity: await visibleOpportunity(ctx, event.opportunityId, action) };
   } catch (error) {
     // Out of the opportunity's scope means the event does not exist for the caller.
     if ((error as { kind?: string }).kind === 'not_found') throw notFound('event', eventId);
     throw error;
   }
-  return event;
 }
 
 export async function getEvent(ctx: UseCaseContext, eventId: string): Promise<CrmEvent> {
-  return visibleEvent(ctx, eventId, 'event:read');
+  return (await visibleEvent(ctx, eventId, 'event:read')).event;
 }
 
 export async function completeEvent(
@@ -45,10 +44,9 @@ export async function completeEvent(
   input: CompleteEventInput,
   expectedVersion: number | undefined,
 ): Promise<{ event: CrmEvent; created?: CrmEvent }> {
-  const before = await visibleEvent(ctx, eventId, 'event:complete');
+  const { event: before, opportunity } = await visibleEvent(ctx, eventId, 'event:complete');
   assertVersion(before.version, expectedVersion, 'event');
-  const opportunity = await ctx.services.pipeline.getOpportunity(ctx.actor.tenantId, before.opportunityId);
-  if (opportunity) assertOpen(opportunity);
+  assertOpen(opportunity);
   const result = complete(before, input, { now: ctx.now, actor: ctx.actor, newId: () => ids.event(before.clientId) });
   await ctx.services.pipeline.saveEvent(ctx.actor.tenantId, result.event, before.version, {
     requireOpen: true,
