@@ -244,8 +244,8 @@ const completeEvent = (type: BenchEventType): RouteBench => ({
   route: 'POST /v1/events/{id}/complete',
   calls:
     type === 'DemoScheduled'
-      ? 'GetItem(event) → GetItem(opportunity) → GetItem(opportunity) → TransactWriteItems(open check, event, Demo Completed event, audit ×2)'
-      : 'GetItem(event) → GetItem(opportunity) → GetItem(opportunity) → TransactWriteItems(open check, event, audit)',
+      ? 'GetItem(event) → GetItem(opportunity) → TransactWriteItems(open check, event, Demo Completed event, audit ×2)'
+      : 'GetItem(event) → GetItem(opportunity) → TransactWriteItems(open check, event, audit)',
   async prepare(ctx, need) {
     const pool = ctx.pools.pending[type];
     if (pool.size >= need) return;
@@ -268,16 +268,14 @@ const completeEvent = (type: BenchEventType): RouteBench => ({
     const now = new Date();
     const { event: after, created } = buildCompletion(tenant, before, now);
     const audit = [auditEntry(tenant, 'event', after.id, 'completed', before, after, now), ...(created ? [auditEntry(tenant, 'event', created.id, 'created', undefined, created, now)] : [])];
-    // use-cases/events.ts completeEvent: visibleEvent (getEvent, then visibleOpportunity), getOpportunity again, pipeline.saveEvent.
+    // use-cases/events.ts completeEvent: visibleEvent (getEvent, then visibleOpportunity), pipeline.saveEvent.
     const getEvent = await read(ctx, (r) => r.pipeline.getEvent(tenant, before.id));
     const getOpportunity = await read(ctx, (r) => r.pipeline.getOpportunity(tenant, before.opportunityId));
-    const getOpportunityAgain = await read(ctx, (r) => r.pipeline.getOpportunity(tenant, before.opportunityId));
     const write = await captureOne(ctx.tableName, (r) => r.pipeline.saveEvent(tenant, after, before.version, { requireOpen: true, ...(created && { created }), audit }));
     return {
       run: async () => {
         await send(ctx, getEvent);
         await send(ctx, getOpportunity);
-        await send(ctx, getOpportunityAgain);
         await send(ctx, write);
       },
     };
