@@ -4,23 +4,13 @@ import type { Principal } from '../access/roles';
 import { DomainError } from '../errors';
 import { completeEvent, EventInput, eventTypes, isOverdue, markMissed, newEvent, type CrmEvent, type EventType } from './event';
 import { Feedback, feedbackFields } from './feedback';
+import { aFeedback } from '../testing/builders';
 
 const createdAt = new Date('2026-03-02T04:30:00.000Z');
 const doneAt = new Date('2026-03-03T08:45:00.000Z');
 
 const aPrincipal = (overrides: Partial<Principal> = {}): Principal => ({ tenantId: 'demo', staffId: 'tse-1', role: 'tse', ...overrides });
 
-const aFeedback = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  customerFeedback: 'Liked the billing module',
-  requirementDetails: 'GST invoices, 3 branches',
-  suggestions: 'Offer the annual plan',
-  budget: 1_500_000,
-  expectedClosingTimeline: '2026-04-30',
-  competitorInfo: 'Zoho quoted ₹18,000',
-  staffRemarks: 'Decision maker present',
-  customerCommitments: 'Will confirm by Friday',
-  ...overrides,
-});
 
 const anEventInput = (raw: Record<string, unknown> = {}) => EventInput.parse({ type: 'Call', scheduledAt: '2026-03-03T05:00:00.000Z', ...raw });
 

@@ -1,18 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Feedback, feedbackFields, requireFeedback } from './feedback';
+import { aFeedback } from '../testing/builders';
 
-const aFeedback = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  customerFeedback: 'Liked the billing module',
-  requirementDetails: 'GST invoices, 3 branches',
-  suggestions: 'Offer the annual plan',
-  budget: 1_500_000,
-  expectedClosingTimeline: '2026-04-30',
-  competitorInfo: 'Zoho quoted ₹18,000',
-  staffRemarks: 'Decision maker present',
-  customerCommitments: 'Will confirm by Friday',
-  ...overrides,
-});
 
 const without = (field: string) => {
   const { [field]: _, ...rest } = aFeedback();

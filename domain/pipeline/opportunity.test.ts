@@ -14,11 +14,11 @@ import {
   type OpportunityContext,
 } from './opportunity';
 import { defaultProbability, seedStages, stageIndex, stages, type Stage } from './stages';
+import { aPrincipal, anOpportunity, fixtureCreatedAt } from '../testing/builders';
 
-const created = new Date('2026-03-02T04:30:00.000Z');
+const created = fixtureCreatedAt;
 const later = new Date('2026-03-05T09:15:00.000Z');
 
-const aPrincipal = (overrides: Partial<Principal> = {}): Principal => ({ tenantId: 'demo', staffId: 'tse-1', role: 'tse', ...overrides });
 const aProduct = (overrides: Partial<Product> = {}): Product => ({ ...seedProducts.find((p) => p.id === 'website')!, ...overrides });
 
 const aContext = (overrides: Partial<OpportunityContext> = {}): OpportunityContext => ({
@@ -32,32 +32,6 @@ const aContext = (overrides: Partial<OpportunityContext> = {}): OpportunityConte
   ...overrides,
 });
 
-/** An open opportunity as newOpportunity would leave it at `stage`, with overrides on top. */
-function anOpportunity(overrides: Partial<Opportunity> = {}): Opportunity {
-  const stage = overrides.stage ?? 'Lead';
-  const dealValue = overrides.dealValue ?? 1_500_000;
-  const closingProbability = overrides.closingProbability ?? defaultProbability(seedStages, stage);
-  return {
-    id: 'opp-1',
-    clientId: 'client-1',
-    productId: 'website',
-    stage,
-    dealValue,
-    currency: 'INR',
-    closingProbability,
-    probabilitySource: overrides.closingProbability === undefined ? 'stage' : 'manual',
-    expectedRevenue: expectedRevenue(dealValue, closingProbability),
-    assignedTo: 'tse-1',
-    leadOwner: 'tse-1',
-    coSalespersons: [],
-    warriors: [],
-    stagesReached: stages.slice(0, stageIndex(stage) + 1),
-    createdAt: created.toISOString(),
-    updatedAt: created.toISOString(),
-    version: 1,
-    ...overrides,
-  };
-}
 
 const input = (raw: Record<string, unknown> = {}) => OpportunityInput.parse({ productId: 'website', ...raw });
 

@@ -9,39 +9,13 @@ import { expectedRevenue } from './money';
 import { newOpportunity, OpportunityInput, type Opportunity } from './opportunity';
 import { changeStage, StageChangeInput, type StageChangeContext } from './stage-change';
 import { defaultProbability, outcomes, seedStages, stageIndex, stages, type Stage } from './stages';
+import { aPrincipal, anOpportunity, fixtureCreatedAt } from '../testing/builders';
 
-const created = new Date('2026-03-02T04:30:00.000Z');
+const created = fixtureCreatedAt;
 const movedAt = new Date('2026-03-09T11:00:00.000Z');
 
-const aPrincipal = (overrides: Partial<Principal> = {}): Principal => ({ tenantId: 'demo', staffId: 'tse-1', role: 'tse', ...overrides });
 const aManager = (overrides: Partial<Principal> = {}) => aPrincipal({ staffId: 'mgr-1', role: 'manager', ...overrides });
 
-/** An open opportunity as newOpportunity would leave it at `stage`, with overrides on top. */
-function anOpportunity(overrides: Partial<Opportunity> = {}): Opportunity {
-  const stage = overrides.stage ?? 'Lead';
-  const dealValue = overrides.dealValue ?? 1_500_000;
-  const closingProbability = overrides.closingProbability ?? defaultProbability(seedStages, stage);
-  return {
-    id: 'opp-1',
-    clientId: 'client-1',
-    productId: 'website',
-    stage,
-    dealValue,
-    currency: 'INR',
-    closingProbability,
-    probabilitySource: overrides.closingProbability === undefined ? 'stage' : 'manual',
-    expectedRevenue: expectedRevenue(dealValue, closingProbability),
-    assignedTo: 'tse-1',
-    leadOwner: 'tse-1',
-    coSalespersons: [],
-    warriors: [],
-    stagesReached: stages.slice(0, stageIndex(stage) + 1),
-    createdAt: created.toISOString(),
-    updatedAt: created.toISOString(),
-    version: 1,
-    ...overrides,
-  };
-}
 
 const aStageChange = (raw: Partial<StageChangeInput> & { stage: Stage }) => StageChangeInput.parse(raw);
 
