@@ -6,7 +6,7 @@ import type { Product } from '../catalogue/products';
 import { conflict, invalid } from '../errors';
 import type { CreditRecord } from './credit-split';
 import { expectedRevenue } from './money';
-import { defaultProbability, Outcome, Stage, stages, stagesPassed, type StagesConfig } from './stages';
+import { defaultProbability, Outcome, Stage, stages, type StagesConfig } from './stages';
 
 /** Spec §3 opportunity fields; one product per opportunity (spec §4 core rule). */
 const IsoDate = z.iso.date('must be a date (YYYY-MM-DD)');
@@ -146,7 +146,6 @@ export function patchOpportunity(o: Opportunity, patch: OpportunityPatch, ctx: {
   return next;
 }
 
-export { stagesPassed };
 
 /** Roles that may carry an opportunity as assignee or co-salesperson. */
 export const sellingRoles = ['tse', 'sales_officer', 'manager', 'asst_manager'] as const;

@@ -1,4 +1,4 @@
-import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 /** Which items of a cancelled transaction failed their condition (by position), with the old image when returned. */
 export function failedConditions(error: unknown): { index: number; item?: Record<string, unknown> }[] | undefined {
@@ -9,4 +9,3 @@ export function failedConditions(error: unknown): { index: number; item?: Record
     .map(({ index, item }) => ({ index, ...(item && { item: item as Record<string, unknown> }) }));
 }
 
-export const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;

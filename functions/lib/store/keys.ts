@@ -76,8 +76,3 @@ export const keys = {
   }),
   membershipPartition: (tenantId: string, subject: string) => `${tenantPrefix(tenantId)}#MEMBER#${subject}`,
 };
-
-/** The tenant a key belongs to (stream consumers read it back from pk). */
-export function tenantOfKey(pk: string): string | undefined {
-  return /^T#([^#]+)#/.exec(pk)?.[1];
-}
