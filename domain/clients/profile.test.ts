@@ -4,6 +4,7 @@ import type { CrmEvent } from '../events/event';
 import type { Opportunity } from '../pipeline/opportunity';
 import { stageIndex, stages } from '../pipeline/stages';
 import type { Client } from './client';
+import { anEvent, anOpportunity } from '../testing/builders';
 import { buildProfile } from './profile';
 
 const aClient = (overrides: Partial<Client> = {}): Client => ({
@@ -14,47 +15,6 @@ const aClient = (overrides: Partial<Client> = {}): Client => ({
   createdBy: 'tse-1',
   createdAt: '2026-01-05T04:30:00.000Z',
   updatedAt: '2026-01-05T04:30:00.000Z',
-  version: 1,
-  ...overrides,
-});
-
-const anOpportunity = (overrides: Partial<Opportunity> = {}): Opportunity => {
-  const stage = overrides.stage ?? 'Lead';
-  return {
-    id: 'opp-1',
-    clientId: 'client-1',
-    productId: 'website',
-    stage,
-    dealValue: 1_500_000,
-    currency: 'INR',
-    closingProbability: 2,
-    probabilitySource: 'stage',
-    expectedRevenue: 30_000,
-    assignedTo: 'tse-1',
-    leadOwner: 'tse-1',
-    coSalespersons: [],
-    warriors: [],
-    stagesReached: stages.slice(0, stageIndex(stage) + 1),
-    createdAt: '2026-01-05T04:30:00.000Z',
-    updatedAt: '2026-01-05T04:30:00.000Z',
-    version: 1,
-    ...overrides,
-  };
-};
-
-const anEvent = (overrides: Partial<CrmEvent> = {}): CrmEvent => ({
-  id: 'ev-1',
-  opportunityId: 'opp-1',
-  clientId: 'client-1',
-  type: 'Call',
-  status: 'Pending',
-  scheduledAt: '2026-03-03T05:00:00.000Z',
-  assignee: 'tse-1',
-  remarks: '',
-  notes: '',
-  createdBy: 'tse-1',
-  createdAt: '2026-03-02T04:30:00.000Z',
-  updatedAt: '2026-03-02T04:30:00.000Z',
   version: 1,
   ...overrides,
 });

@@ -4,7 +4,7 @@ import type { Principal } from '../access/roles';
 import { DomainError } from '../errors';
 import { completeEvent, EventInput, eventTypes, isOverdue, markMissed, newEvent, type CrmEvent, type EventType } from './event';
 import { Feedback, feedbackFields } from './feedback';
-import { aFeedback } from '../testing/builders';
+import { aFeedback, anEvent } from '../testing/builders';
 
 const createdAt = new Date('2026-03-02T04:30:00.000Z');
 const doneAt = new Date('2026-03-03T08:45:00.000Z');
@@ -24,24 +24,6 @@ const aNewEventContext = (overrides: Partial<Parameters<typeof newEvent>[1]> = {
 });
 
 const aCompleteContext = (overrides: Partial<Parameters<typeof completeEvent>[2]> = {}) => ({ now: doneAt, actor: aPrincipal(), newId: () => 'ev-2', ...overrides });
-
-/** A stored event, Pending by default. */
-const anEvent = (overrides: Partial<CrmEvent> = {}): CrmEvent => ({
-  id: 'ev-1',
-  opportunityId: 'opp-1',
-  clientId: 'client-1',
-  type: 'Call',
-  status: 'Pending',
-  scheduledAt: '2026-03-03T05:00:00.000Z',
-  assignee: 'tse-1',
-  remarks: '',
-  notes: '',
-  createdBy: 'tse-1',
-  createdAt: createdAt.toISOString(),
-  updatedAt: createdAt.toISOString(),
-  version: 1,
-  ...overrides,
-});
 
 const fieldError = (field: string, code: string, message: string) =>
   expect.objectContaining({ kind: 'invalid', code: 'validation_failed', details: { errors: [{ field, code, message }] } });

@@ -1,5 +1,6 @@
 /** Test fixtures shared by the domain tests: builders with overrides. */
 import type { Principal } from '../access/roles';
+import type { CrmEvent } from '../events/event';
 import type { Opportunity } from '../pipeline/opportunity';
 import { expectedRevenue } from '../pipeline/money';
 import { defaultProbability, seedStages, stageIndex, stages } from '../pipeline/stages';
@@ -45,5 +46,23 @@ export const aFeedback = (overrides: Record<string, unknown> = {}): Record<strin
   competitorInfo: 'Zoho quoted ₹18,000',
   staffRemarks: 'Decision maker present',
   customerCommitments: 'Will confirm by Friday',
+  ...overrides,
+});
+
+/** A stored event, Pending by default. */
+export const anEvent = (overrides: Partial<CrmEvent> = {}): CrmEvent => ({
+  id: 'ev-1',
+  opportunityId: 'opp-1',
+  clientId: 'client-1',
+  type: 'Call',
+  status: 'Pending',
+  scheduledAt: '2026-03-03T05:00:00.000Z',
+  assignee: 'tse-1',
+  remarks: '',
+  notes: '',
+  createdBy: 'tse-1',
+  createdAt: fixtureCreatedAt.toISOString(),
+  updatedAt: fixtureCreatedAt.toISOString(),
+  version: 1,
   ...overrides,
 });
