@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { seedProducts, type Product } from '../catalogue/products';
-import type { CrmEvent } from '../events/event';
-import type { Opportunity } from '../pipeline/opportunity';
-import { stageIndex, stages } from '../pipeline/stages';
 import type { Client } from './client';
 import { anEvent, anOpportunity } from '../testing/builders';
 import { buildProfile } from './profile';
