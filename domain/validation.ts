@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldError } from './errors';
+import { invalid, type FieldError } from './errors';
 
 /** zod issues → field-level errors; `where` prefixes the path (body, query, path). */
 export function fieldErrorsOf(error: z.ZodError, where?: string): FieldError[] {
@@ -10,4 +10,11 @@ export function fieldErrorsOf(error: z.ZodError, where?: string): FieldError[] {
     }
     return [{ field: base, code: issue.code, message: issue.message }];
   });
+}
+
+/** Parses with a schema or throws a 422 listing every offending field (`where` prefixes the paths). */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalid(fieldErrorsOf(result.error, where));
+  return result.data;
 }

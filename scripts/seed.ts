@@ -1,7 +1,8 @@
-import { seedProducts } from '../domain/catalogue/products';
-import { reportingPath, type Staff, type StaffInput } from '../domain/staff/staff';
-import { TenantSettings } from '../domain/tenants/tenant';
-import type { TenantsRepository } from '../functions/lib/store/tenants.dynamodb';
+import type { StaffInput } from '../domain/staff/staff';
+import { contextOf } from '../functions/lib/use-cases/context';
+import type { Services } from '../functions/lib/use-cases/ports';
+import { createStaff } from '../functions/lib/use-cases/staff';
+import { provisionTenant } from '../functions/lib/use-cases/tenants';
 
 /** DESIGN §6 local demo data: tenants demo and acme, each with the same five staff. */
 export const demoTenants = [
@@ -17,21 +18,26 @@ export const demoStaff: readonly { staffId: string; name: string; role: StaffInp
   { staffId: 'tse-2', name: 'Tomy TSE', role: 'tse', managerId: 'manager' },
 ];
 
-function staffOf(tenantId: string, now: Date): Staff[] {
-  const paths = new Map<string, string>();
-  return demoStaff.map((s) => {
-    const path = reportingPath(s.staffId, s.managerId ? paths.get(s.managerId) : undefined);
-    paths.set(s.staffId, path);
-    return { ...s, email: `${s.staffId}@${tenantId}.example`, path, active: true, createdAt: now.toISOString(), version: 1 };
-  });
-}
+const emailOf = (tenantId: string, staffId: string) => `${staffId}@${tenantId}.example`;
 
-/** Provisions each demo tenant unless it exists; returns the ids it created. */
-export async function seedDemo(tenants: TenantsRepository, now: Date): Promise<string[]> {
+/**
+ * Provisions each demo tenant unless it exists, through the same use cases as the API: the tenant
+ * with its first admin (as a platform admin), then the rest of the staff (as that admin). Returns
+ * the ids it created.
+ */
+export async function seedDemo(services: Services, now: Date): Promise<string[]> {
   const created: string[] = [];
+  const [admin, ...others] = demoStaff;
   for (const t of demoTenants) {
-    const settings = TenantSettings.parse({ tenantId: t.tenantId, name: t.name });
-    if (await tenants.provision(settings, seedProducts, staffOf(t.tenantId, now), now)) created.push(t.tenantId);
+    const platform = contextOf({ tenantId: t.tenantId, staffId: 'platform', role: 'platform_admin' }, now, services);
+    const provisioned = await provisionTenant(platform, {
+      settings: { tenantId: t.tenantId, name: t.name },
+      admin: { staffId: admin!.staffId, name: admin!.name, email: emailOf(t.tenantId, admin!.staffId) },
+    });
+    if (!provisioned.created) continue;
+    const asAdmin = contextOf({ tenantId: t.tenantId, staffId: admin!.staffId, role: 'tenant_admin' }, now, services);
+    for (const s of others) await createStaff(asAdmin, { ...s, email: emailOf(t.tenantId, s.staffId) });
+    created.push(t.tenantId);
   }
   return created;
 }

@@ -13,7 +13,7 @@ export function useLocalStack(opts: { pipeline?: boolean } = {}) {
     stack = await startLocalStack({ dynamoEndpoint: inject('dynamoEndpoint'), tableName: `crm-${crypto.randomUUID()}`, pipeline: opts.pipeline ?? false });
     // The demo tenants (demo, acme) with their staff and catalogue, as npm start seeds them.
     const [{ getServices }, { seedDemo }] = await Promise.all([import('../functions/lib/services'), import('../scripts/seed')]);
-    await seedDemo(getServices().tenants, new Date());
+    await seedDemo(getServices(), new Date());
   });
   afterAll(async () => {
     await stack?.stop();

@@ -43,7 +43,7 @@ const seller: Action[] = [
 
 /** DESIGN §4, written out: how far each role sees and what it may do. */
 const expected: Record<Role, { scope: Scope; may: Action[] }> = {
-  platform_admin: { scope: 'none', may: [] },
+  platform_admin: { scope: 'none', may: ['tenant:provision'] },
   tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'config:write', 'staff:write'] },
   manager: { scope: 'subtree', may: [...seller, 'opportunity:correct'] },
   asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct'] },
@@ -84,8 +84,9 @@ describe('the role table', () => {
     expect(['client:create', 'opportunity:create', 'opportunity:close', 'opportunity:update'].map((a) => can(warrior, a as Action))).toEqual([false, false, false, false]);
   });
 
-  it('lets the platform admin do nothing with tenant business data', () => {
-    expect(actions.filter((a) => can(aViewer({ role: 'platform_admin' }), a))).toEqual([]);
+  it('lets the platform admin provision tenants and do nothing with tenant business data', () => {
+    expect(actions.filter((a) => can(aViewer({ role: 'platform_admin' }), a))).toEqual(['tenant:provision']);
+    expect(roles.filter((role) => can(aViewer({ role }), 'tenant:provision'))).toEqual(['platform_admin']);
   });
 
   it('lets only the tenant admin write configuration and staff', () => {

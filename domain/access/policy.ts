@@ -24,6 +24,7 @@ export const actions = [
   'config:write',
   'staff:read',
   'staff:write',
+  'tenant:provision',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -41,7 +42,7 @@ const seller: readonly Action[] = [
 const manager: readonly Action[] = [...seller, 'opportunity:correct'];
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
-  platform_admin: { scope: 'none', may: [] },
+  platform_admin: { scope: 'none', may: ['tenant:provision'] },
   tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write'] },
   manager: { scope: 'subtree', may: manager },
   asst_manager: { scope: 'subtree', may: manager },

@@ -1,11 +1,18 @@
+import { z } from 'zod';
+
 /** DESIGN §8: every change is in the audit log — who, when, before, after. */
-export interface AuditEntry {
-  id: string;
-  entity: 'client' | 'opportunity' | 'event' | 'config' | 'staff';
-  entityId: string;
-  action: 'created' | 'updated' | 'stage_changed' | 'completed' | 'missed' | 'moved' | 'deactivated';
-  actor: string;
-  at: string;
-  before?: unknown;
-  after?: unknown;
-}
+export const AuditEntry = z
+  .object({
+    id: z.string(),
+    entity: z.enum(['client', 'opportunity', 'event', 'config', 'staff', 'tenant']),
+    entityId: z.string(),
+    action: z.enum(['created', 'updated', 'stage_changed', 'completed', 'missed', 'moved', 'deactivated', 'provisioned']),
+    /** The staff member who made the change. */
+    actor: z.string(),
+    at: z.string(),
+    /** The entity before the change (absent on creation). */
+    before: z.unknown().optional(),
+    after: z.unknown().optional(),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import { Money, text } from '../shared/schemas';
 
 /** Spec §8 product value structure. Money is integer paise (DESIGN §3). */
 export const ProductTier = z.enum(['sales', 'manager']);
 
 export const Product = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a lower-case slug'),
-  name: z.string().trim().min(1).max(100),
-  standardValue: z.number().int().nonnegative(),
+  name: text({ max: 100 }),
+  standardValue: Money,
   tier: ProductTier,
   active: z.boolean().default(true),
-});
+}).meta({ id: 'Product' });
 export type Product = z.infer<typeof Product>;
 
 const rupees = (r: number) => r * 100;

@@ -149,9 +149,9 @@ describe('ClientInput', () => {
 
   it('requires company name, owner name and mobile', () => {
     expect(inputErrors({})).toEqual([
-      { field: 'body.companyName', code: 'invalid_type', message: 'Invalid input: expected string, received undefined' },
-      { field: 'body.ownerName', code: 'invalid_type', message: 'Invalid input: expected string, received undefined' },
-      { field: 'body.mobile', code: 'invalid_type', message: 'Invalid input: expected string, received undefined' },
+      { field: 'body.companyName', code: 'invalid_type', message: 'is required' },
+      { field: 'body.ownerName', code: 'invalid_type', message: 'is required' },
+      { field: 'body.mobile', code: 'invalid_type', message: 'is required' },
     ]);
   });
 

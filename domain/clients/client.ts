@@ -1,9 +1,9 @@
 import { getCountryCallingCode, parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { FieldError } from '../errors';
+import { text } from '../shared/schemas';
 
 /** Spec §3 client details. Phones are stored E.164, emails lower-cased (DESIGN §3 Clients). */
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const Geo = z.strictObject({
   lat: z.number().min(-90).max(90),
@@ -11,33 +11,43 @@ export const Geo = z.strictObject({
 });
 
 export const ClientInput = z.strictObject({
-  companyName: text(200),
-  ownerName: text(200),
-  mobile: text(32),
-  whatsapp: text(32).optional(),
+  companyName: text({ max: 200 }),
+  ownerName: text({ max: 200 }),
+  mobile: text({ max: 32 }),
+  whatsapp: text({ max: 32 }).optional(),
   email: z.email('must be an email address').max(254).optional(),
-  address: text(500).optional(),
-  landmark: text(200).optional(),
+  address: text({ max: 500, multiline: true }).optional(),
+  landmark: text({ max: 200 }).optional(),
   geo: Geo.optional(),
 });
 export type ClientInput = z.infer<typeof ClientInput>;
 
-export interface Client {
-  id: string;
-  companyName: string;
-  ownerName: string;
-  mobile: string;
-  whatsapp?: string;
-  email?: string;
-  address?: string;
-  landmark?: string;
-  geo?: { lat: number; lng: number };
-  imageKey?: string;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+/** PATCH /v1/clients/{id}: any of the client's fields, at least one. */
+export const ClientPatch = ClientInput.partial().refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field', when: (ctx) => ctx.issues.length === 0 });
+
+/** A client as stored and shown (DESIGN §6 `client`). */
+export const Client = z
+  .object({
+    id: z.string(),
+    companyName: z.string(),
+    ownerName: z.string(),
+    /** E.164. */
+    mobile: z.string(),
+    whatsapp: z.string().optional(),
+    /** Lower-cased. */
+    email: z.string().optional(),
+    address: z.string().optional(),
+    landmark: z.string().optional(),
+    geo: z.object({ lat: z.number(), lng: z.number() }).optional(),
+    /** Where the visiting card or signboard image is stored (GET /v1/clients/{id}/image signs a download). */
+    imageKey: z.string().optional(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Client' });
+export type Client = z.infer<typeof Client>;
 
 export type NormalisedContact = { ok: true; value: string } | { ok: false; error: FieldError };
 

@@ -17,3 +17,21 @@ export const imageKey = (tenantId: string, clientId: string, uploadId: string, c
 /** Upload URLs live 15 minutes; download URLs 5. */
 export const UPLOAD_URL_SECONDS = 900;
 export const DOWNLOAD_URL_SECONDS = 300;
+
+/** POST /v1/clients/{id}/image: where to PUT the image, with which headers, until when. */
+export const ImageUpload = z
+  .object({
+    imageKey: z.string(),
+    uploadUrl: z.string(),
+    expiresAt: z.string(),
+    /** Send exactly these with the PUT: they are signed. */
+    headers: z.object({ 'content-type': z.string(), 'content-length': z.string() }),
+    /** The client's version after it took the new image key (its new ETag). */
+    clientVersion: z.number().int(),
+  })
+  .meta({ id: 'ImageUpload' });
+export type ImageUpload = z.infer<typeof ImageUpload>;
+
+/** GET /v1/clients/{id}/image: a short-lived download URL. */
+export const ImageDownload = z.object({ url: z.string(), expiresAt: z.string() }).meta({ id: 'ImageDownload' });
+export type ImageDownload = z.infer<typeof ImageDownload>;

@@ -1,21 +1,27 @@
+import { z } from 'zod';
 import type { Product } from '../catalogue/products';
-import type { CrmEvent } from '../events/event';
-import { isOpen, type Opportunity } from '../pipeline/opportunity';
-import type { Client } from './client';
+import { CrmEvent } from '../events/event';
+import { isOpen, Opportunity } from '../pipeline/opportunity';
+import { Stage } from '../pipeline/stages';
+import { Client } from './client';
 
 /** Spec §4 client profile (360° view). */
-export interface ClientProfile {
-  client: Client;
-  /** Products the client bought: won opportunities. */
-  existingProducts: { productId: string; opportunityId: string; dealValue: number; closedAt?: string }[];
-  activeOpportunities: Opportunity[];
-  leadStageProducts: { productId: string; opportunityId: string }[];
-  /** DESIGN §3: at Visit, or with a Negotiation event pending. */
-  closingStageProducts: { productId: string; opportunityId: string; stage: Opportunity['stage'] }[];
-  /** Every event of every opportunity, newest first. */
-  history: CrmEvent[];
-  crossSell: { productId: string; name: string; standardValue: number; score: number }[];
-}
+export const ClientProfile = z
+  .object({
+    client: Client,
+    /** Products the client bought: won opportunities. */
+    existingProducts: z.array(z.object({ productId: z.string(), opportunityId: z.string(), dealValue: z.number().int(), closedAt: z.string().optional() })),
+    activeOpportunities: z.array(Opportunity),
+    leadStageProducts: z.array(z.object({ productId: z.string(), opportunityId: z.string() })),
+    /** DESIGN §3: at Visit, or with a Negotiation event pending. */
+    closingStageProducts: z.array(z.object({ productId: z.string(), opportunityId: z.string(), stage: Stage })),
+    /** Every event of every opportunity, newest first. */
+    history: z.array(CrmEvent),
+    /** Catalogue products the client lacks, most often owned together with what it has first. */
+    crossSell: z.array(z.object({ productId: z.string(), name: z.string(), standardValue: z.number().int(), score: z.number() })),
+  })
+  .meta({ id: 'ClientProfile' });
+export type ClientProfile = z.infer<typeof ClientProfile>;
 
 /**
  * The 360 view from one client partition's items. `coOwnership` counts, per product, how many of

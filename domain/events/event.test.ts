@@ -116,7 +116,7 @@ describe('newEvent', () => {
 describe('EventInput', () => {
   it('refuses a scheduled time that is not an ISO-8601 date-time', () => {
     expect(EventInput.safeParse({ type: 'Call', scheduledAt: '03/03/2026 10:30' }).error?.issues).toEqual([
-      expect.objectContaining({ path: ['scheduledAt'], message: 'must be an ISO-8601 date-time' }),
+      expect.objectContaining({ path: ['scheduledAt'], message: 'must be an ISO-8601 date-time with a time zone, like 2026-12-01T10:00:00+05:30' }),
     ]);
   });
 

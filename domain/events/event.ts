@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Principal } from '../access/roles';
 import { Slug } from '../access/roles';
 import { DomainError, invalid } from '../errors';
+import { IsoDateTime, text } from '../shared/schemas';
 import { Feedback, requireFeedback } from './feedback';
 
 /** Spec §2 floating events: any type at any stage. */
@@ -17,49 +18,57 @@ export const feedbackTypes = new Set<EventType>(['DemoCompleted', 'VisitComplete
 /** Completing one of these creates the matching Completed record. */
 export const completes: Partial<Record<EventType, EventType>> = { DemoScheduled: 'DemoCompleted', VisitScheduled: 'VisitCompleted' };
 
-const Text = z.string().trim().max(2000);
+/** Remarks and notes: free text, may be empty. */
+const Notes = text({ max: 2000, multiline: true, allowEmpty: true });
 
 export const EventInput = z.strictObject({
   type: EventType,
-  scheduledAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
+  scheduledAt: IsoDateTime,
   /** Log an event that already happened by sending status Completed (with feedback where required). */
   status: z.enum(['Pending', 'Completed']).default('Pending'),
   assignee: Slug.optional(),
-  remarks: Text.optional(),
-  notes: Text.optional(),
-  feedback: z.unknown().optional(),
+  remarks: Notes.optional(),
+  notes: Notes.optional(),
+  /** The eight feedback fields, for a Demo/Visit Completed event logged as done (checked by requireFeedback, with its messages). */
+  feedback: z.unknown().optional().meta({ $ref: '#/components/schemas/Feedback' }),
 });
 export type EventInput = z.input<typeof EventInput>;
 
 export const CompleteEventInput = z.strictObject({
-  remarks: Text.optional(),
-  notes: Text.optional(),
-  feedback: z.unknown().optional(),
+  remarks: Notes.optional(),
+  notes: Notes.optional(),
+  /** Required when completing a Demo/Visit (Scheduled or Completed) event. */
+  feedback: z.unknown().optional().meta({ $ref: '#/components/schemas/Feedback' }),
 });
 export type CompleteEventInput = z.infer<typeof CompleteEventInput>;
 
-export interface CrmEvent {
-  id: string;
-  opportunityId: string;
-  clientId: string;
-  type: EventType;
-  status: EventStatus;
-  scheduledAt: string;
-  completedAt?: string;
-  missedAt?: string;
-  assignee: string;
-  remarks: string;
-  notes: string;
-  feedback?: Feedback;
-  /** The scheduled event whose completion created this record. */
-  completes?: string;
-  /** The Completed record this scheduled event produced. */
-  completedBy?: string;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+/** A follow-up event as stored and shown (DESIGN §6 `event`). */
+export const CrmEvent = z
+  .object({
+    id: z.string(),
+    opportunityId: z.string(),
+    clientId: z.string(),
+    type: EventType,
+    status: EventStatus,
+    /** ISO-8601 UTC. */
+    scheduledAt: z.string(),
+    completedAt: z.string().optional(),
+    missedAt: z.string().optional(),
+    assignee: z.string(),
+    remarks: z.string(),
+    notes: z.string(),
+    feedback: Feedback.optional(),
+    /** The scheduled event whose completion created this record. */
+    completes: z.string().optional(),
+    /** The Completed record this scheduled event produced. */
+    completedBy: z.string().optional(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Event' });
+export type CrmEvent = z.infer<typeof CrmEvent>;
 
 interface EventContext {
   id: string;
@@ -90,7 +99,7 @@ export function newEvent(input: z.infer<typeof EventInput>, ctx: EventContext): 
     clientId: ctx.clientId,
     type: input.type,
     status: input.status,
-    scheduledAt: new Date(input.scheduledAt).toISOString(),
+    scheduledAt: input.scheduledAt,
     ...(completed && { completedAt: at }),
     assignee: input.assignee ?? ctx.actor.staffId,
     remarks: input.remarks ?? '',

@@ -1,27 +1,29 @@
 import { z } from 'zod';
 import { invalid } from '../errors';
+import { IsoDate, Money, text } from '../shared/schemas';
 import { fieldErrorsOf } from '../validation';
 
 /**
  * Spec §2 mandatory feedback rule: a Demo Completed or Visit Completed event cannot be
- * Completed without all eight fields.
+ * Completed without all eight fields. Empty or invisible text is no feedback.
  */
-// Only a missing value "is required": a schema-wide `error: 'is required'` would also relabel a too-long
-// text or a budget sent as text, so other issues keep their own messages.
+const required = (max: number) => text({ max, multiline: true, emptyMessage: 'is required' });
+// Only a missing value "is required": a budget sent as text keeps its own message.
 const ifMissing = (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : undefined);
-const required = (max: number) => z.string({ error: ifMissing }).trim().min(1, 'is required').max(max);
 
-export const Feedback = z.strictObject({
-  customerFeedback: required(2000),
-  requirementDetails: required(2000),
-  suggestions: required(2000),
-  /** Paise, ≥ 0. */
-  budget: z.number({ error: ifMissing }).int('must be whole paise').nonnegative('must be 0 or more'),
-  expectedClosingTimeline: z.iso.date('must be a date (YYYY-MM-DD)'),
-  competitorInfo: required(2000),
-  staffRemarks: required(2000),
-  customerCommitments: required(2000),
-});
+export const Feedback = z
+  .strictObject({
+    customerFeedback: required(2000),
+    requirementDetails: required(2000),
+    suggestions: required(2000),
+    /** Paise, ≥ 0. */
+    budget: z.number({ error: ifMissing }).pipe(Money),
+    expectedClosingTimeline: IsoDate,
+    competitorInfo: required(2000),
+    staffRemarks: required(2000),
+    customerCommitments: required(2000),
+  })
+  .meta({ id: 'Feedback' });
 export type Feedback = z.infer<typeof Feedback>;
 
 export const feedbackFields = Object.keys(Feedback.shape) as (keyof Feedback)[];

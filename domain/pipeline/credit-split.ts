@@ -8,10 +8,11 @@ export const CreditShare = z.strictObject({
 });
 export type CreditShare = z.infer<typeof CreditShare>;
 
-export interface CreditRecord extends CreditShare {
+export const CreditRecord = CreditShare.extend({
   /** Paise credited; the records' amounts add up to the deal value exactly. */
-  amount: number;
-}
+  amount: z.number().int(),
+}).meta({ id: 'CreditRecord' });
+export type CreditRecord = z.infer<typeof CreditRecord>;
 
 /** Default split: the lead owner's share (tenant setting, default 50 %) and the closer the rest; one person → 100 %. */
 export function defaultSplit(leadOwner: string, closingOwner: string, leadOwnerPercent = 50): CreditShare[] {

@@ -168,7 +168,7 @@ describe('OpportunityInput', () => {
 
   it('refuses a deal value in fractions of a paisa, negative, or a probability over 100', () => {
     expect(inputErrors({ productId: 'kml', dealValue: 10.5 })).toEqual([{ field: 'body.dealValue', code: 'invalid_type', message: 'must be whole paise' }]);
-    expect(inputErrors({ productId: 'kml', dealValue: -1 })).toEqual([{ field: 'body.dealValue', code: 'too_small', message: 'Too small: expected number to be >=0' }]);
+    expect(inputErrors({ productId: 'kml', dealValue: -1 })).toEqual([{ field: 'body.dealValue', code: 'too_small', message: 'must be 0 or more' }]);
     expect(inputErrors({ productId: 'kml', closingProbability: 101 })).toEqual([
       { field: 'body.closingProbability', code: 'too_big', message: 'Too big: expected number to be <=100' },
     ]);
@@ -272,7 +272,7 @@ describe('OpportunityPatch', () => {
   });
 
   it('reports only the bad field, not "must change at least one field", when the only field is invalid', () => {
-    expect(patchErrors({ dealValue: -5 })).toEqual([{ field: 'body.dealValue', code: 'too_small', message: 'Too small: expected number to be >=0' }]);
+    expect(patchErrors({ dealValue: -5 })).toEqual([{ field: 'body.dealValue', code: 'too_small', message: 'must be 0 or more' }]);
   });
 });
 

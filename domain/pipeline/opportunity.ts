@@ -4,14 +4,13 @@ import type { Principal } from '../access/roles';
 import { Slug } from '../access/roles';
 import type { Product } from '../catalogue/products';
 import { conflict, invalid } from '../errors';
-import type { CreditRecord } from './credit-split';
+import { IsoDate, Money } from '../shared/schemas';
+import { CreditRecord } from './credit-split';
 import { expectedRevenue } from './money';
 import { defaultProbability, Outcome, Stage, stages, type StagesConfig } from './stages';
 
 /** Spec §3 opportunity fields; one product per opportunity (spec §4 core rule). */
-const IsoDate = z.iso.date('must be a date (YYYY-MM-DD)');
 const Probability = z.number().min(0).max(100);
-const Money = z.number().int('must be whole paise').nonnegative().max(1e13);
 
 export const OpportunityInput = z.strictObject({
   productId: z.string().min(1).max(40),
@@ -44,34 +43,43 @@ export const OpportunityPatch = z
   .refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field', when: (ctx) => ctx.issues.length === 0 });
 export type OpportunityPatch = z.infer<typeof OpportunityPatch>;
 
-export interface Opportunity {
-  id: string;
-  clientId: string;
-  productId: string;
-  stage: Stage;
-  outcome?: Outcome;
-  lostReason?: string;
-  dealValue: number;
-  currency: string;
-  closingProbability: number;
-  /** 'stage' follows the stage default; 'manual' was set by hand and is kept across stage changes. */
-  probabilitySource: 'stage' | 'manual';
-  expectedRevenue: number;
-  assignedTo: string;
-  leadOwner: string;
-  closingOwner?: string;
-  coSalespersons: string[];
-  warriors: string[];
-  partnerCompanyId?: string;
-  expectedCloseDate?: string;
-  /** Every stage reached or passed, once each, in pipeline order (funnel metrics count these). */
-  stagesReached: Stage[];
-  credit?: CreditRecord[];
-  closedAt?: string;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+/** An opportunity as stored and shown (DESIGN §6 `opportunity`). Money in paise, `currency` beside it. */
+export const Opportunity = z
+  .object({
+    id: z.string(),
+    clientId: z.string(),
+    productId: z.string(),
+    stage: Stage,
+    outcome: Outcome.optional(),
+    lostReason: z.string().optional(),
+    dealValue: z.number().int(),
+    currency: z.string(),
+    /** Percent, 0–100. */
+    closingProbability: z.number(),
+    /** 'stage' follows the stage default; 'manual' was set by hand and is kept across stage changes. */
+    probabilitySource: z.enum(['stage', 'manual']),
+    /** Deal value × closing probability, paise. */
+    expectedRevenue: z.number().int(),
+    assignedTo: z.string(),
+    /** The creator; never changes. */
+    leadOwner: z.string(),
+    /** Set when won. */
+    closingOwner: z.string().optional(),
+    coSalespersons: z.array(z.string()),
+    warriors: z.array(z.string()),
+    partnerCompanyId: z.string().optional(),
+    expectedCloseDate: z.string().optional(),
+    /** Every stage reached or passed, once each, in pipeline order (funnel metrics count these). */
+    stagesReached: z.array(Stage),
+    /** The credit split of a won deal: shares totalling 100 %, amounts totalling the deal value. */
+    credit: z.array(CreditRecord).optional(),
+    closedAt: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Opportunity' });
+export type Opportunity = z.infer<typeof Opportunity>;
 
 export const isOpen = (o: Pick<Opportunity, 'stage'>) => o.stage !== 'Closed';
 

@@ -7,7 +7,7 @@ import { DomainError } from '../errors';
 import { fieldErrorsOf } from '../validation';
 import { expectedRevenue } from './money';
 import { newOpportunity, OpportunityInput, type Opportunity } from './opportunity';
-import { changeStage, StageChangeInput, type StageChangeContext } from './stage-change';
+import { changeStage, closerOf, StageChangeInput, type StageChangeContext } from './stage-change';
 import { defaultProbability, outcomes, seedStages, stageIndex, stages, type Stage } from './stages';
 import { aPrincipal, anOpportunity, fixtureCreatedAt } from '../testing/builders';
 
@@ -24,6 +24,8 @@ const aContext = (overrides: Partial<StageChangeContext> = {}): StageChangeConte
   now: movedAt,
   stagesConfig: seedStages,
   leadOwnerCreditPercent: 50,
+  // The closing owner's staff record, read by the use case when a deal is won.
+  closer: { role: 'tse', active: true },
   ...overrides,
 });
 
@@ -266,12 +268,42 @@ describe('changeStage: closing', () => {
   });
 
   it('takes an explicit closing owner over the caller', () => {
-    const { opportunity } = changeStage(anOpportunity({ stage: 'Visit' }), aStageChange({ stage: 'Closed', outcome: 'Won', closingOwner: 'so-2' }), aContext({ actor: aManager() }));
+    const { opportunity } = changeStage(
+      anOpportunity({ stage: 'Visit', coSalespersons: ['so-2'] }),
+      aStageChange({ stage: 'Closed', outcome: 'Won', closingOwner: 'so-2' }),
+      aContext({ actor: aManager(), closer: { role: 'sales_officer', active: true } }),
+    );
     expect(opportunity.closingOwner).toBe('so-2');
     expect(opportunity.credit).toEqual([
       { staffId: 'tse-1', percent: 50, amount: 750_000 },
       { staffId: 'so-2', percent: 50, amount: 750_000 },
     ]);
+  });
+
+  it.each([
+    ['names nobody on the staff', { closingOwner: 'ghost-1' }, undefined, 'unknown_staff', 'ghost-1 is not an active member of staff'],
+    ['was deactivated', { closingOwner: 'tse-2' }, { role: 'tse', active: false }, 'unknown_staff', 'tse-2 is not an active member of staff'],
+    ['is an analyst', { closingOwner: 'an-1' }, { role: 'analyst', active: true }, 'wrong_role', 'an-1 is an analyst, not a salesperson'],
+    ['is a warrior', { closingOwner: 'w-1' }, { role: 'warrior', active: true }, 'wrong_role', 'w-1 is a warrior, not a salesperson'],
+    ['is a salesperson not on the deal', { closingOwner: 'tse-9' }, { role: 'tse', active: true }, 'not_on_opportunity', 'tse-9 is not on this opportunity'],
+  ] as const)('refuses a closing owner who %s, with 422 on body.closingOwner', (_, cmd, closer, code, message) => {
+    const win = () =>
+      changeStage(anOpportunity({ stage: 'Visit', assignedTo: 'tse-2' }), aStageChange({ stage: 'Closed', outcome: 'Won', ...cmd }), aContext({ actor: aManager(), closer }));
+    expect(win).toThrow(fieldError('body.closingOwner', code, message));
+  });
+
+  it('refuses a manager’s default closer, the assignee, once deactivated', () => {
+    const win = () => changeStage(anOpportunity({ stage: 'Visit', assignedTo: 'tse-2' }), aStageChange({ stage: 'Closed', outcome: 'Won' }), aContext({ actor: aManager(), closer: { role: 'tse', active: false } }));
+    expect(win).toThrow(fieldError('body.closingOwner', 'unknown_staff', 'tse-2 is not an active member of staff'));
+  });
+
+  it('names who closes a won deal: the one named, else the assignee for a manager, else the caller; nobody otherwise', () => {
+    const o = anOpportunity({ stage: 'Visit', assignedTo: 'tse-2' });
+    expect(closerOf(o, { stage: 'Closed', outcome: 'Won', closingOwner: 'so-1' }, aManager())).toBe('so-1');
+    expect(closerOf(o, { stage: 'Closed', outcome: 'Won' }, aManager())).toBe('tse-2');
+    expect(closerOf(o, { stage: 'Closed', outcome: 'Won' }, aPrincipal({ staffId: 'tse-1' }))).toBe('tse-1');
+    expect(closerOf(o, { stage: 'Closed', outcome: 'Lost' }, aManager())).toBeUndefined();
+    expect(closerOf(o, { stage: 'Visit' }, aManager())).toBeUndefined();
   });
 
   it('credits 100 % to the lead owner who also closed the deal', () => {
@@ -328,7 +360,7 @@ describe('StageChangeInput', () => {
   it('refuses a blank reason, an unknown outcome and unknown fields', () => {
     expect(errors({ stage: 'Closed', outcome: 'Abandoned', reason: '   ', probability: 5 })).toEqual([
       { field: 'body.outcome', code: 'invalid_value', message: 'Invalid option: expected one of "Won"|"Lost"' },
-      { field: 'body.reason', code: 'too_small', message: 'Too small: expected string to have >=1 characters' },
+      { field: 'body.reason', code: 'too_small', message: 'must not be empty' },
       { field: 'body.probability', code: 'unknown_field', message: 'is not a known field' },
     ]);
   });

@@ -5,43 +5,73 @@ import { Slug } from '../access/roles';
 import { DomainError, forbidden, invalid } from '../errors';
 import { creditRecords, defaultSplit, type CreditRecord } from './credit-split';
 import { expectedRevenue } from './money';
-import { assertOpen, type Opportunity } from './opportunity';
+import { text } from '../shared/schemas';
+import { assertOpen, sellingRoles, type Opportunity } from './opportunity';
 import { defaultProbability, Outcome, Stage, stageIndex, stages, stagesPassed, type StagesConfig } from './stages';
 
 /** POST /v1/opportunities/{id}/stage {stage, outcome?, reason?} */
 export const StageChangeInput = z.strictObject({
   stage: Stage,
   outcome: Outcome.optional(),
-  reason: z.string().trim().min(1).max(500).optional(),
+  reason: text({ max: 500 }).optional(),
   /** Who closed a won deal; defaults to the caller, or the assignee when a manager records it. */
   closingOwner: Slug.optional(),
 });
 export type StageChangeInput = z.infer<typeof StageChangeInput>;
 
 /** An immutable record of one move (DESIGN §3: history is never rewritten). */
-export interface StageTransition {
-  opportunityId: string;
-  clientId: string;
-  seq: number;
-  from: Stage;
-  to: Stage;
-  direction: 'forward' | 'backward';
-  outcome?: 'Won' | 'Lost';
-  reason?: string;
-  /** Stages counted for the first time by this move. */
-  newlyReached: Stage[];
-  by: string;
-  at: string;
-  dealValue: number;
-  expectedRevenue: number;
-}
-
+export const StageTransition = z
+  .object({
+    opportunityId: z.string(),
+    clientId: z.string(),
+    /** The opportunity's version before the move: orders the history. */
+    seq: z.number().int(),
+    from: Stage,
+    to: Stage,
+    direction: z.enum(['forward', 'backward']),
+    outcome: Outcome.optional(),
+    reason: z.string().optional(),
+    /** Stages counted for the first time by this move. */
+    newlyReached: z.array(Stage),
+    by: z.string(),
+    at: z.string(),
+    dealValue: z.number().int(),
+    expectedRevenue: z.number().int(),
+  })
+  .meta({ id: 'StageTransition' });
+export type StageTransition = z.infer<typeof StageTransition>;
 
 export interface StageChangeContext {
   actor: Principal;
   now: Date;
   stagesConfig: StagesConfig;
   leadOwnerCreditPercent: number;
+  /** Closing Won: the staff record of the closing owner (`closerOf`), when there is one. */
+  closer?: { role: string; active: boolean };
+}
+
+/**
+ * Who closed a won deal: the one named, else — a manager or admin recording the win — the
+ * assignee, else the seller closing it. Undefined unless the command closes the deal Won.
+ */
+export function closerOf(o: Opportunity, cmd: Pick<StageChangeInput, 'stage' | 'outcome' | 'closingOwner'>, actor: Principal): string | undefined {
+  if (cmd.stage !== 'Closed' || cmd.outcome !== 'Won') return undefined;
+  return cmd.closingOwner ?? (can(actor, 'opportunity:correct') ? o.assignedTo : actor.staffId);
+}
+
+/**
+ * Spec §9 credit: half a won deal goes to its closer, so the closer must be someone who can close
+ * it — an active salesperson on the deal (assignee, lead owner, co-salesperson) or the one
+ * recording the win.
+ */
+function checkCloser(o: Opportunity, closer: string, ctx: StageChangeContext): void {
+  const field = 'body.closingOwner';
+  const onDeal = closer === ctx.actor.staffId || [o.assignedTo, o.leadOwner, ...o.coSalespersons].includes(closer);
+  if (!ctx.closer || !ctx.closer.active) throw invalid([{ field, code: 'unknown_staff', message: `${closer} is not an active member of staff` }]);
+  if (!(sellingRoles as readonly string[]).includes(ctx.closer.role)) {
+    throw invalid([{ field, code: 'wrong_role', message: `${closer} is ${withArticle(ctx.closer.role).toLowerCase()}, not a salesperson` }]);
+  }
+  if (!onDeal) throw invalid([{ field, code: 'not_on_opportunity', message: `${closer} is not on this opportunity` }]);
 }
 
 export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageChangeContext): { opportunity: Opportunity; transition: StageTransition } {
@@ -82,8 +112,8 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
     next.outcome = cmd.outcome;
     next.closedAt = at;
     if (cmd.outcome === 'Won') {
-      // A manager recording the win credits the assignee; a seller closing it is the closer.
-      const closer = cmd.closingOwner ?? (can(ctx.actor, 'opportunity:correct') ? o.assignedTo : ctx.actor.staffId);
+      const closer = closerOf(o, cmd, ctx.actor)!;
+      checkCloser(o, closer, ctx);
       next.closingOwner = closer;
       next.closingProbability = 100;
       next.credit = wonCredit(o.dealValue, o.leadOwner, closer, ctx.leadOwnerCreditPercent);

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { Role, Slug } from '../access/roles';
+import { text } from '../shared/schemas';
 
 /** A member of a tenant's staff; `managerId` builds the reporting hierarchy (DESIGN §4). */
 export const StaffInput = z.strictObject({
   staffId: Slug,
-  name: z.string().trim().min(1).max(200),
+  name: text({ max: 200 }),
   email: z.email().max(254),
   role: Role.exclude(['platform_admin']),
   managerId: Slug.optional(),
@@ -12,13 +13,23 @@ export const StaffInput = z.strictObject({
 });
 export type StaffInput = z.infer<typeof StaffInput>;
 
-export interface Staff extends StaffInput {
-  /** Ancestors from the root down, then the staff id: `admin/manager/tse-1`. */
-  path: string;
-  active: boolean;
-  createdAt: string;
-  version: number;
-}
+/** A staff member as stored and shown. */
+export const Staff = z
+  .object({
+    staffId: z.string(),
+    name: z.string(),
+    email: z.string(),
+    role: Role,
+    managerId: z.string().optional(),
+    partnerCompanyId: z.string().optional(),
+    /** Ancestors from the root down, then the staff id: `admin/manager/tse-1`. */
+    path: z.string(),
+    active: z.boolean(),
+    createdAt: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Staff' });
+export type Staff = z.infer<typeof Staff>;
 
 /** The reporting path of a new staff member, from their manager's path. */
 export const reportingPath = (staffId: string, managerPath?: string) => (managerPath ? `${managerPath}/${staffId}` : staffId);

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { Slug } from '../access/roles';
+import { text } from '../shared/schemas';
 
 /** Tenant settings of DESIGN §3: currency, time zone, week start, grace period, credit split. */
 export const TenantSettings = z.strictObject({
   tenantId: Slug,
-  name: z.string().trim().min(1).max(200),
+  name: text({ max: 200 }),
   currency: z.string().regex(/^[A-Z]{3}$/).default('INR'),
   timeZone: z.string().default('Asia/Kolkata'),
   weekStartsOn: z.enum(['monday', 'sunday']).default('monday'),

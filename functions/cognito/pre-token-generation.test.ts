@@ -61,10 +61,12 @@ describe('pre-token-generation trigger (V2_0)', () => {
       sub: answered.request.userAttributes.sub,
       token_use: 'access',
       scope: 'aws.cognito.signin.user.admin',
+      iat: 1_796_000_000,
+      exp: 1_796_003_600,
       'cognito:groups': answered.request.groupConfiguration.groupsToOverride,
       ...answered.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.claimsToAddOrOverride,
     };
-    expect(principalFromClaims(accessToken)).toEqual({ tenantId: 'demo', staffId: 'tse-3', role: 'manager' });
+    expect(principalFromClaims(accessToken, new Date(1_796_000_100_000))).toEqual({ tenantId: 'demo', staffId: 'tse-3', role: 'manager' });
   });
 
   it.each([

@@ -7,8 +7,8 @@ const tse1 = { tenantId: 'demo', staffId: 'tse-1', role: 'tse' } as const;
 /** Every DynamoDB command the handlers send, by name (they share this process's services). */
 const sent: string[] = [];
 beforeAll(async () => {
-  const { getServices } = await import('../lib/services');
-  getServices().ddb.middlewareStack.add(
+  const { getStoreClients } = await import('../lib/services');
+  getStoreClients().ddb.middlewareStack.add(
     (next, context) => async (args) => {
       sent.push(context.commandName as string);
       return next(args);

@@ -1,37 +1,42 @@
 import { config } from './config';
-import { ClientsRepository } from './store/clients.dynamodb';
-import { CursorCodec } from './store/cursor';
-import { createDocumentClient, createDynamoClient } from './store/dynamo';
 import { createIdempotency } from './http/idempotency';
 import { createIdentityProvider } from './identity/identity-provider';
 import { createMediaStore } from './media/media-store';
+import { ClientsRepository } from './store/clients.dynamodb';
+import { CursorCodec } from './store/cursor';
+import { createDocumentClient, createDynamoClient } from './store/dynamo';
 import { PipelineRepository } from './store/pipeline.dynamodb';
 import { StaffRepository } from './store/staff.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
+import type { Services } from './use-cases/ports';
 
 /**
- * The composition root: SDK clients and repositories built once per process (cold start)
- * and shared by every invocation; handlers take what they need from here.
+ * The composition root: SDK clients and repositories built once per process (cold start) and
+ * shared by every invocation. Use cases see only the ports (use-cases/ports.ts); the HTTP edge
+ * also takes the idempotency store.
  */
 function build() {
   const cfg = config();
   const ddb = createDynamoClient(cfg);
   const db = createDocumentClient(ddb);
   const cursors = new CursorCodec(cfg.CURSOR_SECRET);
-  return {
-    ddb,
-    db,
+  const services: Services = {
     clients: new ClientsRepository(db, cfg.TABLE_NAME),
     pipeline: new PipelineRepository(db, cfg.TABLE_NAME, cursors),
     tenants: new TenantsRepository(db, cfg.TABLE_NAME),
     staff: new StaffRepository(db, cfg.TABLE_NAME, cursors),
-    idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME),
     identity: createIdentityProvider(cfg),
     media: createMediaStore(cfg),
   };
+  return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }
 
-export type Services = ReturnType<typeof build>;
+let built: ReturnType<typeof build> | undefined;
+const root = () => (built ??= build());
 
-let services: Services | undefined;
-export const getServices = () => (services ??= build());
+/** What use cases may reach. */
+export const getServices = (): Services => root().services;
+/** The edge's idempotency store (not a use-case port). */
+export const getIdempotency = () => root().idempotency;
+/** The SDK clients the repositories share: for the benchmarks' raw replay and the round-trip counts of the tests. */
+export const getStoreClients = () => ({ ddb: root().ddb, db: root().db });

@@ -96,10 +96,10 @@ async function main() {
   process.on('disconnect', orphaned);
 
   // After startLocalStack: the services read the environment it sets.
-  const { getServices } = await import('../../functions/lib/services');
-  await seedDemo(getServices().tenants, new Date());
+  const { getServices, getStoreClients } = await import('../../functions/lib/services');
+  await seedDemo(getServices(), new Date());
   // The handlers share this client (the composition root builds one per process).
-  const recorder = callRecorder(getServices().db);
+  const recorder = callRecorder(getStoreClients().db);
   let profiler: Session | undefined;
   const reply = (r: ServerReply) => process.send?.(r);
   process.on('message', (m: ServerMessage) => {

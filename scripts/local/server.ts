@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { routeKey, routes, type RouteDefinition } from '../../functions/http/routes';
+import { badRequest, HttpError } from '../../functions/lib/http/errors';
+import { problemResponse } from '../../functions/lib/http/problem';
 import type { HttpHandler } from '../../functions/lib/http/route';
 
 /**
@@ -55,37 +57,51 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     return handler;
   };
 
+  // Every answer carries a request id; every refusal made here (not by a handler) is problem+json,
+  // as API Gateway's own are not, so clients meet one error shape.
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const requestId = randomUUID();
+    handle(req, res, requestId).catch((error: unknown) => {
       console.error('local server error', error);
-      if (!res.headersSent) send(res, { statusCode: 502, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify({ status: 502, title: 'Bad Gateway', code: 'handler_crashed' }) });
+      if (!res.headersSent) send(res, requestId, problemResponse(error, requestId, req.url ?? '/'));
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://local');
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    const refuse = (error: HttpError) => send(res, requestId, problemResponse(error, requestId, url.pathname));
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      url = new URL('http://local/');
+      return refuse(badRequest('malformed_url', 'The request URL is not valid.'));
+    }
     const document = opts.documents?.[url.pathname];
-    if (document && req.method === 'GET') return send(res, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document()) });
+    if (document && req.method === 'GET') return send(res, requestId, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document()) });
 
     const candidates = compiled.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).filter((c) => c.m);
     const match = candidates.find((c) => c.r.def.method === req.method);
     if (!match?.m) {
-      const status = candidates.length > 0 ? 405 : 404;
-      return send(res, {
-        statusCode: status,
-        headers: { 'content-type': 'application/problem+json' },
-        body: JSON.stringify({ type: 'about:blank', title: status === 404 ? 'Not Found' : 'Method Not Allowed', status, code: status === 404 ? 'no_such_route' : 'method_not_allowed', instance: url.pathname }),
-      });
+      return refuse(
+        candidates.length > 0
+          ? new HttpError('method_not_allowed', 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}.`)
+          : new HttpError('not_found', 'no_such_route', `There is no route ${req.method} ${url.pathname}.`),
+      );
     }
     const body = await readBody(req);
-    if (body === undefined) {
-      return send(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
+    if (body === undefined) return refuse(new HttpError('payload_too_large', 'payload_too_large', `The request exceeds ${MAX_PAYLOAD} bytes.`));
+    const pathParameters: Record<string, string> = {};
+    for (const [i, name] of match.r.params.entries()) {
+      try {
+        pathParameters[name] = decodeURIComponent(match.m[i + 1]!);
+      } catch {
+        return refuse(badRequest('malformed_path', 'The request path holds malformed percent-encoding.'));
+      }
     }
-    const pathParameters = Object.fromEntries(match.r.params.map((name, i) => [name, decodeURIComponent(match.m![i + 1]!)]));
-    const event = toEvent(req, url, match.r.def, pathParameters, body);
+    const event = toEvent(req, url, match.r.def, pathParameters, body, requestId);
     const handler = await load(match.r.def);
-    const result = await handler(event, lambdaContext(match.r.def, event.requestContext.requestId));
-    send(res, result);
+    const result = await handler(event, lambdaContext(match.r.def, requestId));
+    send(res, requestId, result);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -117,7 +133,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, def: RouteDefinition, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, def: RouteDefinition, pathParameters: Record<string, string>, body: Buffer, requestId: string): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -140,7 +156,7 @@ function toEvent(req: IncomingMessage, url: URL, def: RouteDefinition, pathParam
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
       http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-      requestId: randomUUID(),
+      requestId,
       routeKey: routeKey(def),
       stage: '$default',
       time: now.toISOString(),
@@ -169,8 +185,8 @@ function lambdaContext(def: RouteDefinition, requestId: string): Context {
   };
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
+function send(res: ServerResponse, requestId: string, result: APIGatewayProxyStructuredResultV2) {
   const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
-  res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'content-length': Buffer.byteLength(body) });
+  res.writeHead(result.statusCode ?? 200, { 'x-request-id': requestId, ...(result.headers as Record<string, string>), 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

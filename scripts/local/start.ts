@@ -26,7 +26,7 @@ try {
   throw error;
 }
 
-const seeded = await seedDemo(getServices().tenants, new Date());
+const seeded = await seedDemo(getServices(), new Date());
 const tokenLines = demoTenants.flatMap((t) =>
   demoStaff.map((s) => `  ${t.tenantId.padEnd(5)} ${s.staffId.padEnd(8)} ${s.role.padEnd(13)} ${stack.issuer.mint({ tenantId: t.tenantId, staffId: s.staffId, role: s.role })}`),
 );

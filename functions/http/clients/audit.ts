@@ -1,10 +1,16 @@
-import { ClientIdParams, pageBody, PageQuery } from '../../lib/http/params';
+import { AuditEntry } from '../../../domain/audit/audit';
+import { ClientIdParams, PageOf, pageBody, PageQuery } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
 import { clientAudit } from '../../lib/use-cases/clients';
-import { contextOf } from '../../lib/use-cases/context';
 
-/** GET /v1/clients/{id}/audit — every change to the client, its opportunities and events. */
-export const handler = httpRoute({ params: ClientIdParams, query: PageQuery }, async (input) => ({
-  body: pageBody(await clientAudit(contextOf(input, getServices()), input.params.id, input.query)),
-}));
+/** GET /v1/clients/{id}/audit */
+export const handler = httpRoute(
+  {
+    summary: 'Audit trail of a client',
+    description: 'Every change to the client, its opportunities and their events, newest first — of the opportunities the caller may see.',
+    params: ClientIdParams,
+    query: PageQuery,
+    response: { status: 200, schema: PageOf(AuditEntry) },
+  },
+  async ({ ctx, params, query }) => ({ body: pageBody(await clientAudit(ctx, params.id, query)) }),
+);

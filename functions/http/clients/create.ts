@@ -1,11 +1,18 @@
-import { ClientInput } from '../../../domain/clients/client';
-import { etag } from '../../lib/http/params';
+import { Client, ClientInput } from '../../../domain/clients/client';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
 import { createClient } from '../../lib/use-cases/clients';
-import { contextOf } from '../../lib/use-cases/context';
 
-export const handler = httpRoute({ body: ClientInput, idempotent: true }, async (input) => {
-  const client = await createClient(contextOf(input, getServices()), input.body);
-  return { status: 201, body: client, headers: { location: `/v1/clients/${client.id}`, etag: etag(client.version) } };
-});
+/** POST /v1/clients */
+export const handler = httpRoute(
+  {
+    summary: 'Create a client',
+    description: 'Phones are normalised to E.164 and emails lower-cased; a phone or email another client holds is a 409 naming that client.',
+    body: ClientInput,
+    idempotent: true,
+    response: { status: 201, schema: Client },
+  },
+  async ({ ctx, body }) => {
+    const client = await createClient(ctx, body);
+    return { body: client, version: client.version, headers: { location: `/v1/clients/${client.id}` } };
+  },
+);

@@ -1,10 +1,10 @@
-import { ClientIdParams, etag } from '../../lib/http/params';
+import { Client } from '../../../domain/clients/client';
+import { ClientIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { visibleClient } from '../../lib/use-cases/clients';
-import { contextOf } from '../../lib/use-cases/context';
+import { getClient } from '../../lib/use-cases/clients';
 
-export const handler = httpRoute({ params: ClientIdParams }, async (input) => {
-  const { client } = await visibleClient(contextOf(input, getServices()), input.params.id, 'client:read');
-  return { body: client, headers: { etag: etag(client.version) } };
+/** GET /v1/clients/{id} */
+export const handler = httpRoute({ summary: 'Read a client', params: ClientIdParams, response: { status: 200, schema: Client } }, async ({ ctx, params }) => {
+  const client = await getClient(ctx, params.id);
+  return { body: client, version: client.version };
 });

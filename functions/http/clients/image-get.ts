@@ -1,10 +1,10 @@
+import { ImageDownload } from '../../../domain/clients/image';
 import { ClientIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
 import { imageDownload } from '../../lib/use-cases/clients';
-import { contextOf } from '../../lib/use-cases/context';
 
-/** GET /v1/clients/{id}/image → a short-lived presigned download URL. */
-export const handler = httpRoute({ params: ClientIdParams }, async (input) => ({
-  body: await imageDownload(contextOf(input, getServices()), input.params.id),
-}));
+/** GET /v1/clients/{id}/image */
+export const handler = httpRoute(
+  { summary: 'Download URL for the client’s image', params: ClientIdParams, response: { status: 200, schema: ImageDownload } },
+  async ({ ctx, params }) => ({ body: await imageDownload(ctx, params.id) }),
+);

@@ -1,12 +1,17 @@
-import { ImageUploadInput } from '../../../domain/clients/image';
+import { ImageUpload, ImageUploadInput } from '../../../domain/clients/image';
 import { ClientIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
 import { requestImageUpload } from '../../lib/use-cases/clients';
-import { contextOf } from '../../lib/use-cases/context';
 
-/** POST /v1/clients/{id}/image {contentType, contentLength} → a presigned PUT URL for the visiting card or signboard. */
-export const handler = httpRoute({ params: ClientIdParams, body: ImageUploadInput }, async (input) => ({
-  status: 201,
-  body: await requestImageUpload(contextOf(input, getServices()), input.params.id, input.body),
-}));
+/** POST /v1/clients/{id}/image */
+export const handler = httpRoute(
+  {
+    summary: 'Upload URL for the client’s image',
+    description: 'A presigned PUT URL for the visiting card or signboard; the content type and length are signed (≤ 5 MB). The client points at the new image at once.',
+    params: ClientIdParams,
+    body: ImageUploadInput,
+    ifMatch: 'optional',
+    response: { status: 201, schema: ImageUpload },
+  },
+  async ({ ctx, params, body, expectedVersion }) => ({ body: await requestImageUpload(ctx, params.id, body, expectedVersion) }),
+);

@@ -1,10 +1,15 @@
+import { ClientProfile } from '../../../domain/clients/profile';
 import { ClientIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
 import { clientProfile } from '../../lib/use-cases/clients';
-import { contextOf } from '../../lib/use-cases/context';
 
-/** GET /v1/clients/{id}/profile — the 360 view. */
-export const handler = httpRoute({ params: ClientIdParams }, async (input) => ({
-  body: await clientProfile(contextOf(input, getServices()), input.params.id),
-}));
+/** GET /v1/clients/{id}/profile */
+export const handler = httpRoute(
+  {
+    summary: 'The client’s 360° view',
+    description: 'Existing products, active opportunities, products at Lead and in closing, the follow-up history and cross-sell suggestions — only what the caller may see.',
+    params: ClientIdParams,
+    response: { status: 200, schema: ClientProfile },
+  },
+  async ({ ctx, params }) => ({ body: await clientProfile(ctx, params.id) }),
+);

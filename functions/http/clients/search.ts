@@ -1,14 +1,19 @@
 import { z } from 'zod';
+import { Client } from '../../../domain/clients/client';
+import { text } from '../../../domain/shared/schemas';
 import { PageQuery } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
 import { searchClients } from '../../lib/use-cases/clients';
-import { contextOf } from '../../lib/use-cases/context';
 
-/** GET /v1/clients?q= — name, phone or email prefix. */
-const SearchQuery = z.strictObject({ q: z.string().trim().min(2, 'must be at least 2 characters').max(100), limit: PageQuery.shape.limit });
+const SearchQuery = z.strictObject({ q: text({ max: 100 }).pipe(z.string().min(2, 'must be at least 2 characters')), limit: PageQuery.shape.limit });
 
-export const handler = httpRoute({ query: SearchQuery }, async (input) => {
-  const items = await searchClients(contextOf(input, getServices()), input.query.q, input.query.limit);
-  return { body: { items } };
-});
+/** GET /v1/clients?q= */
+export const handler = httpRoute(
+  {
+    summary: 'Search clients',
+    description: 'By company-name, phone or email prefix: `q` with an @ is an email, one of digits a phone (read in the tenant’s country), anything else a name.',
+    query: SearchQuery,
+    response: { status: 200, schema: z.object({ items: z.array(Client) }) },
+  },
+  async ({ ctx, query }) => ({ body: { items: await searchClients(ctx, query.q, query.limit) } }),
+);

@@ -1,11 +1,9 @@
-import { etag } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
 import { getProducts } from '../../lib/use-cases/config';
+import { ProductsDocument } from './schemas';
 
-/** GET|PUT /v1/config/products — the tenant's catalogue (PUT replaces it; If-Match required). */
-export const handler = httpRoute({}, async (input) => {
-  const products = await getProducts(contextOf(input, getServices()));
-  return { body: { products: products.value }, headers: { etag: etag(products.version) } };
+/** GET /v1/config/products */
+export const handler = httpRoute({ summary: 'The product catalogue', response: { status: 200, schema: ProductsDocument } }, async ({ ctx }) => {
+  const products = await getProducts(ctx);
+  return { body: { products: products.value }, version: products.version };
 });

@@ -1,11 +1,9 @@
-import { etag } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
 import { getStages } from '../../lib/use-cases/config';
+import { StagesDocument } from './schemas';
 
-/** GET|PUT /v1/config/stages — stage multipliers (default probability = 1 / multiplier). */
-export const handler = httpRoute({}, async (input) => {
-  const stages = await getStages(contextOf(input, getServices()));
-  return { body: { stages: stages.value }, headers: { etag: etag(stages.version) } };
+/** GET /v1/config/stages */
+export const handler = httpRoute({ summary: 'The stage multipliers', response: { status: 200, schema: StagesDocument } }, async ({ ctx }) => {
+  const stages = await getStages(ctx);
+  return { body: { stages: stages.value }, version: stages.version };
 });

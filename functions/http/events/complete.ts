@@ -1,12 +1,22 @@
-import { CompleteEventInput } from '../../../domain/events/event';
-import { etag, EventIdParams } from '../../lib/http/params';
+import { z } from 'zod';
+import { CompleteEventInput, CrmEvent } from '../../../domain/events/event';
+import { EventIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf, versionFromIfMatch } from '../../lib/use-cases/context';
 import { completeEvent } from '../../lib/use-cases/events';
 
-/** POST /v1/events/{id}/complete {feedback?} */
-export const handler = httpRoute({ params: EventIdParams, body: CompleteEventInput.optional() }, async (input) => {
-  const result = await completeEvent(contextOf(input, getServices()), input.params.id, input.body ?? {}, versionFromIfMatch(input.headers['if-match']));
-  return { body: result, headers: { etag: etag(result.event.version) } };
-});
+/** POST /v1/events/{id}/complete */
+export const handler = httpRoute(
+  {
+    summary: 'Complete a follow-up event',
+    description:
+      'A Pending (or Missed, done late) event. Demos and visits need the eight feedback fields; completing a Demo/Visit Scheduled event creates its Demo/Visit Completed record (`created`).',
+    params: EventIdParams,
+    body: CompleteEventInput.optional(),
+    ifMatch: 'optional',
+    response: { status: 200, schema: z.object({ event: CrmEvent, created: CrmEvent.optional() }) },
+  },
+  async ({ ctx, params, body, expectedVersion }) => {
+    const result = await completeEvent(ctx, params.id, body ?? {}, expectedVersion);
+    return { body: result, version: result.event.version };
+  },
+);

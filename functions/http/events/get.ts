@@ -1,10 +1,10 @@
-import { etag, EventIdParams } from '../../lib/http/params';
+import { CrmEvent } from '../../../domain/events/event';
+import { EventIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
 import { getEvent } from '../../lib/use-cases/events';
 
-export const handler = httpRoute({ params: EventIdParams }, async (input) => {
-  const event = await getEvent(contextOf(input, getServices()), input.params.id);
-  return { body: event, headers: { etag: etag(event.version) } };
+/** GET /v1/events/{id} */
+export const handler = httpRoute({ summary: 'Read a follow-up event', params: EventIdParams, response: { status: 200, schema: CrmEvent } }, async ({ ctx, params }) => {
+  const event = await getEvent(ctx, params.id);
+  return { body: event, version: event.version };
 });

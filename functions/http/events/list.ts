@@ -1,23 +1,26 @@
 import { z } from 'zod';
 import { Slug } from '../../../domain/access/roles';
-import { EventStatus } from '../../../domain/events/event';
-import { pageBody, PageQuery } from '../../lib/http/params';
+import { CrmEvent, EventStatus } from '../../../domain/events/event';
+import { IsoDateTime } from '../../../domain/shared/schemas';
+import { PageOf, pageBody, PageQuery } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
 import { listEvents } from '../../lib/use-cases/events';
 
-/** GET /v1/events?assignee=&status=&from=&to= (scheduled time window, ISO-8601 UTC). */
+/** A window of scheduled times, both ends inclusive; `from` after `to` is refused rather than read as empty. */
 const ListQuery = PageQuery.extend({
   assignee: Slug.optional(),
   status: EventStatus.default('Pending'),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
-});
+  from: IsoDateTime.optional(),
+  to: IsoDateTime.optional(),
+}).refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { path: ['to'], message: 'must not be before from', when: (ctx) => ctx.issues.length === 0 });
 
-export const handler = httpRoute({ query: ListQuery }, async (input) => {
-  const q = input.query;
-  const normalise = (t?: string) => (t ? new Date(t).toISOString() : undefined);
-  const page = await listEvents(contextOf(input, getServices()), { ...q, ...(q.from && { from: normalise(q.from) }), ...(q.to && { to: normalise(q.to) }) });
-  return { body: pageBody(page) };
-});
+/** GET /v1/events?assignee=&status=&from=&to= */
+export const handler = httpRoute(
+  {
+    summary: 'List follow-up events',
+    description: 'By status (default Pending) and scheduled time; a seller sees their own, a manager their team’s (`assignee`), tenant-wide roles anyone’s.',
+    query: ListQuery,
+    response: { status: 200, schema: PageOf(CrmEvent) },
+  },
+  async ({ ctx, query }) => ({ body: pageBody(await listEvents(ctx, query)) }),
+);

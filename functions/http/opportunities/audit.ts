@@ -1,10 +1,16 @@
-import { OpportunityIdParams, pageBody, PageQuery } from '../../lib/http/params';
+import { AuditEntry } from '../../../domain/audit/audit';
+import { OpportunityIdParams, PageOf, pageBody, PageQuery } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
 import { opportunityAuditTrail } from '../../lib/use-cases/opportunities';
 
-/** GET /v1/opportunities/{id}/audit — changes to the opportunity and its events. */
-export const handler = httpRoute({ params: OpportunityIdParams, query: PageQuery }, async (input) => ({
-  body: pageBody(await opportunityAuditTrail(contextOf(input, getServices()), input.params.id, input.query)),
-}));
+/** GET /v1/opportunities/{id}/audit */
+export const handler = httpRoute(
+  {
+    summary: 'Audit trail of an opportunity',
+    description: 'Every change to the opportunity and its events, newest first.',
+    params: OpportunityIdParams,
+    query: PageQuery,
+    response: { status: 200, schema: PageOf(AuditEntry) },
+  },
+  async ({ ctx, params, query }) => ({ body: pageBody(await opportunityAuditTrail(ctx, params.id, query)) }),
+);

@@ -1,12 +1,21 @@
-import { OpportunityInput } from '../../../domain/pipeline/opportunity';
-import { ClientIdParams, etag } from '../../lib/http/params';
+import { Opportunity, OpportunityInput } from '../../../domain/pipeline/opportunity';
+import { ClientIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
 import { createOpportunity } from '../../lib/use-cases/opportunities';
 
 /** POST /v1/clients/{id}/opportunities */
-export const handler = httpRoute({ params: ClientIdParams, body: OpportunityInput, idempotent: true }, async (input) => {
-  const o = await createOpportunity(contextOf(input, getServices()), input.params.id, input.body);
-  return { status: 201, body: o, headers: { location: `/v1/opportunities/${o.id}`, etag: etag(o.version) } };
-});
+export const handler = httpRoute(
+  {
+    summary: 'Open an opportunity for one product',
+    description:
+      'At most one open opportunity per client and product (a second is a 409 naming the first). Deal value defaults to the product’s standard value, closing probability to the stage’s.',
+    params: ClientIdParams,
+    body: OpportunityInput,
+    idempotent: true,
+    response: { status: 201, schema: Opportunity },
+  },
+  async ({ ctx, params, body }) => {
+    const o = await createOpportunity(ctx, params.id, body);
+    return { body: o, version: o.version, headers: { location: `/v1/opportunities/${o.id}` } };
+  },
+);

@@ -1,10 +1,10 @@
-import { etag, OpportunityIdParams } from '../../lib/http/params';
+import { Opportunity } from '../../../domain/pipeline/opportunity';
+import { OpportunityIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
-import { visibleOpportunity } from '../../lib/use-cases/opportunities';
+import { getOpportunity } from '../../lib/use-cases/opportunities';
 
-export const handler = httpRoute({ params: OpportunityIdParams }, async (input) => {
-  const o = await visibleOpportunity(contextOf(input, getServices()), input.params.id, 'opportunity:read');
-  return { body: o, headers: { etag: etag(o.version) } };
+/** GET /v1/opportunities/{id} */
+export const handler = httpRoute({ summary: 'Read an opportunity', params: OpportunityIdParams, response: { status: 200, schema: Opportunity } }, async ({ ctx, params }) => {
+  const o = await getOpportunity(ctx, params.id);
+  return { body: o, version: o.version };
 });

@@ -1,11 +1,20 @@
-import { OpportunityPatch } from '../../../domain/pipeline/opportunity';
-import { etag, OpportunityIdParams } from '../../lib/http/params';
+import { Opportunity, OpportunityPatch } from '../../../domain/pipeline/opportunity';
+import { OpportunityIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf, requireIfMatch } from '../../lib/use-cases/context';
 import { updateOpportunity } from '../../lib/use-cases/opportunities';
 
-export const handler = httpRoute({ params: OpportunityIdParams, body: OpportunityPatch }, async (input) => {
-  const o = await updateOpportunity(contextOf(input, getServices()), input.params.id, input.body, requireIfMatch(input.headers['if-match']));
-  return { body: o, headers: { etag: etag(o.version) } };
-});
+/** PATCH /v1/opportunities/{id} */
+export const handler = httpRoute(
+  {
+    summary: 'Edit an opportunity',
+    description: 'Deal value, probability (null: back to the stage default), close date, co-salespersons, warriors; reassignment and partner hand-over are for managers.',
+    params: OpportunityIdParams,
+    body: OpportunityPatch,
+    ifMatch: 'required',
+    response: { status: 200, schema: Opportunity },
+  },
+  async ({ ctx, params, body, expectedVersion }) => {
+    const o = await updateOpportunity(ctx, params.id, body, expectedVersion);
+    return { body: o, version: o.version };
+  },
+);

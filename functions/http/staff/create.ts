@@ -1,12 +1,18 @@
-import { StaffInput } from '../../../domain/staff/staff';
-import { etag } from '../../lib/http/params';
+import { Staff, StaffInput } from '../../../domain/staff/staff';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf } from '../../lib/use-cases/context';
 import { createStaff } from '../../lib/use-cases/staff';
 
-/** POST /v1/staff — tenant_admin; also creates the Cognito sign-in account in AWS. */
-export const handler = httpRoute({ body: StaffInput, idempotent: true }, async (input) => {
-  const staff = await createStaff(contextOf(input, getServices()), input.body);
-  return { status: 201, body: staff, headers: { location: `/v1/staff/${staff.staffId}`, etag: etag(staff.version) } };
-});
+/** POST /v1/staff */
+export const handler = httpRoute(
+  {
+    summary: 'Add a staff member',
+    description: 'tenant_admin; in AWS also creates the Cognito sign-in account (invited by email) in the role’s group.',
+    body: StaffInput,
+    idempotent: true,
+    response: { status: 201, schema: Staff },
+  },
+  async ({ ctx, body }) => {
+    const staff = await createStaff(ctx, body);
+    return { body: staff, version: staff.version, headers: { location: `/v1/staff/${staff.staffId}` } };
+  },
+);

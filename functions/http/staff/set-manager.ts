@@ -1,14 +1,22 @@
 import { z } from 'zod';
 import { Slug } from '../../../domain/access/roles';
-import { etag } from '../../lib/http/params';
+import { Staff } from '../../../domain/staff/staff';
+import { StaffIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { getServices } from '../../lib/services';
-import { contextOf, versionFromIfMatch } from '../../lib/use-cases/context';
 import { setManager } from '../../lib/use-cases/staff';
-import { StaffIdParams } from './params';
 
-/** PUT /v1/staff/{staffId}/manager {managerId} — moves the staff member and their reports. */
-export const handler = httpRoute({ params: StaffIdParams, body: z.strictObject({ managerId: Slug.nullable() }) }, async (input) => {
-  const staff = await setManager(contextOf(input, getServices()), input.params.staffId, input.body.managerId, versionFromIfMatch(input.headers['if-match']));
-  return { body: staff, headers: { etag: etag(staff.version) } };
-});
+/** PUT /v1/staff/{staffId}/manager */
+export const handler = httpRoute(
+  {
+    summary: 'Move a staff member under another manager',
+    description: 'tenant_admin. Their whole team moves with them; null puts them at the top. Moving someone under one of their own reports is refused.',
+    params: StaffIdParams,
+    body: z.strictObject({ managerId: Slug.nullable() }),
+    ifMatch: 'optional',
+    response: { status: 200, schema: Staff },
+  },
+  async ({ ctx, params, body, expectedVersion }) => {
+    const staff = await setManager(ctx, params.staffId, body.managerId, expectedVersion);
+    return { body: staff, version: staff.version };
+  },
+);

@@ -3,8 +3,8 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { z } from 'zod';
 import { Role, Slug, type Principal } from '../../../domain/access/roles';
-import { DomainError } from '../../../domain/errors';
 import type { Config } from '../config';
+import { unauthenticated } from '../http/errors';
 import { logger } from '../logger';
 
 /**
@@ -16,15 +16,27 @@ const Claims = z.object({
   tenant_id: Slug,
   staff_id: Slug,
   'cognito:groups': z.array(z.string()).min(1),
+  /** Seconds since the epoch; aws-jwt-verify refuses an expired token, this refuses one that never expires. */
+  exp: z.number(),
+  iat: z.number().optional(),
 });
 
 export type VerifyToken = (token: string) => Promise<Principal>;
 
-const unauthenticated = (code: string, message: string) => new DomainError('unauthenticated', code, message);
+/**
+ * The longest a token may live: Cognito access tokens last 5 minutes to 1 day (1 h by default),
+ * so a token valid for longer was not issued by a pool of ours, whoever signed it.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
-export function principalFromClaims(payload: unknown): Principal {
+export function principalFromClaims(payload: unknown, now: Date = new Date()): Principal {
   const claims = Claims.safeParse(payload);
-  if (!claims.success) throw unauthenticated('invalid_claims', 'The token lacks tenant, staff or role claims.');
+  if (!claims.success) throw unauthenticated('invalid_claims', 'The token lacks tenant, staff, role or expiry claims.');
+  const nowSeconds = now.getTime() / 1000;
+  const { exp, iat } = claims.data;
+  if (exp - (iat ?? nowSeconds) > MAX_TOKEN_LIFETIME_SECONDS || exp - nowSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw unauthenticated('token_lifetime', 'The bearer token lives longer than this API accepts (24 hours).');
+  }
   const role = claims.data['cognito:groups'].map((g) => Role.safeParse(g)).find((r) => r.success)?.data;
   if (!role) throw unauthenticated('invalid_claims', 'The token carries no known role.');
   return { tenantId: claims.data.tenant_id, staffId: claims.data.staff_id, role };
@@ -61,12 +73,9 @@ export function createVerifier(cfg: Config): VerifyToken {
       throw unauthenticated('invalid_token', 'The bearer token is invalid or expired.');
     }
     const principal = principalFromClaims(payload);
-    const exp = (payload as { exp?: unknown }).exp;
-    if (typeof exp === 'number') {
-      // Bounded: the oldest entry makes room (Map keeps insertion order).
-      if (verified.size >= 1000) verified.delete(verified.keys().next().value!);
-      verified.set(token, { principal, exp });
-    }
+    // Bounded: the oldest entry makes room (Map keeps insertion order).
+    if (verified.size >= 1000) verified.delete(verified.keys().next().value!);
+    verified.set(token, { principal, exp: (payload as { exp: number }).exp });
     return principal;
   };
 }

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Principal } from '../../../domain/access/roles';
 import { DomainError } from '../../../domain/errors';
 import { bearerToken, type VerifyToken } from '../auth/verifier';
+import { badRequest, HttpError } from './errors';
 import { logger } from '../logger';
 import { problemResponse } from './problem';
 
@@ -49,14 +50,34 @@ export function problemErrors(): Middleware {
   return {
     name: 'problemErrors',
     onError: (request) => {
-      if (!(request.error instanceof DomainError)) logger.error('unhandled error', { requestId: request.context.requestId, error: request.error });
+      if (!(request.error instanceof DomainError || request.error instanceof HttpError)) logger.error('unhandled error', { requestId: request.context.requestId, error: request.error });
       request.response = problemResponse(request.error, request.context.requestId, request.event.rawPath);
     },
   };
 }
 
+/** Deeper JSON than any request of this API needs: refused before it is parsed, hashed or validated. */
+export const MAX_JSON_DEPTH = 32;
+
+/** How deeply arrays and objects nest in a JSON text, stopping once past `limit` (one pass, no recursion). */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /**
- * JSON bodies only, within a size limit; malformed JSON is a 400, never a 500.
+ * JSON bodies only, within a size and nesting limit; malformed JSON is a 400, never a 500.
  * A route without a body schema refuses any body it is sent.
  */
 export function jsonBody(opts: { maxBytes: () => number; expectsBody: boolean }): Middleware {
@@ -68,17 +89,18 @@ export function jsonBody(opts: { maxBytes: () => number; expectsBody: boolean })
       const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
       const maxBytes = opts.maxBytes();
       if (Buffer.byteLength(raw, 'utf8') > maxBytes) {
-        throw new DomainError('payload_too_large', 'body_too_large', `The request body exceeds ${maxBytes} bytes.`);
+        throw new HttpError('payload_too_large', 'body_too_large', `The request body exceeds ${maxBytes} bytes.`);
       }
-      if (!opts.expectsBody) throw new DomainError('bad_request', 'unexpected_body', 'This route takes no request body.');
+      if (!opts.expectsBody) throw badRequest('unexpected_body', 'This route takes no request body.');
       const type = headers?.['content-type'] ?? '';
       if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-        throw new DomainError('unsupported_media_type', 'unsupported_media_type', 'Send the body as application/json.');
+        throw new HttpError('unsupported_media_type', 'unsupported_media_type', 'Send the body as application/json.');
       }
+      if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw badRequest('body_too_deep', `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`);
       try {
         request.context.jsonBody = JSON.parse(raw);
       } catch {
-        throw new DomainError('bad_request', 'malformed_json', 'The request body is not valid JSON.');
+        throw badRequest('malformed_json', 'The request body is not valid JSON.');
       }
     },
   };

@@ -1,69 +1,41 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, type ErrorKind } from '../../../domain/errors';
+import { DomainError, type DomainErrorKind } from '../../../domain/errors';
+import { HttpError, type HttpErrorKind } from './errors';
 
-/** The one place where error kinds become HTTP statuses. */
-export function statusOf(kind: ErrorKind): number {
-  switch (kind) {
-    case 'bad_request':
-      return 400;
-    case 'unauthenticated':
-      return 401;
-    case 'forbidden':
-      return 403;
-    case 'not_found':
-      return 404;
-    case 'conflict':
-      return 409;
-    case 'precondition_failed':
-      return 412;
-    case 'payload_too_large':
-      return 413;
-    case 'unsupported_media_type':
-      return 415;
-    case 'invalid':
-      return 422;
-    case 'precondition_required':
-      return 428;
-    default: {
-      const unmapped: never = kind;
-      throw new Error(`unmapped error kind ${String(unmapped)}`);
-    }
-  }
-}
+export type ErrorKind = DomainErrorKind | HttpErrorKind;
 
-const titles: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  412: 'Precondition Failed',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  428: 'Precondition Required',
-  500: 'Internal Server Error',
-};
+/** The one place where error kinds become HTTP statuses: a kind missing here does not compile. */
+export const problemKinds = {
+  bad_request: { status: 400, title: 'Bad Request' },
+  unauthenticated: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not Found' },
+  method_not_allowed: { status: 405, title: 'Method Not Allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  precondition_failed: { status: 412, title: 'Precondition Failed' },
+  payload_too_large: { status: 413, title: 'Content Too Large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported Media Type' },
+  invalid: { status: 422, title: 'Unprocessable Content' },
+  precondition_required: { status: 428, title: 'Precondition Required' },
+} as const satisfies Record<ErrorKind, { status: number; title: string }>;
 
-/** RFC 9457 problem details. 4xx messages are shown; a 5xx never leaks its cause. */
+const INTERNAL = { status: 500, title: 'Internal Server Error' } as const;
+
+export const statusOf = (kind: ErrorKind): number => problemKinds[kind].status;
+
+/**
+ * RFC 9457 problem details. 4xx messages are shown; a 5xx never leaks its cause. An error's
+ * details are extension members: they come first, so none can overwrite type, status or code.
+ */
 export function problemResponse(error: unknown, requestId: string, instance: string): APIGatewayProxyStructuredResultV2 {
-  const known = error instanceof DomainError;
-  const status = known ? statusOf(error.kind) : 500;
+  const known = error instanceof DomainError || error instanceof HttpError;
+  const { status, title } = known ? problemKinds[error.kind] : INTERNAL;
   const body = known
-    ? {
-        type: `https://errors.crm.example/${error.code}`,
-        title: titles[status],
-        status,
-        code: error.code,
-        detail: error.message,
-        instance,
-        requestId,
-        ...error.details,
-      }
+    ? { ...error.details, type: `https://errors.crm.example/${error.code}`, title, status, code: error.code, detail: error.message, instance, requestId }
     : {
         type: 'about:blank',
-        title: titles[500],
-        status: 500,
+        title,
+        status,
         code: 'internal_error',
         detail: 'An unexpected error occurred. Quote the request id when reporting it.',
         instance,
@@ -71,5 +43,6 @@ export function problemResponse(error: unknown, requestId: string, instance: str
       };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'x-request-id': requestId };
   if (status === 401) headers['www-authenticate'] = 'Bearer';
+  if (error instanceof DomainError && error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   return { statusCode: status, headers, body: JSON.stringify(body) };
 }

@@ -1,85 +1,142 @@
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
-import type { Principal } from '../../../domain/access/roles';
 import { createVerifier, type VerifyToken } from '../auth/verifier';
 import { config } from '../config';
-import { getServices } from '../services';
+import { getIdempotency, getServices } from '../services';
+import { contextOf, type UseCaseContext } from '../use-cases/context';
+import { badRequest, HttpError } from './errors';
 import { authenticate, jsonBody, problemErrors, requestLog, type RouteContext } from './middlewares';
-import { parseOrThrow } from './validation';
+import { parseOrThrow } from '../../../domain/validation';
 
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
+/**
+ * If-Match on a state-changing route of a versioned resource (DESIGN §5 optimistic locking):
+ * `required` — edits that overwrite fields the caller read (PATCH, PUT of a document) answer 428
+ * without it; `optional` — commands (stage moves, completions, moves in the hierarchy) apply to
+ * the current version when it is absent and answer 412 when it names an older one. Absent: the
+ * route changes no versioned resource and ignores the header.
+ */
+export type IfMatchPolicy = 'required' | 'optional';
+
+/** The success answer of a route: its status and the schema that shapes (and documents) its body. */
+export type RouteResponse = { status: 200 | 201 | 202; schema: z.ZodType; description?: string } | { status: 204; description?: string };
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined, R extends RouteResponse, M extends IfMatchPolicy | undefined> {
+  /** One line for the API reference. */
+  summary: string;
+  description?: string;
   body?: B;
   query?: Q;
   params?: P;
-  /** Every route is authenticated unless it says `public: true` (health, JWKS). */
+  /** Every route is authenticated unless it says `public: true` (health, the API document). */
   public?: boolean;
   /** Honour an `Idempotency-Key` header (POST routes that create). */
   idempotent?: boolean;
+  ifMatch?: M;
+  response: R;
 }
 
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
-export interface RouteInput<B, Q, P, Pub> {
+export interface RouteInput<B, Q, P, Pub, M> {
   body: Infer<B>;
   query: Infer<Q>;
   params: Infer<P>;
-  principal: Pub extends true ? undefined : Principal;
+  /** The use case's context: the verified caller, the request time (domain code gets the clock from here), the ports. */
+  ctx: Pub extends true ? undefined : UseCaseContext;
+  /** The version named by If-Match. */
+  expectedVersion: M extends 'required' ? number : M extends 'optional' ? number | undefined : undefined;
   headers: Record<string, string | undefined>;
   requestId: string;
-  /** Request time: domain code gets the clock from here, never from Date.now(). */
-  now: Date;
 }
 
-export interface RouteResult {
-  status?: number;
-  body?: unknown;
+export interface RouteResult<Body> {
+  body: Body;
+  /** The resource's version: sent as its ETag. */
+  version?: number;
   headers?: Record<string, string>;
 }
 
-export type HttpHandler = ((event: APIGatewayProxyEventV2, context: any) => Promise<APIGatewayProxyStructuredResultV2>) & {
-  /** The route's schemas, read by the OpenAPI generator (scripts/openapi.ts). */
-  spec?: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+type BodyOf<R extends RouteResponse> = R extends { schema: infer S extends z.ZodType } ? z.input<S> : undefined;
+
+export type HttpHandler = ((event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>) & {
+  /** The route's declaration, read by the OpenAPI generator (scripts/openapi.ts). */
+  spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined, RouteResponse, IfMatchPolicy | undefined>;
 };
 
 let verifier: VerifyToken | undefined;
 const sharedVerifier = () => (verifier ??= createVerifier(config()));
 
+/** ETag ↔ version, for If-Match optimistic locking. */
+export const etag = (version: number) => `"${version}"`;
+
+/** If-Match `"7"` (or `W/"7"`) → 7; absent → undefined; anything else → 400. */
+export function versionFromIfMatch(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined) return undefined;
+  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim());
+  if (!match) throw badRequest('invalid_if_match', 'If-Match must be an ETag this API returned, like "3".');
+  return Number(match[1]);
+}
+
+function expectedVersionOf(policy: IfMatchPolicy | undefined, ifMatch: string | undefined): number | undefined {
+  if (policy === undefined) return undefined;
+  const version = versionFromIfMatch(ifMatch);
+  if (version === undefined && policy === 'required') {
+    throw new HttpError('precondition_required', 'if_match_required', 'Send If-Match with the ETag you read, to avoid overwriting a newer change.');
+  }
+  return version;
+}
+
 /**
- * The one way to write an HTTP handler: declare the schemas, get typed, validated input
- * and a principal; return a status and a body. Errors become problem+json at the edge.
+ * The one way to write an HTTP handler: declare the schemas, the If-Match policy and the answer;
+ * get typed, validated input and the use case's context; return the body (and the version for
+ * the ETag). The body goes out through the response schema, so what is sent is what is documented.
+ * Errors become problem+json at the edge.
  */
-export function httpRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined, Pub extends boolean = false>(
-  spec: RouteSpec<B, Q, P> & { public?: Pub },
-  fn: (input: RouteInput<B, Q, P, Pub>) => Promise<RouteResult> | RouteResult,
-): HttpHandler {
-  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, RouteContext>()
-    .use(requestLog())
-    .use(problemErrors());
+export function httpRoute<
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  P extends z.ZodType | undefined = undefined,
+  R extends RouteResponse = RouteResponse,
+  M extends IfMatchPolicy | undefined = undefined,
+  Pub extends boolean = false,
+>(spec: RouteSpec<B, Q, P, R, M> & { public?: Pub }, fn: (input: RouteInput<B, Q, P, Pub, M>) => Promise<RouteResult<BodyOf<R>>> | RouteResult<BodyOf<R>>): HttpHandler {
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, RouteContext>().use(requestLog()).use(problemErrors());
   if (!spec.public) handler.use(authenticate(sharedVerifier));
   handler.use(jsonBody({ maxBytes: () => config().MAX_BODY_BYTES, expectsBody: spec.body !== undefined }));
   const lambda = handler.handler(async (event, context) => {
+    const headers = event.headers ?? {};
+    const body = spec.body ? parseOrThrow(spec.body, context.jsonBody, 'body') : undefined;
     const input = {
-      body: spec.body ? parseOrThrow(spec.body, context.jsonBody, 'body') : undefined,
+      body,
       query: spec.query ? parseOrThrow(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
       params: spec.params ? parseOrThrow(spec.params, event.pathParameters ?? {}, 'path') : undefined,
-      principal: context.principal,
-      headers: event.headers ?? {},
+      ctx: context.principal ? contextOf(context.principal, new Date(), getServices()) : undefined,
+      expectedVersion: expectedVersionOf(spec.ifMatch, headers['if-match']),
+      headers,
       requestId: context.requestId,
-      now: new Date(),
-    } as RouteInput<B, Q, P, Pub>;
-    const key = event.headers?.['idempotency-key'];
-    const execute = async () => fn(input);
+    } as RouteInput<B, Q, P, Pub, M>;
+    const execute = async () => {
+      const result = await fn(input);
+      const shaped = 'schema' in spec.response ? spec.response.schema.parse(result.body) : undefined;
+      return {
+        status: spec.response.status,
+        ...(shaped !== undefined && { body: shaped }),
+        headers: { ...result.headers, ...(result.version !== undefined && { etag: etag(result.version) }) },
+      };
+    };
+    const key = headers['idempotency-key'];
+    // The key covers the concrete path and the validated body (unknown fields were refused above).
     const result =
       spec.idempotent && key !== undefined && context.principal
-        ? await getServices().idempotency(context.principal, event.routeKey, key, context.jsonBody, execute)
+        ? await getIdempotency()({ owner: `${context.principal.tenantId}|${context.principal.staffId}`, target: `${event.requestContext.http.method} ${event.rawPath}`, key, body: body ?? null, context }, execute)
         : await execute();
     return {
       statusCode: result.status ?? 200,
-      headers: { 'content-type': 'application/json', ...result.headers },
+      headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
       body: result.body === undefined ? '' : JSON.stringify(result.body),
     };
   }) as unknown as HttpHandler;
-  lambda.spec = spec;
+  lambda.spec = spec as HttpHandler['spec'];
   return lambda;
 }

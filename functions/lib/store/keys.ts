@@ -1,78 +1,169 @@
+import { tableSchema } from './table-schema';
+
 /**
- * Key grammar of the single table — the only place key strings are built.
- * Every key starts with the tenant, so no key can reach another tenant's items.
+ * Key grammar of the single table — the only place key strings, key prefixes and index names are
+ * written. Every key starts with the tenant, so no key can reach another tenant's items.
  *
  * Access patterns (pattern → index → key shape):
  * | get client by id                  | table | pk=T#{t}#C#{client}        sk=CLIENT            |
  * | client 360 (client + opps + events)| table | pk=T#{t}#C#{client}        sk between CLIENT and OPP#~ (one Query) |
+ * | opportunities of a client         | table | pk=T#{t}#C#{client}        sk begins OPP#       |
  * | opportunity by id                 | table | pk=T#{t}#C#{client}        sk=OPP#{opp}         |
  * | event by id                       | table | pk=T#{t}#C#{client}        sk=EVT#{event}       |
  * | one open opportunity per product  | table | pk=T#{t}#C#{client}        sk=UNIQ#OPEN#{product} |
  * | stage history of an opportunity   | table | pk=T#{t}#C#{client}        sk begins STAGE#{opp}# |
- * | audit of a client / opportunity   | table | pk=T#{t}#C#{client}        sk begins AUDIT# / AUDIT#{opp}# |
- * | events of an assignee             | gsi1  | gsi1pk=T#{t}#ASG#{staff}   gsi1sk=EVT#{status}#{scheduledAt}#{event} |
- * | opportunities of the tenant       | gsi2  | gsi2pk=T#{t}#OPPS          gsi2sk={stage}#{opp} |
- * | events of the tenant by status    | gsi2  | gsi2pk=T#{t}#EVTS#{status} gsi2sk={scheduledAt}#{event} (missed sweep) |
+ * | audit of a client, newest first   | table | pk=T#{t}#C#{client}        sk begins AUDIT# (scopeId: the client, or the opportunity an opportunity's or event's entry concerns) |
+ * | events of an assignee             | assigneeEvents (gsi1)      | gsi1pk=T#{t}#ASG#{staff}   gsi1sk=EVT#{status}#{scheduledAt}#{event} |
+ * | opportunities of the tenant       | tenantOpportunities (gsi2) | gsi2pk=T#{t}#OPPS          gsi2sk={stage}#{opp} |
+ * | events of the tenant by status    | tenantEvents (gsi2)        | gsi2pk=T#{t}#EVTS#{status} gsi2sk={scheduledAt}#{event} (missed sweep) |
  * | client by phone / email (dedupe)  | table | pk=T#{t}#CIDX              sk=PHONE#{e164} / EMAIL#{email} |
  * | search clients by name prefix     | table | pk=T#{t}#CIDX              sk begins NAME#{name} |
  * | tenant settings / catalogue / stages | table | pk=T#{t}#CONFIG         sk=TENANT / PRODUCTS / STAGES |
+ * | audit of a configuration document | table | pk=T#{t}#CONFIG            sk=AUDIT#{name}#{at}#{id} |
  * | staff member by id                | table | pk=T#{t}#STAFF             sk=S#{staff}         |
- * | list staff                        | table | pk=T#{t}#STAFF             (Query)              |
- * | reporting subtree of a manager    | gsi1  | gsi1pk=T#{t}#TREE          gsi1sk begins {path}/ |
+ * | list staff                        | table | pk=T#{t}#STAFF             sk begins S#         |
+ * | audit of staff                    | table | pk=T#{t}#STAFF             sk=AUDIT#{at}#{id}   |
+ * | reporting subtree of a manager    | staffTree (gsi1)           | gsi1pk=T#{t}#TREE          gsi1sk begins {path}/ |
  * | opportunities a subject is on     | table | pk=T#{t}#MEMBER#{subject}  sk=OPP#{stage}#{opp} (copy of the opportunity) |
  */
-export const CLIENT_SK = 'CLIENT';
+
+export type Key = { pk: string; sk: string };
+
+/** A Query's key condition: the index (absent: the table), the expression and its values. */
+export interface KeyQuery {
+  IndexName?: string;
+  KeyConditionExpression: string;
+  ExpressionAttributeValues: Record<string, string>;
+}
+
+const [gsi1, gsi2] = tableSchema.globalSecondaryIndexes;
+const table = { pk: tableSchema.partitionKey, sk: tableSchema.sortKey } as const;
+
+/** The GSIs, named after the access patterns they serve. */
+export const indexes = {
+  assigneeEvents: gsi1,
+  staffTree: gsi1,
+  tenantOpportunities: gsi2,
+  tenantEvents: gsi2,
+} as const;
+
+/** Attributes that only address an item (keys, index keys, item type, tenant): never part of an entity. */
+export const addressAttributes: ReadonlySet<string> = new Set([
+  table.pk,
+  table.sk,
+  ...tableSchema.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
+  'entity',
+  'tenantId',
+]);
+
+const CLIENT_SK = 'CLIENT';
+/** Sorts after every ISO timestamp and id: the open upper end of a range. */
+const HIGH = '~';
 
 const tenantPrefix = (tenantId: string) => `T#${tenantId}`;
+const clientPartition = (tenantId: string, clientId: string) => `${tenantPrefix(tenantId)}#C#${clientId}`;
+const indexPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#CIDX`;
+const configPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#CONFIG`;
+const staffPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#STAFF`;
+const membershipPartition = (tenantId: string, subject: string) => `${tenantPrefix(tenantId)}#MEMBER#${subject}`;
+const assigneePartition = (tenantId: string, staffId: string) => `${tenantPrefix(tenantId)}#ASG#${staffId}`;
+const tenantOpportunitiesPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#OPPS`;
+const tenantEventsPartition = (tenantId: string, status: string) => `${tenantPrefix(tenantId)}#EVTS#${status}`;
+const treePartition = (tenantId: string) => `${tenantPrefix(tenantId)}#TREE`;
+
+const contactSk = { mobile: 'PHONE', email: 'EMAIL' } as const;
+const searchSk = { name: 'NAME', phone: 'PHONE', email: 'EMAIL' } as const;
+
+/** Equality on the partition key, plus begins_with on the sort key when `prefix` is not empty. */
+function byPrefix(index: { pk: string; sk: string; name?: string }, partition: string, prefix: string): KeyQuery {
+  return {
+    ...(index.name && { IndexName: index.name }),
+    KeyConditionExpression: prefix ? `${index.pk} = :pk AND begins_with(${index.sk}, :prefix)` : `${index.pk} = :pk`,
+    ExpressionAttributeValues: prefix ? { ':pk': partition, ':prefix': prefix } : { ':pk': partition },
+  };
+}
+
+/**
+ * Sort keys `prefix + value…` with value between `from` and `to` (both inclusive, either open).
+ * DynamoDB refuses an empty string in a key condition, so an open end is left out, never ''.
+ */
+function byRange(index: { pk: string; sk: string; name?: string }, partition: string, prefix: string, from?: string, to?: string): KeyQuery {
+  const lower = from !== undefined ? `${prefix}${from}` : prefix;
+  const upper = to !== undefined ? `${prefix}${to}${HIGH}` : prefix ? `${prefix}${HIGH}` : '';
+  const on = { ...(index.name && { IndexName: index.name }) };
+  if (lower && upper) {
+    return { ...on, KeyConditionExpression: `${index.pk} = :pk AND ${index.sk} BETWEEN :lower AND :upper`, ExpressionAttributeValues: { ':pk': partition, ':lower': lower, ':upper': upper } };
+  }
+  if (lower) return { ...on, KeyConditionExpression: `${index.pk} = :pk AND ${index.sk} >= :lower`, ExpressionAttributeValues: { ':pk': partition, ':lower': lower } };
+  if (upper) return { ...on, KeyConditionExpression: `${index.pk} = :pk AND ${index.sk} <= :upper`, ExpressionAttributeValues: { ':pk': partition, ':upper': upper } };
+  return { ...on, KeyConditionExpression: `${index.pk} = :pk`, ExpressionAttributeValues: { ':pk': partition } };
+}
+
+const gsi = (g: (typeof tableSchema.globalSecondaryIndexes)[number]) => ({ name: g.indexName, pk: g.partitionKey, sk: g.sortKey });
 
 export const keys = {
-  client: (tenantId: string, clientId: string) => ({ pk: `${tenantPrefix(tenantId)}#C#${clientId}`, sk: CLIENT_SK }),
-  clientPartition: (tenantId: string, clientId: string) => `${tenantPrefix(tenantId)}#C#${clientId}`,
-  clientPhone: (tenantId: string, e164: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `PHONE#${e164}` }),
-  clientEmail: (tenantId: string, email: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `EMAIL#${email}` }),
-  clientSearch: (tenantId: string, field: 'name' | 'phone' | 'email', prefix: string) => ({
-    pk: `${tenantPrefix(tenantId)}#CIDX`,
-    skPrefix: `${{ name: 'NAME', phone: 'PHONE', email: 'EMAIL' }[field]}#${prefix}`,
-  }),
-  clientName: (tenantId: string, name: string, clientId: string) => ({ pk: `${tenantPrefix(tenantId)}#CIDX`, sk: `NAME#${name}#${clientId}` }),
-  opportunity: (tenantId: string, clientId: string, opportunityId: string) => ({ pk: keys.clientPartition(tenantId, clientId), sk: `OPP#${opportunityId}` }),
-  event: (tenantId: string, clientId: string, eventId: string) => ({ pk: keys.clientPartition(tenantId, clientId), sk: `EVT#${eventId}` }),
-  openOpportunity: (tenantId: string, clientId: string, productId: string) => ({ pk: keys.clientPartition(tenantId, clientId), sk: `UNIQ#OPEN#${productId}` }),
-  transition: (tenantId: string, clientId: string, opportunityId: string, seq: number) => ({
-    pk: keys.clientPartition(tenantId, clientId),
+  // ── items ──
+  client: (tenantId: string, clientId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: CLIENT_SK }),
+  isClientItem: (item: Record<string, unknown>) => item[table.sk] === CLIENT_SK,
+  /** A unique contact point of a client (phone or email): a second client cannot hold it. */
+  clientContact: (tenantId: string, on: keyof typeof contactSk, value: string): Key => ({ pk: indexPartition(tenantId), sk: `${contactSk[on]}#${value}` }),
+  clientName: (tenantId: string, name: string, clientId: string): Key => ({ pk: indexPartition(tenantId), sk: `${searchSk.name}#${name}#${clientId}` }),
+  opportunity: (tenantId: string, clientId: string, opportunityId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `OPP#${opportunityId}` }),
+  event: (tenantId: string, clientId: string, eventId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `EVT#${eventId}` }),
+  openOpportunity: (tenantId: string, clientId: string, productId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `UNIQ#OPEN#${productId}` }),
+  transition: (tenantId: string, clientId: string, opportunityId: string, seq: number): Key => ({
+    pk: clientPartition(tenantId, clientId),
     sk: `STAGE#${opportunityId}#${String(seq).padStart(6, '0')}`,
   }),
-  transitionPrefix: (opportunityId: string) => `STAGE#${opportunityId}#`,
-  /** Audit entries sort under the client, or under the opportunity they concern (its events too). */
-  audit: (tenantId: string, clientId: string, scopeId: string, at: string, id: string) => ({ pk: keys.clientPartition(tenantId, clientId), sk: `AUDIT#${scopeId}#${at}#${id}` }),
-  auditPrefix: (scopeId?: string) => (scopeId ? `AUDIT#${scopeId}#` : 'AUDIT#'),
-  /** The 360 range: CLIENT, EVT#…, OPP#… — and nothing of AUDIT#, STAGE#, UNIQ#. */
-  profileRange: { from: CLIENT_SK, to: 'OPP#~' },
-  opportunityIndexes: (tenantId: string, o: { id: string; stage: string }) => ({
-    gsi2pk: `${tenantPrefix(tenantId)}#OPPS`,
-    gsi2sk: `${o.stage}#${o.id}`,
-  }),
-  eventIndexes: (tenantId: string, e: { id: string; assignee: string; status: string; scheduledAt: string }) => ({
-    gsi1pk: `${tenantPrefix(tenantId)}#ASG#${e.assignee}`,
-    gsi1sk: `EVT#${e.status}#${e.scheduledAt}#${e.id}`,
-    gsi2pk: `${tenantPrefix(tenantId)}#EVTS#${e.status}`,
-    gsi2sk: `${e.scheduledAt}#${e.id}`,
-  }),
-  assigneePartition: (tenantId: string, staffId: string) => `${tenantPrefix(tenantId)}#ASG#${staffId}`,
-  tenantOpportunities: (tenantId: string) => `${tenantPrefix(tenantId)}#OPPS`,
-  tenantEvents: (tenantId: string, status: string) => `${tenantPrefix(tenantId)}#EVTS#${status}`,
-  tenantPrefix,
-  config: (tenantId: string, name: 'TENANT' | 'PRODUCTS' | 'STAGES' | 'TARGETS') => ({ pk: `${tenantPrefix(tenantId)}#CONFIG`, sk: name }),
-  configAudit: (tenantId: string, name: 'PRODUCTS' | 'STAGES', at: string, id: string) => ({ pk: `${tenantPrefix(tenantId)}#CONFIG`, sk: `AUDIT#${name}#${at}#${id}` }),
-  staff: (tenantId: string, staffId: string) => ({ pk: `${tenantPrefix(tenantId)}#STAFF`, sk: `S#${staffId}` }),
-  staffPartition: (tenantId: string) => `${tenantPrefix(tenantId)}#STAFF`,
-  staffPrefix: 'S#',
-  staffAudit: (tenantId: string, at: string, id: string) => ({ pk: `${tenantPrefix(tenantId)}#STAFF`, sk: `AUDIT#${at}#${id}` }),
-  staffTree: (tenantId: string, path: string) => ({ gsi1pk: `${tenantPrefix(tenantId)}#TREE`, gsi1sk: path }),
+  /** Every audit entry of a client's partition sorts by time under the client: newest first is one Query. */
+  clientAudit: (tenantId: string, clientId: string, at: string, id: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `AUDIT#${at}#${id}` }),
+  configAudit: (tenantId: string, name: ConfigName | 'TENANT', at: string, id: string): Key => ({ pk: configPartition(tenantId), sk: `AUDIT#${name}#${at}#${id}` }),
+  staffAudit: (tenantId: string, at: string, id: string): Key => ({ pk: staffPartition(tenantId), sk: `AUDIT#${at}#${id}` }),
+  config: (tenantId: string, name: ConfigName | 'TENANT'): Key => ({ pk: configPartition(tenantId), sk: name }),
+  staff: (tenantId: string, staffId: string): Key => ({ pk: staffPartition(tenantId), sk: `S#${staffId}` }),
   /** One item per (subject, opportunity): what a staff member or partner company lists, by key. */
-  membership: (tenantId: string, subject: string, stage: string, opportunityId: string) => ({
-    pk: `${tenantPrefix(tenantId)}#MEMBER#${subject}`,
+  membership: (tenantId: string, subject: string, stage: string, opportunityId: string): Key => ({
+    pk: membershipPartition(tenantId, subject),
     sk: `OPP#${stage}#${opportunityId}`,
   }),
-  membershipPartition: (tenantId: string, subject: string) => `${tenantPrefix(tenantId)}#MEMBER#${subject}`,
+
+  // ── index attributes written on items ──
+  opportunityIndexes: (tenantId: string, o: { id: string; stage: string }) => ({
+    [indexes.tenantOpportunities.partitionKey]: tenantOpportunitiesPartition(tenantId),
+    [indexes.tenantOpportunities.sortKey]: `${o.stage}#${o.id}`,
+  }),
+  eventIndexes: (tenantId: string, e: { id: string; assignee: string; status: string; scheduledAt: string }) => ({
+    [indexes.assigneeEvents.partitionKey]: assigneePartition(tenantId, e.assignee),
+    [indexes.assigneeEvents.sortKey]: `EVT#${e.status}#${e.scheduledAt}#${e.id}`,
+    [indexes.tenantEvents.partitionKey]: tenantEventsPartition(tenantId, e.status),
+    [indexes.tenantEvents.sortKey]: `${e.scheduledAt}#${e.id}`,
+  }),
+  staffIndexes: (tenantId: string, s: { path: string }) => ({
+    [indexes.staffTree.partitionKey]: treePartition(tenantId),
+    [indexes.staffTree.sortKey]: s.path,
+  }),
+
+  // ── queries ──
+  query: {
+    /** The 360 range: CLIENT, EVT#…, OPP#… — and nothing of AUDIT#, STAGE#, UNIQ#. */
+    profile: (tenantId: string, clientId: string): KeyQuery => ({
+      KeyConditionExpression: `${table.pk} = :pk AND ${table.sk} BETWEEN :lower AND :upper`,
+      ExpressionAttributeValues: { ':pk': clientPartition(tenantId, clientId), ':lower': CLIENT_SK, ':upper': `OPP#${HIGH}` },
+    }),
+    clientOpportunities: (tenantId: string, clientId: string) => byPrefix(table, clientPartition(tenantId, clientId), 'OPP#'),
+    stageHistory: (tenantId: string, clientId: string, opportunityId: string) => byPrefix(table, clientPartition(tenantId, clientId), `STAGE#${opportunityId}#`),
+    clientAudit: (tenantId: string, clientId: string) => byPrefix(table, clientPartition(tenantId, clientId), 'AUDIT#'),
+    clientSearch: (tenantId: string, field: keyof typeof searchSk, prefix: string) => byPrefix(table, indexPartition(tenantId), `${searchSk[field]}#${prefix}`),
+    staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
+    /** Everyone below `path` (not the staff member at `path`). */
+    subtree: (tenantId: string, path: string) => byPrefix(gsi(indexes.staffTree), treePartition(tenantId), `${path}/`),
+    memberOpportunities: (tenantId: string, subject: string, stage?: string) => byPrefix(table, membershipPartition(tenantId, subject), stage ? `OPP#${stage}#` : 'OPP#'),
+    tenantOpportunities: (tenantId: string, stage?: string) => byPrefix(gsi(indexes.tenantOpportunities), tenantOpportunitiesPartition(tenantId), stage ? `${stage}#` : ''),
+    /** Events of an assignee with a status, scheduled between `from` and `to` (ISO UTC, inclusive). */
+    assigneeEvents: (tenantId: string, staffId: string, status: string, from?: string, to?: string) =>
+      byRange(gsi(indexes.assigneeEvents), assigneePartition(tenantId, staffId), `EVT#${status}#`, from, to),
+    tenantEvents: (tenantId: string, status: string, from?: string, to?: string) => byRange(gsi(indexes.tenantEvents), tenantEventsPartition(tenantId, status), '', from, to),
+  },
 };
+
+export type ConfigName = 'PRODUCTS' | 'STAGES' | 'TARGETS';

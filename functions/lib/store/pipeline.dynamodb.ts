@@ -1,44 +1,24 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AuditEntry } from '../../../domain/audit/audit';
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { opportunityTeam } from '../../../domain/access/policy';
-import { conflict, DomainError } from '../../../domain/errors';
+import type { AuditEntry } from '../../../domain/audit/audit';
+import { conflict, notFound } from '../../../domain/errors';
 import type { CrmEvent } from '../../../domain/events/event';
+import { openSlotChange } from '../../../domain/pipeline/open-slot';
 import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { StageTransition } from '../../../domain/pipeline/stage-change';
 import { clientOf } from '../ids';
-import { clientFromItem, type StoredClient } from './clients.dynamodb';
+import type { AuditQuery, ClientPartition, Page, PageRequest, PipelineStore } from '../use-cases/ports';
 import type { CursorCodec } from './cursor';
-import { failedConditions } from './errors';
-import { CLIENT_SK, keys } from './keys';
-
-type Item = Record<string, unknown>;
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
-const strip = <T>(item: Item): T => {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, entity: _e, tenantId: _t, ...rest } = item;
-  return rest as T;
-};
-
-export interface Page<T> {
-  items: T[];
-  cursor?: string;
-}
-
-export interface ClientPartition {
-  client?: StoredClient;
-  opportunities: Opportunity[];
-  events: CrmEvent[];
-}
+import { auditFromItem, auditItem, clientFromItem, fromItem, queryKept, queryPage, toItem, transact, type Item, type TransactItem, type Write } from './items';
+import { keys } from './keys';
 
 /**
  * Opportunities, events, stage history and audit — all in their client's partition, so each
  * single read is one GetItem and the 360 view one Query. Every write that must hold an invariant
- * together (an opportunity and its (client, product) uniqueness item, a change and its audit entry,
+ * together (an opportunity and its (client, product) open slot, a change and its audit entry,
  * a version check) is one TransactWriteItems.
  */
-export class PipelineRepository {
+export class PipelineRepository implements PipelineStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -47,7 +27,7 @@ export class PipelineRepository {
 
   async getOpportunity(tenantId: string, opportunityId: string): Promise<Opportunity | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.opportunity(tenantId, clientOf(opportunityId), opportunityId), ConsistentRead: true }));
-    return Item ? strip<Opportunity>(Item) : undefined;
+    return Item ? fromItem<Opportunity>(Item) : undefined;
   }
 
   /** Several opportunities in one BatchGetItem (ids may repeat; at most 100 distinct). */
@@ -57,220 +37,158 @@ export class PipelineRepository {
     const { Responses } = await this.db.send(
       new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: unique.map((id) => keys.opportunity(tenantId, clientOf(id), id)) } } }),
     );
-    return new Map((Responses?.[this.tableName] ?? []).map((i) => [i.id as string, strip<Opportunity>(i)]));
+    return new Map((Responses?.[this.tableName] ?? []).map((i) => [i.id as string, fromItem<Opportunity>(i)]));
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<CrmEvent | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, clientOf(eventId), eventId), ConsistentRead: true }));
-    return Item ? strip<CrmEvent>(Item) : undefined;
+    return Item ? fromItem<CrmEvent>(Item) : undefined;
   }
 
   /** The client, its opportunities and their events: one Query over the profile range of the partition. */
   async clientPartition(tenantId: string, clientId: string): Promise<ClientPartition> {
     const result: ClientPartition = { opportunities: [], events: [] };
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': keys.clientPartition(tenantId, clientId), ':from': keys.profileRange.from, ':to': keys.profileRange.to },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.sk === CLIENT_SK) result.client = clientFromItem(item);
-        else if (item.entity === 'opportunity') result.opportunities.push(strip<Opportunity>(item));
-        else if (item.entity === 'event') result.events.push(strip<CrmEvent>(item));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const item of this.all(keys.query.profile(tenantId, clientId))) {
+      if (keys.isClientItem(item)) result.client = clientFromItem(item);
+      else if (item.entity === 'opportunity') result.opportunities.push(fromItem<Opportunity>(item));
+      else if (item.entity === 'event') result.events.push(fromItem<CrmEvent>(item));
+    }
     return result;
+  }
+
+  async clientOpportunities(tenantId: string, clientId: string): Promise<Opportunity[]> {
+    const out: Opportunity[] = [];
+    for await (const item of this.all(keys.query.clientOpportunities(tenantId, clientId))) out.push(fromItem<Opportunity>(item));
+    return out;
   }
 
   /** A new opportunity, holding the (client, product) open slot; a second open one is a 409 naming the first. */
   async createOpportunity(tenantId: string, o: Opportunity, audit: AuditEntry): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.openOpportunity(tenantId, o.clientId, o.productId), entity: 'open_opportunity', opportunityId: o.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            this.linkTeam(tenantId, undefined, o)!,
-            this.putOpportunity(tenantId, o),
-            this.putAudit(tenantId, o.clientId, o.id, audit),
-            ...this.memberships(tenantId, undefined, o),
-          ],
-        }),
-      );
-    } catch (error) {
-      const failed = failedConditions(error);
-      const slot = failed?.find((f) => f.index === 0);
-      if (slot) {
-        const existing = slot.item ? (unmarshall(slot.item as Record<string, AttributeValue>).opportunityId as string) : undefined;
-        throw conflict('open_opportunity_exists', `The client already has an open ${o.productId} opportunity.`, { existingOpportunityId: existing });
-      }
-      if (failed?.some((f) => f.index === 1)) throw new DomainError('not_found', 'client_not_found', `Client ${o.clientId} was not found.`);
-      throw error;
-    }
+    await transact(this.db, [
+      ...this.openSlot(tenantId, undefined, o),
+      this.linkTeam(tenantId, undefined, o)!,
+      { item: this.opportunityPut(tenantId, o) },
+      this.audit(tenantId, o.clientId, o.id, audit),
+      ...this.memberships(tenantId, undefined, o),
+    ]);
   }
 
   /**
-   * Saves a changed opportunity if nobody changed it since `expectedVersion`, with its audit entry,
+   * Saves a changed opportunity if nobody changed it since `before` was read, with its audit entry,
    * its stage transition record, and — when it closes — the release of its (client, product) slot.
    */
   async saveOpportunity(tenantId: string, before: Opportunity, o: Opportunity, extra: { audit: AuditEntry; transition?: StageTransition }): Promise<void> {
-    const items: TransactItem[] = [
-      { Put: { ...this.putOpportunity(tenantId, o).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } },
-      this.putAudit(tenantId, o.clientId, o.id, extra.audit),
-      ...this.memberships(tenantId, before, o),
-    ];
     const link = this.linkTeam(tenantId, before, o);
-    if (link) items.push(link);
-    if (extra.transition) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.transition(tenantId, o.clientId, o.id, extra.transition.seq), entity: 'stage_transition', tenantId, ...extra.transition },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
-    if (o.stage === 'Closed') {
-      items.push({
-        Delete: {
-          TableName: this.tableName,
-          Key: keys.openOpportunity(tenantId, o.clientId, o.productId),
-          ConditionExpression: 'opportunityId = :id',
-          ExpressionAttributeValues: { ':id': o.id },
-        },
-      });
-    }
-    await this.write(items, 'opportunity', o.id);
+    await transact(this.db, [
+      { item: { Put: { ...this.opportunityPut(tenantId, o).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } } },
+      this.audit(tenantId, o.clientId, o.id, extra.audit),
+      ...this.memberships(tenantId, before, o),
+      ...(link ? [link] : []),
+      ...(extra.transition ? [{ item: this.transitionPut(tenantId, extra.transition) }] : []),
+      ...this.openSlot(tenantId, before, o),
+    ]);
   }
 
-  /** A new event (or events), refused if the opportunity closed meanwhile. */
+  /** A new event, refused if the opportunity closed meanwhile. */
   async createEvent(tenantId: string, e: CrmEvent, audit: AuditEntry): Promise<void> {
-    await this.write(
-      [
-        this.openCheck(tenantId, e),
-        { Put: { TableName: this.tableName, Item: this.eventItem(tenantId, e), ConditionExpression: 'attribute_not_exists(pk)' } },
-        this.putAudit(tenantId, e.clientId, e.opportunityId, audit),
-      ],
-      'event',
-      e.id,
-    );
+    await transact(this.db, [this.openCheck(tenantId, e), { item: this.eventPut(tenantId, e) }, this.audit(tenantId, e.clientId, e.opportunityId, audit)]);
   }
 
   /** A completed event (and the Demo/Visit Completed record it created), if unchanged since read. */
   async saveEvent(tenantId: string, e: CrmEvent, expectedVersion: number, extra: { audit: AuditEntry[]; created?: CrmEvent; requireOpen: boolean }): Promise<void> {
-    await this.write(
-      [
-        ...(extra.requireOpen ? [this.openCheck(tenantId, e)] : []),
-        { Put: { TableName: this.tableName, Item: this.eventItem(tenantId, e), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } } },
-        ...(extra.created ? [{ Put: { TableName: this.tableName, Item: this.eventItem(tenantId, extra.created), ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
-        ...extra.audit.map((a) => this.putAudit(tenantId, e.clientId, e.opportunityId, a)),
-      ],
-      'event',
-      e.id,
-    );
+    await transact(this.db, [
+      ...(extra.requireOpen ? [this.openCheck(tenantId, e)] : []),
+      { item: { Put: { ...this.eventPut(tenantId, e).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } } } },
+      ...(extra.created ? [{ item: this.eventPut(tenantId, extra.created) }] : []),
+      ...extra.audit.map((a) => this.audit(tenantId, e.clientId, e.opportunityId, a)),
+    ]);
   }
 
   async stageHistory(tenantId: string, opportunityId: string): Promise<StageTransition[]> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': keys.clientPartition(tenantId, clientOf(opportunityId)), ':p': keys.transitionPrefix(opportunityId) },
-        ConsistentRead: true,
-      }),
-    );
-    return (Items ?? []).map((i) => strip<StageTransition>(i));
+    const out: StageTransition[] = [];
+    for await (const item of this.all(keys.query.stageHistory(tenantId, clientOf(opportunityId), opportunityId))) out.push(fromItem<StageTransition>(item));
+    return out;
   }
 
-  /** Audit entries of a client (everything in its partition) or of one opportunity, newest first. */
-  async audit(tenantId: string, clientId: string, scopeId: string | undefined, page: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
-    const scope = `${tenantId}|audit|${clientId}|${scopeId ?? ''}`;
-    const res = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': keys.clientPartition(tenantId, clientId), ':p': keys.auditPrefix(scopeId) },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: this.cursors.decode(page.cursor, scope),
-      }),
-    );
-    const items = (res.Items ?? []).map((i) => {
-      const { scopeId: _s, subject, ...entry } = strip<Omit<AuditEntry, 'entity'> & { scopeId: string; subject: AuditEntry['entity'] }>(i);
-      return { ...entry, entity: subject } as AuditEntry;
-    });
-    items.sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id));
-    return { items, cursor: this.cursors.encode(res.LastEvaluatedKey, scope) };
+  /**
+   * Audit entries of a client's partition, newest first; with `scopes`, only those concerning the
+   * client or the opportunities named (an opportunity's entries include its events').
+   */
+  clientAudit(tenantId: string, clientId: string, q: AuditQuery): Promise<Page<AuditEntry>> {
+    const scopes = q.scopes ? [...q.scopes].sort() : undefined;
+    const input = { TableName: this.tableName, ...keys.query.clientAudit(tenantId, clientId), ScanIndexForward: false, ConsistentRead: true };
+    const scope = `${tenantId}|audit|${clientId}|${scopes?.join(',') ?? '*'}`;
+    if (!scopes) return queryPage(this.db, this.cursors, input, { ...q, scope }, auditFromItem);
+    const wanted = new Set(scopes);
+    return queryKept(this.db, this.cursors, input, { ...q, scope }, (item) => wanted.has(item.scopeId as string), auditFromItem);
   }
 
   /** Opportunities a subject (staff id or partner company) is linked to, or (subject omitted) the whole tenant's. */
-  async listOpportunities(tenantId: string, q: { subject?: string; stage?: string; limit: number; cursor?: string }): Promise<Page<Opportunity>> {
-    const scope = `${tenantId}|opps|${q.subject ?? '*'}|${q.stage ?? '*'}`;
-    const bySubject = q.subject !== undefined;
-    const res = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        ...(bySubject ? {} : { IndexName: 'gsi2' }),
-        KeyConditionExpression: bySubject ? 'pk = :pk AND begins_with(sk, :p)' : 'gsi2pk = :pk AND begins_with(gsi2sk, :p)',
-        ExpressionAttributeValues: bySubject
-          ? { ':pk': keys.membershipPartition(tenantId, q.subject!), ':p': q.stage ? `OPP#${q.stage}#` : 'OPP#' }
-          : { ':pk': keys.tenantOpportunities(tenantId), ':p': q.stage ? `${q.stage}#` : '' },
-        Limit: q.limit,
-        ExclusiveStartKey: this.cursors.decode(q.cursor, scope),
-      }),
-    );
-    return { items: (res.Items ?? []).map((i) => strip<Opportunity>(i)), cursor: this.cursors.encode(res.LastEvaluatedKey, scope) };
+  listOpportunities(tenantId: string, q: PageRequest & { subject?: string; stage?: string }): Promise<Page<Opportunity>> {
+    const query = q.subject !== undefined ? keys.query.memberOpportunities(tenantId, q.subject, q.stage) : keys.query.tenantOpportunities(tenantId, q.stage);
+    return queryPage(this.db, this.cursors, { TableName: this.tableName, ...query }, { ...q, scope: `${tenantId}|opps|${q.subject ?? '*'}|${q.stage ?? '*'}` }, (i) => fromItem<Opportunity>(i));
   }
 
-  async listEvents(tenantId: string, q: { assignee?: string; status: string; from?: string; to?: string; limit: number; cursor?: string }): Promise<Page<CrmEvent>> {
-    const byAssignee = q.assignee !== undefined;
+  listEvents(tenantId: string, q: PageRequest & { assignee?: string; status: string; from?: string; to?: string }): Promise<Page<CrmEvent>> {
+    const query = q.assignee !== undefined ? keys.query.assigneeEvents(tenantId, q.assignee, q.status, q.from, q.to) : keys.query.tenantEvents(tenantId, q.status, q.from, q.to);
     const scope = `${tenantId}|events|${q.assignee ?? '*'}|${q.status}|${q.from ?? ''}|${q.to ?? ''}`;
-    const prefix = byAssignee ? `EVT#${q.status}#` : '';
-    const [pkName, skName] = byAssignee ? ['gsi1pk', 'gsi1sk'] : ['gsi2pk', 'gsi2sk'];
-    const res = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: byAssignee ? 'gsi1' : 'gsi2',
-        KeyConditionExpression: `${pkName} = :pk AND ${skName} BETWEEN :from AND :to`,
-        ExpressionAttributeValues: {
-          ':pk': byAssignee ? keys.assigneePartition(tenantId, q.assignee!) : keys.tenantEvents(tenantId, q.status),
-          ':from': `${prefix}${q.from ?? ''}`,
-          ':to': `${prefix}${q.to ?? '9999'}~`,
-        },
-        Limit: q.limit,
-        ExclusiveStartKey: this.cursors.decode(q.cursor, scope),
-      }),
-    );
-    return { items: (res.Items ?? []).map((i) => strip<CrmEvent>(i)), cursor: this.cursors.encode(res.LastEvaluatedKey, scope) };
+    return queryPage(this.db, this.cursors, { TableName: this.tableName, ...query }, { ...q, scope }, (i) => fromItem<CrmEvent>(i));
   }
 
-  private putOpportunity(tenantId: string, o: Opportunity) {
-    return { Put: { TableName: this.tableName, Item: { ...keys.opportunity(tenantId, o.clientId, o.id), ...keys.opportunityIndexes(tenantId, o), entity: 'opportunity', tenantId, ...o } as Item } };
+  /** Every item of a Query, page after page. */
+  private async *all(query: ReturnType<typeof keys.query.profile>): AsyncGenerator<Item> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ TableName: this.tableName, ...query, ConsistentRead: true, ExclusiveStartKey: start }));
+      yield* page.Items ?? [];
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  private opportunityPut(tenantId: string, o: Opportunity) {
+    return { Put: { TableName: this.tableName, Item: toItem('opportunity', tenantId, { ...keys.opportunity(tenantId, o.clientId, o.id), ...keys.opportunityIndexes(tenantId, o) }, o) } };
+  }
+
+  private eventPut(tenantId: string, e: CrmEvent) {
+    return { Put: { TableName: this.tableName, Item: toItem('event', tenantId, { ...keys.event(tenantId, e.clientId, e.id), ...keys.eventIndexes(tenantId, e) }, e), ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+
+  private transitionPut(tenantId: string, t: StageTransition) {
+    return { Put: { TableName: this.tableName, Item: toItem('stage_transition', tenantId, keys.transition(tenantId, t.clientId, t.opportunityId, t.seq), t), ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+
+  private audit(tenantId: string, clientId: string, scopeId: string, a: AuditEntry): Write {
+    return { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, clientId, a.at, a.id), scopeId, a) };
+  }
+
+  /** The (client, product) open slot (DESIGN §3): claimed on creation, released when the opportunity closes. */
+  private openSlot(tenantId: string, before: Opportunity | undefined, o: Opportunity): Write[] {
+    const key = keys.openOpportunity(tenantId, o.clientId, o.productId);
+    switch (openSlotChange(before, o)) {
+      case 'claim':
+        return [
+          {
+            item: { Put: { TableName: this.tableName, Item: toItem('open_opportunity', tenantId, key, { opportunityId: o.id }), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+            onConditionFailed: (old) => conflict('open_opportunity_exists', `The client already has an open ${o.productId} opportunity.`, { existingOpportunityId: old?.opportunityId }),
+          },
+        ];
+      case 'release':
+        return [{ item: { Delete: { TableName: this.tableName, Key: key, ConditionExpression: 'opportunityId = :id', ExpressionAttributeValues: { ':id': o.id } } } }];
+      case 'none':
+        return [];
+    }
   }
 
   /**
    * The opportunity's copy in the membership partition of everyone linked to it: lists are a
    * Query of one's own partition (scope by key). Copies of a previous team or stage are removed.
    */
-  private memberships(tenantId: string, before: Opportunity | undefined, o: Opportunity): TransactItem[] {
+  private memberships(tenantId: string, before: Opportunity | undefined, o: Opportunity): Write[] {
     const now = new Set(opportunityTeam(o));
     const stale = before ? opportunityTeam(before).filter((s) => !now.has(s) || before.stage !== o.stage) : [];
     return [
-      ...stale.map((subject) => ({ Delete: { TableName: this.tableName, Key: keys.membership(tenantId, subject, before!.stage, o.id) } })),
-      ...[...now].map((subject) => ({ Put: { TableName: this.tableName, Item: { ...keys.membership(tenantId, subject, o.stage, o.id), entity: 'membership', tenantId, ...o } } })),
+      ...stale.map((subject) => ({ item: { Delete: { TableName: this.tableName, Key: keys.membership(tenantId, subject, before!.stage, o.id) } } })),
+      ...[...now].map((subject) => ({ item: { Put: { TableName: this.tableName, Item: toItem('membership', tenantId, keys.membership(tenantId, subject, o.stage, o.id), o) } } })),
     ];
   }
 
@@ -279,12 +197,12 @@ export class PipelineRepository {
    * per subject, the opportunities linking them to it (`links`), so taking someone off the last one
    * takes the client away too. Nothing to write when the team did not change.
    */
-  private linkTeam(tenantId: string, before: Opportunity | undefined, o: Opportunity): TransactItem | undefined {
+  private linkTeam(tenantId: string, before: Opportunity | undefined, o: Opportunity): Write | undefined {
     const was = new Set(before ? opportunityTeam(before) : []);
     const now = new Set(opportunityTeam(o));
     const deltas = [...[...now].filter((s) => !was.has(s)).map((s) => [s, 1] as const), ...[...was].filter((s) => !now.has(s)).map((s) => [s, -1] as const)];
     if (deltas.length === 0) return undefined;
-    return {
+    const item: TransactItem = {
       Update: {
         TableName: this.tableName,
         Key: keys.client(tenantId, o.clientId),
@@ -294,39 +212,22 @@ export class PipelineRepository {
         ExpressionAttributeValues: { ':zero': 0, ...Object.fromEntries(deltas.map(([, d], i) => [`:d${i}`, d])) },
       },
     };
+    // Only a new opportunity can find its client gone; a later change found the opportunity, so the client is there.
+    return before ? { item } : { item, onConditionFailed: () => notFound('client', o.clientId) };
   }
 
-  private eventItem(tenantId: string, e: CrmEvent): Item {
-    return { ...keys.event(tenantId, e.clientId, e.id), ...keys.eventIndexes(tenantId, e), entity: 'event', tenantId, ...e };
-  }
-
-  private putAudit(tenantId: string, clientId: string, scopeId: string, a: AuditEntry): TransactItem {
-    // `entity` names the item type in the table; the audited entity's kind is kept as `subject`.
-    const { entity: subject, ...entry } = a;
-    return { Put: { TableName: this.tableName, Item: { ...keys.audit(tenantId, clientId, scopeId, a.at, a.id), entity: 'audit', tenantId, scopeId, subject, ...entry } } };
-  }
-
-  private openCheck(tenantId: string, e: CrmEvent): TransactItem {
+  private openCheck(tenantId: string, e: CrmEvent): Write {
     return {
-      ConditionCheck: {
-        TableName: this.tableName,
-        Key: keys.opportunity(tenantId, e.clientId, e.opportunityId),
-        ConditionExpression: 'attribute_exists(pk) AND #stage <> :closed',
-        ExpressionAttributeNames: { '#stage': 'stage' },
-        ExpressionAttributeValues: { ':closed': 'Closed' },
+      item: {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: keys.opportunity(tenantId, e.clientId, e.opportunityId),
+          ConditionExpression: 'attribute_exists(pk) AND #stage <> :closed',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: { ':closed': 'Closed' },
+        },
       },
+      onConditionFailed: () => conflict('opportunity_closed', `Opportunity ${e.opportunityId} closed while this request ran; it takes no more events.`),
     };
-  }
-
-  /** One transaction; a failed version or state check becomes a 409 the caller can retry after re-reading. */
-  private async write(items: TransactItem[], what: string, id: string): Promise<void> {
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      if (failedConditions(error)?.length) {
-        throw conflict('concurrent_update', `The ${what} ${id} changed while this request ran; read it again and retry.`);
-      }
-      throw error;
-    }
   }
 }

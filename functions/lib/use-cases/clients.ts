@@ -2,14 +2,14 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { authorize, authorizeOn, inScope, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
-import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageUploadInput } from '../../../domain/clients/image';
+import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageDownload, type ImageUpload, type ImageUploadInput } from '../../../domain/clients/image';
 import { newClient } from '../../../domain/clients/new-client';
 import { buildProfile, restrictProfile, type ClientProfile } from '../../../domain/clients/profile';
-import { notFound } from '../../../domain/errors';
+import { DomainError, notFound } from '../../../domain/errors';
+import { parseOrThrow } from '../../../domain/validation';
 import { ids } from '../ids';
-import type { StoredClient } from '../store/clients.dynamodb';
-import type { Page } from '../store/pipeline.dynamodb';
-import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
+import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
+import type { Page, PageRequest, StoredClient } from './ports';
 
 const audit = (ctx: UseCaseContext, entityId: string, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'client', entityId, action, before, after);
 
@@ -29,11 +29,15 @@ export async function visibleClient(ctx: UseCaseContext, clientId: string, actio
   return stored;
 }
 
+export async function getClient(ctx: UseCaseContext, clientId: string): Promise<Client> {
+  return (await visibleClient(ctx, clientId, 'client:read')).client;
+}
+
 export async function updateClient(ctx: UseCaseContext, clientId: string, patch: Partial<ClientInput>, expectedVersion: number): Promise<Client> {
   const { client: before } = await visibleClient(ctx, clientId, 'client:update');
   assertVersion(before.version, expectedVersion, 'client');
   const { settings } = await tenantConfig(ctx);
-  const merged = ClientInput.parse({ ...pickInput(before), ...patch });
+  const merged = parseOrThrow(ClientInput, { ...pickInput(before), ...patch }, 'body');
   const normalised = newClient(merged, { id: before.id, staffId: before.createdBy, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
   const after: Client = {
     ...normalised,
@@ -66,9 +70,18 @@ export async function clientProfile(ctx: UseCaseContext, clientId: string): Prom
   return restrictProfile(profile, new Set(partition.opportunities.filter((o) => inScope(viewer, o)).map((o) => o.id)));
 }
 
-export async function clientAudit(ctx: UseCaseContext, clientId: string, page: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+/**
+ * The client's audit trail, newest first. A caller who sees only some of the client's
+ * opportunities (a seller, a manager of part of the team) sees the client's own entries and those
+ * of the opportunities they can see (with their events) — never a hidden deal's value or feedback.
+ */
+export async function clientAudit(ctx: UseCaseContext, clientId: string, page: PageRequest): Promise<Page<AuditEntry>> {
   await visibleClient(ctx, clientId, 'audit:read');
-  return ctx.services.pipeline.audit(ctx.actor.tenantId, clientId, undefined, page);
+  const viewer = await ctx.viewer();
+  if (policy[viewer.role].scope === 'tenant') return ctx.services.pipeline.clientAudit(ctx.actor.tenantId, clientId, page);
+  const opportunities = await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId);
+  const scopes = new Set([clientId, ...opportunities.filter((o) => inScope(viewer, o)).map((o) => o.id)]);
+  return ctx.services.pipeline.clientAudit(ctx.actor.tenantId, clientId, { ...page, scopes });
 }
 
 const pickInput = (c: Client): ClientInput => ({
@@ -86,8 +99,9 @@ const pickInput = (c: Client): ClientInput => ({
  * A presigned upload URL for the client's image; the client record points at the new key at once
  * (an upload that never happens leaves a dangling key, which the download URL then answers 404 for).
  */
-export async function requestImageUpload(ctx: UseCaseContext, clientId: string, input: ImageUploadInput): Promise<{ imageKey: string; uploadUrl: string; expiresAt: string; headers: Record<string, string> }> {
+export async function requestImageUpload(ctx: UseCaseContext, clientId: string, input: ImageUploadInput, expectedVersion: number | undefined): Promise<ImageUpload> {
   const { client: before } = await visibleClient(ctx, clientId, 'client:update');
+  assertVersion(before.version, expectedVersion, 'client');
   const key = imageKey(ctx.actor.tenantId, clientId, ids.audit(), input.contentType);
   const after: Client = { ...before, imageKey: key, updatedAt: ctx.now.toISOString(), version: before.version + 1 };
   const uploadUrl = await ctx.services.media.uploadUrl(key, input.contentType, input.contentLength, UPLOAD_URL_SECONDS);
@@ -97,12 +111,13 @@ export async function requestImageUpload(ctx: UseCaseContext, clientId: string, 
     uploadUrl,
     expiresAt: new Date(ctx.now.getTime() + UPLOAD_URL_SECONDS * 1000).toISOString(),
     headers: { 'content-type': input.contentType, 'content-length': String(input.contentLength) },
+    clientVersion: after.version,
   };
 }
 
-export async function imageDownload(ctx: UseCaseContext, clientId: string): Promise<{ url: string; expiresAt: string }> {
+export async function imageDownload(ctx: UseCaseContext, clientId: string): Promise<ImageDownload> {
   const { client } = await visibleClient(ctx, clientId, 'client:read');
-  if (!client.imageKey) throw notFound('image of client', clientId);
+  if (!client.imageKey) throw new DomainError('not_found', 'image_not_found', `Client ${clientId} has no image.`);
   return {
     url: await ctx.services.media.downloadUrl(client.imageKey, DOWNLOAD_URL_SECONDS),
     expiresAt: new Date(ctx.now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString(),

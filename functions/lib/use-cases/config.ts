@@ -3,8 +3,8 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import { invalid } from '../../../domain/errors';
 import type { StagesConfig } from '../../../domain/pipeline/stages';
-import type { Versioned } from '../store/tenants.dynamodb';
-import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
+import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
+import type { Versioned } from './ports';
 
 const configAudit = (ctx: UseCaseContext, name: string, before: unknown, after: unknown) => auditOf(ctx, 'config', name, 'updated', before, after);
 

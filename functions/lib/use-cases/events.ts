@@ -1,12 +1,12 @@
 import { authorize, inScope, opportunityTeam, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
-import { notFound } from '../../../domain/errors';
+import { DomainError, notFound } from '../../../domain/errors';
 import { completeEvent as complete, EventInput, newEvent, type CompleteEventInput, type CrmEvent, type EventStatus } from '../../../domain/events/event';
 import { assertOpen, type Opportunity } from '../../../domain/pipeline/opportunity';
 import type { z } from 'zod';
 import { ids } from '../ids';
-import type { Page } from '../store/pipeline.dynamodb';
-import { assertVersion, type UseCaseContext, auditOf } from './context';
+import { assertVersion, auditOf, type UseCaseContext } from './context';
+import type { Page } from './ports';
 import { listSubject, visibleOpportunity } from './opportunities';
 
 const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'event', e.id, action, before, after);
@@ -28,8 +28,8 @@ async function visibleEvent(ctx: UseCaseContext, eventId: string, action: 'event
   try {
     return { event, opportunity: await visibleOpportunity(ctx, event.opportunityId, action) };
   } catch (error) {
-    // Out of the opportunity's scope means the event does not exist for the caller.
-    if ((error as { kind?: string }).kind === 'not_found') throw notFound('event', eventId);
+      // Out of the opportunity's scope means the event does not exist for the caller.
+    if (error instanceof DomainError && error.kind === 'not_found') throw notFound('event', eventId);
     throw error;
   }
 }

@@ -3,11 +3,11 @@ import { authorize, authorizeFields, authorizeOn, mayListFor, partnerSubject, po
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { notFound } from '../../../domain/errors';
 import { checkAssignees, newOpportunity, OpportunityInput, patchOpportunity, type Opportunity, type OpportunityPatch } from '../../../domain/pipeline/opportunity';
-import { changeStage, type StageChangeInput, type StageTransition } from '../../../domain/pipeline/stage-change';
+import { changeStage, closerOf, type StageChangeInput, type StageTransition } from '../../../domain/pipeline/stage-change';
 import { ids } from '../ids';
-import type { Page } from '../store/pipeline.dynamodb';
 import { visibleClient } from './clients';
-import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
+import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
+import type { Page, PageRequest } from './ports';
 
 const opportunityAudit = (ctx: UseCaseContext, o: { id: string }, action: AuditEntry['action'], before: unknown, after: unknown) =>
   auditOf(ctx, 'opportunity', o.id, action, before, after);
@@ -48,6 +48,10 @@ export async function visibleOpportunity(ctx: UseCaseContext, opportunityId: str
   return o;
 }
 
+export async function getOpportunity(ctx: UseCaseContext, opportunityId: string): Promise<Opportunity> {
+  return visibleOpportunity(ctx, opportunityId, 'opportunity:read');
+}
+
 export async function updateOpportunity(ctx: UseCaseContext, opportunityId: string, patch: OpportunityPatch, expectedVersion: number): Promise<Opportunity> {
   const [before, config] = await Promise.all([visibleOpportunity(ctx, opportunityId, 'opportunity:update'), tenantConfig(ctx)]);
   authorizeFields(ctx.actor, Object.keys(patch));
@@ -66,11 +70,15 @@ export async function moveStage(
 ): Promise<{ opportunity: Opportunity; transition: StageTransition }> {
   const [before, config] = await Promise.all([visibleOpportunity(ctx, opportunityId, 'opportunity:stage'), tenantConfig(ctx)]);
   assertVersion(before.version, expectedVersion, 'opportunity');
+  // Closing Won credits the closer: their staff record decides whether they may be (one GetItem, only then).
+  const closerId = closerOf(before, cmd, ctx.actor);
+  const closer = closerId === undefined ? undefined : await ctx.services.staff.get(ctx.actor.tenantId, closerId);
   const result = changeStage(before, cmd, {
     actor: ctx.actor,
     now: ctx.now,
     stagesConfig: config.stages.value,
     leadOwnerCreditPercent: config.settings.leadOwnerCreditPercent,
+    ...(closer && { closer }),
   });
   await ctx.services.pipeline.saveOpportunity(ctx.actor.tenantId, before, result.opportunity, {
     audit: opportunityAudit(ctx, before, 'stage_changed', before, result.opportunity),
@@ -84,9 +92,10 @@ export async function stageHistory(ctx: UseCaseContext, opportunityId: string): 
   return ctx.services.pipeline.stageHistory(ctx.actor.tenantId, opportunityId);
 }
 
-export async function opportunityAuditTrail(ctx: UseCaseContext, opportunityId: string, page: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+/** The opportunity's entries of its client's audit trail (its own changes and its events'), newest first. */
+export async function opportunityAuditTrail(ctx: UseCaseContext, opportunityId: string, page: PageRequest): Promise<Page<AuditEntry>> {
   const o = await visibleOpportunity(ctx, opportunityId, 'audit:read');
-  return ctx.services.pipeline.audit(ctx.actor.tenantId, o.clientId, o.id, page);
+  return ctx.services.pipeline.clientAudit(ctx.actor.tenantId, o.clientId, { ...page, scopes: new Set([o.id]) });
 }
 
 /**
@@ -94,7 +103,7 @@ export async function opportunityAuditTrail(ctx: UseCaseContext, opportunityId: 
  * (their own, a report's for a manager, their company's for a partner) or, for tenant-wide roles
  * asking for everyone, the tenant index. Nothing is fetched and then filtered.
  */
-export async function listOpportunities(ctx: UseCaseContext, q: { assignee?: string; stage?: string; limit: number; cursor?: string }): Promise<Page<Opportunity>> {
+export async function listOpportunities(ctx: UseCaseContext, q: PageRequest & { assignee?: string; stage?: string }): Promise<Page<Opportunity>> {
   authorize(ctx.actor, 'opportunity:read');
   const subject = await listSubject(ctx, q.assignee);
   return ctx.services.pipeline.listOpportunities(ctx.actor.tenantId, { ...q, ...(subject !== undefined && { subject }) });

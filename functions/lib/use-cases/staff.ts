@@ -1,11 +1,11 @@
 import { authorize, mayListFor, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
-import { DomainError, notFound } from '../../../domain/errors';
+import { conflict, notFound } from '../../../domain/errors';
 import { moveUnder, newStaff } from '../../../domain/staff/hierarchy';
 import type { Staff, StaffInput } from '../../../domain/staff/staff';
 import { IdentityMismatchError } from '../identity/identity-provider';
-import type { Page } from '../store/pipeline.dynamodb';
-import { assertVersion, tenantConfig, type UseCaseContext, auditOf } from './context';
+import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
+import type { Page, PageRequest } from './ports';
 
 const staffAudit = (ctx: UseCaseContext, staffId: string, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'staff', staffId, action, before, after);
 
@@ -22,7 +22,7 @@ export async function createStaff(ctx: UseCaseContext, input: StaffInput): Promi
     await ctx.services.identity.createUser({ tenantId: ctx.actor.tenantId, staffId: staff.staffId, email: staff.email, name: staff.name, role: staff.role });
   } catch (error) {
     if (error instanceof IdentityMismatchError) {
-      throw new DomainError('conflict', 'email_in_use', 'This email already signs in as someone else.');
+      throw conflict('email_in_use', 'This email already signs in as someone else.');
     }
     throw error;
   }
@@ -39,7 +39,7 @@ export async function getStaff(ctx: UseCaseContext, staffId: string): Promise<St
 }
 
 /** The tenant's staff for tenant-wide roles; a manager's own subtree; a salesperson only themselves. */
-export async function listStaff(ctx: UseCaseContext, page: { limit: number; cursor?: string }): Promise<Page<Staff>> {
+export async function listStaff(ctx: UseCaseContext, page: PageRequest): Promise<Page<Staff>> {
   authorize(ctx.actor, 'staff:read');
   const scope = policy[ctx.actor.role].scope;
   if (scope === 'tenant') return ctx.services.staff.list(ctx.actor.tenantId, page);
@@ -65,12 +65,13 @@ export async function setManager(ctx: UseCaseContext, staffId: string, managerId
 }
 
 /** Deactivated staff can no longer sign in (Cognito) and lose any manager or partner scope at once. */
-export async function deactivateStaff(ctx: UseCaseContext, staffId: string): Promise<Staff> {
+export async function deactivateStaff(ctx: UseCaseContext, staffId: string, expectedVersion: number | undefined): Promise<Staff> {
   authorize(ctx.actor, 'staff:write');
   const staff = await ctx.services.staff.get(ctx.actor.tenantId, staffId);
   if (!staff) throw notFound('staff', staffId);
+  assertVersion(staff.version, expectedVersion, 'staff member');
   if (!staff.active) return staff;
-  if (staffId === ctx.actor.staffId) throw new DomainError('conflict', 'cannot_deactivate_self', 'You cannot deactivate yourself.');
+  if (staffId === ctx.actor.staffId) throw conflict('cannot_deactivate_self', 'You cannot deactivate yourself.');
   await ctx.services.identity.disableUser({ tenantId: ctx.actor.tenantId, staffId, email: staff.email });
   const after: Staff = { ...staff, active: false, version: staff.version + 1 };
   await ctx.services.staff.save(ctx.actor.tenantId, [{ before: staff, after }], staffAudit(ctx, staffId, 'deactivated', staff, after));

@@ -1,0 +1,21 @@
+/**
+ * Transport errors: what is wrong with the request as HTTP (its framing, headers, token or
+ * cursor), not with what it asks the domain to do. Thrown by the edge and by the adapters that
+ * read transport artefacts (the cursor codec); mapped beside the domain kinds in problem.ts.
+ */
+export type HttpErrorKind = 'bad_request' | 'unauthenticated' | 'payload_too_large' | 'unsupported_media_type' | 'precondition_required' | 'not_found' | 'method_not_allowed';
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly kind: HttpErrorKind,
+    readonly code: string,
+    message: string,
+    readonly details: { errors?: { field: string; code: string; message: string }[] } = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: string, message: string) => new HttpError('bad_request', code, message);
+export const unauthenticated = (code: string, message: string) => new HttpError('unauthenticated', code, message);
