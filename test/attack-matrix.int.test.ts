@@ -257,12 +257,36 @@ function sharedFx(s: Spec): Promise<Fx> {
         const sibling = must(await as(person(s.tenant, s.link.owner)).call('POST', `/v1/clients/${client.id}/opportunities`, { productId: 'kml' }), 201, `sibling of ${key}`);
         hiddenIds.push(sibling.body.id, await createEvent(s.tenant, s.link.owner, sibling.body.id, ROW_AT));
       }
+      if (!s.link.formerly) hiddenIds.push(...(await peerLead(s.tenant, client.id, key)));
       return { tenant: s.tenant, clientId: client.id, opportunityId, eventId: eventId!, name, hiddenIds };
     })();
     bundles.set(key, bundle);
   }
   return bundle;
 }
+
+/**
+ * A peer's lead on the same client: opened by the admin for tse-9 (m-2's report, outside every
+ * linked and subtree role's scope), with a demo completed with feedback on it — the hidden deal
+ * value and feedback that no audit, profile or list of those roles may show (issue #7, A1).
+ */
+async function peerLead(tenant: Tenant, clientId: string, key: string): Promise<string[]> {
+  const admin = as(adminOf(tenant));
+  const lead = must(await admin.call('POST', `/v1/clients/${clientId}/opportunities`, { productId: 'chitty', assignedTo: 'tse-9', dealValue: 7_777_700 }), 201, `peer lead of ${key}`);
+  const demo = must(await admin.call('POST', `/v1/opportunities/${lead.body.id}/events`, { type: 'DemoScheduled', scheduledAt: ROW_AT, assignee: 'tse-9' }), 201, `peer demo of ${key}`);
+  const done = must(await admin.call('POST', `/v1/events/${demo.body.id}/complete`, { feedback: PEER_FEEDBACK }), 200, `peer demo feedback of ${key}`);
+  return [lead.body.id, demo.body.id, done.body.created.id];
+}
+const PEER_FEEDBACK = {
+  customerFeedback: 'peer-only feedback',
+  requirementDetails: 'peer-only requirements',
+  suggestions: 'none',
+  budget: 4_242_400,
+  expectedClosingTimeline: '2027-06-30',
+  competitorInfo: 'peer-only competitor',
+  staffRemarks: 'none',
+  customerCommitments: 'none',
+};
 
 const noFx = async (s: Spec): Promise<Fx> => ({ tenant: s.tenant });
 
@@ -426,7 +450,7 @@ const matrix: Record<string, Entry> = {
     variant:
       'the case’s client (the role check comes before the lookup: platform_admin 403); a warrior’s or partner’s 360 view must not show ' +
       'the client’s other lead, never handed to them, nor its event',
-    hides: { 'in-scope': ['warrior', 'partner'] },
+    hides: { 'in-scope': ['manager', 'asst_manager', 'sales_officer', 'tse', 'warrior', 'partner'] },
     expect: {
       //                          plat adm  mgr  asm  so   tse  war  par  ana
       'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
@@ -437,7 +461,8 @@ const matrix: Record<string, Entry> = {
     request: (fx) => get(`/v1/clients/${fx.clientId}/profile`),
   },
   'GET /v1/clients/{id}/audit': {
-    variant: 'the case’s client',
+    variant: 'the case’s client; a seller’s or manager’s trail must not show the peer lead on the same client (its value, its demo feedback)',
+    hides: { 'in-scope': ['manager', 'asst_manager', 'sales_officer', 'tse'] },
     expect: {
       //                          plat adm  mgr  asm  so   tse  war  par  ana
       'in-scope': /*         */ st('404 200  200  200  200  200  403  403  200'),
@@ -936,14 +961,40 @@ async function run(row: Row): Promise<ApiResponse> {
   return res;
 }
 
+/**
+ * Scope on bodies, not only statuses: every client, opportunity and event an answer names must be
+ * one its caller can GET. Answers are memoised per role and id (the token changes, the caller not).
+ */
+const gettable = new Map<string, Promise<number>>();
+const ID = /\b([coe])_[0-9a-hjkmnp-tv-z]{26}(?:[0-9a-hjkmnp-tv-z]{26})?\b/g;
+const readPath = { c: '/v1/clients/', o: '/v1/opportunities/', e: '/v1/events/' } as const;
+async function expectOnlyGettable(row: Row, body: unknown): Promise<void> {
+  const ids = [...new Set(JSON.stringify(body).match(ID) ?? [])];
+  const refused: string[] = [];
+  await Promise.all(
+    ids.map(async (id) => {
+      const key = `${row.spec.role}|${id}`;
+      let status = gettable.get(key);
+      if (!status) {
+        status = api.withToken(row.token()).call('GET', `${readPath[id[0] as 'c' | 'o' | 'e']}${id}`).then((r) => r.status);
+        gettable.set(key, status);
+      }
+      if ((await status) !== 200) refused.push(`${id} (GET answers ${await status})`);
+    }),
+  );
+  expect.soft(refused.sort(), 'the answer names objects its caller cannot GET').toEqual([]);
+}
+
 async function runMatrixRow(row: Row): Promise<void> {
   const res = await run(row);
+  if (res.status >= 200 && res.status < 300 && !row.entry.public) await expectOnlyGettable(row, res.body);
   const list = row.entry.list;
   const visible = list?.sees[row.spec.kase][row.spec.role];
   // Lists: whether the case's target is in a 200 answer (a wrong status is reported by `run`).
   const hidden = row.entry.hides?.[row.spec.kase]?.includes(row.spec.role) ? (row.fx?.hiddenIds ?? []) : [];
   if (res.status === 200 && hidden.length > 0) {
-    const shown = hidden.filter((id) => JSON.stringify(res.body).includes(id));
+    const text = JSON.stringify(res.body);
+    const shown = [...hidden.filter((id) => text.includes(id)), ...(text.includes('peer-only') ? ['the peer lead’s feedback'] : []), ...(text.includes('7777700') ? ['the peer lead’s deal value'] : [])];
     expect.soft(shown, 'the answer shows objects never handed to this role').toEqual([]);
   }
   if (!list || visible === undefined || res.status !== 200) return;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useLocalStack } from '../../test/stack';
 
 const api = useLocalStack();
@@ -49,5 +49,26 @@ describe('Idempotency-Key on POST', () => {
     const again = await api.as(tse1).post('/v1/clients', body('9946000001'), { 'idempotency-key': 'k-5' });
     expect(again.status).toBe(422);
     expect(again.body.code).toBe('idempotency_key_reused');
+  });
+});
+
+describe('an invocation that dies mid-request', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('holds its key only for the invocation’s remaining time, then lets a retry run', async () => {
+    const { getIdempotency } = await import('../lib/services');
+    const run = getIdempotency();
+    // The clock is an input: only Date is faked, so DynamoDB Local's replies still arrive.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-01T10:00:00.000Z'));
+    const request = { owner: 'demo|tse-1', target: 'POST /v1/clients', key: 'died-1', body: { companyName: 'X' }, context: { getRemainingTimeInMillis: () => 5_000 } };
+    void run(request, () => new Promise(() => {})); // never answers: the invocation died
+    await vi.waitFor(() => expect(run(request, async () => ({ status: 201, body: 'second' }))).rejects.toMatchObject({ code: 'idempotency_in_progress', retryAfterSeconds: 1 }), { timeout: 5_000, interval: 20 });
+    // Still held just before the invocation's deadline…
+    vi.setSystemTime(new Date('2026-12-01T10:00:04.900Z'));
+    await expect(run(request, async () => ({ status: 201, body: 'too early' }))).rejects.toMatchObject({ code: 'idempotency_in_progress' });
+    // …and free after it, not for the 24 h the answer would be kept.
+    vi.setSystemTime(new Date('2026-12-01T10:00:05.100Z'));
+    await expect(run(request, async () => ({ status: 201, body: 'retried' }))).resolves.toEqual({ status: 201, body: 'retried' });
   });
 });

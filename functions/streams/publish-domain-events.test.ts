@@ -5,6 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_SOURCE } from '../../events/rules';
 import { handler } from './publish-domain-events';
 import { clientItem, streamRecord } from './stream-record.builder';
+import { keys } from '../lib/store/keys';
 
 const eventBridge = mockClient(EventBridgeClient);
 const context = {} as Context;
@@ -22,9 +23,9 @@ const details = () => published().map((e) => JSON.parse(e.Detail!));
 const run = (...records: DynamoDBRecord[]) => handler({ Records: records }, context);
 
 const indexItems = (clientId: string) => [
-  { pk: 'T#demo#CIDX', sk: 'PHONE#+919847012345', entity: 'client_index', clientId },
-  { pk: 'T#demo#CIDX', sk: 'EMAIL#anil@sreejewellers.in', entity: 'client_index', clientId },
-  { pk: 'T#demo#CIDX', sk: `NAME#sree jewellers#${clientId}`, entity: 'client_index', clientId },
+  { ...keys.clientContact('demo', 'mobile', '+919847012345'), entity: 'client_index', clientId },
+  { ...keys.clientContact('demo', 'email', 'anil@sreejewellers.in'), entity: 'client_index', clientId },
+  { ...keys.clientName('demo', 'sree jewellers', clientId), entity: 'client_index', clientId },
 ];
 
 describe('publish-domain-events: a new client', () => {
@@ -84,7 +85,7 @@ describe('publish-domain-events: changes to a client', () => {
 
   it('publishes nothing for a rewrite that only touched keys, nor for a removal (no client.deleted contract yet)', async () => {
     await run(
-      streamRecord({ eventName: 'MODIFY', oldItem: before, newItem: { ...before, gsi1pk: 'T#demo#X', gsi1sk: 'Y' } }),
+      streamRecord({ eventName: 'MODIFY', oldItem: before, newItem: { ...before, ...keys.staffIndexes('demo', { path: 'moved/elsewhere' }) } }),
       streamRecord({ eventName: 'REMOVE', oldItem: before }),
     );
     expect(published()).toEqual([]);

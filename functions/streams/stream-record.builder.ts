@@ -1,5 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { keys } from '../lib/store/keys';
 
 /**
  * Stream records shaped exactly as Lambda delivers them from a NEW_AND_OLD_IMAGES stream
@@ -35,8 +36,7 @@ export function clientItem(overrides: Record<string, unknown> = {}): Record<stri
   const id = (overrides.id as string | undefined) ?? 'c_01jnq8x7d3k2m4p6r8t0v2w4y6';
   const tenantId = (overrides.tenantId as string | undefined) ?? 'demo';
   return {
-    pk: `T#${tenantId}#C#${id}`,
-    sk: 'CLIENT',
+    ...keys.client(tenantId, id),
     entity: 'client',
     tenantId,
     id,
