@@ -1,7 +1,7 @@
 /**
- * Scheduled handlers, declared once: the CDK schedules stack creates one EventBridge Scheduler
- * schedule per entry (expression, time zone, target Lambda) and the local scheduler
- * (scripts/local/scheduler.ts) runs the same handlers on the same expressions with croner.
+ * Scheduled handlers, declared once: the local scheduler (scripts/local/scheduler.ts) runs each
+ * entry's handler on its expression with croner; in AWS each entry is to become one EventBridge
+ * Scheduler schedule (expression, time zone, target Lambda) — none is declared yet.
  *
  * `expression` is an EventBridge Scheduler expression — `cron(min hour day-of-month month
  * day-of-week year)`, `rate(n minutes|hours|days)` or `at(yyyy-mm-ddThh:mm:ss)` — evaluated in

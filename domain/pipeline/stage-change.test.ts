@@ -410,6 +410,8 @@ describe('changeStage: properties over any sequence of commands', () => {
   const aStep = fc.record({ command: aCommand, role: fc.constantFrom(...roles), staffId: fc.constantFrom(...staff), leadOwnerCreditPercent: fc.integer({ min: 0, max: 100 }) });
 
   it('keeps stagesReached, newlyReached, closure, version and credit consistent', () => {
+    // What the runs exercised, across all of them: a property whose commands were all refused would prove nothing.
+    const seen = { accepted: 0, refused: 0, skips: 0, backward: 0, won: 0, lost: 0, refusedCloser: 0 };
     fc.assert(
       fc.property(anInitialOpportunity, fc.array(aStep, { maxLength: 40, size: 'max' }), (initial, steps) => {
         let current = deepFreeze(structuredClone(initial));
@@ -425,6 +427,8 @@ describe('changeStage: properties over any sequence of commands', () => {
           } catch (error) {
             // A refused command is a DomainError and leaves the opportunity exactly as it was.
             expect(error).toBeInstanceOf(DomainError);
+            seen.refused += 1;
+            if ((error as DomainError).details.errors?.some((e) => e.field === 'body.closingOwner')) seen.refusedCloser += 1;
             expect(current).toEqual(before);
             // (c) once Closed, nothing changes.
             if (before.stage === 'Closed') expect(error).toMatchObject({ kind: 'conflict', code: 'opportunity_closed' });
@@ -433,6 +437,11 @@ describe('changeStage: properties over any sequence of commands', () => {
           expect(before.stage).not.toBe('Closed');
           const { opportunity: next, transition } = result;
           accepted += 1;
+          seen.accepted += 1;
+          if (transition.newlyReached.length > 1) seen.skips += 1;
+          if (transition.direction === 'backward') seen.backward += 1;
+          if (next.outcome === 'Won') seen.won += 1;
+          if (next.outcome === 'Lost') seen.lost += 1;
 
           // (d) exactly one version per accepted command; the transition is numbered by the version it replaced.
           expect(next.version).toBe(before.version + 1);
@@ -475,5 +484,8 @@ describe('changeStage: properties over any sequence of commands', () => {
       }),
       { numRuns: 300 },
     );
+    // Every kind of step happened, and most commands went through.
+    expect(seen.accepted).toBeGreaterThan(seen.refused / 4);
+    for (const kind of ['skips', 'backward', 'won', 'lost', 'refusedCloser'] as const) expect(seen[kind], kind).toBeGreaterThan(10);
   });
 });

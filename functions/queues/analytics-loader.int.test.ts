@@ -89,7 +89,7 @@ describe('analytics loader → audit_log', () => {
   it('fails the whole batch when the insert fails, so SQS redelivers it', async () => {
     await analytics.command('RENAME TABLE audit_log TO audit_log_away');
     try {
-      await expect(handler(sqs(fixture('client.created.v1.json')), context)).rejects.toThrow();
+      await expect(handler(sqs(fixture('client.created.v1.json')), context)).rejects.toThrow(/audit_log/);
     } finally {
       await analytics.command('RENAME TABLE audit_log_away TO audit_log');
     }

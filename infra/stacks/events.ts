@@ -87,8 +87,8 @@ export class EventsStack extends Stack {
     bindBus(publisher, this.bus);
 
     // Records that still fail after the retries (bisecting down to the poison record) are noted
-    // here as shard and sequence-number pointers, not payloads: the replay script has the
-    // stream's 24 h retention to re-read them.
+    // here as shard and sequence-number pointers, not payloads: they can be re-read from the
+    // stream within its 24 h retention.
     const onFailure = new CrmDeadLetterQueue(this, 'StreamPublisherDeadLetterQueue');
     Validations.of(onFailure).acknowledge({
       id: 'AwsSolutions-SQS3',

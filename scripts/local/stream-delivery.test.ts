@@ -92,7 +92,7 @@ describe('deliverStreamBatch (Lambda stream event source semantics)', () => {
     };
     await expect(
       deliverStreamBatch([record(1)], invoke, { retryAttempts: 5, bisectBatchOnError: true, retryDelayMs: () => 10_000, signal: abort.signal }, async (f) => void failures.push(f)),
-    ).rejects.toThrow();
+    ).rejects.toThrow(new Error('down'));
     expect(failures).toEqual([]);
   });
 });
