@@ -5,7 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Client } from '../../../domain/clients/client';
 import type { Staff } from '../../../domain/staff/staff';
-import type { StoredClient } from '../use-cases/ports';
+import type { Page, PageRequest, StoredClient } from '../use-cases/ports';
 import { conflict, DomainError } from '../../../domain/errors';
 import type { CursorCodec } from './cursor';
 import { addressAttributes, keys, type Key, type KeyQuery } from './keys';
@@ -135,16 +135,6 @@ export async function transact(db: Pick<DynamoDBDocumentClient, 'send'>, writes:
 }
 
 // ── pages ─────────────────────────────────────────────────────────────────────────────────────
-
-export interface Page<T> {
-  items: T[];
-  cursor?: string;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string;
-}
 
 /**
  * One page of a Query, continued by a signed cursor bound to `scope` (the tenant and the query),
