@@ -85,6 +85,7 @@ describe('newClient', () => {
       geo: { lat: 9.9816, lng: 76.2999 },
       createdBy: 'tse-1',
       createdAt: '2026-03-02T04:30:00.000Z',
+      updatedBy: 'tse-1',
       updatedAt: '2026-03-02T04:30:00.000Z',
       version: 1,
     });
@@ -98,6 +99,7 @@ describe('newClient', () => {
       mobile: '+919847012345',
       createdBy: 'tse-1',
       createdAt: '2026-03-02T04:30:00.000Z',
+      updatedBy: 'tse-1',
       updatedAt: '2026-03-02T04:30:00.000Z',
       version: 1,
     });

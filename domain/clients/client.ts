@@ -43,6 +43,8 @@ export const Client = z
     imageKey: z.string().optional(),
     createdBy: z.string(),
     createdAt: z.string(),
+    /** Who made the last change (absent only on data written before it was recorded). */
+    updatedBy: z.string().optional(),
     updatedAt: z.string(),
     version: z.number().int(),
   })

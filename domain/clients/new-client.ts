@@ -23,6 +23,7 @@ export function newClient(input: ClientInput, ctx: { id: string; staffId: string
     ...(input.geo !== undefined && { geo: input.geo }),
     createdBy: ctx.staffId,
     createdAt: at,
+    updatedBy: ctx.staffId,
     updatedAt: at,
     version: 1,
   };

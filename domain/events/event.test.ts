@@ -18,6 +18,7 @@ const aNewEventContext = (overrides: Partial<Parameters<typeof newEvent>[1]> = {
   id: 'ev-1',
   opportunityId: 'opp-1',
   clientId: 'client-1',
+  productId: 'website',
   actor: aPrincipal(),
   now: createdAt,
   ...overrides,
@@ -46,8 +47,11 @@ describe('newEvent', () => {
       assignee: 'tse-1',
       remarks: '',
       notes: '',
+      productId: 'website',
+      createdAs: 'Pending',
       createdBy: 'tse-1',
       createdAt: '2026-03-02T04:30:00.000Z',
+      updatedBy: 'tse-1',
       updatedAt: '2026-03-02T04:30:00.000Z',
       version: 1,
     });
@@ -129,7 +133,7 @@ describe('completeEvent', () => {
   it('completes a Call without feedback', () => {
     const before = anEvent();
     expect(completeEvent(before, { remarks: 'spoke to the owner' }, aCompleteContext())).toEqual({
-      event: { ...before, status: 'Completed', completedAt: '2026-03-03T08:45:00.000Z', remarks: 'spoke to the owner', updatedAt: '2026-03-03T08:45:00.000Z', version: 2 },
+      event: { ...before, status: 'Completed', completedAt: '2026-03-03T08:45:00.000Z', remarks: 'spoke to the owner', updatedBy: 'tse-1', updatedAt: '2026-03-03T08:45:00.000Z', version: 2 },
     });
   });
 
@@ -159,6 +163,7 @@ describe('completeEvent', () => {
         remarks: 'went well',
         notes: 'owner and accountant',
         completedBy: 'ev-2',
+        updatedBy: 'tse-1',
         updatedAt: '2026-03-03T08:45:00.000Z',
         version: 2,
       },
@@ -175,8 +180,10 @@ describe('completeEvent', () => {
         notes: 'owner and accountant',
         feedback: aFeedback(),
         completes: 'ev-1',
+        createdAs: 'Completed',
         createdBy: 'tse-1',
         createdAt: '2026-03-03T08:45:00.000Z',
+        updatedBy: 'tse-1',
         updatedAt: '2026-03-03T08:45:00.000Z',
         version: 1,
       },
@@ -253,8 +260,8 @@ describe('markMissed', () => {
     const missed = anEvent({ id: 'ev-missed', scheduledAt: '2026-03-01T05:00:00.000Z', status: 'Missed' });
     const old = anEvent({ id: 'ev-old', scheduledAt: '2026-02-01T05:00:00.000Z' });
     expect(markMissed([dueNow, almost, done, missed, old], now, 120)).toEqual([
-      { ...dueNow, status: 'Missed', missedAt: '2026-03-03T07:00:00.000Z', updatedAt: '2026-03-03T07:00:00.000Z', version: 4 },
-      { ...old, status: 'Missed', missedAt: '2026-03-03T07:00:00.000Z', updatedAt: '2026-03-03T07:00:00.000Z', version: 2 },
+      { ...dueNow, status: 'Missed', missedAt: '2026-03-03T07:00:00.000Z', updatedBy: 'system', updatedAt: '2026-03-03T07:00:00.000Z', version: 4 },
+      { ...old, status: 'Missed', missedAt: '2026-03-03T07:00:00.000Z', updatedBy: 'system', updatedAt: '2026-03-03T07:00:00.000Z', version: 2 },
     ]);
   });
 

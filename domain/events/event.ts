@@ -62,8 +62,14 @@ export const CrmEvent = z
     completes: z.string().optional(),
     /** The Completed record this scheduled event produced. */
     completedBy: z.string().optional(),
+    /** The opportunity's product (it never changes): activity facts are by product. */
+    productId: z.string().optional(),
+    /** The status it was created with: Pending (scheduled) or Completed (logged as done). */
+    createdAs: z.enum(['Pending', 'Completed']).optional(),
     createdBy: z.string(),
     createdAt: z.string(),
+    /** Who made the last change: the completer of a completed event, `system` for the missed sweep. */
+    updatedBy: z.string().optional(),
     updatedAt: z.string(),
     version: z.number().int(),
   })
@@ -74,6 +80,8 @@ interface EventContext {
   id: string;
   opportunityId: string;
   clientId: string;
+  /** The opportunity's product. */
+  productId: string;
   actor: Principal;
   now: Date;
   /** Who may be given the event: the opportunity's team and the caller. Omitted: anyone. */
@@ -105,8 +113,11 @@ export function newEvent(input: z.infer<typeof EventInput>, ctx: EventContext): 
     remarks: input.remarks ?? '',
     notes: input.notes ?? '',
     ...(feedback && { feedback }),
+    productId: ctx.productId,
+    createdAs: input.status,
     createdBy: ctx.actor.staffId,
     createdAt: at,
+    updatedBy: ctx.actor.staffId,
     updatedAt: at,
     version: 1,
   };
@@ -136,6 +147,7 @@ export function completeEvent(
     ...(input.remarks !== undefined && { remarks: input.remarks }),
     ...(input.notes !== undefined && { notes: input.notes }),
     ...(feedback && !spawns && { feedback }),
+    updatedBy: ctx.actor.staffId,
     updatedAt: at,
     version: event.version + 1,
   };
@@ -153,8 +165,11 @@ export function completeEvent(
     notes: input.notes ?? '',
     feedback: feedback!,
     completes: event.id,
+    ...(event.productId && { productId: event.productId }),
+    createdAs: 'Completed',
     createdBy: ctx.actor.staffId,
     createdAt: at,
+    updatedBy: ctx.actor.staffId,
     updatedAt: at,
     version: 1,
   };
@@ -166,10 +181,13 @@ export function isOverdue(event: Pick<CrmEvent, 'status' | 'scheduledAt'>, now: 
   return event.status === 'Pending' && Date.parse(event.scheduledAt) + graceMinutes * 60_000 <= now.getTime();
 }
 
+/** Who marks events Missed: the system, not a person. */
+export const SYSTEM_ACTOR = 'system';
+
 /** The events of `events` that the sweep marks Missed at `now`, already marked. */
 export function markMissed(events: readonly CrmEvent[], now: Date, graceMinutes: number): CrmEvent[] {
   const at = now.toISOString();
   return events
     .filter((e) => isOverdue(e, now, graceMinutes))
-    .map((e) => ({ ...e, status: 'Missed' as const, missedAt: at, updatedAt: at, version: e.version + 1 }));
+    .map((e) => ({ ...e, status: 'Missed' as const, missedAt: at, updatedBy: SYSTEM_ACTOR, updatedAt: at, version: e.version + 1 }));
 }

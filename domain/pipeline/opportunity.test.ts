@@ -62,6 +62,7 @@ describe('newOpportunity', () => {
       warriors: [],
       stagesReached: ['Lead'],
       createdAt: '2026-03-02T04:30:00.000Z',
+      updatedBy: 'tse-1',
       updatedAt: '2026-03-02T04:30:00.000Z',
       version: 1,
     });
@@ -182,7 +183,7 @@ describe('OpportunityInput', () => {
 });
 
 describe('patchOpportunity', () => {
-  const ctx = { now: later, stagesConfig: seedStages };
+  const ctx = { now: later, actor: aPrincipal({ staffId: 'so-1', role: 'sales_officer' }), stagesConfig: seedStages };
 
   it('keeps a probability set by hand as manual and recomputes expected revenue', () => {
     expect(patchOpportunity(anOpportunity({ stage: 'Demo' }), { closingProbability: 60 }, ctx)).toMatchObject({
@@ -209,11 +210,12 @@ describe('patchOpportunity', () => {
     });
   });
 
-  it('bumps the version by one and stamps updatedAt, leaving createdAt and the lead owner alone', () => {
+  it('bumps the version by one and stamps who and when, leaving createdAt and the lead owner alone', () => {
     const before = anOpportunity({ version: 7 });
     expect(patchOpportunity(before, { assignedTo: 'so-1' }, ctx)).toEqual({
       ...before,
       assignedTo: 'so-1',
+      updatedBy: 'so-1',
       updatedAt: '2026-03-05T09:15:00.000Z',
       version: 8,
     });

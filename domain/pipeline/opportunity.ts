@@ -75,6 +75,8 @@ export const Opportunity = z
     credit: z.array(CreditRecord).optional(),
     closedAt: z.string().optional(),
     createdAt: z.string(),
+    /** Who made the last change (absent only on data written before it was recorded). */
+    updatedBy: z.string().optional(),
     updatedAt: z.string(),
     version: z.number().int(),
   })
@@ -124,13 +126,14 @@ export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: Opp
     // A lead that arrives at Demo has passed Lead, Qualified and Potential on the way.
     stagesReached: stages.slice(0, stages.indexOf(input.stage) + 1),
     createdAt: at,
+    updatedBy: ctx.actor.staffId,
     updatedAt: at,
     version: 1,
   };
 }
 
 /** Field edits of an open opportunity; the lead owner is immutable (not in the patch schema). */
-export function patchOpportunity(o: Opportunity, patch: OpportunityPatch, ctx: { now: Date; stagesConfig: StagesConfig }): Opportunity {
+export function patchOpportunity(o: Opportunity, patch: OpportunityPatch, ctx: { now: Date; actor: Principal; stagesConfig: StagesConfig }): Opportunity {
   assertOpen(o);
   const next: Opportunity = { ...o };
   if (patch.dealValue !== undefined) next.dealValue = patch.dealValue;
@@ -149,6 +152,7 @@ export function patchOpportunity(o: Opportunity, patch: OpportunityPatch, ctx: {
   if (patch.partnerCompanyId === null) delete next.partnerCompanyId;
   else if (patch.partnerCompanyId !== undefined) next.partnerCompanyId = patch.partnerCompanyId;
   next.expectedRevenue = expectedRevenue(next.dealValue, next.closingProbability);
+  next.updatedBy = ctx.actor.staffId;
   next.updatedAt = ctx.now.toISOString();
   next.version = o.version + 1;
   return next;

@@ -50,6 +50,7 @@ describe('changeStage: forward moves', () => {
         stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo'],
         closingProbability: 25,
         expectedRevenue: 375_000,
+        updatedBy: 'tse-1',
         updatedAt: '2026-03-09T11:00:00.000Z',
         version: 2,
       },
@@ -63,6 +64,10 @@ describe('changeStage: forward moves', () => {
         newlyReached: ['Qualified', 'Potential', 'Demo'],
         by: 'tse-1',
         at: '2026-03-09T11:00:00.000Z',
+        productId: 'website',
+        assignedTo: 'tse-1',
+        leadOwner: 'tse-1',
+        currency: 'INR',
         dealValue: 1_500_000,
         expectedRevenue: 375_000,
       },
@@ -150,6 +155,7 @@ describe('changeStage: backward moves (corrections)', () => {
       stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo'],
       closingProbability: 5,
       expectedRevenue: 75_000,
+      updatedBy: 'mgr-1',
       updatedAt: '2026-03-09T11:00:00.000Z',
       version: 2,
     });
@@ -164,6 +170,10 @@ describe('changeStage: backward moves (corrections)', () => {
       newlyReached: [],
       by: 'mgr-1',
       at: '2026-03-09T11:00:00.000Z',
+      productId: 'website',
+      assignedTo: 'tse-1',
+      leadOwner: 'tse-1',
+      currency: 'INR',
       dealValue: 1_500_000,
       expectedRevenue: 75_000,
     });
@@ -222,6 +232,7 @@ describe('changeStage: closing', () => {
       closingProbability: 0,
       expectedRevenue: 0,
       stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo', 'Visit'],
+      updatedBy: 'tse-1',
       updatedAt: '2026-03-09T11:00:00.000Z',
       version: 2,
     });
@@ -251,10 +262,21 @@ describe('changeStage: closing', () => {
         { staffId: 'so-1', percent: 50, amount: 750_000 },
       ],
       stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo', 'Visit', 'Closed'],
+      updatedBy: 'so-1',
       updatedAt: '2026-03-09T11:00:00.000Z',
       version: 2,
     });
-    expect(transition).toMatchObject({ outcome: 'Won', newlyReached: ['Closed'], dealValue: 1_500_000, expectedRevenue: 1_500_000 });
+    expect(transition).toMatchObject({
+      outcome: 'Won',
+      newlyReached: ['Closed'],
+      dealValue: 1_500_000,
+      expectedRevenue: 1_500_000,
+      closingOwner: 'so-1',
+      credit: [
+        { staffId: 'tse-1', percent: 50, amount: 750_000 },
+        { staffId: 'so-1', percent: 50, amount: 750_000 },
+      ],
+    });
   });
 
   it('makes the assignee the closing owner when a manager records the win', () => {

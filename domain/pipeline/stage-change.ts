@@ -3,7 +3,7 @@ import { can, withArticle } from '../access/policy';
 import type { Principal } from '../access/roles';
 import { Slug } from '../access/roles';
 import { DomainError, forbidden, invalid } from '../errors';
-import { creditRecords, defaultSplit, type CreditRecord } from './credit-split';
+import { CreditRecord, creditRecords, defaultSplit } from './credit-split';
 import { expectedRevenue } from './money';
 import { text } from '../shared/schemas';
 import { assertOpen, sellingRoles, type Opportunity } from './opportunity';
@@ -35,8 +35,16 @@ export const StageTransition = z
     newlyReached: z.array(Stage),
     by: z.string(),
     at: z.string(),
+    /** The opportunity as the move left it: what funnel and revenue facts need, without a second read. */
+    productId: z.string().optional(),
+    assignedTo: z.string().optional(),
+    leadOwner: z.string().optional(),
+    currency: z.string().optional(),
     dealValue: z.number().int(),
     expectedRevenue: z.number().int(),
+    /** A win: who closed it and the credit split. */
+    closingOwner: z.string().optional(),
+    credit: z.array(CreditRecord).optional(),
   })
   .meta({ id: 'StageTransition' });
 export type StageTransition = z.infer<typeof StageTransition>;
@@ -104,6 +112,7 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
     ...o,
     stage: to,
     stagesReached: stages.filter((s) => o.stagesReached.includes(s) || newlyReached.includes(s)),
+    updatedBy: ctx.actor.staffId,
     updatedAt: at,
     version: o.version + 1,
   };
@@ -137,8 +146,14 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
       newlyReached,
       by: ctx.actor.staffId,
       at,
+      productId: next.productId,
+      assignedTo: next.assignedTo,
+      leadOwner: next.leadOwner,
+      currency: next.currency,
       dealValue: next.dealValue,
       expectedRevenue: next.expectedRevenue,
+      ...(next.closingOwner && { closingOwner: next.closingOwner }),
+      ...(next.credit && { credit: next.credit }),
     },
   };
 }

@@ -14,7 +14,7 @@ function checkManager(field: string, managerId: string, manager: Staff | undefin
 }
 
 /** A new staff member under an (active, managing) manager; partners must name their company, others must not. */
-export function newStaff(input: StaffInput, manager: Staff | undefined, now: Date): Staff {
+export function newStaff(input: StaffInput, manager: Staff | undefined, now: Date, actor: string): Staff {
   if (input.managerId !== undefined) checkManager('body.managerId', input.managerId, manager);
   if (input.role === 'partner' && !input.partnerCompanyId) {
     throw invalid([{ field: 'body.partnerCompanyId', code: 'required', message: 'is required for a partner user' }]);
@@ -22,14 +22,24 @@ export function newStaff(input: StaffInput, manager: Staff | undefined, now: Dat
   if (input.role !== 'partner' && input.partnerCompanyId !== undefined) {
     throw invalid([{ field: 'body.partnerCompanyId', code: 'not_applicable', message: 'applies only to partner users' }]);
   }
-  return { ...input, email: input.email.toLowerCase(), path: reportingPath(input.staffId, manager?.path), active: true, createdAt: now.toISOString(), version: 1 };
+  const at = now.toISOString();
+  return { ...input, email: input.email.toLowerCase(), path: reportingPath(input.staffId, manager?.path), active: true, createdAt: at, updatedBy: actor, updatedAt: at, version: 1 };
 }
+
+/** A staff member deactivated (DESIGN §4): no longer active, no longer assignable. */
+export const deactivated = (s: Staff, ctx: { now: Date; actor: string }): Staff => ({ ...s, active: false, updatedBy: ctx.actor, updatedAt: ctx.now.toISOString(), version: s.version + 1 });
 
 /**
  * Moves a staff member (and everyone below them) under a new manager: every path in the subtree is
  * rewritten. Moving someone under themselves or under one of their own reports is refused.
  */
-export function moveUnder(staff: Staff, subtree: readonly Staff[], manager: Staff | undefined, managerId: string | null): { before: Staff; after: Staff }[] {
+export function moveUnder(
+  staff: Staff,
+  subtree: readonly Staff[],
+  manager: Staff | undefined,
+  managerId: string | null,
+  ctx: { now: Date; actor: string },
+): { before: Staff; after: Staff }[] {
   if (managerId !== null) {
     if (managerId === staff.staffId || subtree.some((s) => s.staffId === managerId)) {
       throw invalid([{ field: 'body.managerId', code: 'cycle', message: 'cannot be the staff member or one of their reports' }]);
@@ -37,8 +47,9 @@ export function moveUnder(staff: Staff, subtree: readonly Staff[], manager: Staf
     checkManager('body.managerId', managerId, manager);
   }
   const newPath = reportingPath(staff.staffId, manager?.path);
-  const rewrite = (s: Staff): Staff => ({ ...s, path: newPath + s.path.slice(staff.path.length), version: s.version + 1 });
+  const stamp = { updatedBy: ctx.actor, updatedAt: ctx.now.toISOString() };
+  const rewrite = (s: Staff): Staff => ({ ...s, path: newPath + s.path.slice(staff.path.length), ...stamp, version: s.version + 1 });
   const { managerId: _old, ...rest } = staff;
-  const moved: Staff = { ...rest, ...(managerId !== null && { managerId }), path: newPath, version: staff.version + 1 };
+  const moved: Staff = { ...rest, ...(managerId !== null && { managerId }), path: newPath, ...stamp, version: staff.version + 1 };
   return [{ before: staff, after: moved }, ...subtree.map((s) => ({ before: s, after: rewrite(s) }))];
 }

@@ -26,6 +26,9 @@ export const Staff = z
     path: z.string(),
     active: z.boolean(),
     createdAt: z.string(),
+    /** Who made the last change (absent only on data written before it was recorded). */
+    updatedBy: z.string().optional(),
+    updatedAt: z.string().optional(),
     version: z.number().int(),
   })
   .meta({ id: 'Staff' });

@@ -23,6 +23,6 @@ export interface NewTenant {
   admin: Staff;
 }
 
-export function newTenant(input: z.output<typeof ProvisionTenantInput>, now: Date): NewTenant {
-  return { settings: input.settings, products: seedProducts, admin: newStaff({ ...input.admin, role: 'tenant_admin' }, undefined, now) };
+export function newTenant(input: z.output<typeof ProvisionTenantInput>, now: Date, actor: string): NewTenant {
+  return { settings: input.settings, products: seedProducts, admin: newStaff({ ...input.admin, role: 'tenant_admin' }, undefined, now, actor) };
 }

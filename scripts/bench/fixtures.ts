@@ -71,11 +71,11 @@ export function buildOpportunity(tenant: BenchTenant, clientId: string, productI
   });
 }
 
-export function buildEvent(tenant: BenchTenant, o: Opportunity | { id: string; clientId: string }, type: BenchEventType, n: number, now = new Date()): CrmEvent {
+export function buildEvent(tenant: BenchTenant, o: Opportunity | { id: string; clientId: string; productId: string }, type: BenchEventType, n: number, now = new Date()): CrmEvent {
   const actor = actorOf(tenant);
   return newEvent(
     { ...eventInput(type, n), status: 'Pending' },
-    { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, actor, now, ...('leadOwner' in o && { assignees: [...opportunityTeam(o), actor.staffId] }) },
+    { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, productId: o.productId, actor, now, ...('leadOwner' in o && { assignees: [...opportunityTeam(o), actor.staffId] }) },
   );
 }
 
@@ -104,6 +104,7 @@ export interface OpportunityRef {
   tenant: BenchTenant;
   id: string;
   clientId: string;
+  productId: string;
 }
 export interface EventRef {
   tenant: BenchTenant;
@@ -171,7 +172,7 @@ export async function opportunityFixtures(tableName: string, slots: { tenant: Be
   for (const slot of slots) {
     const now = new Date();
     const o = buildOpportunity(slot.tenant, slot.clientId, slot.productId, now);
-    refs.push({ tenant: slot.tenant, id: o.id, clientId: o.clientId });
+    refs.push({ tenant: slot.tenant, id: o.id, clientId: o.clientId, productId: o.productId });
     commands.push(...(await capture(tableName, (r) => r.pipeline.createOpportunity(slot.tenant, o, auditEntry(slot.tenant, 'opportunity', o.id, 'created', undefined, o, now)))));
   }
   return { refs, commands };

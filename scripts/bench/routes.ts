@@ -175,7 +175,7 @@ const createOpportunity: RouteBench = {
     return {
       run: async () => {
         const text = await expectStatus(ctx.http().send('POST', `/v1/clients/${slot.clientId}/opportunities`, headers, body), 201);
-        ctx.pools.opportunities.push({ tenant: slot.tenant, id: (JSON.parse(text) as { id: string }).id, clientId: slot.clientId });
+        ctx.pools.opportunities.push({ tenant: slot.tenant, id: (JSON.parse(text) as { id: string }).id, clientId: slot.clientId, productId: slot.productId });
       },
     };
   },
@@ -193,7 +193,7 @@ const createOpportunity: RouteBench = {
       run: async () => {
         await Promise.all([send(ctx, client), send(ctx, config)]);
         await send(ctx, write);
-        ctx.pools.opportunities.push({ tenant, id: o.id, clientId });
+        ctx.pools.opportunities.push({ tenant, id: o.id, clientId, productId: o.productId });
       },
     };
   },

@@ -43,6 +43,7 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
     ...normalised,
     ...(before.imageKey && { imageKey: before.imageKey }),
     createdAt: before.createdAt,
+    updatedBy: ctx.actor.staffId,
     version: before.version + 1,
   };
   await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
@@ -103,7 +104,7 @@ export async function requestImageUpload(ctx: UseCaseContext, clientId: string, 
   const { client: before } = await visibleClient(ctx, clientId, 'client:update');
   assertVersion(before.version, expectedVersion, 'client');
   const key = imageKey(ctx.actor.tenantId, clientId, ids.audit(), input.contentType);
-  const after: Client = { ...before, imageKey: key, updatedAt: ctx.now.toISOString(), version: before.version + 1 };
+  const after: Client = { ...before, imageKey: key, updatedBy: ctx.actor.staffId, updatedAt: ctx.now.toISOString(), version: before.version + 1 };
   const uploadUrl = await ctx.services.media.uploadUrl(key, input.contentType, input.contentLength, UPLOAD_URL_SECONDS);
   await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
   return {

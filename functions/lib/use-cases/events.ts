@@ -16,7 +16,7 @@ export async function addEvent(ctx: UseCaseContext, opportunityId: string, input
   const o = await visibleOpportunity(ctx, opportunityId, 'event:create');
   assertOpen(o);
   // A follow-up goes to someone on the opportunity (or the caller): not into a stranger's list.
-  const event = newEvent(input, { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, actor: ctx.actor, now: ctx.now, assignees: [...opportunityTeam(o), ctx.actor.staffId] });
+  const event = newEvent(input, { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, productId: o.productId, actor: ctx.actor, now: ctx.now, assignees: [...opportunityTeam(o), ctx.actor.staffId] });
   await ctx.services.pipeline.createEvent(ctx.actor.tenantId, event, eventAudit(ctx, event, 'created', undefined, event));
   return event;
 }

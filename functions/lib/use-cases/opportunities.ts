@@ -57,7 +57,7 @@ export async function updateOpportunity(ctx: UseCaseContext, opportunityId: stri
   authorizeFields(ctx.actor, Object.keys(patch));
   assertVersion(before.version, expectedVersion, 'opportunity');
   await checkNamedStaff(ctx, { ...(patch.assignedTo !== undefined && { assignedTo: patch.assignedTo }), ...(patch.coSalespersons && { coSalespersons: patch.coSalespersons }), ...(patch.warriors && { warriors: patch.warriors }) });
-  const after = patchOpportunity(before, patch, { now: ctx.now, stagesConfig: config.stages.value });
+  const after = patchOpportunity(before, patch, { now: ctx.now, actor: ctx.actor, stagesConfig: config.stages.value });
   await ctx.services.pipeline.saveOpportunity(ctx.actor.tenantId, before, after, { audit: opportunityAudit(ctx, after, 'updated', before, after) });
   return after;
 }

@@ -1,7 +1,7 @@
 import { authorize, mayListFor, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { conflict, notFound } from '../../../domain/errors';
-import { moveUnder, newStaff } from '../../../domain/staff/hierarchy';
+import { deactivated, moveUnder, newStaff } from '../../../domain/staff/hierarchy';
 import type { Staff, StaffInput } from '../../../domain/staff/staff';
 import { IdentityMismatchError } from '../identity/identity-provider';
 import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
@@ -17,7 +17,7 @@ export async function createStaff(ctx: UseCaseContext, input: StaffInput): Promi
     // Staff only join a provisioned tenant.
     tenantConfig(ctx),
   ]);
-  const staff = newStaff(input, manager, ctx.now);
+  const staff = newStaff(input, manager, ctx.now, ctx.actor.staffId);
   try {
     await ctx.services.identity.createUser({ tenantId: ctx.actor.tenantId, staffId: staff.staffId, email: staff.email, name: staff.name, role: staff.role });
   } catch (error) {
@@ -59,7 +59,7 @@ export async function setManager(ctx: UseCaseContext, staffId: string, managerId
   if (!staff) throw notFound('staff', staffId);
   assertVersion(staff.version, expectedVersion, 'staff member');
   const subtree = await ctx.services.staff.subtree(ctx.actor.tenantId, staff.path);
-  const changes = moveUnder(staff, subtree, manager, managerId);
+  const changes = moveUnder(staff, subtree, manager, managerId, { now: ctx.now, actor: ctx.actor.staffId });
   await ctx.services.staff.save(ctx.actor.tenantId, changes, staffAudit(ctx, staffId, 'moved', staff, changes[0]!.after));
   return changes[0]!.after;
 }
@@ -73,7 +73,7 @@ export async function deactivateStaff(ctx: UseCaseContext, staffId: string, expe
   if (!staff.active) return staff;
   if (staffId === ctx.actor.staffId) throw conflict('cannot_deactivate_self', 'You cannot deactivate yourself.');
   await ctx.services.identity.disableUser({ tenantId: ctx.actor.tenantId, staffId, email: staff.email });
-  const after: Staff = { ...staff, active: false, version: staff.version + 1 };
+  const after = deactivated(staff, { now: ctx.now, actor: ctx.actor.staffId });
   await ctx.services.staff.save(ctx.actor.tenantId, [{ before: staff, after }], staffAudit(ctx, staffId, 'deactivated', staff, after));
   return after;
 }

@@ -12,7 +12,7 @@ import { auditOf, type UseCaseContext } from './context';
  */
 export async function provisionTenant(ctx: UseCaseContext, input: ProvisionTenantInput): Promise<{ created: boolean; settings: TenantSettings }> {
   authorize(ctx.actor, 'tenant:provision');
-  const tenant = newTenant(parseOrThrow(ProvisionTenantInput, input, 'body'), ctx.now);
+  const tenant = newTenant(parseOrThrow(ProvisionTenantInput, input, 'body'), ctx.now, ctx.actor.staffId);
   const tenantId = tenant.settings.tenantId;
   if (await ctx.services.tenants.config(tenantId)) return { created: false, settings: tenant.settings };
   await ctx.services.identity.createUser({ tenantId, staffId: tenant.admin.staffId, email: tenant.admin.email, name: tenant.admin.name, role: 'tenant_admin' });
