@@ -491,7 +491,7 @@ const matrix: Record<string, Entry> = {
     request: (fx) => get(`/v1/clients/${fx.clientId}/image`),
   },
   'POST /v1/clients/{id}/opportunities': {
-    variant: 'a fresh client per row; body {productId: jewellery} (the role check comes before the lookup)',
+    variant: 'a fresh client per row; body {productId: jewellery} — the tenant admin, who does not sell, names the link owner as assignee (the role check comes before the lookup)',
     expect: {
       //                          plat adm  mgr  asm  so   tse  war  par  ana
       'in-scope': /*         */ st('403 201  201  201  201  201  403  403  403'),
@@ -499,7 +499,7 @@ const matrix: Record<string, Entry> = {
       'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  403'),
     },
     fixture: clientFx,
-    request: (fx) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/opportunities`, body: { productId: 'jewellery' } }),
+    request: (fx, s) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/opportunities`, body: { productId: 'jewellery', ...(s.role === 'tenant_admin' && { assignedTo: s.link.owner }) } }),
     mutates: { state: profileState },
   },
 

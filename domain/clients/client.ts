@@ -1,13 +1,14 @@
 import { getCountryCallingCode, parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { FieldError } from '../errors';
-import { text } from '../shared/schemas';
+import { decimal, text } from '../shared/schemas';
 
 /** Spec §3 client details. Phones are stored E.164, emails lower-cased (DESIGN §3 Clients). */
 
 export const Geo = z.strictObject({
-  lat: z.number().min(-90).max(90),
-  lng: z.number().min(-180).max(180),
+  /** Degrees, kept to 7 places (about 1 cm). */
+  lat: decimal(7, -90, 90),
+  lng: decimal(7, -180, 180),
 });
 
 export const ClientInput = z.strictObject({

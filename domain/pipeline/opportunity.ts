@@ -4,13 +4,14 @@ import type { Principal } from '../access/roles';
 import { Slug } from '../access/roles';
 import type { Product } from '../catalogue/products';
 import { conflict, invalid } from '../errors';
-import { IsoDate, Money } from '../shared/schemas';
+import { decimal, IsoDate, Money } from '../shared/schemas';
 import { CreditRecord } from './credit-split';
 import { expectedRevenue } from './money';
 import { defaultProbability, Outcome, Stage, stages, type StagesConfig } from './stages';
 
 /** Spec §3 opportunity fields; one product per opportunity (spec §4 core rule). */
-const Probability = z.number().min(0).max(100);
+/** Percent, kept to 2 places. */
+const Probability = decimal(2, 0, 100);
 
 export const OpportunityInput = z.strictObject({
   productId: z.string().min(1).max(40),
@@ -102,6 +103,10 @@ export interface OpportunityContext {
 export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: OpportunityContext): Opportunity {
   if (!ctx.product || !ctx.product.active) {
     throw invalid([{ field: 'body.productId', code: 'unknown_product', message: `is not a product of the catalogue` }]);
+  }
+  // The creator carries the lead by default, unless they do not sell (a tenant admin): then they name who does.
+  if (input.assignedTo === undefined && !(sellingRoles as readonly string[]).includes(ctx.actor.role)) {
+    throw invalid([{ field: 'body.assignedTo', code: 'required', message: `is required: ${withArticle(ctx.actor.role).toLowerCase()} does not carry opportunities` }]);
   }
   const manual = input.closingProbability !== undefined;
   const closingProbability = input.closingProbability ?? defaultProbability(ctx.stagesConfig, input.stage);

@@ -68,13 +68,13 @@ export function closerOf(o: Opportunity, cmd: Pick<StageChangeInput, 'stage' | '
 }
 
 /**
- * Spec §9 credit: half a won deal goes to its closer, so the closer must be someone who can close
- * it — an active salesperson on the deal (assignee, lead owner, co-salesperson) or the one
- * recording the win.
+ * Spec §9 credit: half a won deal goes to its closer, so the closer must be an active salesperson
+ * on the deal (assignee, lead owner, co-salesperson). A manager who closed it personally is added
+ * as a co-salesperson first.
  */
 function checkCloser(o: Opportunity, closer: string, ctx: StageChangeContext): void {
   const field = 'body.closingOwner';
-  const onDeal = closer === ctx.actor.staffId || [o.assignedTo, o.leadOwner, ...o.coSalespersons].includes(closer);
+  const onDeal = [o.assignedTo, o.leadOwner, ...o.coSalespersons].includes(closer);
   if (!ctx.closer || !ctx.closer.active) throw invalid([{ field, code: 'unknown_staff', message: `${closer} is not an active member of staff` }]);
   if (!(sellingRoles as readonly string[]).includes(ctx.closer.role)) {
     throw invalid([{ field, code: 'wrong_role', message: `${closer} is ${withArticle(ctx.closer.role).toLowerCase()}, not a salesperson` }]);

@@ -14,7 +14,7 @@ export const stageIndex = (stage: Stage) => stages.indexOf(stage);
 /** Spec §6 stage multipliers: required pipeline at a stage = revenue target × multiplier. */
 export const StageConfig = z.strictObject({
   stage: Stage,
-  multiplier: z.number().min(1).max(1000),
+  multiplier: z.number().min(1).max(1000).transform((n) => Math.round(n * 100) / 100),
 });
 export type StageConfig = z.infer<typeof StageConfig>;
 

@@ -10,13 +10,22 @@ import { z } from 'zod';
 
 /**
  * Refused anywhere: C0/C1 control characters (tab, line feed and carriage return only in
- * multi-line text), the bidirectional embedding, override and isolate controls (U+202A–U+202E,
- * U+2066–U+2069: "Trojan Source" spoofing), and the non-characters U+FFFE/U+FFFF.
+ * multi-line text; U+2028/U+2029 line and paragraph separators likewise), format characters
+ * (\p{Cf}: zero-width spaces, word joiners, byte-order marks, bidi marks, embeddings, overrides
+ * and isolates — "Trojan Source" spoofing — Arabic and Syriac marks, interlinear annotation,
+ * Egyptian format controls) except the zero-width joiner and non-joiner that Malayalam, Hindi and
+ * emoji need (U+200C, U+200D) and emoji tag characters (U+E0020–U+E007F), and the non-characters
+ * U+FFFE/U+FFFF. Zero-width characters inside a name would make two names that look alike differ
+ * in search and duplicate checks.
  */
-const CONTROL_SINGLE_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/u;
-const CONTROL_MULTI_LINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/u;
-/** What renders as nothing: white space, default-ignorable code points (U+200B, U+2060, U+3164, U+FEFF, …) and controls. */
-const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}]/gu;
+const FORMAT = String.raw`\p{Cf}--[\u200c\u200d\u{e0020}-\u{e007f}]`;
+const CONTROL_SINGLE_LINE = new RegExp(String.raw`[\p{Cc}\u2028\u2029\ufffe\uffff[${FORMAT}]]`, 'v');
+const CONTROL_MULTI_LINE = new RegExp(String.raw`[[\p{Cc}--[\t\n\r]]\ufffe\uffff[${FORMAT}]]`, 'v');
+/**
+ * What renders as nothing: white space, default-ignorable code points (U+3164, U+115F, …),
+ * controls, format characters, combining marks on their own, and the blank braille pattern U+2800.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{M}\u2800]/gu;
 
 /** Whether a string shows at least one visible character. */
 export const isVisible = (s: string) => s.replace(INVISIBLE, '').length > 0;
@@ -49,10 +58,11 @@ export function text(opts: TextOptions) {
     .normalize('NFC')
     .trim()
     .check((ctx) => {
-      if (control.test(ctx.value)) {
-        ctx.issues.push({ code: 'invalid_format', format: 'text', input: ctx.value, message: multiline ? 'must not contain control characters' : 'must not contain control characters or line breaks', continue: false });
-      } else if (!(allowEmpty && ctx.value === '') && !isVisible(ctx.value)) {
+      // Nothing to see is "empty" (the clearer message), whatever it is made of; else no hidden characters.
+      if (!(allowEmpty && ctx.value === '') && !isVisible(ctx.value)) {
         ctx.issues.push({ code: 'too_small', origin: 'string', minimum: 1, inclusive: true, input: ctx.value, message: emptyMessage, continue: false });
+      } else if (control.test(ctx.value)) {
+        ctx.issues.push({ code: 'invalid_format', format: 'text', input: ctx.value, message: multiline ? 'must not contain control or invisible formatting characters' : 'must not contain control, invisible formatting or line-break characters', continue: false });
       }
     })
     .max(max, `must be at most ${max} characters`);
@@ -84,6 +94,22 @@ export const IsoDateTime = z
 export const IsoDate = z.iso
   .date('must be a date (YYYY-MM-DD)')
   .check(inWindow((s) => Date.parse(`${s}T00:00:00.000Z`)));
+
+// ── decimals ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A decimal kept to `places` places: 1e-300 is 0, not a number DynamoDB cannot store (it keeps
+ * 38 digits between 1e-130 and 1e126) nor a precision nobody meant.
+ */
+export const decimal = (places: number, min: number, max: number) =>
+  z
+    .number()
+    .min(min)
+    .max(max)
+    .transform((n) => {
+      const rounded = Math.round(n * 10 ** places) / 10 ** places;
+      return Object.is(rounded, -0) ? 0 : rounded;
+    });
 
 // ── money ─────────────────────────────────────────────────────────────────────────────────────
 

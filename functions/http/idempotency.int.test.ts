@@ -62,8 +62,15 @@ describe('an invocation that dies mid-request', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-12-01T10:00:00.000Z'));
     const request = { owner: 'demo|tse-1', target: 'POST /v1/clients', key: 'died-1', body: { companyName: 'X' }, context: { getRemainingTimeInMillis: () => 5_000 } };
-    void run(request, () => new Promise(() => {})); // never answers: the invocation died
-    await vi.waitFor(() => expect(run(request, async () => ({ status: 201, body: 'second' }))).rejects.toMatchObject({ code: 'idempotency_in_progress', retryAfterSeconds: 1 }), { timeout: 5_000, interval: 20 });
+    // The business function runs only once the in-progress record is saved: then the invocation "dies".
+    let saved!: () => void;
+    const inProgress = new Promise<void>((resolve) => (saved = resolve));
+    void run(request, () => {
+      saved();
+      return new Promise(() => {});
+    });
+    await inProgress;
+    await expect(run(request, async () => ({ status: 201, body: 'second' }))).rejects.toMatchObject({ code: 'idempotency_in_progress', retryAfterSeconds: 1 });
     // Still held just before the invocation's deadline…
     vi.setSystemTime(new Date('2026-12-01T10:00:04.900Z'));
     await expect(run(request, async () => ({ status: 201, body: 'too early' }))).rejects.toMatchObject({ code: 'idempotency_in_progress' });

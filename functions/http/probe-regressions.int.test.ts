@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../domain/access/roles';
 import { signJwt } from '../../scripts/local/issuer';
@@ -274,9 +275,14 @@ describe('9 · invisible and control text', () => {
   it.each([
     ['a zero-width space only', '\u200B', 'too_small', 'must not be empty'],
     ['a Hangul filler only', '\u3164', 'too_small', 'must not be empty'],
-    ['a right-to-left override', 'Sree\u202EsrellewеJ', 'invalid_format', 'must not contain control characters or line breaks'],
-    ['a NUL', 'Sree\u0000', 'invalid_format', 'must not contain control characters or line breaks'],
-    ['a line break in a name', 'Sree\nJewellers', 'invalid_format', 'must not contain control characters or line breaks'],
+    ['a right-to-left override', 'Sree\u202EsrellewеJ', 'invalid_format', 'must not contain control, invisible formatting or line-break characters'],
+    ['a NUL', 'Sree\u0000', 'invalid_format', 'must not contain control, invisible formatting or line-break characters'],
+    ['a line break in a name', 'Sree\nJewellers', 'invalid_format', 'must not contain control, invisible formatting or line-break characters'],
+    ['a line separator in a name', 'Sree\u2028Jewellers', 'invalid_format', 'must not contain control, invisible formatting or line-break characters'],
+    ['a zero-width space inside a name', 'Sree\u200BJewellers', 'invalid_format', 'must not contain control, invisible formatting or line-break characters'],
+    ['an interlinear annotation anchor', 'Sree\uFFF9', 'invalid_format', 'must not contain control, invisible formatting or line-break characters'],
+    ['a blank braille pattern only', '\u2800', 'too_small', 'must not be empty'],
+    ['a combining mark on its own', '\u0301', 'too_small', 'must not be empty'],
   ])('refuses a company name of %s', async (_, companyName, code, message) => {
     const res = await api.as(tse1).post('/v1/clients', { companyName, ownerName: 'Anil', mobile: String(++phone) });
     problem(res, 422, 'validation_failed');
@@ -287,6 +293,11 @@ describe('9 · invisible and control text', () => {
     const res = await api.as(tse1).post('/v1/clients', `{"companyName":"Sree \\ud800","ownerName":"Anil","mobile":"${++phone}"}`, { 'content-type': 'application/json' });
     problem(res, 422, 'validation_failed');
     expect(res.body.errors).toEqual([{ field: 'body.companyName', code: 'invalid_format', message: 'must be well-formed Unicode text' }]);
+  });
+
+  it('keeps the joiners Malayalam and Hindi need', async () => {
+    const res = await api.as(tse1).post('/v1/clients', { companyName: 'ശ്രീ ജ്വല്ലേഴ്സ്\u200D', ownerName: 'अनि\u200Cल', mobile: String(++phone) });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
   });
 
   it('stores names NFC-normalised and trimmed', async () => {
@@ -386,5 +397,174 @@ describe('11 · token lifetime', () => {
   it('refuses a token signed by another key', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     problem(await api.withToken(signJwt({ alg: 'RS256', typ: 'JWT', kid: api.stack().issuer.kid }, base(), other)).get('/v1/config/products'), 401, 'invalid_token');
+  });
+});
+
+// ───────────── the second probe (about 5,900 requests after the fixes above) ─────────────
+
+describe('12 · numbers DynamoDB cannot store are rounded, not a 500', () => {
+  it('keeps coordinates to 7 places and a probability to 2: 1e-300 is 0', async () => {
+    const res = await api.as(tse1).post('/v1/clients', { companyName: 'Tiny Geo', ownerName: 'Anil', mobile: String(++phone), geo: { lat: 1e-300, lng: -5e-324 } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.geo).toEqual({ lat: 0, lng: 0 });
+    const precise = await api.as(tse1).post('/v1/clients', { companyName: 'Precise Geo', ownerName: 'Anil', mobile: String(++phone), geo: { lat: 9.98161234567, lng: 76.299912345 } });
+    expect(precise.body.geo).toEqual({ lat: 9.9816123, lng: 76.2999123 });
+    const o = await api.as(tse1).post(`/v1/clients/${res.body.id}/opportunities`, { productId: 'website', closingProbability: 1e-300 });
+    expect(o.status).toBe(201);
+    expect(o.body).toMatchObject({ closingProbability: 0, probabilitySource: 'manual', expectedRevenue: 0 });
+    const patched = await api.as(tse1).patch(`/v1/opportunities/${o.body.id}`, { closingProbability: 33.333333 }, { 'if-match': '"1"' });
+    expect(patched.body.closingProbability).toBe(33.33);
+  });
+});
+
+describe('13 · staff ids are keys like any other', () => {
+  it('lets a staff member called `constructor` create clients and opportunities', async () => {
+    expect((await api.as(admin).post('/v1/staff', { staffId: 'constructor', name: 'Con Structor', email: 'constructor@demo.probe.example', role: 'tse', managerId: 'manager' })).status).toBe(201);
+    const ctor = who('constructor', 'tse');
+    const clientId = await newClient(ctor);
+    await newOpportunity(ctor, clientId, { productId: 'website' });
+    expect((await api.as(ctor).get(`/v1/clients/${clientId}/profile`)).body.activeOpportunities).toHaveLength(1);
+  });
+});
+
+describe('14 · the reporting hierarchy', () => {
+  it('refuses a chain deeper than 12 levels with 422, creating and moving', async () => {
+    let parent = 'admin';
+    const id = (n: number) => `chain-${n}-${'x'.repeat(50)}`;
+    for (let level = 2; level <= 12; level++) {
+      const res = await api.as(admin).post('/v1/staff', { staffId: id(level), name: `Level ${level}`, email: `c${level}@demo.probe.example`, role: 'manager', managerId: parent });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      parent = id(level);
+    }
+    const tooDeep = await api.as(admin).post('/v1/staff', { staffId: id(13), name: 'Level 13', email: 'c13@demo.probe.example', role: 'tse', managerId: parent });
+    problem(tooDeep, 422, 'validation_failed');
+    expect(tooDeep.body.errors).toEqual([{ field: 'body.managerId', code: 'hierarchy_too_deep', message: 'would make a reporting chain 13 levels deep; at most 12 are allowed' }]);
+    // Moving the manager (and tse-1, tse-2, so-1 below it) to the bottom of the chain is refused the same way.
+    const move = await api.as(admin).put('/v1/staff/manager/manager', { managerId: parent });
+    problem(move, 422, 'validation_failed');
+    expect(move.body.errors[0]).toMatchObject({ field: 'body.managerId', code: 'hierarchy_too_deep' });
+    expect((await api.as(admin).get('/v1/staff/manager')).body.path).toBe('admin/manager');
+  });
+
+  it('lets only one of two crossing moves (A under B, B under A) succeed, leaving no cycle', async () => {
+    for (const s of ['cross-a', 'cross-b']) {
+      expect((await api.as(admin).post('/v1/staff', { staffId: s, name: s, email: `${s}@demo.probe.example`, role: 'manager', managerId: 'admin' })).status).toBe(201);
+    }
+    const [ab, ba] = await Promise.all([api.as(admin).put('/v1/staff/cross-a/manager', { managerId: 'cross-b' }), api.as(admin).put('/v1/staff/cross-b/manager', { managerId: 'cross-a' })]);
+    // The second, run again after losing the race or simply coming after, sees the cycle it would make (422).
+    expect([ab.status, ba.status].sort()).toEqual([200, 422]);
+    const [a, b] = await Promise.all([api.as(admin).get('/v1/staff/cross-a'), api.as(admin).get('/v1/staff/cross-b')]);
+    const paths = [a.body.path, b.body.path].sort();
+    expect(paths).toEqual(ab.status === 200 ? ['admin/cross-b', 'admin/cross-b/cross-a'] : ['admin/cross-a', 'admin/cross-a/cross-b']);
+  });
+
+  it('never leaves a stale path when a staff member and their new manager move at once', async () => {
+    for (const [s, role] of [['chase-x', 'tse'], ['chase-y', 'manager'], ['chase-z', 'manager']] as const) {
+      expect((await api.as(admin).post('/v1/staff', { staffId: s, name: s, email: `${s}@demo.probe.example`, role, managerId: 'admin' })).status).toBe(201);
+    }
+    const [xy, yz] = await Promise.all([api.as(admin).put('/v1/staff/chase-x/manager', { managerId: 'chase-y' }), api.as(admin).put('/v1/staff/chase-y/manager', { managerId: 'chase-z' })]);
+    const [x, y] = await Promise.all([api.as(admin).get('/v1/staff/chase-x'), api.as(admin).get('/v1/staff/chase-y')]);
+    // Both go through, one after the other, and X hangs where its manager Y hangs now.
+    expect([xy.status, yz.status]).toEqual([200, 200]);
+    expect(y.body.path).toBe('admin/chase-z/chase-y');
+    expect(x.body.path).toBe('admin/chase-z/chase-y/chase-x');
+  });
+});
+
+describe('15 · who carries and who closes a deal', () => {
+  it('asks a tenant admin to name the assignee of a new opportunity', async () => {
+    const clientId = await newClient(admin);
+    const res = await api.as(admin).post(`/v1/clients/${clientId}/opportunities`, { productId: 'website' });
+    problem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field: 'body.assignedTo', code: 'required', message: 'is required: a tenant_admin does not carry opportunities' }]);
+    expect((await api.as(admin).post(`/v1/clients/${clientId}/opportunities`, { productId: 'website', assignedTo: 'tse-1' })).status).toBe(201);
+  });
+
+  it('refuses a manager who is not on the deal as its closing owner', async () => {
+    const clientId = await newClient(tse1);
+    const o = await newOpportunity(tse1, clientId, { productId: 'website', stage: 'Visit' });
+    const res = await api.as(manager).post(`/v1/opportunities/${o.id}/stage`, { stage: 'Closed', outcome: 'Won', closingOwner: 'manager' });
+    problem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field: 'body.closingOwner', code: 'not_on_opportunity', message: 'manager is not on this opportunity' }]);
+  });
+});
+
+describe('16 · idempotency across spellings of one path, and of one caller', () => {
+  it('replays for a percent-encoded id: /o_… and /%6F_… are one target', async () => {
+    const clientId = await newClient(tse1);
+    const o = await newOpportunity(tse1, clientId, { productId: 'website' });
+    const body = { type: 'Call', scheduledAt: '2026-12-02T10:00:00Z' };
+    const first = await api.as(tse1).post(`/v1/opportunities/${o.id}/events`, body, { 'idempotency-key': 'spell-1' });
+    const encoded = await api.as(tse1).post(`/v1/opportunities/%6F${o.id.slice(1)}/events`, body, { 'idempotency-key': 'spell-1' });
+    expect(first.status).toBe(201);
+    expect(encoded.headers.get('idempotent-replayed')).toBe('true');
+    expect(encoded.body.id).toBe(first.body.id);
+    expect((await api.as(tse1).get(`/v1/clients/${clientId}/profile`)).body.history).toHaveLength(1);
+  });
+
+  it('does not replay a stored answer to the same staff id holding another role', async () => {
+    const body = { companyName: 'Role Change', ownerName: 'Anil', mobile: String(++phone) };
+    expect((await api.as(tse1).post('/v1/clients', body, { 'idempotency-key': 'role-1' })).status).toBe(201);
+    const asAnalyst = await api.as(who('tse-1', 'analyst')).post('/v1/clients', body, { 'idempotency-key': 'role-1' });
+    problem(asAnalyst, 403, 'action_forbidden');
+  });
+});
+
+describe('17 · framing, encodings and headers', () => {
+  const expectProblem = (res: Awaited<ReturnType<typeof raw>>, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body).toMatchObject({ status, code });
+  };
+  const bearer = () => ({ authorization: `Bearer ${api.stack().issuer.mint(tse1)}` });
+
+  it('refuses a body that is not valid UTF-8 with 400 instead of storing replacement characters', async () => {
+    const bytes = Buffer.concat([Buffer.from(`{"companyName":"Sree `), Buffer.from([0xc3, 0x28]), Buffer.from(`","ownerName":"A","mobile":"${++phone}"}`)]);
+    expectProblem(await raw('POST', '/v1/clients', { ...bearer(), 'content-type': 'application/json' }, bytes), 400, 'invalid_utf8');
+  });
+
+  it('answers requests Node’s parser refuses as problem+json with a request id', async () => {
+    const url = new URL(api.stack().url);
+    const send = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(text));
+        let answer = '';
+        socket.on('data', (d) => (answer += d.toString('utf8')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    for (const request of ['get /health HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]) {
+      const answer = await send(request);
+      expect(answer).toMatch(/^HTTP\/1\.1 (400|431) /);
+      expect(answer).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/);
+      expect(answer).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
+    }
+  });
+
+  it('refuses a query parameter named __proto__ as an unknown field', async () => {
+    const res = await api.as(admin).get('/v1/opportunities?__proto__=1');
+    problem(res, 422, 'validation_failed');
+    expect(res.body.errors).toEqual([{ field: 'query.__proto__', code: 'unknown_field', message: 'is not a known field' }]);
+  });
+
+  it.each(['W/"1"', '"01"'])('matches no version with If-Match %s (strong comparison): 412', async (tag) => {
+    const clientId = await newClient(tse1);
+    problem(await api.as(tse1).patch(`/v1/clients/${clientId}`, { landmark: 'x' }, { 'if-match': tag }), 412, 'stale_version');
+    expect((await api.as(tse1).patch(`/v1/clients/${clientId}`, { landmark: 'x' }, { 'if-match': '"1"' })).status).toBe(200);
+  });
+});
+
+describe('18 · tokens, once more', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const claims = (extra: Record<string, unknown> = {}) => ({ iss: LOCAL_ISSUER, aud: LOCAL_AUDIENCE, token_use: 'access', tenant_id: 'demo', staff_id: 'tse-1', 'cognito:groups': ['tse'], iat: now(), exp: now() + 3600, ...extra });
+  const sign = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) => signJwt({ alg: 'RS256', typ: 'JWT', kid: api.stack().issuer.kid, ...header }, payload, api.stack().issuer.privateKey);
+
+  it.each([
+    ['issued an hour in the future', () => sign(claims({ iat: now() + 3600, exp: now() + 7200 })), 'token_not_yet_valid'],
+    ['naming two roles', () => sign(claims({ 'cognito:groups': ['tenant_admin', 'tse'] })), 'ambiguous_role'],
+    ['with a critical header extension', () => sign(claims(), { crit: ['exp'] }), 'invalid_token'],
+  ])('refuses a validly signed token %s with 401', async (_, token, code) => {
+    problem(await api.withToken(token()).get('/v1/config/products'), 401, code);
   });
 });

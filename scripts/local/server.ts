@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -62,9 +63,23 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     handle(req, res, requestId).catch((error: unknown) => {
+      // The client went away mid-request: there is nobody to answer.
+      if (req.destroyed || (error as Error).message === 'aborted') return;
       console.error('local server error', error);
       if (!res.headersSent) send(res, requestId, problemResponse(error, requestId, req.url ?? '/'));
     });
+  });
+  // Requests Node's HTTP parser refuses before any handler runs (a malformed request line, bad
+  // framing, headers too large) get the same problem+json with a request id as every other refusal.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'HPE_REQUEST_TIMEOUT' ? 408 : 400;
+    socket.end(rawProblem(status, 'malformed_request', 'The request is not valid HTTP.'));
+  });
+  server.on('checkExpectation', (req, res) => {
+    const requestId = randomUUID();
+    res.writeHead(417, { 'content-type': 'application/problem+json', 'x-request-id': requestId });
+    res.end(JSON.stringify({ type: 'https://errors.crm.example/expectation_failed', title: STATUS_CODES[417], status: 417, code: 'expectation_failed', detail: 'Only Expect: 100-continue is supported.', instance: req.url ?? '/', requestId }));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string) {
@@ -122,6 +137,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   };
 }
 
+/** A whole HTTP/1.1 response as bytes, for a socket the parser gave up on. */
+function rawProblem(status: number, code: string, detail: string): string {
+  const requestId = randomUUID();
+  const body = JSON.stringify({ type: `https://errors.crm.example/${code}`, title: STATUS_CODES[status], status, code, detail, requestId });
+  return [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/problem+json', `x-request-id: ${requestId}`, `content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', body].join('\r\n');
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -134,13 +156,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 function toEvent(req: IncomingMessage, url: URL, def: RouteDefinition, pathParameters: Record<string, string>, body: Buffer, requestId: string): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
+  // Null-prototype maps: a header or query parameter named `__proto__` is a name like any other.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-  const textual = body.length === 0 || /^(application\/(?:[\w.+-]+\+)?json|text\/)/i.test(headers['content-type'] ?? '');
+  const query: Record<string, string> = Object.create(null);
+  for (const [name, value] of url.searchParams) query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
+  // Text as API Gateway passes it, when it is valid UTF-8; anything else base64, so the handler sees the real bytes.
+  const textual = body.length === 0 || (/^(application\/(?:[\w.+-]+\+)?json|text\/)/i.test(headers['content-type'] ?? '') && isUtf8(body));
   const now = new Date();
   return {
     version: '2.0',

@@ -29,6 +29,9 @@ export type VerifyToken = (token: string) => Promise<Principal>;
  */
 export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
+/** Clock skew tolerated on `iat`: a token issued in the future beyond it was not issued by us. */
+const MAX_CLOCK_SKEW_SECONDS = 300;
+
 export function principalFromClaims(payload: unknown, now: Date = new Date()): Principal {
   const claims = Claims.safeParse(payload);
   if (!claims.success) throw unauthenticated('invalid_claims', 'The token lacks tenant, staff, role or expiry claims.');
@@ -37,7 +40,11 @@ export function principalFromClaims(payload: unknown, now: Date = new Date()): P
   if (exp - (iat ?? nowSeconds) > MAX_TOKEN_LIFETIME_SECONDS || exp - nowSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
     throw unauthenticated('token_lifetime', 'The bearer token lives longer than this API accepts (24 hours).');
   }
-  const role = claims.data['cognito:groups'].map((g) => Role.safeParse(g)).find((r) => r.success)?.data;
+  if (iat !== undefined && iat > nowSeconds + MAX_CLOCK_SKEW_SECONDS) throw unauthenticated('token_not_yet_valid', 'The bearer token was issued in the future.');
+  // One role per staff member (DESIGN §4): a token naming two is not one of ours.
+  const known = [...new Set(claims.data['cognito:groups'].filter((g) => Role.safeParse(g).success))] as Role[];
+  if (known.length > 1) throw unauthenticated('ambiguous_role', 'The token carries more than one role.');
+  const role = known[0];
   if (!role) throw unauthenticated('invalid_claims', 'The token carries no known role.');
   return { tenantId: claims.data.tenant_id, staffId: claims.data.staff_id, role };
 }
@@ -66,6 +73,8 @@ export function createVerifier(cfg: Config): VerifyToken {
     if (hit) verified.delete(token);
     let payload: unknown;
     try {
+      // RFC 7515 §4.1.11: a token with critical header extensions we do not implement must be refused.
+      if ('crit' in (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as object)) throw new Error('crit header');
       payload = await verify(token);
     } catch (error) {
       // The reason is logged (never the token); the caller only learns that it was refused.

@@ -56,6 +56,16 @@ export function problemErrors(): Middleware {
   };
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Bytes as UTF-8 text; invalid sequences are a 400, not replacement characters stored for good. */
+function utf8(bytes: Buffer): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw badRequest('invalid_utf8', 'The request body is not valid UTF-8.');
+  }
+}
+
 /** Deeper JSON than any request of this API needs: refused before it is parsed, hashed or validated. */
 export const MAX_JSON_DEPTH = 32;
 
@@ -86,7 +96,7 @@ export function jsonBody(opts: { maxBytes: () => number; expectsBody: boolean })
     before: (request) => {
       const { body, isBase64Encoded, headers } = request.event;
       if (body === undefined || body === '') return;
-      const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      const raw = isBase64Encoded ? utf8(Buffer.from(body, 'base64')) : body;
       const maxBytes = opts.maxBytes();
       if (Buffer.byteLength(raw, 'utf8') > maxBytes) {
         throw new HttpError('payload_too_large', 'body_too_large', `The request body exceeds ${maxBytes} bytes.`);

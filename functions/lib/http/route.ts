@@ -5,6 +5,7 @@ import { createVerifier, type VerifyToken } from '../auth/verifier';
 import { config } from '../config';
 import { getIdempotency, getServices } from '../services';
 import { contextOf, type UseCaseContext } from '../use-cases/context';
+import { DomainError } from '../../../domain/errors';
 import { badRequest, HttpError } from './errors';
 import { authenticate, jsonBody, problemErrors, requestLog, type RouteContext } from './middlewares';
 import { parseOrThrow } from '../../../domain/validation';
@@ -70,12 +71,19 @@ const sharedVerifier = () => (verifier ??= createVerifier(config()));
 /** ETag ↔ version, for If-Match optimistic locking. */
 export const etag = (version: number) => `"${version}"`;
 
-/** If-Match `"7"` (or `W/"7"`) → 7; absent → undefined; anything else → 400. */
+/**
+ * If-Match `"7"` → 7; absent → undefined; not an entity tag → 400. If-Match compares strongly
+ * (RFC 9110 §13.1.1): a weak tag (`W/"7"`) or one this API never sends (`"07"`) matches no
+ * version, so the answer is 412, as for a stale one.
+ */
 export function versionFromIfMatch(ifMatch: string | undefined): number | undefined {
   if (ifMatch === undefined) return undefined;
-  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim());
-  if (!match) throw badRequest('invalid_if_match', 'If-Match must be an ETag this API returned, like "3".');
-  return Number(match[1]);
+  const tag = /^(W\/)?"([\x21\x23-\x7e]*)"$/.exec(ifMatch.trim());
+  if (!tag) throw badRequest('invalid_if_match', 'If-Match must be an ETag this API returned, like "3".');
+  if (tag[1] || !/^(0|[1-9]\d{0,14})$/.test(tag[2]!)) {
+    throw new DomainError('precondition_failed', 'stale_version', 'If-Match names no version of this resource (weak or unknown entity tag); read it again and retry.');
+  }
+  return Number(tag[2]);
 }
 
 function expectedVersionOf(policy: IfMatchPolicy | undefined, ifMatch: string | undefined): number | undefined {
@@ -126,10 +134,15 @@ export function httpRoute<
       };
     };
     const key = headers['idempotency-key'];
-    // The key covers the concrete path and the validated body (unknown fields were refused above).
+    const principal = context.principal;
+    // The key covers who asks (with their role), the route with its decoded, validated path
+    // parameters (so `/o_1` and `/%6F_1` are one target) and the validated body.
     const result =
-      spec.idempotent && key !== undefined && context.principal
-        ? await getIdempotency()({ owner: `${context.principal.tenantId}|${context.principal.staffId}`, target: `${event.requestContext.http.method} ${event.rawPath}`, key, body: body ?? null, context }, execute)
+      spec.idempotent && key !== undefined && principal
+        ? await getIdempotency()(
+            { owner: `${principal.tenantId}|${principal.staffId}|${principal.role}`, target: `${event.routeKey} ${JSON.stringify(input.params ?? {})}`, key, body: body ?? null, context },
+            execute,
+          )
         : await execute();
     return {
       statusCode: result.status ?? 200,

@@ -55,7 +55,9 @@ export function fromItem<T>(item: Item, drop: readonly string[] = []): T {
  * creator (for good) and each opportunity they are on (kept by the pipeline repository in the
  * opportunity's transaction). Taking someone off their last opportunity takes the client too.
  */
-export const clientItem = (tenantId: string, client: Client): Item => toItem('client', tenantId, keys.client(tenantId, client.id), { ...client, links: { [client.createdBy]: 1 } });
+export const clientItem = (tenantId: string, client: Client): Item =>
+  // A Map, not an object literal: a staff id such as `constructor` is a key like any other.
+  toItem('client', tenantId, keys.client(tenantId, client.id), { ...client, links: new Map([[client.createdBy, 1]]) });
 
 export function clientFromItem(item: Item): StoredClient {
   const links = (item.links as Record<string, number> | undefined) ?? {};

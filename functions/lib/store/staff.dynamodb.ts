@@ -7,8 +7,10 @@ import type { CursorCodec } from './cursor';
 import { auditItem, fromItem, queryPage, staffItem, transact } from './items';
 import { keys } from './keys';
 
-/** One transaction holds 100 items: the audit entry and up to 99 staff. */
+/** One transaction holds 100 items: the audit entry and up to 99 staff (the moved, their team, their new manager). */
 const MAX_MOVED = 99;
+
+const hierarchyChanged = () => conflict('concurrent_update', 'The staff hierarchy changed while this request ran; read it again and retry.');
 
 /**
  * Staff and the reporting hierarchy. Each staff item carries its materialised path
@@ -52,14 +54,19 @@ export class StaffRepository implements StaffStore {
     return queryPage(this.db, this.cursors, { TableName: this.tableName, ...keys.query.staff(tenantId) }, { ...page, scope: `${tenantId}|staff` }, (i) => fromItem<Staff>(i));
   }
 
-  async create(tenantId: string, s: Staff, audit: AuditEntry): Promise<void> {
-    await transact(this.db, [
-      {
-        item: { Put: { TableName: this.tableName, Item: staffItem(tenantId, s), ConditionExpression: 'attribute_not_exists(pk)' } },
-        onConditionFailed: () => conflict('staff_exists', `Staff ${s.staffId} already exists.`, { existingStaffId: s.staffId }),
-      },
-      { item: this.audit(tenantId, audit) },
-    ]);
+  async create(tenantId: string, s: Staff, audit: AuditEntry, manager?: { before: Staff; after: Staff }): Promise<void> {
+    await transact(
+      this.db,
+      [
+        {
+          item: { Put: { TableName: this.tableName, Item: staffItem(tenantId, s), ConditionExpression: 'attribute_not_exists(pk)' } },
+          onConditionFailed: () => conflict('staff_exists', `Staff ${s.staffId} already exists.`, { existingStaffId: s.staffId }),
+        },
+        ...(manager ? [this.replace(tenantId, manager)] : []),
+        { item: this.audit(tenantId, audit) },
+      ],
+      { lostRace: hierarchyChanged },
+    );
   }
 
   /** Saves changed staff items (a move rewrites the paths of the whole subtree) in one transaction, each if unchanged since read. */
@@ -70,13 +77,16 @@ export class StaffRepository implements StaffStore {
     await transact(
       this.db,
       [
-        ...changed.map(({ before, after }) => ({
-          item: { Put: { TableName: this.tableName, Item: staffItem(tenantId, after), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } },
-        })),
+        ...changed.map((change) => this.replace(tenantId, change)),
         { item: this.audit(tenantId, audit) },
       ],
-      { lostRace: () => conflict('concurrent_update', 'The staff hierarchy changed while this request ran; read it again and retry.') },
+      { lostRace: hierarchyChanged },
     );
+  }
+
+  /** A staff item replaced if still at the version read. */
+  private replace(tenantId: string, { before, after }: { before: Staff; after: Staff }) {
+    return { item: { Put: { TableName: this.tableName, Item: staffItem(tenantId, after), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } } };
   }
 
   private audit(tenantId: string, a: AuditEntry) {

@@ -1,7 +1,7 @@
 import { policy, type Viewer } from '../../../domain/access/policy';
 import type { Principal } from '../../../domain/access/roles';
 import type { AuditEntry } from '../../../domain/audit/audit';
-import { forbidden, staleVersion } from '../../../domain/errors';
+import { DomainError, forbidden, staleVersion } from '../../../domain/errors';
 import { ids } from '../ids';
 import type { Services, TenantConfig } from './ports';
 
@@ -45,6 +45,22 @@ export async function tenantConfig(ctx: UseCaseContext): Promise<TenantConfig> {
 /** The version the caller read (If-Match), when they sent one, must still be the current one (412 otherwise). */
 export function assertVersion(current: number, expected: number | undefined, what: string): void {
   if (expected !== undefined && current !== expected) throw staleVersion(what, current);
+}
+
+/**
+ * Runs a use case again when it lost a race (409 `concurrent_update`: what it read changed before
+ * it wrote). Only for use cases that read everything afresh on each run and whose side effects
+ * are idempotent, so a rerun is as if the request had come a moment later.
+ */
+export async function retryLostRace<T>(run: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'concurrent_update') || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt, 5)));
+    }
+  }
 }
 
 /** An audit entry (DESIGN §8: who, when, before, after) of a change made in this request. */

@@ -92,9 +92,12 @@ export interface StaffStore {
   /** Everyone below `path` in the hierarchy. */
   subtree(tenantId: string, path: string): Promise<Staff[]>;
   list(tenantId: string, page: PageRequest): Promise<Page<Staff>>;
-  /** 409 `staff_exists` when the id is taken. */
-  create(tenantId: string, s: Staff, audit: AuditEntry): Promise<void>;
-  /** Saves changed staff (a move rewrites a whole subtree), each if unchanged since read. */
+  /**
+   * 409 `staff_exists` when the id is taken. `manager`: the manager as read and as the newcomer
+   * leaves them (withNewReport), saved in the same transaction if unchanged since read.
+   */
+  create(tenantId: string, s: Staff, audit: AuditEntry, manager?: { before: Staff; after: Staff }): Promise<void>;
+  /** Saves changed staff (a move rewrites a whole subtree and its new manager), each if unchanged since read. */
   save(tenantId: string, changed: { before: Staff; after: Staff }[], audit: AuditEntry): Promise<void>;
 }
 

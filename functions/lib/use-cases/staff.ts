@@ -1,17 +1,25 @@
 import { authorize, mayListFor, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { conflict, notFound } from '../../../domain/errors';
-import { deactivated, moveUnder, newStaff } from '../../../domain/staff/hierarchy';
+import { deactivated, moveUnder, newStaff, withNewReport } from '../../../domain/staff/hierarchy';
 import type { Staff, StaffInput } from '../../../domain/staff/staff';
 import { IdentityMismatchError } from '../identity/identity-provider';
-import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
+import { assertVersion, auditOf, retryLostRace, tenantConfig, type UseCaseContext } from './context';
 import type { Page, PageRequest } from './ports';
 
 const staffAudit = (ctx: UseCaseContext, staffId: string, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'staff', staffId, action, before, after);
 
-/** The sign-in account first (idempotent), then the staff record: a retry after a failure completes both. */
-export async function createStaff(ctx: UseCaseContext, input: StaffInput): Promise<Staff> {
+/**
+ * The sign-in account first (idempotent), then the staff record: a retry after a failure completes
+ * both. Joining a team moves the manager's version on (so a concurrent move of that manager cannot
+ * miss the newcomer); several people joining one team at once simply go one after another.
+ */
+export function createStaff(ctx: UseCaseContext, input: StaffInput): Promise<Staff> {
   authorize(ctx.actor, 'staff:write');
+  return retryLostRace(() => addStaff(ctx, input));
+}
+
+async function addStaff(ctx: UseCaseContext, input: StaffInput): Promise<Staff> {
   const [manager] = await Promise.all([
     input.managerId ? ctx.services.staff.get(ctx.actor.tenantId, input.managerId) : Promise.resolve(undefined),
     // Staff only join a provisioned tenant.
@@ -26,7 +34,7 @@ export async function createStaff(ctx: UseCaseContext, input: StaffInput): Promi
     }
     throw error;
   }
-  await ctx.services.staff.create(ctx.actor.tenantId, staff, staffAudit(ctx, staff.staffId, 'created', undefined, staff));
+  await ctx.services.staff.create(ctx.actor.tenantId, staff, staffAudit(ctx, staff.staffId, 'created', undefined, staff), manager && { before: manager, after: withNewReport(manager, { now: ctx.now, actor: ctx.actor.staffId }) });
   return staff;
 }
 
@@ -50,8 +58,13 @@ export async function listStaff(ctx: UseCaseContext, page: PageRequest): Promise
 }
 
 /** Moves a staff member and their whole subtree under another manager (or to the top, with null). */
-export async function setManager(ctx: UseCaseContext, staffId: string, managerId: string | null, expectedVersion: number | undefined): Promise<Staff> {
+export function setManager(ctx: UseCaseContext, staffId: string, managerId: string | null, expectedVersion: number | undefined): Promise<Staff> {
   authorize(ctx.actor, 'staff:write');
+  // A move that lost a race runs again on what it reads then: the other move may have made it a cycle (422).
+  return retryLostRace(() => move(ctx, staffId, managerId, expectedVersion));
+}
+
+async function move(ctx: UseCaseContext, staffId: string, managerId: string | null, expectedVersion: number | undefined): Promise<Staff> {
   const [staff, manager] = await Promise.all([
     ctx.services.staff.get(ctx.actor.tenantId, staffId),
     managerId ? ctx.services.staff.get(ctx.actor.tenantId, managerId) : Promise.resolve(undefined),
