@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBusMessage, toBusEntry } from './bus';
+import { CONTRACTS_DIR, contractSchema, fileOf, sampleHistory } from '../scripts/events';
 import { catalog, clientCreated, clientUpdated, parseDomainEvent, UnknownEventError } from './catalog';
+import { breakingChanges } from './compatibility';
 import { EVENT_SOURCE } from './rules';
 
 const fixturesDir = join(import.meta.dirname, 'fixtures');
@@ -22,9 +24,20 @@ describe('event catalogue', () => {
     expect(event.entity).toBe(contract.entity);
   });
 
-  it('keeps no fixture without a contract (a retired version keeps its contract until its consumers moved)', () => {
+  it('keeps no fixture or schema snapshot without a contract (a retired version keeps its contract until its consumers moved)', () => {
     const published = new Set(catalog.map(fixtureFile));
     expect(readdirSync(fixturesDir).filter((f) => f.endsWith('.json') && !published.has(f))).toEqual([]);
+    expect(readdirSync(CONTRACTS_DIR).filter((f) => f.endsWith('.json') && !published.has(f))).toEqual([]);
+  });
+
+  it.each(catalog.map((c) => [fileOf(c), c] as const))('keeps the published schema of %s: a change that would break it needs a new version', (file, contract) => {
+    const published = JSON.parse(readFileSync(join(CONTRACTS_DIR, file), 'utf8'));
+    expect(breakingChanges(published, contractSchema(contract as never))).toEqual([]);
+  });
+
+  it('publishes, from a real history through the real mappers, every event of the catalogue', () => {
+    const published = new Set(sampleHistory().map((e) => `${e.type}@${e.version}`));
+    expect(catalog.map((c) => `${c.name}@${c.version}`).filter((k) => !published.has(k))).toEqual([]);
   });
 
   it('refuses an unknown version or name, and a detail that breaks the contract', () => {
@@ -80,5 +93,35 @@ describe('contract.create', () => {
       Time: new Date('2026-03-05T09:15:00.000Z'),
       EventBusName: 'crm-bus',
     });
+  });
+});
+
+describe('breakingChanges', () => {
+  const v1 = {
+    type: 'object',
+    properties: { id: { type: 'string' }, stage: { type: 'string', enum: ['Lead', 'Won'] }, tags: { type: 'array', items: { type: 'string' } }, note: { type: 'string' } },
+    required: ['id', 'stage'],
+  };
+  const edit = (f: (s: any) => void) => {
+    const s = structuredClone(v1) as any;
+    f(s);
+    return s;
+  };
+
+  it('allows the same schema and a new optional field', () => {
+    expect(breakingChanges(v1, v1)).toEqual([]);
+    expect(breakingChanges(v1, edit((s) => (s.properties.extra = { type: 'number' })))).toEqual([]);
+  });
+
+  it.each([
+    ['a removed field', (s: any) => delete s.properties.note, ['$.note: removed']],
+    ['a retyped field', (s: any) => (s.properties.id = { type: 'number' }), ['$.id: {"type":"string"} became {"type":"number"}']],
+    ['a new required field', (s: any) => ((s.properties.extra = { type: 'string' }), s.required.push('extra')), ['$.extra: new required field']],
+    ['a field made required', (s: any) => s.required.push('note'), ['$.note: now required']],
+    ['a field made optional', (s: any) => (s.required = ['id']), ['$.stage: no longer required']],
+    ['an enum value added', (s: any) => s.properties.stage.enum.push('Lost'), ['$.stage: {"type":"string","enum":["Lead","Won"]} became {"type":"string","enum":["Lead","Won","Lost"]}']],
+    ['array items retyped', (s: any) => (s.properties.tags.items = { type: 'number' }), ['$.tags[]: {"type":"string"} became {"type":"number"}']],
+  ])('refuses %s', (_, change, expected) => {
+    expect(breakingChanges(v1, edit(change))).toEqual(expected);
   });
 });

@@ -1,42 +1,38 @@
 import { z } from 'zod';
-import type { Client } from '../domain/clients/client';
+import { AuditEntry } from '../domain/audit/audit';
+import { Client } from '../domain/clients/client';
+import { CrmEvent } from '../domain/events/event';
+import { CreditRecord } from '../domain/pipeline/credit-split';
+import { Opportunity } from '../domain/pipeline/opportunity';
+import { Outcome, Stage } from '../domain/pipeline/stages';
+import { Staff } from '../domain/staff/staff';
 import { defineEvent, type EventContract, type EventOf } from './contract';
 
 export { defineEvent, type DomainEvent, type EventContract, type EventOf } from './contract';
 
 /**
- * Every domain event the system publishes, by name and version. A new event is a contract here,
- * a fixture under events/fixtures/<name>.v<version>.json, and a mapper from the item that causes
- * it (functions/streams/mappers/); the pipeline itself does not change.
+ * Every domain event the system publishes, by name and version (DESIGN §1: the stream is the
+ * outbox). A new event is a contract here, a fixture under events/fixtures/<name>.v<version>.json,
+ * a JSON-schema snapshot under events/contracts/ (a change that would break a published version
+ * fails events/catalog.test.ts: publish the next version beside it instead), and a mapper from the
+ * item change that causes it (functions/streams/mappers/).
+ *
+ * Names read `<entity>.<what happened>` in snake case. Reserved for the issues that add them:
+ * `task.*`, `alert.*`, `message.*`, `lead.*`, `integration.*`, `webhook.*`.
+ *
+ * Snapshots are the domain's own schemas, read loosely: fields added later pass through to old
+ * consumers (an additive change), and the published shape is pinned by the snapshot test.
  */
 
-// ---- clients -------------------------------------------------------------------------------
+const ClientSnapshot = Client.loose();
+const OpportunitySnapshot = Opportunity.loose();
+const EventSnapshot = CrmEvent.loose();
+const StaffSnapshot = Staff.loose();
+const ChangedFields = z.array(z.string()).min(1);
 
-const ClientFields = z.object({
-  id: z.string().min(1),
-  companyName: z.string(),
-  ownerName: z.string(),
-  mobile: z.string(),
-  whatsapp: z.string().optional(),
-  email: z.string().optional(),
-  address: z.string().optional(),
-  landmark: z.string().optional(),
-  geo: z.object({ lat: z.number(), lng: z.number() }).optional(),
-  imageKey: z.string().optional(),
-  createdBy: z.string(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  version: z.number().int().positive(),
-});
-/** The domain's client must keep satisfying the published shape: renaming or dropping a field fails here. */
-type Satisfies<T extends true> = T;
-export type ClientContractHolds = Satisfies<Client extends z.infer<typeof ClientFields> ? true : false>;
-
-/** A client as events carry it; fields added later pass through (additive changes are not breaking). */
-export const ClientSnapshot = ClientFields.loose();
+// ── clients ─────────────────────────────────────────────────────────────────────────────────────
 
 export const clientCreated = defineEvent('client.created', 1, z.object({ after: ClientSnapshot }));
-
 export const clientUpdated = defineEvent(
   'client.updated',
   1,
@@ -44,13 +40,134 @@ export const clientUpdated = defineEvent(
     before: ClientSnapshot,
     after: ClientSnapshot,
     /** Top-level fields whose value differs between before and after. */
-    changedFields: z.array(z.string()).min(1),
+    changedFields: ChangedFields,
   }),
 );
 
-// ---- the catalogue -------------------------------------------------------------------------
+// ── opportunities ───────────────────────────────────────────────────────────────────────────────
 
-export const catalog = [clientCreated, clientUpdated] as const;
+export const opportunityCreated = defineEvent('opportunity.created', 1, z.object({ after: OpportunitySnapshot }));
+export const opportunityUpdated = defineEvent('opportunity.updated', 1, z.object({ before: OpportunitySnapshot, after: OpportunitySnapshot, changedFields: ChangedFields }));
+
+/** One move through the pipeline, as its immutable transition record holds it. */
+export const opportunityStageChanged = defineEvent(
+  'opportunity.stage_changed',
+  1,
+  z.object({
+    opportunityId: z.string(),
+    clientId: z.string(),
+    productId: z.string().optional(),
+    /** The opportunity's version before the move: orders the moves of one opportunity. */
+    seq: z.number().int().nonnegative(),
+    previousStage: Stage,
+    stage: Stage,
+    direction: z.enum(['forward', 'backward']),
+    /** Stages counted for the first time by this move (funnel metrics count these). */
+    newlyReached: z.array(Stage),
+    outcome: Outcome.optional(),
+    reason: z.string().optional(),
+    assignedTo: z.string().optional(),
+    leadOwner: z.string().optional(),
+    currency: z.string().optional(),
+    dealValue: z.number().int(),
+    expectedRevenue: z.number().int(),
+  }),
+);
+
+/** A deal won: its credit split (shares totalling 100 %, amounts totalling the deal value). */
+export const opportunityWon = defineEvent(
+  'opportunity.won',
+  1,
+  z.object({
+    opportunityId: z.string(),
+    clientId: z.string(),
+    productId: z.string().optional(),
+    seq: z.number().int().nonnegative(),
+    dealValue: z.number().int(),
+    currency: z.string().optional(),
+    closingOwner: z.string(),
+    leadOwner: z.string().optional(),
+    assignedTo: z.string().optional(),
+    credit: z.array(CreditRecord).min(1),
+  }),
+);
+
+export const opportunityLost = defineEvent(
+  'opportunity.lost',
+  1,
+  z.object({
+    opportunityId: z.string(),
+    clientId: z.string(),
+    productId: z.string().optional(),
+    seq: z.number().int().nonnegative(),
+    previousStage: Stage,
+    dealValue: z.number().int(),
+    currency: z.string().optional(),
+    reason: z.string(),
+    assignedTo: z.string().optional(),
+  }),
+);
+
+export const opportunityReassigned = defineEvent(
+  'opportunity.reassigned',
+  1,
+  z.object({ opportunityId: z.string(), clientId: z.string(), productId: z.string(), previousAssignee: z.string(), assignedTo: z.string() }),
+);
+
+// ── follow-up events ────────────────────────────────────────────────────────────────────────────
+
+/** A follow-up put in the diary (created Pending). */
+export const eventScheduled = defineEvent('event.scheduled', 1, z.object({ event: EventSnapshot }));
+/** A follow-up done: completed, or logged as done; a demo or visit carries its eight feedback fields. */
+export const eventCompleted = defineEvent('event.completed', 1, z.object({ event: EventSnapshot }));
+/** A Pending follow-up whose time plus the tenant's grace passed (the missed sweep). */
+export const eventMissed = defineEvent('event.missed', 1, z.object({ event: EventSnapshot }));
+
+// ── staff ───────────────────────────────────────────────────────────────────────────────────────
+
+export const staffCreated = defineEvent('staff.created', 1, z.object({ after: StaffSnapshot }));
+export const staffUpdated = defineEvent('staff.updated', 1, z.object({ before: StaffSnapshot, after: StaffSnapshot, changedFields: ChangedFields }));
+export const staffDeactivated = defineEvent('staff.deactivated', 1, z.object({ before: StaffSnapshot, after: StaffSnapshot }));
+
+// ── configuration ───────────────────────────────────────────────────────────────────────────────
+
+/** A configuration document replaced: the tenant's settings, products, stages (and later targets, …). */
+export const configChanged = defineEvent(
+  'config.changed',
+  1,
+  z.object({
+    name: z.string().min(1),
+    version: z.number().int().nonnegative(),
+    before: z.unknown().optional(),
+    after: z.unknown(),
+  }),
+);
+
+// ── audit ───────────────────────────────────────────────────────────────────────────────────────
+
+/** Every audit entry (DESIGN §8): who, when, what, before and after; `scopeId` is what it concerns. */
+export const auditRecorded = defineEvent('audit.recorded', 1, z.object({ entry: AuditEntry.loose(), scopeId: z.string() }));
+
+// ── the catalogue ───────────────────────────────────────────────────────────────────────────────
+
+export const catalog = [
+  clientCreated,
+  clientUpdated,
+  opportunityCreated,
+  opportunityUpdated,
+  opportunityStageChanged,
+  opportunityWon,
+  opportunityLost,
+  opportunityReassigned,
+  eventScheduled,
+  eventCompleted,
+  eventMissed,
+  staffCreated,
+  staffUpdated,
+  staffDeactivated,
+  configChanged,
+  auditRecorded,
+] as const;
 
 export type CatalogEvent = EventOf<(typeof catalog)[number]>;
 

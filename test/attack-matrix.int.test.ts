@@ -855,8 +855,8 @@ const forgedRows: Row[] = manifest.flatMap(({ key, public: isPublic }) => {
  * A validly signed tenant_admin token of a tenant that was never provisioned, on the routes whose
  * use case reads the tenant's configuration (context.ts tenantConfig → 403 unknown_tenant). Its ids
  * are demo's; demo's objects must not change. Where the visibility lookup runs first the object is
- * simply not found (404); where it runs alongside the configuration read (Promise.all) either
- * refusal may win the race, so both are accepted.
+ * simply not found (404); where it runs alongside the configuration read (allInOrder), the
+ * configuration's refusal comes first.
  */
 const GHOST: Principal = { tenantId: 'ghost', staffId: 'admin', role: 'tenant_admin' };
 const ghostExpect: Record<string, number | readonly number[]> = {
@@ -864,9 +864,9 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/clients': 403,
   'PATCH /v1/clients/{id}': 404,
   'GET /v1/clients/{id}/profile': 403,
-  'POST /v1/clients/{id}/opportunities': [403, 404],
-  'PATCH /v1/opportunities/{id}': [403, 404],
-  'POST /v1/opportunities/{id}/stage': [403, 404],
+  'POST /v1/clients/{id}/opportunities': 403,
+  'PATCH /v1/opportunities/{id}': 403,
+  'POST /v1/opportunities/{id}/stage': 403,
   'GET /v1/config/products': 403,
   'PUT /v1/config/products': 403,
   'GET /v1/config/stages': 403,

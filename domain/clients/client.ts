@@ -47,7 +47,7 @@ export const Client = z
     /** Who made the last change (absent only on data written before it was recorded). */
     updatedBy: z.string().optional(),
     updatedAt: z.string(),
-    version: z.number().int(),
+    version: z.number().int().positive(),
   })
   .meta({ id: 'Client' });
 export type Client = z.infer<typeof Client>;

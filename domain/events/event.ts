@@ -71,7 +71,7 @@ export const CrmEvent = z
     /** Who made the last change: the completer of a completed event, `system` for the missed sweep. */
     updatedBy: z.string().optional(),
     updatedAt: z.string(),
-    version: z.number().int(),
+    version: z.number().int().positive(),
   })
   .meta({ id: 'Event' });
 export type CrmEvent = z.infer<typeof CrmEvent>;

@@ -79,7 +79,7 @@ export const Opportunity = z
     /** Who made the last change (absent only on data written before it was recorded). */
     updatedBy: z.string().optional(),
     updatedAt: z.string(),
-    version: z.number().int(),
+    version: z.number().int().positive(),
   })
   .meta({ id: 'Opportunity' });
 export type Opportunity = z.infer<typeof Opportunity>;

@@ -29,7 +29,7 @@ export const Staff = z
     /** Who made the last change (absent only on data written before it was recorded). */
     updatedBy: z.string().optional(),
     updatedAt: z.string().optional(),
-    version: z.number().int(),
+    version: z.number().int().positive(),
   })
   .meta({ id: 'Staff' });
 export type Staff = z.infer<typeof Staff>;

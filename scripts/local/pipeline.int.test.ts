@@ -75,7 +75,7 @@ describe('event pipeline on the local stack', () => {
     const later = await api.as(other).post('/v1/clients', aClient({ mobile: '9847077777', email: 'later@example.com' }));
     await eventually(async () => expect(await auditOf(later.body.id)).toHaveLength(1));
 
-    const acme = await api.stack().pipeline!.analytics.query<{ entity_id: string }>("SELECT entity_id FROM audit_log FINAL WHERE tenant_id = 'acme' ORDER BY occurred_at");
+    const acme = await api.stack().pipeline!.analytics.query<{ entity_id: string }>("SELECT entity_id FROM audit_log FINAL WHERE tenant_id = 'acme' AND entity = 'client' ORDER BY occurred_at");
     expect(acme.map((r) => r.entity_id)).toEqual([first.body.id, later.body.id]);
   });
 

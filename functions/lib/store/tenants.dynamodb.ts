@@ -45,7 +45,7 @@ export class TenantsRepository implements TenantsStore {
           item: {
             Put: {
               TableName: this.tableName,
-              Item: toItem('config', tenantId, keys.config(tenantId, name), { [field]: value, version }),
+              Item: toItem('config', tenantId, keys.config(tenantId, name), { [field]: value, version, updatedBy: audit.actor, updatedAt: audit.at }),
               ...(expectedVersion === 0
                 ? { ConditionExpression: 'attribute_not_exists(pk)' }
                 : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
@@ -67,8 +67,8 @@ export class TenantsRepository implements TenantsStore {
     const put = (Item: Record<string, unknown>) => ({ item: { Put: { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } } });
     try {
       await transact(this.db, [
-        { ...put(toItem('tenant', tenantId, keys.config(tenantId, 'TENANT'), { settings, createdAt: audit.at, version: 1 })), onConditionFailed: () => conflict('tenant_exists', `Tenant ${tenantId} exists.`) },
-        put(toItem('config', tenantId, keys.config(tenantId, 'PRODUCTS'), { products, version: 1 })),
+        { ...put(toItem('tenant', tenantId, keys.config(tenantId, 'TENANT'), { settings, createdAt: audit.at, updatedBy: audit.actor, updatedAt: audit.at, version: 1 })), onConditionFailed: () => conflict('tenant_exists', `Tenant ${tenantId} exists.`) },
+        put(toItem('config', tenantId, keys.config(tenantId, 'PRODUCTS'), { products, version: 1, updatedBy: audit.actor, updatedAt: audit.at })),
         ...staff.map((s) => put(staffItem(tenantId, s))),
         { item: auditItem(this.tableName, tenantId, keys.configAudit(tenantId, 'TENANT', audit.at, audit.id), 'TENANT', audit) },
       ]);

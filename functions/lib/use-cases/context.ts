@@ -48,6 +48,18 @@ export function assertVersion(current: number, expected: number | undefined, wha
 }
 
 /**
+ * Runs independent reads and checks side by side, like Promise.all, but when several fail the
+ * error of the earliest in the list wins — not whichever came back first — so a request gets the
+ * same answer every time (an unprovisioned tenant is 403 before an unknown staff id is 422).
+ */
+export async function allInOrder<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises as readonly Promise<unknown>[]);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
  * Runs a use case again when it lost a race (409 `concurrent_update`: what it read changed before
  * it wrote). Only for use cases that read everything afresh on each run and whose side effects
  * are idempotent, so a rerun is as if the request had come a moment later.

@@ -6,7 +6,7 @@ import { checkAssignees, newOpportunity, OpportunityInput, patchOpportunity, typ
 import { changeStage, closerOf, type StageChangeInput, type StageTransition } from '../../../domain/pipeline/stage-change';
 import { ids } from '../ids';
 import { visibleClient } from './clients';
-import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
+import { allInOrder, assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
 import type { Page, PageRequest } from './ports';
 
 const opportunityAudit = (ctx: UseCaseContext, o: { id: string }, action: AuditEntry['action'], before: unknown, after: unknown) =>
@@ -26,7 +26,7 @@ export async function createOpportunity(ctx: UseCaseContext, clientId: string, i
     ...(input.assignedTo !== undefined && input.assignedTo !== ctx.actor.staffId ? ['assignedTo'] : []),
     ...(input.partnerCompanyId !== undefined ? ['partnerCompanyId'] : []),
   ]);
-  const [, config] = await Promise.all([visibleClient(ctx, clientId, 'client:read'), tenantConfig(ctx), checkNamedStaff(ctx, input)]);
+  const [config] = await allInOrder([tenantConfig(ctx), visibleClient(ctx, clientId, 'client:read'), checkNamedStaff(ctx, input)]);
   const o = newOpportunity(input, {
     id: ids.opportunity(clientId),
     clientId,
@@ -53,7 +53,7 @@ export async function getOpportunity(ctx: UseCaseContext, opportunityId: string)
 }
 
 export async function updateOpportunity(ctx: UseCaseContext, opportunityId: string, patch: OpportunityPatch, expectedVersion: number): Promise<Opportunity> {
-  const [before, config] = await Promise.all([visibleOpportunity(ctx, opportunityId, 'opportunity:update'), tenantConfig(ctx)]);
+  const [config, before] = await allInOrder([tenantConfig(ctx), visibleOpportunity(ctx, opportunityId, 'opportunity:update')]);
   authorizeFields(ctx.actor, Object.keys(patch));
   assertVersion(before.version, expectedVersion, 'opportunity');
   await checkNamedStaff(ctx, { ...(patch.assignedTo !== undefined && { assignedTo: patch.assignedTo }), ...(patch.coSalespersons && { coSalespersons: patch.coSalespersons }), ...(patch.warriors && { warriors: patch.warriors }) });
@@ -68,7 +68,7 @@ export async function moveStage(
   cmd: StageChangeInput,
   expectedVersion: number | undefined,
 ): Promise<{ opportunity: Opportunity; transition: StageTransition }> {
-  const [before, config] = await Promise.all([visibleOpportunity(ctx, opportunityId, 'opportunity:stage'), tenantConfig(ctx)]);
+  const [config, before] = await allInOrder([tenantConfig(ctx), visibleOpportunity(ctx, opportunityId, 'opportunity:stage')]);
   assertVersion(before.version, expectedVersion, 'opportunity');
   // Closing Won credits the closer: their staff record decides whether they may be (one GetItem, only then).
   const closerId = closerOf(before, cmd, ctx.actor);

@@ -1,27 +1,36 @@
 import type { DomainEvent } from '../../../events/contract';
+import type { EntityType } from '../../lib/store/items';
 import type { ItemChange } from '../item-change';
+import { auditChanges } from './audit';
 import { clientChanges } from './client';
+import { configChanges } from './config';
+import { followUpChanges } from './event';
 import type { ItemMapper } from './mapper';
+import { opportunityChanges, stageTransitionChanges } from './opportunity';
+import { staffChanges } from './staff';
 
 /**
  * Which mapper reads which item, by the item's `entity` attribute. A new entity adds its contract
  * (events/catalog.ts) and its mapper here; the publisher does not change. `null` marks items that
- * publish nothing: index and uniqueness items written beside an entity, and entities whose
- * contracts are not written yet (listed so they do not warn on every write meanwhile).
+ * publish nothing: index, uniqueness and membership items written beside an entity (the CDK
+ * stream mapping filters them out before they reach the publisher: NO_EVENTS).
  */
-export const mappers: Readonly<Record<string, ItemMapper | null>> = {
+export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   client: clientChanges,
   client_index: null,
   open_opportunity: null,
-  // Not published yet: opportunity.*, event.*, opportunity.stage_changed and the rest come next.
-  opportunity: null,
-  event: null,
-  stage_transition: null,
-  audit: null,
-  tenant: null,
-  config: null,
-  staff: null,
+  membership: null,
+  opportunity: opportunityChanges,
+  stage_transition: stageTransitionChanges,
+  event: followUpChanges,
+  audit: auditChanges,
+  tenant: configChanges,
+  config: configChanges,
+  staff: staffChanges,
 };
+
+/** Item types that never publish anything: the stream mapping's filter drops their records. */
+export const NO_EVENTS = (Object.entries(mappers) as [EntityType, ItemMapper | null][]).filter(([, m]) => m === null).map(([entity]) => entity);
 
 export interface MappedChange {
   events: DomainEvent[];
@@ -32,7 +41,7 @@ export interface MappedChange {
 export function domainEventsOf(change: ItemChange): MappedChange {
   const entity = (change.newItem ?? change.oldItem)?.entity;
   if (typeof entity !== 'string') return { events: [], unmappedEntity: String(entity) };
-  const mapper = mappers[entity];
+  const mapper = (mappers as Record<string, ItemMapper | null | undefined>)[entity];
   if (mapper === undefined) return { events: [], unmappedEntity: entity };
   return { events: mapper ? mapper(change) : [] };
 }
