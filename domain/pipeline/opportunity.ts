@@ -123,7 +123,9 @@ export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: Opp
     probabilitySource: manual ? 'manual' : 'stage',
     expectedRevenue: expectedRevenue(dealValue, closingProbability),
     assignedTo: input.assignedTo ?? ctx.actor.staffId,
-    leadOwner: ctx.actor.staffId,
+    // The lead owner takes half the credit of a win: someone who sells. An admin entering a lead
+    // for a salesperson enters it in their name.
+    leadOwner: (sellingRoles as readonly string[]).includes(ctx.actor.role) ? ctx.actor.staffId : input.assignedTo!,
     coSalespersons: [...new Set(input.coSalespersons)],
     warriors: [...new Set(input.warriors)],
     ...(input.partnerCompanyId && { partnerCompanyId: input.partnerCompanyId }),

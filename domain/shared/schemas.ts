@@ -9,22 +9,45 @@ import { z } from 'zod';
 // ── text ──────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Refused anywhere: C0/C1 control characters (tab, line feed and carriage return only in
- * multi-line text; U+2028/U+2029 line and paragraph separators likewise), format characters
- * (\p{Cf}: zero-width spaces, word joiners, byte-order marks, bidi marks, embeddings, overrides
- * and isolates — "Trojan Source" spoofing — Arabic and Syriac marks, interlinear annotation,
- * Egyptian format controls) except the zero-width joiner and non-joiner that Malayalam, Hindi and
- * emoji need (U+200C, U+200D) and emoji tag characters (U+E0020–U+E007F), and the non-characters
- * U+FFFE/U+FFFF. Zero-width characters inside a name would make two names that look alike differ
- * in search and duplicate checks.
+ * Characters a reader cannot see but a computer compares: refused anywhere, because two names
+ * that look alike would differ in search and duplicate checks, and hidden text can spoof
+ * ("Trojan Source"). That is control characters (tab, line feed and carriage return only in
+ * multi-line text), format characters (zero-width spaces, word joiners, byte-order marks, bidi
+ * marks, embeddings, overrides and isolates, interlinear annotation, Arabic and Syriac marks),
+ * default-ignorable code points (Hangul fillers, the combining grapheme joiner, Mongolian and
+ * Khmer invisibles), private-use characters, non-characters, U+FFFC/U+FFFD, the blank braille
+ * pattern, and a combining mark with nothing to sit on (at the start, or after a space).
+ *
+ * Kept because scripts need them: the zero-width joiner and non-joiner after a letter of an
+ * Indic script (Malayalam chillu, Hindi half forms) or in an emoji sequence; variation selectors
+ * after an emoji; the tag characters of a flag such as 🏴󠁧󠁢󠁳󠁣󠁴󠁿.
  */
-const FORMAT = String.raw`\p{Cf}--[\u200c\u200d\u{e0020}-\u{e007f}]`;
-const CONTROL_SINGLE_LINE = new RegExp(String.raw`[\p{Cc}\u2028\u2029\ufffe\uffff[${FORMAT}]]`, 'v');
-const CONTROL_MULTI_LINE = new RegExp(String.raw`[[\p{Cc}--[\t\n\r]]\ufffe\uffff[${FORMAT}]]`, 'v');
-/**
- * What renders as nothing: white space, default-ignorable code points (U+3164, U+115F, …),
- * controls, format characters, combining marks on their own, and the blank braille pattern U+2800.
- */
+const JOINER_AFTER = /[\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F]/u;
+const FLAG_TAGS = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Co}\p{Default_Ignorable_Code_Point}\u{FDD0}-\u{FDEF}\uFFFC\uFFFD\u2800\u2028\u2029]/u;
+const NON_CHARACTER = (cp: number) => (cp & 0xfffe) === 0xfffe;
+
+/** The first character of `s` a reader would not see, or undefined when there is none. */
+export function hiddenCharacter(s: string, multiline: boolean): string | undefined {
+  const chars = [...s.replace(FLAG_TAGS, '🏴')];
+  for (const [i, c] of chars.entries()) {
+    const before = chars[i - 1];
+    if (c === '\n' || c === '\t' || c === '\r') {
+      if (!multiline) return c;
+    } else if (c === '\u200C' || c === '\u200D') {
+      if (!before || !JOINER_AFTER.test(before)) return c;
+    } else if (/[\uFE00-\uFE0F]/u.test(c)) {
+      if (!before || !/\p{Emoji}/u.test(before)) return c;
+    } else if (HIDDEN.test(c) || NON_CHARACTER(c.codePointAt(0)!)) {
+      return c;
+    } else if (/\p{M}/u.test(c) && (!before || /\s/u.test(before))) {
+      return c;
+    }
+  }
+  return undefined;
+}
+
+/** What renders as nothing: white space, invisible code points, marks alone, the blank braille pattern. */
 const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{M}\u2800]/gu;
 
 /** Whether a string shows at least one visible character. */
@@ -49,19 +72,20 @@ export interface TextOptions {
  */
 export function text(opts: TextOptions) {
   const { max, multiline = false, emptyMessage = 'must not be empty', requiredMessage = 'is required', allowEmpty = false } = opts;
-  const control = multiline ? CONTROL_MULTI_LINE : CONTROL_SINGLE_LINE;
   return z
     .string({ error: (issue) => (issue.input === undefined ? requiredMessage : 'must be text') })
     .check((ctx) => {
       if (!ctx.value.isWellFormed()) ctx.issues.push({ code: 'invalid_format', format: 'unicode', input: ctx.value, message: 'must be well-formed Unicode text', continue: false });
     })
     .normalize('NFC')
+    // Line and paragraph separators are line breaks: stored as one.
+    .overwrite((v) => (multiline ? v.replace(/\r\n|[\u2028\u2029]/g, '\n') : v))
     .trim()
     .check((ctx) => {
       // Nothing to see is "empty" (the clearer message), whatever it is made of; else no hidden characters.
       if (!(allowEmpty && ctx.value === '') && !isVisible(ctx.value)) {
         ctx.issues.push({ code: 'too_small', origin: 'string', minimum: 1, inclusive: true, input: ctx.value, message: emptyMessage, continue: false });
-      } else if (control.test(ctx.value)) {
+      } else if (hiddenCharacter(ctx.value, multiline) !== undefined) {
         ctx.issues.push({ code: 'invalid_format', format: 'text', input: ctx.value, message: multiline ? 'must not contain control or invisible formatting characters' : 'must not contain control, invisible formatting or line-break characters', continue: false });
       }
     })

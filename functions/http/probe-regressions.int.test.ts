@@ -568,3 +568,106 @@ describe('18 · tokens, once more', () => {
     problem(await api.withToken(token()).get('/v1/config/products'), 401, code);
   });
 });
+
+// ───────────── the third probe (about 10,000 requests): no 5xx; what remained ─────────────
+
+describe('19 · a write is made by an active staff member, in the role the token claims', () => {
+  it('refuses the still-valid token of a deactivated salesperson (403), and writes nothing', async () => {
+    const staffId = `leaving-${++phone}`;
+    expect((await api.as(admin).post('/v1/staff', { staffId, name: 'Leaving', email: `${staffId}@demo.probe.example`, role: 'tse', managerId: 'manager' })).status).toBe(201);
+    const leaver = who(staffId, 'tse');
+    const clientId = await newClient(leaver);
+    expect((await api.as(admin).post(`/v1/staff/${staffId}/deactivate`)).status).toBe(200);
+    problem(await api.as(leaver).post('/v1/clients', { companyName: 'After leaving', ownerName: 'X', mobile: String(++phone) }), 403, 'staff_inactive');
+    problem(await api.as(leaver).post(`/v1/clients/${clientId}/opportunities`, { productId: 'website' }), 403, 'staff_inactive');
+    expect((await api.as(admin).get(`/v1/clients/${clientId}/profile`)).body.activeOpportunities).toEqual([]);
+  });
+
+  it('refuses a token for a staff id with no record, and one whose role is not the record’s', async () => {
+    problem(await api.as(who('ghost-staff', 'tse')).post('/v1/clients', { companyName: 'Ghost', ownerName: 'X', mobile: String(++phone) }), 403, 'staff_inactive');
+    problem(await api.as(who('tse-1', 'sales_officer')).post('/v1/clients', { companyName: 'Wrong role', ownerName: 'X', mobile: String(++phone) }), 403, 'staff_inactive');
+    expect((await api.as(admin).get(`/v1/clients?q=${encodeURIComponent('Wrong role')}`)).body.items).toEqual([]);
+  });
+});
+
+describe('20 · a lead an admin enters is the salesperson’s', () => {
+  it('makes the assignee the lead owner, so the admin takes no credit', async () => {
+    const clientId = await newClient(admin);
+    const o = await api.as(admin).post(`/v1/clients/${clientId}/opportunities`, { productId: 'website', assignedTo: 'tse-1', stage: 'Visit', coSalespersons: ['so-1'] });
+    expect(o.body).toMatchObject({ assignedTo: 'tse-1', leadOwner: 'tse-1' });
+    const won = await api.as(tse1).post(`/v1/opportunities/${o.body.id}/stage`, { stage: 'Closed', outcome: 'Won', closingOwner: 'so-1' });
+    expect(won.body.opportunity.credit.map((c: { staffId: string }) => c.staffId)).toEqual(['tse-1', 'so-1']);
+  });
+});
+
+describe('21 · a replay shows only what the caller may still see', () => {
+  it('answers 404 to a replay after the lead was reassigned away', async () => {
+    // The manager's lead (its lead owner), handed to tse-2, later taken back and given to tse-1.
+    const clientId = await newClient(manager);
+    const o = await newOpportunity(manager, clientId, { productId: 'website', assignedTo: 'tse-2' });
+    const body = { type: 'Message', scheduledAt: '2026-12-08T10:00:00Z', remarks: 'SECRET-REPLAY' };
+    expect((await api.as(tse2).post(`/v1/opportunities/${o.id}/events`, body, { 'idempotency-key': 'replay-scope-1' })).status).toBe(201);
+    expect((await api.as(manager).patch(`/v1/opportunities/${o.id}`, { assignedTo: 'tse-1' }, { 'if-match': `"${o.version}"` })).status).toBe(200);
+    expect((await api.as(tse2).get(`/v1/opportunities/${o.id}`)).status).toBe(404);
+    const replay = await api.as(tse2).post(`/v1/opportunities/${o.id}/events`, body, { 'idempotency-key': 'replay-scope-1' });
+    problem(replay, 404, 'event_not_found');
+    expect(JSON.stringify(replay.body)).not.toContain('SECRET-REPLAY');
+  });
+});
+
+describe('22 · the local server, at the edges of HTTP', () => {
+  const url = () => new URL(api.stack().url);
+  const exchange = (text: string | Buffer, waitForClose = true) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url().port), url().hostname, () => socket.write(text));
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d.toString('utf8');
+        if (!waitForClose && /\r\n\r\n[\s\S]*\}$/.test(answer)) socket.destroy();
+      });
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.setTimeout(5_000, () => socket.destroy());
+    });
+
+  it('answers a request without Host as problem+json with a request id', async () => {
+    const answer = await exchange('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
+    expect(answer).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+    expect(answer).toContain('"code":"missing_host"');
+  });
+
+  it('refuses CONNECT as a method it does not serve', async () => {
+    const answer = await exchange(`CONNECT ${url().host} HTTP/1.1\r\nHost: ${url().host}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 405 /);
+    expect(answer).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+  });
+
+  it('closes the connection after refusing a body over 10 MB, instead of leaving it hanging', async () => {
+    const head = `POST /v1/clients HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: ${11 * 1024 * 1024}\r\n\r\n`;
+    const answer = await exchange(Buffer.concat([Buffer.from(head), Buffer.alloc(11 * 1024 * 1024, 0x20)]));
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+  });
+
+  it('answers a good request pipelined before a malformed one, then refuses the malformed one', async () => {
+    const answer = await exchange('GET /health HTTP/1.1\r\nHost: x\r\n\r\nget /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/HTTP\/1\.1 400 [\s\S]*"code":"malformed_request"/);
+  });
+});
+
+describe('23 · a lost race says when to retry', () => {
+  it('sends Retry-After with 409 concurrent_update', async () => {
+    const clientId = await newClient(tse1);
+    const o = await newOpportunity(tse1, clientId, { productId: 'website' });
+    const results = await Promise.all(['Qualified', 'Potential', 'Demo', 'Visit'].map((stage) => api.as(tse1).post(`/v1/opportunities/${o.id}/stage`, { stage })));
+    const lost = results.filter((r) => r.status === 409);
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
+    for (const r of lost) {
+      expect(r.body.code).toBe('concurrent_update');
+      expect(r.headers.get('retry-after')).toBe('1');
+    }
+  });
+});

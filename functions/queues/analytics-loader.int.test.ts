@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getAnalytics, type Analytics } from '../lib/analytics';
-import { applySchema } from '../lib/analytics/schema';
+import { applyMigrations, FACT_TABLES } from '../lib/analytics/schema';
 import { handler } from './analytics-loader';
 
 // The loader's own chDB, as the local stack gives it: set before the adapter is first built.
@@ -30,68 +30,88 @@ const context = {} as Context;
 let analytics: Analytics;
 beforeAll(async () => {
   analytics = await getAnalytics();
-  await applySchema(analytics);
+  await applyMigrations(analytics);
 });
 beforeEach(async () => {
-  await analytics.command('TRUNCATE TABLE audit_log');
+  for (const table of FACT_TABLES) await analytics.command(`TRUNCATE TABLE ${table}`);
 });
 afterAll(async () => {
   await analytics.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const count = async () => (await analytics.query<{ n: number }>('SELECT count() AS n FROM audit_log FINAL'))[0]!.n;
+/** Rows as stored, without FINAL: duplicates would show. */
+const count = async (table: string) => (await analytics.query<{ n: number }>(`SELECT count() AS n FROM ${table}`))[0]!.n;
 
-describe('analytics loader → audit_log', () => {
-  it('loads each domain event as one audit row: who, when, what, before and after', async () => {
-    const result = await handler(sqs(fixture('client.created.v1.json'), fixture('client.updated.v1.json')), context);
-    expect(result).toEqual({ batchItemFailures: [] });
-
-    const rows = await analytics.query<Record<string, string | number>>(
-      `SELECT event_id, event_type, event_version, entity, entity_id, actor, toString(occurred_at) AS occurred_at, data
-       FROM audit_log FINAL WHERE tenant_id = {tenant:String} ORDER BY occurred_at`,
-      { tenant: 'demo' },
+describe('analytics loader', () => {
+  it('loads each event into the event log, and into the facts it implies', async () => {
+    const result = await handler(
+      sqs(fixture('event.completed.v1.json'), fixture('opportunity.stage_changed.v1.json'), fixture('opportunity.won.v1.json'), fixture('audit.recorded.v1.json'), fixture('staff.created.v1.json')),
+      context,
     );
-    expect(rows.map(({ data: _d, ...r }) => r)).toEqual([
-      { event_id: '4b8f1d2e0c3a4f5e9a7b6c5d4e3f2a1b:client.created', event_type: 'client.created', event_version: 1, entity: 'client', entity_id: 'c_01jnq8x7d3k2m4p6r8t0v2w4y6', actor: 'tse-1', occurred_at: '2026-03-02 04:30:12.345' },
-      { event_id: '9c1e3a5b7d9f4b2a8c6e4a2c0e8f6d4b:client.updated', event_type: 'client.updated', event_version: 1, entity: 'client', entity_id: 'c_01jnq8x7d3k2m4p6r8t0v2w4y6', actor: 'manager', occurred_at: '2026-03-05 09:15:00.000' },
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await count('domain_events')).toBe(5);
+
+    expect(await analytics.query('SELECT activity_id, kind, event_type, staff_id, assignee, product_id, toString(at) AS at FROM activities')).toEqual([
+      { activity_id: 'e_0000000000000000000000000400000000000000000000000009:completed', kind: 'completed', event_type: 'Call', staff_id: 'tse-1', assignee: 'tse-1', product_id: 'jewellery', at: '2026-12-01 05:35:00.000' },
     ]);
-    const updated = JSON.parse(rows[1]!.data as string);
-    expect(updated.before).not.toHaveProperty('landmark');
-    expect(updated.after).toMatchObject({ landmark: 'Opposite the Town Hall' });
-    expect(await analytics.query('SELECT 1 FROM audit_log WHERE tenant_id = {tenant:String}', { tenant: "demo' OR 1=1 --" })).toEqual([]);
+    // Lead → Demo reaches Qualified, Potential and Demo: three rows of one move.
+    expect(await analytics.query('SELECT stage, newly_reached, from_stage, to_stage, direction, actor, assigned_to, deal_value FROM stage_transitions ORDER BY transition_id')).toEqual([
+      { stage: 'Demo', newly_reached: 1, from_stage: 'Lead', to_stage: 'Demo', direction: 'forward', actor: 'tse-1', assigned_to: 'tse-1', deal_value: 3_500_000 },
+      { stage: 'Potential', newly_reached: 1, from_stage: 'Lead', to_stage: 'Demo', direction: 'forward', actor: 'tse-1', assigned_to: 'tse-1', deal_value: 3_500_000 },
+      { stage: 'Qualified', newly_reached: 1, from_stage: 'Lead', to_stage: 'Demo', direction: 'forward', actor: 'tse-1', assigned_to: 'tse-1', deal_value: 3_500_000 },
+    ]);
+    expect(await analytics.query('SELECT staff_id, percent, amount, closing_owner FROM revenue_credits ORDER BY staff_id')).toEqual([
+      { staff_id: 'tse-1', percent: 50, amount: 1_750_000, closing_owner: 'tse-2' },
+      { staff_id: 'tse-2', percent: 50, amount: 1_750_000, closing_owner: 'tse-2' },
+    ]);
+    expect(await analytics.query('SELECT staff_id, role, path, active FROM staff')).toEqual([{ staff_id: 'manager', role: 'manager', path: 'manager', active: 1 }]);
+    expect(await analytics.query('SELECT entity, action, actor FROM audit_log')).toEqual([{ entity: 'staff', action: 'created', actor: 'admin' }]);
+    // Values are bound, never spliced into SQL.
+    expect(await analytics.query('SELECT 1 FROM domain_events WHERE tenant_id = {tenant:String}', { tenant: "demo' OR 1=1 --" })).toEqual([]);
   });
 
-  it('is idempotent: replaying the same batch, or the same event redelivered in another message, changes no count', async () => {
-    const batch = sqs(fixture('client.created.v1.json'), fixture('client.updated.v1.json'));
+  it('inserts nothing twice when SQS hands the same batch over again', async () => {
+    const batch = sqs(fixture('opportunity.created.v1.json'), fixture('event.scheduled.v1.json'), fixture('opportunity.won.v1.json'));
     await handler(batch, context);
-    expect(await count()).toBe(2);
+    const first = await Promise.all(FACT_TABLES.map(count));
+    await handler(batch, context);
+    await handler({ Records: [...batch.Records].reverse() }, context);
+    // Without FINAL: the deduplication token kept the second and third inserts out entirely.
+    expect(await Promise.all(FACT_TABLES.map(count))).toEqual(first);
+    expect(first).toEqual([3, 1, 1, 1, 2, 0, 0]);
+  });
 
-    await handler(batch, context);
-    const redelivered = JSON.parse(fixture('client.created.v1.json'));
-    await handler(sqs(JSON.stringify({ ...redelivered, id: crypto.randomUUID() })), context);
-    expect(await count()).toBe(2);
-    expect((await analytics.query<{ n: number }>("SELECT count() AS n FROM audit_log FINAL WHERE event_type = 'client.created'"))[0]!.n).toBe(1);
+  it('collapses an event redelivered inside another batch onto its natural key', async () => {
+    await handler(sqs(fixture('event.completed.v1.json')), context);
+    const again = JSON.parse(fixture('event.completed.v1.json'));
+    await handler(sqs(JSON.stringify({ ...again, id: crypto.randomUUID() }), fixture('staff.created.v1.json')), context);
+    // Counted the way dashboards count (distinct keys), exact before and after the merge.
+    expect(await analytics.query("SELECT uniqExact(activity_id) AS n FROM activities WHERE kind = 'completed'")).toEqual([{ n: 1 }]);
+    await analytics.command('OPTIMIZE TABLE activities FINAL');
+    expect(await count('activities')).toBe(1);
   });
 
   it('reports malformed, foreign and unknown messages and loads the rest of the batch', async () => {
-    const created = fixture('client.created.v1.json');
+    const created = fixture('opportunity.created.v1.json');
     const unknownVersion = JSON.stringify({ ...JSON.parse(created), detail: { ...JSON.parse(created).detail, version: 9 } });
     const foreign = JSON.stringify({ ...JSON.parse(created), source: 'erp' });
-    const event = sqs(created, '{not json', unknownVersion, foreign);
+    const broken = JSON.stringify({ ...JSON.parse(created), detail: { ...JSON.parse(created).detail, data: { after: { id: 'o_1' } } } });
+    const event = sqs(created, '{not json', unknownVersion, foreign, broken);
 
     const result = await handler(event, context);
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.slice(1).map((r) => r.messageId));
-    expect(await count()).toBe(1);
+    expect(await count('domain_events')).toBe(1);
+    expect(await count('opportunity_state')).toBe(1);
   });
 
-  it('fails the whole batch when the insert fails, so SQS redelivers it', async () => {
-    await analytics.command('RENAME TABLE audit_log TO audit_log_away');
+  it('fails the whole batch when an insert fails, so SQS redelivers it', async () => {
+    await analytics.command('RENAME TABLE activities TO activities_away');
     try {
-      await expect(handler(sqs(fixture('client.created.v1.json')), context)).rejects.toThrow(/audit_log/);
+      await expect(handler(sqs(fixture('event.completed.v1.json')), context)).rejects.toThrow(/activities/);
     } finally {
-      await analytics.command('RENAME TABLE audit_log_away TO audit_log');
+      await analytics.command('RENAME TABLE activities_away TO activities');
     }
   });
 });

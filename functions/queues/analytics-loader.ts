@@ -1,27 +1,40 @@
+import { createHash } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseBusMessage } from '../../events/bus';
 import { getAnalytics, type Row } from '../lib/analytics';
-import { projections } from '../lib/analytics/projections';
+import { factsOf, type FactTable } from '../lib/analytics/projections';
 import { logger } from '../lib/logger';
 
 /**
- * Every domain event → fact rows in ClickHouse (audit log and friends). Each message is parsed
- * against the catalogue on its own (a bad one is reported, the rest load); the rows of the batch
- * go in as one insert per table, as ClickHouse wants. Idempotent: the fact tables collapse a
- * replayed event id (functions/lib/analytics/schema.ts), so an SQS redelivery changes no total.
+ * Every domain event → fact rows in ClickHouse. Each message is parsed against the catalogue on
+ * its own (a bad one is reported as a batch item failure, the rest load); the rows of the batch
+ * go in as one insert per table. Never double-counting, under at-least-once delivery:
+ * - a batch handed over again whole is not inserted again: each insert carries a deduplication
+ *   token made of the table and the batch's event ids;
+ * - an event arriving again in another batch lands on the same natural key and collapses
+ *   (ReplacingMergeTree); queries count distinct keys (functions/lib/analytics/schema.ts).
  */
 const processor = new BatchProcessor(EventType.SQS, { logger });
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const rows = new Map<string, Row[]>(projections.map((p) => [p.table, []]));
+  const rows = new Map<FactTable, Row[]>();
+  const eventIds: string[] = [];
   const collect = async (record: SQSRecord) => {
     const domainEvent = parseBusMessage(record.body);
-    for (const projection of projections) rows.get(projection.table)!.push(...projection.rows(domainEvent));
+    eventIds.push(domainEvent.eventId);
+    for (const [table, tableRows] of Object.entries(factsOf(domainEvent)) as [FactTable, Row[]][]) {
+      let list = rows.get(table);
+      if (!list) rows.set(table, (list = []));
+      for (const row of tableRows) list.push(row);
+    }
   };
   const response = await processPartialResponse(event, collect, processor, { context });
-  // An insert failure throws: the whole batch comes back and is loaded again, harmlessly.
+  if (eventIds.length === 0) return response;
+  // An insert failure throws: the whole batch comes back and is loaded again (the tokens of the
+  // tables already inserted drop their second copy).
   const analytics = await getAnalytics();
-  for (const [table, tableRows] of rows) await analytics.insert(table, tableRows);
+  const batch = createHash('sha256').update(eventIds.sort().join('\n')).digest('base64url');
+  for (const [table, tableRows] of rows) await analytics.insert(table, tableRows, { deduplicationToken: `${table}:${batch}` });
   return response;
 };

@@ -89,6 +89,7 @@ export const auditEntry = (tenant: BenchTenant, entity: AuditEntry['entity'], en
   entityId,
   action,
   actor: actorOf(tenant).staffId,
+  actorRole: actorOf(tenant).role,
   at: now.toISOString(),
   ...(before !== undefined && { before }),
   ...(after !== undefined && { after }),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { streamPublisher } from '../../events/rules';
 import { installAnalytics } from '../../functions/lib/analytics';
 import { openChdb, type ChdbAnalytics } from '../../functions/lib/analytics/analytics.chdb';
-import { applySchema } from '../../functions/lib/analytics/schema';
+import { applyMigrations } from '../../functions/lib/analytics/schema';
 import { installEventBus } from '../../functions/lib/bus';
 import { startLocalBus, type LocalBus } from './local-bus';
 import { loadHandler } from './load-handler';
@@ -63,7 +63,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<Lo
       await analytics.close();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
     });
-    await applySchema(analytics);
+    await applyMigrations(analytics);
 
     const bus = startLocalBus({ dlqDir, region: opts.region });
     installEventBus(bus);

@@ -60,7 +60,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
 
   // Every answer carries a request id; every refusal made here (not by a handler) is problem+json,
   // as API Gateway's own are not, so clients meet one error shape.
-  const server = createServer((req, res) => {
+  // Node would answer a request without Host itself, bare; the handler answers it as problem+json.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     const requestId = randomUUID();
     handle(req, res, requestId).catch((error: unknown) => {
       // The client went away mid-request: there is nobody to answer.
@@ -74,8 +75,14 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'HPE_REQUEST_TIMEOUT' ? 408 : 400;
-    socket.end(rawProblem(status, 'malformed_request', 'The request is not valid HTTP.'));
+    const answer = () => socket.end(rawProblem(status, 'malformed_request', 'The request is not valid HTTP.'));
+    // A pipelined request before the malformed one is answered first.
+    const inFlight = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
+    if (inFlight && !inFlight.writableFinished) inFlight.once('finish', answer);
+    else answer();
   });
+  // This is no proxy: CONNECT is refused like any other method this API does not serve.
+  server.on('connect', (_req, socket) => socket.end(rawProblem(405, 'method_not_allowed', 'CONNECT is not supported.')));
   server.on('checkExpectation', (req, res) => {
     const requestId = randomUUID();
     res.writeHead(417, { 'content-type': 'application/problem+json', 'x-request-id': requestId });
@@ -91,6 +98,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       url = new URL('http://local/');
       return refuse(badRequest('malformed_url', 'The request URL is not valid.'));
     }
+    if (!req.headers.host) return refuse(badRequest('missing_host', 'The request has no Host header.'));
     const document = opts.documents?.[url.pathname];
     if (document && req.method === 'GET') return send(res, requestId, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document()) });
 
@@ -104,7 +112,11 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       );
     }
     const body = await readBody(req);
-    if (body === undefined) return refuse(new HttpError('payload_too_large', 'payload_too_large', `The request exceeds ${MAX_PAYLOAD} bytes.`));
+    if (body === undefined) {
+      // The rest of the body is never read: this connection cannot carry another request.
+      res.shouldKeepAlive = false;
+      return refuse(new HttpError('payload_too_large', 'payload_too_large', `The request exceeds ${MAX_PAYLOAD} bytes.`));
+    }
     const pathParameters: Record<string, string> = {};
     for (const [i, name] of match.r.params.entries()) {
       try {

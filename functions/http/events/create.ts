@@ -1,7 +1,7 @@
 import { CrmEvent, EventInput } from '../../../domain/events/event';
 import { OpportunityIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { addEvent } from '../../lib/use-cases/events';
+import { addEvent, getEvent } from '../../lib/use-cases/events';
 
 /** POST /v1/opportunities/{id}/events */
 export const handler = httpRoute(
@@ -12,6 +12,7 @@ export const handler = httpRoute(
     params: OpportunityIdParams,
     body: EventInput,
     idempotent: true,
+    onReplay: (ctx, event) => getEvent(ctx, event.id),
     response: { status: 201, schema: CrmEvent },
   },
   async ({ ctx, params, body }) => {

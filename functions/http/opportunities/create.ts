@@ -1,7 +1,7 @@
 import { Opportunity, OpportunityInput } from '../../../domain/pipeline/opportunity';
 import { ClientIdParams } from '../../lib/http/params';
 import { httpRoute } from '../../lib/http/route';
-import { createOpportunity } from '../../lib/use-cases/opportunities';
+import { createOpportunity, getOpportunity } from '../../lib/use-cases/opportunities';
 
 /** POST /v1/clients/{id}/opportunities */
 export const handler = httpRoute(
@@ -12,6 +12,7 @@ export const handler = httpRoute(
     params: ClientIdParams,
     body: OpportunityInput,
     idempotent: true,
+    onReplay: (ctx, o) => getOpportunity(ctx, o.id),
     response: { status: 201, schema: Opportunity },
   },
   async ({ ctx, params, body }) => {

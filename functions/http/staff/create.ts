@@ -1,6 +1,6 @@
 import { Staff, StaffInput } from '../../../domain/staff/staff';
 import { httpRoute } from '../../lib/http/route';
-import { createStaff } from '../../lib/use-cases/staff';
+import { createStaff, getStaff } from '../../lib/use-cases/staff';
 
 /** POST /v1/staff */
 export const handler = httpRoute(
@@ -9,6 +9,7 @@ export const handler = httpRoute(
     description: 'tenant_admin; in AWS also creates the Cognito sign-in account (invited by email) in the role’s group.',
     body: StaffInput,
     idempotent: true,
+    onReplay: (ctx, staff) => getStaff(ctx, staff.staffId),
     response: { status: 201, schema: Staff },
   },
   async ({ ctx, body }) => {

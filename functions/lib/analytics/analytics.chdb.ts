@@ -1,5 +1,5 @@
 import { drainPending, Session } from 'chdb';
-import { assertTableName, ENGINE_SETTINGS, toJsonEachRow, type Analytics, type QueryParams, type Row } from './port';
+import { assertTableName, ENGINE_SETTINGS, insertSettings, toJsonEachRow, type Analytics, type InsertOptions, type QueryParams, type Row } from './port';
 
 /**
  * chDB, the ClickHouse engine in-process (local stack, tests). libchdb binds one data directory
@@ -39,10 +39,10 @@ export class ChdbAnalytics implements Analytics {
     return text.length === 0 ? [] : text.trimEnd().split('\n').map((line) => JSON.parse(line) as T);
   }
 
-  async insert(table: string, rows: readonly Row[]): Promise<void> {
+  async insert(table: string, rows: readonly Row[], opts?: InsertOptions): Promise<void> {
     if (rows.length === 0) return;
     // Raw JSONEachRow bytes, parsed by the engine: no values in SQL text.
-    await this.session.insert({ table: assertTableName(table), values: Buffer.from(toJsonEachRow(rows)), format: 'JSONEachRow' });
+    await this.session.insert({ table: assertTableName(table), values: Buffer.from(toJsonEachRow(rows)), format: 'JSONEachRow', settings: insertSettings(opts) });
   }
 
   async command(sql: string, params: QueryParams = {}): Promise<void> {

@@ -1,5 +1,5 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { assertTableName, ENGINE_SETTINGS, type Analytics, type QueryParams, type Row } from './port';
+import { assertTableName, ENGINE_SETTINGS, insertSettings, type Analytics, type InsertOptions, type QueryParams, type Row } from './port';
 
 /** ClickHouse over HTTP (ClickHouse Cloud or self-hosted). */
 export class ClickHouseAnalytics implements Analytics {
@@ -10,9 +10,9 @@ export class ClickHouseAnalytics implements Analytics {
     return result.json<T>();
   }
 
-  async insert(table: string, rows: readonly Row[]): Promise<void> {
+  async insert(table: string, rows: readonly Row[], opts?: InsertOptions): Promise<void> {
     if (rows.length === 0) return;
-    await this.client.insert({ table: assertTableName(table), values: rows as Row[], format: 'JSONEachRow', clickhouse_settings: ENGINE_SETTINGS });
+    await this.client.insert({ table: assertTableName(table), values: rows as Row[], format: 'JSONEachRow', clickhouse_settings: { ...ENGINE_SETTINGS, ...insertSettings(opts) } });
   }
 
   async command(sql: string, params: QueryParams = {}): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analytics } from './port';
-import { auditLog } from './projections';
-import { applySchema } from './schema';
+import { factsOf } from './projections';
+import { applyMigrations } from './schema';
 import { clientCreated } from '../../../events/catalog';
 
 /**
@@ -13,8 +13,8 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
     let a: Analytics;
     beforeAll(async () => {
       a = await open();
-      await applySchema(a);
-      await applySchema(a); // idempotent
+      expect(await applyMigrations(a)).toEqual([1]);
+      expect(await applyMigrations(a)).toEqual([]); // each migration once
       await a.command('CREATE TABLE IF NOT EXISTS port_probe (id UInt64, name String, tags Array(String), at DateTime64(3, \'UTC\')) ENGINE = MergeTree ORDER BY id');
     });
     afterAll(async () => {
@@ -48,9 +48,19 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
         actor: 'tse-2',
         data: { after: { id: 'c_1', companyName: 'A', ownerName: 'B', mobile: '+919847012345', createdBy: 'tse-2', createdAt: '2026-03-02T04:30:12.345Z', updatedAt: '2026-03-02T04:30:12.345Z', version: 1 } },
       });
-      await a.insert(auditLog.table, auditLog.rows(event));
-      await a.insert(auditLog.table, auditLog.rows(event));
-      expect(await a.query('SELECT count() AS n FROM audit_log FINAL WHERE tenant_id = {t:String}', { t: 'acme' })).toEqual([{ n: 1 }]);
+      const rows = factsOf(event).domain_events!;
+      await a.insert('domain_events', rows);
+      await a.insert('domain_events', rows);
+      expect(await a.query('SELECT count() AS n FROM domain_events FINAL WHERE tenant_id = {t:String}', { t: 'acme' })).toEqual([{ n: 1 }]);
+    });
+
+    it('inserts a batch sent again with the same deduplication token once', async () => {
+      const row = (id: string) => ({ tenant_id: 'dedup', event_id: id, event_type: 'client.created', event_version: 1, entity: 'client', entity_id: 'c_1', actor: '', occurred_at: '2026-03-02 04:30:12.345', data: '{}' });
+      await a.insert('domain_events', [row('e1'), row('e2')], { deduplicationToken: `probe-${name}` });
+      await a.insert('domain_events', [row('e1'), row('e2')], { deduplicationToken: `probe-${name}` });
+      await a.insert('domain_events', [row('e3')], { deduplicationToken: `probe-${name}-2` });
+      // Counted without FINAL: the second insert never happened.
+      expect(await a.query('SELECT count() AS n FROM domain_events WHERE tenant_id = {t:String}', { t: 'dedup' })).toEqual([{ n: 3 }]);
     });
   });
 }

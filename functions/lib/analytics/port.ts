@@ -8,11 +8,21 @@
 export type QueryParams = Record<string, string | number | boolean | null | readonly (string | number)[]>;
 export type Row = Record<string, unknown>;
 
+export interface InsertOptions {
+  /** ClickHouse `insert_deduplication_token`: identical tokens within the table's window insert once. */
+  deduplicationToken?: string;
+}
+
+export const insertSettings = (opts: InsertOptions = {}): Record<string, string> => (opts.deduplicationToken ? { insert_deduplication_token: opts.deduplicationToken } : {});
+
 export interface Analytics {
   /** The rows of one SELECT. */
   query<T = Row>(sql: string, params?: QueryParams): Promise<T[]>;
-  /** Appends rows (objects keyed by column name) to a table in one insert. */
-  insert(table: string, rows: readonly Row[]): Promise<void>;
+  /**
+   * Appends rows (objects keyed by column name) to a table in one insert. With a
+   * `deduplicationToken`, the same insert sent again (a retried batch) is dropped by the engine.
+   */
+  insert(table: string, rows: readonly Row[], opts?: InsertOptions): Promise<void>;
   /** A statement without rows (DDL, OPTIMIZE, …). */
   command(sql: string, params?: QueryParams): Promise<void>;
   close(): Promise<void>;

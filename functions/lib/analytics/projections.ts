@@ -1,34 +1,59 @@
-import type { CatalogEvent } from '../../../events/catalog';
+import type { AuditEntry } from '../../../domain/audit/audit';
+import type { CrmEvent } from '../../../domain/events/event';
+import type { Opportunity } from '../../../domain/pipeline/opportunity';
+import type { Staff } from '../../../domain/staff/staff';
+import {
+  auditRecorded,
+  eventCompleted,
+  eventMissed,
+  eventScheduled,
+  opportunityCreated,
+  opportunityStageChanged,
+  opportunityUpdated,
+  opportunityWon,
+  staffCreated,
+  staffDeactivated,
+  staffUpdated,
+  type CatalogEvent,
+} from '../../../events/catalog';
+import { activityRow, auditRow, creationTransition, creditRows, domainEventRow, opportunityStateRow, staffRow, transitionRows } from './facts';
 import type { Row } from './port';
 
 /**
- * How domain events become fact rows: one projection per fact table. The loader applies every
- * projection to every event; a new fact table adds a projection here (and its DDL in schema.ts).
- * Projections copy and reshape; they hold no business rules.
+ * How domain events become fact rows (functions/lib/analytics/facts.ts defines each fact): for
+ * each event, the rows it adds to each table. The loader applies this to every event of a batch
+ * and inserts each table once. Projections copy and reshape; they hold no business rules.
  */
-export interface Projection {
-  table: string;
-  rows(event: CatalogEvent): Row[];
+export type FactRows = Partial<Record<FactTable, Row[]>>;
+export type FactTable = 'domain_events' | 'activities' | 'stage_transitions' | 'opportunity_state' | 'revenue_credits' | 'staff' | 'audit_log';
+
+export function factsOf(event: CatalogEvent): FactRows {
+  const t = event.tenantId;
+  const out: FactRows = { domain_events: [domainEventRow(event)] };
+  if (opportunityCreated.is(event)) {
+    const o = event.data.after as Opportunity;
+    out.opportunity_state = [opportunityStateRow(t, o)];
+    out.stage_transitions = transitionRows(t, creationTransition(o));
+  } else if (opportunityUpdated.is(event)) {
+    out.opportunity_state = [opportunityStateRow(t, event.data.after as Opportunity)];
+  } else if (opportunityStageChanged.is(event)) {
+    const d = event.data;
+    out.stage_transitions = transitionRows(t, { ...d, from: d.previousStage, to: d.stage, by: event.actor ?? '', at: event.occurredAt });
+  } else if (opportunityWon.is(event)) {
+    out.revenue_credits = creditRows(t, { ...event.data, at: event.occurredAt });
+  } else if (eventScheduled.is(event)) {
+    const e = event.data.event as CrmEvent;
+    out.activities = [activityRow(t, e, 'scheduled', e.createdBy, e.createdAt)];
+  } else if (eventCompleted.is(event)) {
+    const e = event.data.event as CrmEvent;
+    out.activities = [activityRow(t, e, 'completed', e.updatedBy ?? e.createdBy, e.completedAt ?? event.occurredAt)];
+  } else if (eventMissed.is(event)) {
+    const e = event.data.event as CrmEvent;
+    out.activities = [activityRow(t, e, 'missed', e.assignee, e.missedAt ?? event.occurredAt)];
+  } else if (staffCreated.is(event) || staffUpdated.is(event) || staffDeactivated.is(event)) {
+    out.staff = [staffRow(t, event.data.after as Staff)];
+  } else if (auditRecorded.is(event)) {
+    out.audit_log = [auditRow(t, event.data.entry as AuditEntry, event.data.scopeId)];
+  }
+  return out;
 }
-
-/** ISO-8601 UTC → ClickHouse DateTime64(3) text, read as UTC by the column's time zone. */
-export const toDateTime64 = (iso: string) => new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
-
-export const auditLog: Projection = {
-  table: 'audit_log',
-  rows: (event) => [
-    {
-      tenant_id: event.tenantId,
-      event_id: event.eventId,
-      event_type: event.type,
-      event_version: event.version,
-      entity: event.entity,
-      entity_id: event.entityId,
-      actor: event.actor ?? '',
-      occurred_at: toDateTime64(event.occurredAt),
-      data: JSON.stringify(event.data),
-    },
-  ],
-};
-
-export const projections: readonly Projection[] = [auditLog];

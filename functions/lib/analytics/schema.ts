@@ -1,19 +1,39 @@
 import type { Analytics } from './port';
 
 /**
- * The ClickHouse schema, applied in order and idempotently (CREATE … IF NOT EXISTS). The local
- * stack applies it at start; in AWS a deploy step runs `applySchema` before the loader gets traffic.
+ * The ClickHouse fact model, as versioned migrations applied in order, each once
+ * (`schema_migrations` records them) and each idempotent on its own (IF NOT EXISTS), so applying
+ * twice, or after a crash half-way, is harmless. The local stack applies them at start; in AWS a
+ * custom resource of the analytics stack applies them on every deploy before the loader runs.
  *
- * Loads must be idempotent (DESIGN §5): every fact table is a ReplacingMergeTree whose sorting key
- * includes the event id, so a replayed event collapses into the row it repeats. Read with FINAL
- * (or GROUP BY the key) when exact counts matter before background merges ran.
+ * Exact counts without FINAL. Every fact row has a natural key (`*_id`: the same on the live path
+ * and in a backfill) and the tables are ReplacingMergeTree, so duplicates from at-least-once
+ * delivery collapse at merge time; until they do, the queries count and sum over distinct keys
+ * (`uniqExact(activity_id)`, or `argMax(…, version)` grouped by the key), which is exact whether or
+ * not the merge has run. Each insert also carries a deduplication token, so a batch SQS hands over
+ * again is not inserted again at all (`non_replicated_deduplication_window`; ClickHouse Cloud's
+ * replicated tables deduplicate by default).
+ *
+ * Keys: tenant first (every query is one tenant's), then the column dashboards filter by (staff),
+ * then time; partitions by month (a month is dropped or re-loaded as a unit). LowCardinality for
+ * columns of a few hundred values per tenant (staff ids, products, stages, types); plain String
+ * for ids.
  */
-export const schema: readonly { name: string; sql: string }[] = [
+export interface Migration {
+  version: number;
+  name: string;
+  statements: readonly string[];
+}
+
+const DEDUP = 'non_replicated_deduplication_window = 1000';
+
+export const migrations: readonly Migration[] = [
   {
-    name: 'audit_log',
-    // Every change, who made it, when, with before/after in `data` (DESIGN §8).
-    sql: `
-      CREATE TABLE IF NOT EXISTS audit_log (
+    version: 1,
+    name: 'domain events and the fact tables',
+    statements: [
+      // Every domain event as published: the event log (debugging, webhooks' redelivery, audits of the bus).
+      `CREATE TABLE IF NOT EXISTS domain_events (
         tenant_id     LowCardinality(String),
         event_id      String,
         event_type    LowCardinality(String),
@@ -27,10 +47,192 @@ export const schema: readonly { name: string; sql: string }[] = [
       )
       ENGINE = ReplacingMergeTree
       PARTITION BY toYYYYMM(occurred_at)
-      ORDER BY (tenant_id, entity, entity_id, occurred_at, event_id)`,
+      ORDER BY (tenant_id, entity, entity_id, occurred_at, event_id)
+      SETTINGS ${DEDUP}`,
+
+      // One row per follow-up scheduled, completed or missed: "how many calls did tse-1 complete
+      // this week". staff_id is who acted (scheduled it, completed it; for a miss, the assignee).
+      `CREATE TABLE IF NOT EXISTS activities (
+        tenant_id      LowCardinality(String),
+        activity_id    String,
+        kind           LowCardinality(String),
+        event_id       String,
+        event_type     LowCardinality(String),
+        opportunity_id String,
+        client_id      String,
+        product_id     LowCardinality(String),
+        staff_id       LowCardinality(String),
+        assignee       LowCardinality(String),
+        at             DateTime64(3, 'UTC'),
+        scheduled_at   DateTime64(3, 'UTC'),
+        loaded_at      DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (tenant_id, staff_id, kind, event_type, at, activity_id)
+      SETTINGS ${DEDUP}`,
+
+      // One row per stage an opportunity reaches (a skip Lead → Demo reaches three), with the move
+      // that reached it; a move that reaches nothing new (a correction, a loss) is one row with
+      // newly_reached = 0; creation at a later stage reaches the stages before it (seq 0).
+      // Funnel counts: countIf(newly_reached) per stage, over distinct transition_id.
+      `CREATE TABLE IF NOT EXISTS stage_transitions (
+        tenant_id        LowCardinality(String),
+        transition_id    String,
+        opportunity_id   String,
+        client_id        String,
+        product_id       LowCardinality(String),
+        seq              UInt32,
+        stage            LowCardinality(String),
+        newly_reached    UInt8,
+        from_stage       LowCardinality(String),
+        to_stage         LowCardinality(String),
+        direction        LowCardinality(String),
+        outcome          LowCardinality(String),
+        reason           String,
+        actor            LowCardinality(String),
+        assigned_to      LowCardinality(String),
+        lead_owner       LowCardinality(String),
+        deal_value       Int64,
+        expected_revenue Int64,
+        currency         LowCardinality(String),
+        at               DateTime64(3, 'UTC'),
+        loaded_at        DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (tenant_id, assigned_to, stage, at, transition_id)
+      SETTINGS ${DEDUP}`,
+
+      // The current state of every opportunity: the row with the highest version wins. The key
+      // holds nothing that changes (a reassignment must replace the row, not add one beside it).
+      `CREATE TABLE IF NOT EXISTS opportunity_state (
+        tenant_id           LowCardinality(String),
+        opportunity_id      String,
+        version             UInt32,
+        client_id           String,
+        product_id          LowCardinality(String),
+        stage               LowCardinality(String),
+        status              LowCardinality(String),
+        outcome             LowCardinality(String),
+        lost_reason         String,
+        deal_value          Int64,
+        closing_probability Float64,
+        expected_revenue    Int64,
+        currency            LowCardinality(String),
+        assigned_to         LowCardinality(String),
+        lead_owner          LowCardinality(String),
+        closing_owner       LowCardinality(String),
+        co_salespersons     Array(LowCardinality(String)),
+        warriors            Array(LowCardinality(String)),
+        partner_company_id  LowCardinality(String),
+        stages_reached      Array(LowCardinality(String)),
+        expected_close_date Nullable(Date),
+        created_at          DateTime64(3, 'UTC'),
+        updated_at          DateTime64(3, 'UTC'),
+        closed_at           Nullable(DateTime64(3, 'UTC')),
+        loaded_at           DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (tenant_id, opportunity_id)
+      SETTINGS ${DEDUP}`,
+
+      // One row per credit record of a won deal (spec §9): revenue achieved is the sum of a staff
+      // member's amounts over the deals won in the period.
+      `CREATE TABLE IF NOT EXISTS revenue_credits (
+        tenant_id      LowCardinality(String),
+        credit_id      String,
+        opportunity_id String,
+        client_id      String,
+        product_id     LowCardinality(String),
+        staff_id       LowCardinality(String),
+        percent        UInt8,
+        amount         Int64,
+        deal_value     Int64,
+        currency       LowCardinality(String),
+        closing_owner  LowCardinality(String),
+        lead_owner     LowCardinality(String),
+        won_at         DateTime64(3, 'UTC'),
+        loaded_at      DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(won_at)
+      ORDER BY (tenant_id, staff_id, won_at, credit_id)
+      SETTINGS ${DEDUP}`,
+
+      // The staff dimension: role, reporting path (a manager's team is a prefix), active.
+      `CREATE TABLE IF NOT EXISTS staff (
+        tenant_id          LowCardinality(String),
+        staff_id           String,
+        version            UInt32,
+        name               String,
+        role               LowCardinality(String),
+        manager_id         String,
+        path               String,
+        active             UInt8,
+        partner_company_id String,
+        updated_at         DateTime64(3, 'UTC'),
+        loaded_at          DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (tenant_id, staff_id)
+      SETTINGS ${DEDUP}`,
+
+      // Every audit entry (DESIGN §8): who, when, what, before and after.
+      `CREATE TABLE IF NOT EXISTS audit_log (
+        tenant_id LowCardinality(String),
+        audit_id  String,
+        entity    LowCardinality(String),
+        entity_id String,
+        action    LowCardinality(String),
+        actor     LowCardinality(String),
+        scope_id  String,
+        at        DateTime64(3, 'UTC'),
+        before    String CODEC(ZSTD(3)),
+        after     String CODEC(ZSTD(3)),
+        loaded_at DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (tenant_id, entity, entity_id, at, audit_id)
+      SETTINGS ${DEDUP}`,
+    ],
   },
 ];
 
-export async function applySchema(analytics: Analytics): Promise<void> {
-  for (const statement of schema) await analytics.command(statement.sql);
+/** The tables the loader writes, for tests and tools that clear or count them. */
+export const FACT_TABLES = ['domain_events', 'activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log'] as const;
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    UInt32,
+  name       String,
+  applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree ORDER BY version`;
+
+/**
+ * Before migrations were recorded, the only table was an `audit_log` of every domain event (now
+ * `domain_events`); a data directory from then is moved aside so migration 1 can create the new
+ * `audit_log` of audit entries. Its rows can be rebuilt from DynamoDB (`npm run backfill`).
+ */
+async function moveLegacyEventLog(analytics: Analytics): Promise<void> {
+  const legacy = await analytics.query<{ n: number }>(
+    "SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'audit_log' AND name = 'event_type'",
+  );
+  if (legacy[0]?.n) await analytics.command('RENAME TABLE audit_log TO audit_log_legacy_events');
+}
+
+/** Applies the migrations not applied yet, in order; returns the versions it applied. */
+export async function applyMigrations(analytics: Analytics, list: readonly Migration[] = migrations): Promise<number[]> {
+  const fresh = (await analytics.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'"))[0]?.n === 0;
+  await analytics.command(LEDGER);
+  if (fresh) await moveLegacyEventLog(analytics);
+  const applied = new Set((await analytics.query<{ version: number }>('SELECT version FROM schema_migrations FINAL')).map((r) => r.version));
+  const done: number[] = [];
+  for (const m of [...list].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    for (const statement of m.statements) await analytics.command(statement);
+    await analytics.insert('schema_migrations', [{ version: m.version, name: m.name }]);
+    done.push(m.version);
+  }
+  return done;
 }

@@ -33,6 +33,12 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   public?: boolean;
   /** Honour an `Idempotency-Key` header (POST routes that create). */
   idempotent?: boolean;
+  /**
+   * Before a stored answer is replayed, read what it created again as the caller may see it now:
+   * the caller may have lost access since (a lead reassigned), and a replay must not show them
+   * what a GET would not. Throws (404) to refuse the replay.
+   */
+  onReplay?: (ctx: UseCaseContext, stored: BodyOf<R>) => Promise<unknown>;
   ifMatch?: M;
   response: R;
 }
@@ -144,6 +150,7 @@ export function httpRoute<
             execute,
           )
         : await execute();
+    if ((result.headers as Record<string, string> | undefined)?.['idempotent-replayed'] && spec.onReplay && input.ctx) await spec.onReplay(input.ctx, result.body as BodyOf<R>);
     return {
       statusCode: result.status ?? 200,
       headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },

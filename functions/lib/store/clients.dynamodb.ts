@@ -4,7 +4,7 @@ import { searchableName, type Client } from '../../../domain/clients/client';
 import { contactChanges, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
 import { conflict } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
-import { auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
+import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
 import { keys } from './keys';
 
 /** Clients and their contact and name index items. */
@@ -30,6 +30,7 @@ export class ClientsRepository implements ClientsStore {
       ...uniqueContacts(client).map((c) => this.claim(tenantId, c, client.id)),
       { item: this.nameItem(tenantId, client) },
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, client.id, audit.at, audit.id), client.id, audit) },
+      ...actorGuard(this.tableName, tenantId, audit),
     ]);
   }
 
@@ -44,6 +45,7 @@ export class ClientsRepository implements ClientsStore {
         ? [{ item: { Delete: { TableName: this.tableName, Key: keys.clientName(tenantId, searchableName(before.companyName), before.id) } } }, { item: this.nameItem(tenantId, after) }]
         : []),
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, after.id, audit.at, audit.id), after.id, audit) },
+      ...actorGuard(this.tableName, tenantId, audit),
     ]);
   }
 

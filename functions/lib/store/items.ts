@@ -6,7 +6,7 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Client } from '../../../domain/clients/client';
 import type { Staff } from '../../../domain/staff/staff';
 import type { Page, PageRequest, StoredClient } from '../use-cases/ports';
-import { conflict, DomainError } from '../../../domain/errors';
+import { DomainError, forbidden } from '../../../domain/errors';
 import type { CursorCodec } from './cursor';
 import { addressAttributes, keys, type Key, type KeyQuery } from './keys';
 import { tableSchema } from './table-schema';
@@ -84,6 +84,36 @@ export function auditFromItem(item: Item): AuditEntry {
   return { ...entry, entity: subject };
 }
 
+/**
+ * Every write is made by someone whose staff record must still say so: active, in the role the
+ * token claims. Checked inside the write's own transaction (no extra round trip), from the audit
+ * entry that records who made it; a deactivated staff member's still-valid token, or a token for
+ * a staff id that does not exist, writes nothing (403). The platform and the system (the missed
+ * sweep) have no staff record.
+ */
+export function actorGuard(tableName: string, tenantId: string, audit: Pick<AuditEntry, 'actor' | 'actorRole'>): Write[] {
+  if (!audit.actorRole || audit.actorRole === 'platform_admin' || audit.actor === 'system') return [];
+  return [
+    {
+      item: {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.staff(tenantId, audit.actor),
+          ConditionExpression: 'active = :active AND #role = :role',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':active': true, ':role': audit.actorRole },
+        },
+      },
+      onConditionFailed: () => forbidden('staff_inactive', 'Your staff record is missing, deactivated or holds another role.'),
+    },
+  ];
+}
+
+/** A staff record as it was read: the write fails (409) if it changed since (a closer deactivated meanwhile). */
+export function staffUnchanged(tableName: string, tenantId: string, s: Pick<Staff, 'staffId' | 'version'>): Write {
+  return { item: { ConditionCheck: { TableName: tableName, Key: keys.staff(tenantId, s.staffId), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.version } } } };
+}
+
 // ── transactions ──────────────────────────────────────────────────────────────────────────────
 
 /** One item of a transaction and, when its condition is one a caller can fail, the error that failure means. */
@@ -102,7 +132,7 @@ export interface TransactOptions {
   backoffMs?: (attempt: number) => number;
 }
 
-const defaultLostRace = () => conflict('concurrent_update', 'What you changed was changed by someone else while this request ran; read it again and retry.');
+const defaultLostRace = () => new DomainError('conflict', 'concurrent_update', 'What you changed was changed by someone else while this request ran; read it again and retry.', {}, 1);
 const defaultBackoff = (attempt: number) => (25 + Math.random() * 50) * 2 ** (attempt - 1);
 
 /** Thrown (as a 409 with Retry-After) when conflicting transactions kept cancelling this one. */
@@ -113,8 +143,9 @@ const contended = () => new DomainError('conflict', 'transaction_conflict', 'Ano
  * condition failed and which names one (a duplicate, a missing parent), else the lost-race 409; a
  * cancellation by a conflicting transaction (nothing was written) is retried, then a retryable 409.
  */
-export async function transact(db: Pick<DynamoDBDocumentClient, 'send'>, writes: readonly Write[], opts: TransactOptions = {}): Promise<void> {
+export async function transact(db: Pick<DynamoDBDocumentClient, 'send'>, all: readonly Write[], opts: TransactOptions = {}): Promise<void> {
   const attempts = opts.attempts ?? 3;
+  const writes = withoutRedundantChecks(all);
   for (let attempt = 1; ; attempt++) {
     try {
       await db.send(new TransactWriteCommand({ TransactItems: writes.map((w) => w.item) }));
@@ -134,6 +165,42 @@ export async function transact(db: Pick<DynamoDBDocumentClient, 'send'>, writes:
       await new Promise((resolve) => setTimeout(resolve, (opts.backoffMs ?? defaultBackoff)(attempt)));
     }
   }
+}
+
+/**
+ * A transaction may touch an item once: a condition check on an item the transaction also writes
+ * (the actor moving themselves, a manager gaining a report from themselves) is dropped — the write
+ * carries its own condition (the version read) and the item is the actor's own.
+ */
+function withoutRedundantChecks(writes: readonly Write[]): Write[] {
+  const keyOf = (w: Write) => {
+    const op = w.item.Put ?? w.item.Update ?? w.item.Delete ?? w.item.ConditionCheck;
+    const key = (w.item.Put ? { pk: w.item.Put.Item?.pk, sk: w.item.Put.Item?.sk } : (op as { Key?: Record<string, unknown> }).Key) ?? {};
+    return `${String(op?.TableName)}|${String(key.pk)}|${String(key.sk)}`;
+  };
+  const written = new Set(writes.filter((w) => !w.item.ConditionCheck).map(keyOf));
+  // Two checks of one item (the actor is also the closer) become one, with both conditions.
+  const checks = new Map<string, Write>();
+  const out: Write[] = [];
+  for (const w of writes) {
+    if (!w.item.ConditionCheck) out.push(w);
+    else if (!written.has(keyOf(w))) {
+      const seen = checks.get(keyOf(w));
+      if (!seen) {
+        checks.set(keyOf(w), w);
+        out.push(w);
+      } else {
+        const [a, b] = [seen.item.ConditionCheck!, w.item.ConditionCheck];
+        seen.item.ConditionCheck = {
+          ...a,
+          ConditionExpression: `(${a.ConditionExpression}) AND (${b.ConditionExpression})`,
+          ExpressionAttributeNames: { ...a.ExpressionAttributeNames, ...b.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ...a.ExpressionAttributeValues, ...b.ExpressionAttributeValues },
+        };
+      }
+    }
+  }
+  return out;
 }
 
 // ── pages ─────────────────────────────────────────────────────────────────────────────────────

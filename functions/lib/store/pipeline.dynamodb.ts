@@ -6,10 +6,11 @@ import type { CrmEvent } from '../../../domain/events/event';
 import { openSlotChange } from '../../../domain/pipeline/open-slot';
 import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { StageTransition } from '../../../domain/pipeline/stage-change';
+import type { Staff } from '../../../domain/staff/staff';
 import { clientOf } from '../ids';
 import type { AuditQuery, ClientPartition, Page, PageRequest, PipelineStore } from '../use-cases/ports';
 import type { CursorCodec } from './cursor';
-import { auditFromItem, auditItem, clientFromItem, fromItem, queryKept, queryPage, toItem, transact, type Item, type TransactItem, type Write } from './items';
+import { actorGuard, auditFromItem, auditItem, clientFromItem, fromItem, queryKept, queryPage, staffUnchanged, toItem, transact, type Item, type TransactItem, type Write } from './items';
 import { keys } from './keys';
 
 /**
@@ -70,6 +71,7 @@ export class PipelineRepository implements PipelineStore {
       { item: this.opportunityPut(tenantId, o) },
       this.audit(tenantId, o.clientId, o.id, audit),
       ...this.memberships(tenantId, undefined, o),
+      ...actorGuard(this.tableName, tenantId, audit),
     ]);
   }
 
@@ -77,7 +79,7 @@ export class PipelineRepository implements PipelineStore {
    * Saves a changed opportunity if nobody changed it since `before` was read, with its audit entry,
    * its stage transition record, and — when it closes — the release of its (client, product) slot.
    */
-  async saveOpportunity(tenantId: string, before: Opportunity, o: Opportunity, extra: { audit: AuditEntry; transition?: StageTransition }): Promise<void> {
+  async saveOpportunity(tenantId: string, before: Opportunity, o: Opportunity, extra: { audit: AuditEntry; transition?: StageTransition; closer?: Staff }): Promise<void> {
     const link = this.linkTeam(tenantId, before, o);
     await transact(this.db, [
       { item: { Put: { ...this.opportunityPut(tenantId, o).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } } },
@@ -86,12 +88,15 @@ export class PipelineRepository implements PipelineStore {
       ...(link ? [link] : []),
       ...(extra.transition ? [{ item: this.transitionPut(tenantId, extra.transition) }] : []),
       ...this.openSlot(tenantId, before, o),
+      ...actorGuard(this.tableName, tenantId, extra.audit),
+      // The closer of a win is credited: still the active salesperson they were when read.
+      ...(extra.closer ? [staffUnchanged(this.tableName, tenantId, extra.closer)] : []),
     ]);
   }
 
   /** A new event, refused if the opportunity closed meanwhile. */
   async createEvent(tenantId: string, e: CrmEvent, audit: AuditEntry): Promise<void> {
-    await transact(this.db, [this.openCheck(tenantId, e), { item: this.eventPut(tenantId, e) }, this.audit(tenantId, e.clientId, e.opportunityId, audit)]);
+    await transact(this.db, [this.openCheck(tenantId, e), { item: this.eventPut(tenantId, e) }, this.audit(tenantId, e.clientId, e.opportunityId, audit), ...actorGuard(this.tableName, tenantId, audit)]);
   }
 
   /** A completed event (and the Demo/Visit Completed record it created), if unchanged since read. */
@@ -101,6 +106,7 @@ export class PipelineRepository implements PipelineStore {
       { item: { Put: { ...this.eventPut(tenantId, e).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } } } },
       ...(extra.created ? [{ item: this.eventPut(tenantId, extra.created) }] : []),
       ...extra.audit.map((a) => this.audit(tenantId, e.clientId, e.opportunityId, a)),
+      ...(extra.audit[0] ? actorGuard(this.tableName, tenantId, extra.audit[0]) : []),
     ]);
   }
 

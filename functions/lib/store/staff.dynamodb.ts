@@ -1,16 +1,16 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
-import { conflict, invalid } from '../../../domain/errors';
+import { conflict, DomainError, invalid } from '../../../domain/errors';
 import type { Staff } from '../../../domain/staff/staff';
 import type { Page, PageRequest, StaffStore } from '../use-cases/ports';
 import type { CursorCodec } from './cursor';
-import { auditItem, fromItem, queryPage, staffItem, transact } from './items';
+import { actorGuard, auditItem, fromItem, queryPage, staffItem, transact } from './items';
 import { keys } from './keys';
 
 /** One transaction holds 100 items: the audit entry and up to 99 staff (the moved, their team, their new manager). */
 const MAX_MOVED = 99;
 
-const hierarchyChanged = () => conflict('concurrent_update', 'The staff hierarchy changed while this request ran; read it again and retry.');
+const hierarchyChanged = () => new DomainError('conflict', 'concurrent_update', 'The staff hierarchy changed while this request ran; read it again and retry.', {}, 1);
 
 /**
  * Staff and the reporting hierarchy. Each staff item carries its materialised path
@@ -64,6 +64,7 @@ export class StaffRepository implements StaffStore {
         },
         ...(manager ? [this.replace(tenantId, manager)] : []),
         { item: this.audit(tenantId, audit) },
+        ...actorGuard(this.tableName, tenantId, audit),
       ],
       { lostRace: hierarchyChanged },
     );
@@ -79,6 +80,7 @@ export class StaffRepository implements StaffStore {
       [
         ...changed.map((change) => this.replace(tenantId, change)),
         { item: this.audit(tenantId, audit) },
+        ...actorGuard(this.tableName, tenantId, audit),
       ],
       { lostRace: hierarchyChanged },
     );

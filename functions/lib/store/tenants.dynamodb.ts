@@ -6,7 +6,7 @@ import { seedStages, type StagesConfig } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
 import type { TenantSettings } from '../../../domain/tenants/tenant';
 import type { TenantConfig, TenantsStore } from '../use-cases/ports';
-import { auditItem, staffItem, toItem, transact } from './items';
+import { actorGuard, auditItem, staffItem, toItem, transact } from './items';
 import { keys, type ConfigName } from './keys';
 
 /** Tenant settings, catalogue and stage configuration, and the provisioning of a new tenant. */
@@ -53,6 +53,7 @@ export class TenantsRepository implements TenantsStore {
           },
         },
         { item: auditItem(this.tableName, tenantId, keys.configAudit(tenantId, name, audit.at, audit.id), name, audit) },
+        ...actorGuard(this.tableName, tenantId, audit),
       ],
     );
     return version;

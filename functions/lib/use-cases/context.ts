@@ -83,6 +83,7 @@ export function auditOf(ctx: UseCaseContext, entity: AuditEntry['entity'], entit
     entityId,
     action,
     actor: ctx.actor.staffId,
+    actorRole: ctx.actor.role,
     at: ctx.now.toISOString(),
     ...(before !== undefined && { before }),
     ...(after !== undefined && { after }),

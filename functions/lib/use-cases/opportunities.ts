@@ -83,6 +83,7 @@ export async function moveStage(
   await ctx.services.pipeline.saveOpportunity(ctx.actor.tenantId, before, result.opportunity, {
     audit: opportunityAudit(ctx, before, 'stage_changed', before, result.opportunity),
     transition: result.transition,
+    ...(closer && { closer }),
   });
   return result;
 }

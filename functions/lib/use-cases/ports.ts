@@ -75,7 +75,8 @@ export interface PipelineStore {
   clientPartition(tenantId: string, clientId: string): Promise<ClientPartition>;
   clientOpportunities(tenantId: string, clientId: string): Promise<Opportunity[]>;
   createOpportunity(tenantId: string, o: Opportunity, audit: AuditEntry): Promise<void>;
-  saveOpportunity(tenantId: string, before: Opportunity, after: Opportunity, extra: { audit: AuditEntry; transition?: StageTransition }): Promise<void>;
+  /** `closer`: the closing owner of a win, as read — the write fails (409) if their record changed meanwhile. */
+  saveOpportunity(tenantId: string, before: Opportunity, after: Opportunity, extra: { audit: AuditEntry; transition?: StageTransition; closer?: Staff }): Promise<void>;
   createEvent(tenantId: string, e: CrmEvent, audit: AuditEntry): Promise<void>;
   saveEvent(tenantId: string, e: CrmEvent, expectedVersion: number, extra: { audit: AuditEntry[]; created?: CrmEvent; requireOpen: boolean }): Promise<void>;
   stageHistory(tenantId: string, opportunityId: string): Promise<StageTransition[]>;

@@ -1,0 +1,218 @@
+import type { AuditEntry } from '../../../domain/audit/audit';
+import type { CrmEvent } from '../../../domain/events/event';
+import type { CreditRecord } from '../../../domain/pipeline/credit-split';
+import type { Opportunity } from '../../../domain/pipeline/opportunity';
+import type { Stage } from '../../../domain/pipeline/stages';
+import type { Staff } from '../../../domain/staff/staff';
+import type { DomainEvent } from '../../../events/contract';
+import type { Row } from './port';
+
+/**
+ * Fact rows from domain snapshots: the one definition of each fact, used by the live path (the
+ * loader's projections, from domain events) and by the backfill (from a DynamoDB scan), so both
+ * produce the same rows with the same natural keys. Pure: copying and reshaping, no rules.
+ */
+
+/** ISO-8601 UTC → ClickHouse DateTime64(3) text, read as UTC by the column's time zone. */
+export const toDateTime64 = (iso: string) => new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+
+export type ActivityKind = 'scheduled' | 'completed' | 'missed';
+
+/** A follow-up put in the diary, done or missed, credited to who acted (for a miss, the assignee). */
+export function activityRow(tenantId: string, e: Pick<CrmEvent, 'id' | 'type' | 'opportunityId' | 'clientId' | 'productId' | 'assignee' | 'scheduledAt'>, kind: ActivityKind, staffId: string, at: string): Row {
+  return {
+    tenant_id: tenantId,
+    activity_id: `${e.id}:${kind}`,
+    kind,
+    event_id: e.id,
+    event_type: e.type,
+    opportunity_id: e.opportunityId,
+    client_id: e.clientId,
+    product_id: e.productId ?? '',
+    staff_id: staffId,
+    assignee: e.assignee,
+    at: toDateTime64(at),
+    scheduled_at: toDateTime64(e.scheduledAt),
+  };
+}
+
+/** The status an event was created with (items from before it was recorded: logged as done when completed at creation). */
+export const createdAsOf = (e: Pick<CrmEvent, 'createdAs' | 'status' | 'completedAt' | 'createdAt'>) => e.createdAs ?? (e.status === 'Completed' && e.completedAt === e.createdAt ? 'Completed' : 'Pending');
+
+/** Every activity an event item holds, as it stands: what the live path recorded of it, one change at a time. */
+export function activityRowsOf(tenantId: string, e: CrmEvent): Row[] {
+  const rows: Row[] = [];
+  if (createdAsOf(e) === 'Pending') rows.push(activityRow(tenantId, e, 'scheduled', e.createdBy, e.createdAt));
+  if (e.missedAt) rows.push(activityRow(tenantId, e, 'missed', e.assignee, e.missedAt));
+  if (e.status === 'Completed' && e.completedAt) rows.push(activityRow(tenantId, e, 'completed', e.updatedBy ?? e.createdBy, e.completedAt));
+  return rows;
+}
+
+export interface TransitionFact {
+  opportunityId: string;
+  clientId: string;
+  productId?: string | undefined;
+  seq: number;
+  from: string;
+  to: Stage;
+  direction: string;
+  newlyReached: readonly Stage[];
+  outcome?: string | undefined;
+  reason?: string | undefined;
+  by: string;
+  assignedTo?: string | undefined;
+  leadOwner?: string | undefined;
+  dealValue: number;
+  expectedRevenue: number;
+  currency?: string | undefined;
+  at: string;
+}
+
+/** One row per stage the move reached for the first time, or one row (newly_reached 0) when it reached none. */
+export function transitionRows(tenantId: string, t: TransitionFact): Row[] {
+  const row = (stage: string, newly: boolean): Row => ({
+    tenant_id: tenantId,
+    transition_id: `${t.opportunityId}:${t.seq}:${newly ? stage : '-'}`,
+    opportunity_id: t.opportunityId,
+    client_id: t.clientId,
+    product_id: t.productId ?? '',
+    seq: t.seq,
+    stage,
+    newly_reached: newly ? 1 : 0,
+    from_stage: t.from,
+    to_stage: t.to,
+    direction: t.direction,
+    outcome: t.outcome ?? '',
+    reason: t.reason ?? '',
+    actor: t.by,
+    assigned_to: t.assignedTo ?? '',
+    lead_owner: t.leadOwner ?? '',
+    deal_value: t.dealValue,
+    expected_revenue: t.expectedRevenue,
+    currency: t.currency ?? '',
+    at: toDateTime64(t.at),
+  });
+  return t.newlyReached.length > 0 ? t.newlyReached.map((s) => row(s, true)) : [row(t.to, false)];
+}
+
+/** The stages a new opportunity starts with (Lead, or every stage up to where the lead arrived), as move 0. */
+export const creationTransition = (o: Opportunity): TransitionFact => ({
+  opportunityId: o.id,
+  clientId: o.clientId,
+  productId: o.productId,
+  seq: 0,
+  from: '',
+  to: o.stage,
+  direction: 'created',
+  newlyReached: o.stagesReached,
+  by: o.leadOwner,
+  assignedTo: o.assignedTo,
+  leadOwner: o.leadOwner,
+  dealValue: o.dealValue,
+  expectedRevenue: o.expectedRevenue,
+  currency: o.currency,
+  at: o.createdAt,
+});
+
+export function opportunityStateRow(tenantId: string, o: Opportunity): Row {
+  return {
+    tenant_id: tenantId,
+    opportunity_id: o.id,
+    version: o.version,
+    client_id: o.clientId,
+    product_id: o.productId,
+    stage: o.stage,
+    status: o.stage !== 'Closed' ? 'open' : o.outcome === 'Won' ? 'won' : 'lost',
+    outcome: o.outcome ?? '',
+    lost_reason: o.lostReason ?? '',
+    deal_value: o.dealValue,
+    closing_probability: o.closingProbability,
+    expected_revenue: o.expectedRevenue,
+    currency: o.currency,
+    assigned_to: o.assignedTo,
+    lead_owner: o.leadOwner,
+    closing_owner: o.closingOwner ?? '',
+    co_salespersons: o.coSalespersons,
+    warriors: o.warriors ?? [],
+    partner_company_id: o.partnerCompanyId ?? '',
+    stages_reached: o.stagesReached,
+    expected_close_date: o.expectedCloseDate ?? null,
+    created_at: toDateTime64(o.createdAt),
+    updated_at: toDateTime64(o.updatedAt),
+    closed_at: o.closedAt ? toDateTime64(o.closedAt) : null,
+  };
+}
+
+export interface WonFact {
+  opportunityId: string;
+  clientId: string;
+  productId?: string | undefined;
+  dealValue: number;
+  currency?: string | undefined;
+  closingOwner: string;
+  leadOwner?: string | undefined;
+  credit: readonly CreditRecord[];
+  at: string;
+}
+
+export function creditRows(tenantId: string, w: WonFact): Row[] {
+  return w.credit.map((c) => ({
+    tenant_id: tenantId,
+    credit_id: `${w.opportunityId}:${c.staffId}`,
+    opportunity_id: w.opportunityId,
+    client_id: w.clientId,
+    product_id: w.productId ?? '',
+    staff_id: c.staffId,
+    percent: c.percent,
+    amount: c.amount,
+    deal_value: w.dealValue,
+    currency: w.currency ?? '',
+    closing_owner: w.closingOwner,
+    lead_owner: w.leadOwner ?? '',
+    won_at: toDateTime64(w.at),
+  }));
+}
+
+export function staffRow(tenantId: string, s: Staff): Row {
+  return {
+    tenant_id: tenantId,
+    staff_id: s.staffId,
+    version: s.version,
+    name: s.name,
+    role: s.role,
+    manager_id: s.managerId ?? '',
+    path: s.path,
+    active: s.active ? 1 : 0,
+    partner_company_id: s.partnerCompanyId ?? '',
+    updated_at: toDateTime64(s.updatedAt ?? s.createdAt),
+  };
+}
+
+export function auditRow(tenantId: string, entry: AuditEntry, scopeId: string): Row {
+  return {
+    tenant_id: tenantId,
+    audit_id: entry.id,
+    entity: entry.entity,
+    entity_id: entry.entityId,
+    action: entry.action,
+    actor: entry.actor,
+    scope_id: scopeId,
+    at: toDateTime64(entry.at),
+    before: entry.before === undefined ? '' : JSON.stringify(entry.before),
+    after: entry.after === undefined ? '' : JSON.stringify(entry.after),
+  };
+}
+
+export function domainEventRow(event: DomainEvent): Row {
+  return {
+    tenant_id: event.tenantId,
+    event_id: event.eventId,
+    event_type: event.type,
+    event_version: event.version,
+    entity: event.entity,
+    entity_id: event.entityId,
+    actor: event.actor ?? '',
+    occurred_at: toDateTime64(event.occurredAt),
+    data: JSON.stringify(event.data),
+  };
+}
