@@ -8,6 +8,7 @@ import { routeKey, routes, type RouteDefinition } from '../../functions/http/rou
 import { badRequest, HttpError } from '../../functions/lib/http/errors';
 import { problemResponse } from '../../functions/lib/http/problem';
 import type { HttpHandler } from '../../functions/lib/http/route';
+import { authorised, CONTROL_PREFIX, type Control } from './control';
 
 /**
  * The local API Gateway: turns each request into the same APIGatewayProxyEventV2 (payload 2.0)
@@ -44,6 +45,8 @@ export interface LocalServerOptions {
   host?: string;
   /** Extra public documents served as JSON (the local issuer's JWKS). */
   documents?: Record<string, () => unknown>;
+  /** The control channel of `npm start` (scripts/local/control.ts): POST /__local/<command>. */
+  control?: Control;
 }
 
 export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
@@ -99,6 +102,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       return refuse(badRequest('malformed_url', 'The request URL is not valid.'));
     }
     if (!req.headers.host) return refuse(badRequest('missing_host', 'The request has no Host header.'));
+    if (opts.control && url.pathname.startsWith(CONTROL_PREFIX)) return runControl(opts.control, req, res, requestId, url.pathname.slice(CONTROL_PREFIX.length));
     const document = opts.documents?.[url.pathname];
     if (document && req.method === 'GET') return send(res, requestId, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document()) });
 
@@ -147,6 +151,20 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         server.close(() => resolve());
       }),
   };
+}
+
+/** A control command for the local stack's tools: the token of stack.json, loopback only (the server binds 127.0.0.1). */
+async function runControl(control: Control, req: IncomingMessage, res: ServerResponse, requestId: string, name: string): Promise<void> {
+  const json = (status: number, body: unknown) => send(res, requestId, { statusCode: status, headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' }, body: JSON.stringify(body) });
+  if (req.method !== 'POST' || !authorised(control, req.headers.authorization)) return json(404, { status: 404, code: 'no_such_route' });
+  const command = control.commands.get(name);
+  if (!command) return json(404, { status: 404, code: 'no_such_command', detail: `no control command ${name}` });
+  const raw = (await readBody(req))?.toString('utf8') ?? '';
+  try {
+    json(200, await command(raw ? (JSON.parse(raw) as Record<string, unknown>) : {}));
+  } catch (error) {
+    json(500, { status: 500, code: 'command_failed', detail: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 /** A whole HTTP/1.1 response as bytes, for a socket the parser gave up on. */

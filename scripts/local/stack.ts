@@ -6,6 +6,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
 import type { LocalPipeline } from './pipeline';
 import { startLocalS3 } from './s3';
+import { newControl, publishStack, type Control } from './control';
 import { startLocalServer, type LocalServer } from './server';
 import { ensureIdempotencyTable, ensureTable } from './table';
 
@@ -32,6 +33,8 @@ export interface LocalStack {
   tableName: string;
   streamArn: string;
   server: LocalServer;
+  /** The control channel tools use (scripts/local/control.ts). */
+  control: Control;
   /** Present unless started with `pipeline: false`. */
   pipeline?: LocalPipeline;
   stop(): Promise<void>;
@@ -67,7 +70,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     stops.push(s3.stop);
 
     const issuer = opts.dataDir ? loadOrCreateIssuer(opts.dataDir) : newIssuer();
-    const server = await startLocalServer({ port: opts.port ?? 0, documents: { [JWKS_PATH]: () => issuer.jwks() } });
+    // Tools (`npm run backfill`, replay, jobs) reach a running npm start through its control channel.
+    const control = newControl();
+    const server = await startLocalServer({ port: opts.port ?? 0, documents: { [JWKS_PATH]: () => issuer.jwks() }, control });
     stops.push(server.close);
     Object.assign(process.env, {
       AWS_REGION: region,
@@ -89,8 +94,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const { startLocalPipeline } = await import('./pipeline');
       pipeline = await startLocalPipeline({ ...(opts.dataDir && { dataDir: opts.dataDir }), dynamoEndpoint, region, streamArn });
       stops.push(pipeline.stop);
+      const engines = { dynamoEndpoint, region, tableName, analytics: pipeline.analytics };
+      control.commands.set('backfill', async (args) => (await import('../backfill')).runBackfill(engines, args));
     }
-    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, ...(pipeline && { pipeline }), stop };
+    if (opts.dataDir) {
+      const unpublish = publishStack(opts.dataDir, server.url, control);
+      stops.push(async () => unpublish());
+    }
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, ...(pipeline && { pipeline }), stop };
   } catch (error) {
     await stop();
     throw error;
