@@ -35,6 +35,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   // tables already inserted drop their second copy).
   const analytics = await getAnalytics();
   const batch = createHash('sha256').update(eventIds.sort().join('\n')).digest('base64url');
+  // One insert at a time: run side by side on one chDB session, inserts lost rows (their per-insert
+  // settings, the deduplication token among them, are the session's) — the property test caught it.
   for (const [table, tableRows] of rows) await analytics.insert(table, tableRows, { deduplicationToken: `${table}:${batch}` });
   return response;
 };

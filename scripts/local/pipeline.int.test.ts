@@ -23,20 +23,21 @@ const aClient = (overrides: Record<string, unknown> = {}) => ({
 });
 
 interface AuditRow {
-  event_type: string;
-  event_id: string;
+  action: string;
+  audit_id: string;
   tenant_id: string;
   actor: string;
-  occurred_at: string;
-  data: string;
+  at: string;
+  before: string;
+  after: string;
 }
 
 const auditOf = (entityId: string) =>
   api
     .stack()
     .pipeline!.analytics.query<AuditRow>(
-      `SELECT event_type, event_id, tenant_id, actor, toString(occurred_at) AS occurred_at, data
-       FROM domain_events FINAL WHERE entity = 'client' AND entity_id = {id:String} ORDER BY occurred_at, event_type`,
+      `SELECT action, audit_id, tenant_id, actor, toString(at) AS at, before, after
+       FROM audit_log FINAL WHERE entity = 'client' AND entity_id = {id:String} ORDER BY at, action`,
       { id: entityId },
     );
 
@@ -44,28 +45,26 @@ const auditOf = (entityId: string) =>
 const eventually = (assertion: () => Promise<void>) => vi.waitFor(assertion, { timeout: 20_000, interval: 100 });
 
 describe('event pipeline on the local stack', () => {
-  it('turns POST /v1/clients into exactly one client.created row in the event log', async () => {
+  it('turns POST /v1/clients into exactly one audit row in ClickHouse', async () => {
     const created = await api.as(tse).post('/v1/clients', aClient());
     expect(created.status).toBe(201);
     const client = created.body;
 
     await eventually(async () => expect(await auditOf(client.id)).toHaveLength(1));
     const [row] = await auditOf(client.id);
-    expect(row).toMatchObject({ event_type: 'client.created', tenant_id: 'demo', actor: 'tse-1', occurred_at: client.createdAt.replace('T', ' ').replace('Z', '') });
-    expect(row!.event_id).toMatch(/:client\.created$/);
-    expect(JSON.parse(row!.data).after).toMatchObject({ id: client.id, companyName: 'Sree Jewellers', mobile: '+919847012345', email: 'anil@sreejewellers.in' });
+    expect(row).toMatchObject({ action: 'created', tenant_id: 'demo', actor: 'tse-1', at: client.createdAt.replace('T', ' ').replace('Z', ''), before: '' });
+    expect(JSON.parse(row!.after)).toMatchObject({ id: client.id, companyName: 'Sree Jewellers', mobile: '+919847012345', email: 'anil@sreejewellers.in' });
   });
 
-  it('records a PATCH as client.updated with before and after', async () => {
+  it('records a PATCH with before and after', async () => {
     const created = await api.as(tse).post('/v1/clients', aClient({ mobile: '9847055555', email: 'patch@example.com' }));
     const patched = await api.as(tse).patch(`/v1/clients/${created.body.id}`, { landmark: 'Opposite the Town Hall' }, { 'if-match': '"1"' });
     expect(patched.status).toBe(200);
 
-    await eventually(async () => expect((await auditOf(created.body.id)).map((r) => r.event_type)).toEqual(['client.created', 'client.updated']));
-    const updated = JSON.parse((await auditOf(created.body.id))[1]!.data);
-    expect(updated.changedFields).toContain('landmark');
-    expect(updated.before).not.toHaveProperty('landmark');
-    expect(updated.after).toMatchObject({ landmark: 'Opposite the Town Hall', version: 2 });
+    await eventually(async () => expect((await auditOf(created.body.id)).map((r) => r.action)).toEqual(['created', 'updated']));
+    const updated = (await auditOf(created.body.id))[1]!;
+    expect(JSON.parse(updated.before)).not.toHaveProperty('landmark');
+    expect(JSON.parse(updated.after)).toMatchObject({ landmark: 'Opposite the Town Hall', version: 2 });
   });
 
   it('publishes nothing for a refused duplicate, and keeps tenants apart', async () => {
@@ -76,7 +75,7 @@ describe('event pipeline on the local stack', () => {
     const later = await api.as(other).post('/v1/clients', aClient({ mobile: '9847077777', email: 'later@example.com' }));
     await eventually(async () => expect(await auditOf(later.body.id)).toHaveLength(1));
 
-    const acme = await api.stack().pipeline!.analytics.query<{ entity_id: string }>("SELECT entity_id FROM domain_events FINAL WHERE tenant_id = 'acme' AND entity = 'client' ORDER BY occurred_at");
+    const acme = await api.stack().pipeline!.analytics.query<{ entity_id: string }>("SELECT entity_id FROM audit_log FINAL WHERE tenant_id = 'acme' AND entity = 'client' ORDER BY at");
     expect(acme.map((r) => r.entity_id)).toEqual([first.body.id, later.body.id]);
   });
 

@@ -13,8 +13,7 @@ import type { FactRows, FactTable } from './projections';
  * item turned into the fact rows it stands for by the same fact definitions the live path uses
  * (facts.ts), inserted in large batches. Every row lands on the natural key the live path uses, so
  * a backfill over live data changes no total, and a backfill into empty tables gives the totals
- * the live path gave (tested on the same history). The event log (`domain_events`) is not rebuilt:
- * it records what was published, which a scan cannot know.
+ * the live path gave (tested on the same history).
  */
 export function factsOfItem(item: Item): FactRows {
   const tenantId = String(item.tenantId ?? '');

@@ -4,7 +4,6 @@ import type { CreditRecord } from '../../../domain/pipeline/credit-split';
 import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { Stage } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
-import type { DomainEvent } from '../../../events/contract';
 import type { Row } from './port';
 
 /**
@@ -13,8 +12,12 @@ import type { Row } from './port';
  * produce the same rows with the same natural keys. Pure: copying and reshaping, no rules.
  */
 
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** ISO-8601 UTC → ClickHouse DateTime64(3) text, read as UTC by the column's time zone. */
-export const toDateTime64 = (iso: string) => new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+export const toDateTime64 = (iso: string) => {
+  const canonical = CANONICAL.test(iso) ? iso : new Date(iso).toISOString();
+  return `${canonical.slice(0, 10)} ${canonical.slice(11, 23)}`;
+};
 
 export type ActivityKind = 'scheduled' | 'completed' | 'missed';
 
@@ -200,19 +203,5 @@ export function auditRow(tenantId: string, entry: AuditEntry, scopeId: string): 
     at: toDateTime64(entry.at),
     before: entry.before === undefined ? '' : JSON.stringify(entry.before),
     after: entry.after === undefined ? '' : JSON.stringify(entry.after),
-  };
-}
-
-export function domainEventRow(event: DomainEvent): Row {
-  return {
-    tenant_id: event.tenantId,
-    event_id: event.eventId,
-    event_type: event.type,
-    event_version: event.version,
-    entity: event.entity,
-    entity_id: event.entityId,
-    actor: event.actor ?? '',
-    occurred_at: toDateTime64(event.occurredAt),
-    data: JSON.stringify(event.data),
   };
 }

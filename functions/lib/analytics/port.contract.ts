@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analytics } from './port';
 import { factsOf } from './projections';
 import { applyMigrations } from './schema';
-import { clientCreated } from '../../../events/catalog';
+import { auditRecorded } from '../../../events/catalog';
 
 /**
  * What every analytics adapter must do alike, run against each (`*.int.test.ts` per adapter, one
@@ -39,28 +39,28 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
       await expect(a.insert('port_probe; DROP TABLE x', [{ id: 2 }])).rejects.toThrow(/not a table name/);
     });
 
-    it('collapses a replayed event in audit_log', async () => {
-      const event = clientCreated.create({
-        eventId: `port-${name}:client.created`,
+    it('collapses a replayed audit entry in audit_log', async () => {
+      const event = auditRecorded.create({
+        eventId: `port-${name}:audit.recorded`,
         tenantId: 'acme',
-        entityId: 'c_1',
+        entityId: 'a_1',
         occurredAt: '2026-03-02T04:30:12.345Z',
         actor: 'tse-2',
-        data: { after: { id: 'c_1', companyName: 'A', ownerName: 'B', mobile: '+919847012345', createdBy: 'tse-2', createdAt: '2026-03-02T04:30:12.345Z', updatedAt: '2026-03-02T04:30:12.345Z', version: 1 } },
+        data: { entry: { id: 'a_1', entity: 'client', entityId: 'c_1', action: 'created', actor: 'tse-2', at: '2026-03-02T04:30:12.345Z', after: { id: 'c_1' } }, scopeId: 'c_1' },
       });
-      const rows = factsOf(event).domain_events!;
-      await a.insert('domain_events', rows);
-      await a.insert('domain_events', rows);
-      expect(await a.query('SELECT count() AS n FROM domain_events FINAL WHERE tenant_id = {t:String}', { t: 'acme' })).toEqual([{ n: 1 }]);
+      const rows = factsOf(event).audit_log!;
+      await a.insert('audit_log', rows);
+      await a.insert('audit_log', rows);
+      expect(await a.query('SELECT count() AS n FROM audit_log FINAL WHERE tenant_id = {t:String}', { t: 'acme' })).toEqual([{ n: 1 }]);
     });
 
     it('inserts a batch sent again with the same deduplication token once', async () => {
-      const row = (id: string) => ({ tenant_id: 'dedup', event_id: id, event_type: 'client.created', event_version: 1, entity: 'client', entity_id: 'c_1', actor: '', occurred_at: '2026-03-02 04:30:12.345', data: '{}' });
-      await a.insert('domain_events', [row('e1'), row('e2')], { deduplicationToken: `probe-${name}` });
-      await a.insert('domain_events', [row('e1'), row('e2')], { deduplicationToken: `probe-${name}` });
-      await a.insert('domain_events', [row('e3')], { deduplicationToken: `probe-${name}-2` });
+      const row = (id: string) => ({ tenant_id: 'dedup', audit_id: id, entity: 'client', entity_id: 'c_1', action: 'created', actor: 'tse-1', scope_id: 'c_1', at: '2026-03-02 04:30:12.345', before: '', after: '{}' });
+      await a.insert('audit_log', [row('a1'), row('a2')], { deduplicationToken: `probe-${name}` });
+      await a.insert('audit_log', [row('a1'), row('a2')], { deduplicationToken: `probe-${name}` });
+      await a.insert('audit_log', [row('a3')], { deduplicationToken: `probe-${name}-2` });
       // Counted without FINAL: the second insert never happened.
-      expect(await a.query('SELECT count() AS n FROM domain_events WHERE tenant_id = {t:String}', { t: 'dedup' })).toEqual([{ n: 3 }]);
+      expect(await a.query('SELECT count() AS n FROM audit_log WHERE tenant_id = {t:String}', { t: 'dedup' })).toEqual([{ n: 3 }]);
     });
   });
 }

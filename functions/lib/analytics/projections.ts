@@ -16,7 +16,7 @@ import {
   staffUpdated,
   type CatalogEvent,
 } from '../../../events/catalog';
-import { activityRow, auditRow, creationTransition, creditRows, domainEventRow, opportunityStateRow, staffRow, transitionRows } from './facts';
+import { activityRow, auditRow, creationTransition, creditRows, opportunityStateRow, staffRow, transitionRows } from './facts';
 import type { Row } from './port';
 
 /**
@@ -25,11 +25,11 @@ import type { Row } from './port';
  * and inserts each table once. Projections copy and reshape; they hold no business rules.
  */
 export type FactRows = Partial<Record<FactTable, Row[]>>;
-export type FactTable = 'domain_events' | 'activities' | 'stage_transitions' | 'opportunity_state' | 'revenue_credits' | 'staff' | 'audit_log';
+export type FactTable = 'activities' | 'stage_transitions' | 'opportunity_state' | 'revenue_credits' | 'staff' | 'audit_log';
 
 export function factsOf(event: CatalogEvent): FactRows {
   const t = event.tenantId;
-  const out: FactRows = { domain_events: [domainEventRow(event)] };
+  const out: FactRows = {};
   if (opportunityCreated.is(event)) {
     const o = event.data.after as Opportunity;
     out.opportunity_state = [opportunityStateRow(t, o)];

@@ -30,26 +30,8 @@ const DEDUP = 'non_replicated_deduplication_window = 1000';
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    name: 'domain events and the fact tables',
+    name: 'the fact tables',
     statements: [
-      // Every domain event as published: the event log (debugging, webhooks' redelivery, audits of the bus).
-      `CREATE TABLE IF NOT EXISTS domain_events (
-        tenant_id     LowCardinality(String),
-        event_id      String,
-        event_type    LowCardinality(String),
-        event_version UInt16,
-        entity        LowCardinality(String),
-        entity_id     String,
-        actor         String,
-        occurred_at   DateTime64(3, 'UTC'),
-        data          String CODEC(ZSTD(3)),
-        loaded_at     DateTime64(3, 'UTC') DEFAULT now64(3)
-      )
-      ENGINE = ReplacingMergeTree
-      PARTITION BY toYYYYMM(occurred_at)
-      ORDER BY (tenant_id, entity, entity_id, occurred_at, event_id)
-      SETTINGS ${DEDUP}`,
-
       // One row per follow-up scheduled, completed or missed: "how many calls did tse-1 complete
       // this week". staff_id is who acted (scheduled it, completed it; for a miss, the assignee).
       `CREATE TABLE IF NOT EXISTS activities (
@@ -201,7 +183,7 @@ export const migrations: readonly Migration[] = [
 ];
 
 /** The tables the loader writes, for tests and tools that clear or count them. */
-export const FACT_TABLES = ['domain_events', 'activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log'] as const;
+export const FACT_TABLES = ['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log'] as const;
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    UInt32,
@@ -210,9 +192,9 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
 ) ENGINE = ReplacingMergeTree ORDER BY version`;
 
 /**
- * Before migrations were recorded, the only table was an `audit_log` of every domain event (now
- * `domain_events`); a data directory from then is moved aside so migration 1 can create the new
- * `audit_log` of audit entries. Its rows can be rebuilt from DynamoDB (`npm run backfill`).
+ * Before migrations were recorded, the only table was an `audit_log` of every domain event; a data
+ * directory from then is moved aside so migration 1 can create the `audit_log` of audit entries.
+ * Its rows can be rebuilt from DynamoDB (`npm run backfill`).
  */
 async function moveLegacyEventLog(analytics: Analytics): Promise<void> {
   const legacy = await analytics.query<{ n: number }>(
