@@ -16,7 +16,16 @@ export interface RuleDefinition {
   description: string;
   eventPattern: EventPattern;
   /** Queue consumer; its module exports `handler` (an SQS handler reporting batch item failures). */
-  target: { entry: string; batchSize: number; maxReceiveCount: number };
+  target: {
+    entry: string;
+    batchSize: number;
+    maxReceiveCount: number;
+    /**
+     * At most this many concurrent invocations of the consumer (the SQS mapping's
+     * MaximumConcurrency, 2–1000); unset: as many as Lambda scales to.
+     */
+    maxConcurrency?: number;
+  };
 }
 
 export const rules: readonly RuleDefinition[] = [
@@ -24,7 +33,9 @@ export const rules: readonly RuleDefinition[] = [
     name: 'analytics-loader',
     description: 'Every domain event, loaded into ClickHouse as facts (audit log and friends).',
     eventPattern: { source: [EVENT_SOURCE] },
-    target: { entry: 'functions/queues/analytics-loader.ts', batchSize: 100, maxReceiveCount: 5 },
+    // Five at a time: ClickHouse wants few, large inserts (each one is a part to merge), and five
+    // batches of 100 in flight keep up with the bus while bounding the parts and the connections.
+    target: { entry: 'functions/queues/analytics-loader.ts', batchSize: 100, maxReceiveCount: 5, maxConcurrency: 5 },
   },
 ];
 
@@ -35,4 +46,13 @@ export const streamPublisher = {
   retryAttempts: 5,
   bisectBatchOnError: true,
   maxBatchingWindowSeconds: 1,
+  /**
+   * A record still unpublished after 6 h goes to the on-failure queue instead of being retried
+   * on. The stream keeps records 24 h and the on-failure queue holds only pointers to them, so a
+   * pointer is replayable (`npm run replay`) only while its record is still in the stream: 6 h
+   * for the publisher to recover by itself (a bus outage, a bad deploy rolled back) leaves 18 h,
+   * a night and a working day, to replay what it could not. At 24 h every pointer would arrive
+   * already expired.
+   */
+  maxRecordAgeSeconds: 6 * 60 * 60,
 } as const;

@@ -1,4 +1,6 @@
 import { CrossStackReferences, ReferenceStrength, Tags, type App } from 'aws-cdk-lib';
+import { rules } from '../events/rules';
+import { ANALYTICS_LOADER_RULE, AnalyticsStack } from './stacks/analytics';
 import { ApiStack } from './stacks/api';
 import { DataStack } from './stacks/data';
 import { EventsStack } from './stacks/events';
@@ -6,6 +8,7 @@ import { EventsStack } from './stacks/events';
 export interface CrmStacks {
   readonly data: DataStack;
   readonly events: EventsStack;
+  readonly analytics: AnalyticsStack;
   readonly api: ApiStack;
 }
 
@@ -18,10 +21,23 @@ export function createCrmStacks(app: App): CrmStacks {
   // replaced, while the API and events stacks still use it.
   CrossStackReferences.of(app).consume(ReferenceStrength.STRONG);
   const data = new DataStack(app, 'Crm-Data', { description: 'CRM single table' });
-  const events = new EventsStack(app, 'Crm-Events', { description: 'CRM outbox publisher, bus and consumers', table: data.table });
+  // Every rule of events/rules.ts gets its queue and consumer in Crm-Events, except the analytics
+  // loader's, which Crm-Analytics owns with the ClickHouse endpoint it needs (see stacks/analytics.ts).
+  const loaderRule = rules.find((r) => r.name === ANALYTICS_LOADER_RULE);
+  if (!loaderRule) throw new Error(`events/rules.ts has no ${ANALYTICS_LOADER_RULE} rule`);
+  const events = new EventsStack(app, 'Crm-Events', {
+    description: 'CRM outbox publisher, bus and consumers',
+    table: data.table,
+    rules: rules.filter((r) => r !== loaderRule),
+  });
+  const analytics = new AnalyticsStack(app, 'Crm-Analytics', {
+    description: 'CRM analytics: ClickHouse endpoint and credentials, schema migrations, the loader',
+    bus: events.bus,
+    loaderRule,
+  });
   const api = new ApiStack(app, 'Crm-Api', { description: 'CRM HTTP API and sign-in', table: data.table, idempotencyTable: data.idempotencyTable, mediaBucket: data.mediaBucketRef });
   // The media bucket is imported by export name (see DataStack.mediaBucketRef), so say the order.
   api.addDependency(data);
   Tags.of(app).add('app', 'crm');
-  return { data, events, api };
+  return { data, events, analytics, api };
 }

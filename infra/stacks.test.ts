@@ -1,6 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -10,9 +12,11 @@ import { roles } from '../domain/access/roles';
 import { rules } from '../events/rules';
 import { routeKey, routes } from '../functions/http/routes';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { matchesPattern } from '../events/pattern';
 import { bindQueue, bindUserPool, CrmFunction, repoRoot, userPoolAdminActions } from './constructs/crm-function';
 import { CrmQueue } from './constructs/crm-queue';
 import { createCrmStacks, type CrmStacks } from './crm-stacks';
+import type { RuleConsumer } from './stacks/events';
 import { managesStaffAccounts } from './stacks/api';
 
 // The same feature flags as `cdk synth`, so the templates under test are the deployed ones.
@@ -52,14 +56,22 @@ describe('CRM stacks', () => {
   let app: App;
   let data: Template;
   let events: Template;
+  let analytics: Template;
   let api: Template;
+  /** Every rule consumer of the app, with the template of the stack that holds it. */
+  let consumers: { consumer: RuleConsumer; template: Template }[];
 
   beforeAll(() => {
     app = unbundledApp();
     stacks = createCrmStacks(app);
     data = Template.fromStack(stacks.data);
     events = Template.fromStack(stacks.events);
+    analytics = Template.fromStack(stacks.analytics);
     api = Template.fromStack(stacks.api);
+    consumers = [
+      ...stacks.events.consumers.map((consumer) => ({ consumer, template: events })),
+      { consumer: stacks.analytics.loader, template: analytics },
+    ];
   });
 
   describe('data', () => {
@@ -133,8 +145,9 @@ describe('CRM stacks', () => {
   });
 
   it('runs every Lambda on nodejs24.x, arm64, 512 MB, with its own log group', () => {
-    for (const template of [events, api]) {
-      const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    for (const template of [events, analytics, api]) {
+      // CDK's own custom-resource provider function is not ours to size (infra/analytics.test.ts checks it).
+      const functions = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) => fn.Properties.Handler !== 'framework.onEvent');
       expect(functions.length).toBeGreaterThan(0);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Handler: 'index.handler' });
@@ -275,14 +288,21 @@ describe('CRM stacks', () => {
   });
 
   describe('events', () => {
-    it('routes each rule of rules.ts from the custom bus to its queue', () => {
+    it('gives every rule of rules.ts exactly one queue and consumer, the analytics loader’s in Crm-Analytics', () => {
       events.resourceCountIs('AWS::Events::EventBus', 1);
-      // Today one rule: every crm.core event to the analytics loader.
+      // Today one rule: every crm.core event to the analytics loader, which the analytics stack owns.
       expect(rules.map((r) => r.name)).toEqual(['analytics-loader']);
-      events.resourceCountIs('AWS::Events::Rule', 1);
-      stacks.events.consumers.forEach((consumer) => {
-        events.hasResourceProperties('AWS::Events::Rule', {
-          EventBusName: { Ref: logicalId(stacks.events.bus) },
+      expect(consumers.map(({ consumer }) => consumer.node.id)).toEqual(['analytics-loader']);
+      events.resourceCountIs('AWS::Events::Rule', 0);
+      analytics.resourceCountIs('AWS::Events::Rule', 1);
+      api.resourceCountIs('AWS::Events::Rule', 0);
+    });
+
+    it('routes each rule from the custom bus to its queue, with the same DLQ for undeliverable events', () => {
+      for (const { consumer, template } of consumers) {
+        template.hasResourceProperties('AWS::Events::Rule', {
+          // The bus by name: a Ref inside Crm-Events, an import of its export elsewhere.
+          EventBusName: template === events ? { Ref: logicalId(stacks.events.bus) } : { 'Fn::ImportValue': 'Crm-Events:ExportsOutputRefBusEA82B6486A28F94F' },
           EventPattern: { source: ['crm.core'] },
           Targets: [
             Match.objectLike({
@@ -291,53 +311,95 @@ describe('CRM stacks', () => {
             }),
           ],
         });
-      });
+      }
+      events.hasOutput('ExportsOutputRefBusEA82B6486A28F94F', { Value: { Ref: logicalId(stacks.events.bus) }, Export: { Name: 'Crm-Events:ExportsOutputRefBusEA82B6486A28F94F' } });
     });
 
     it('gives each queue a DLQ after maxReceiveCount receives, TLS-only access and encryption', () => {
-      stacks.events.consumers.forEach((consumer) => {
-        events.hasResourceProperties('AWS::SQS::Queue', {
+      for (const { consumer, template } of consumers) {
+        template.hasResourceProperties('AWS::SQS::Queue', {
           RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(consumer.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
           SqsManagedSseEnabled: true,
+          VisibilityTimeout: 180,
         });
-      });
-      const queues = Object.values(events.findResources('AWS::SQS::Queue')) as Resource[];
-      for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-      events.resourcePropertiesCountIs(
-        'AWS::SQS::QueuePolicy',
-        {
-          PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-            ]),
+      }
+      for (const template of [events, analytics]) {
+        const queues = Object.values(template.findResources('AWS::SQS::Queue')) as Resource[];
+        expect(queues.length).toBeGreaterThan(0);
+        for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+        template.resourcePropertiesCountIs(
+          'AWS::SQS::QueuePolicy',
+          {
+            PolicyDocument: {
+              Statement: Match.arrayWith([
+                Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+              ]),
+            },
           },
-        },
-        queues.length,
-      );
+          queues.length,
+        );
+      }
     });
 
     it('consumes each queue in batches, reporting partial batch failures', () => {
-      stacks.events.consumers.forEach((consumer) => {
-        events.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      for (const { consumer, template } of consumers) {
+        template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
           EventSourceArn: { 'Fn::GetAtt': [logicalId(consumer.queue), 'Arn'] },
           FunctionName: { Ref: logicalId(consumer.consumer.lambda) },
           BatchSize: 100,
+          MaximumBatchingWindowInSeconds: 1,
           FunctionResponseTypes: ['ReportBatchItemFailures'],
         });
-      });
+      }
     });
 
-    it('publishes from the table stream with bounded retries, bisect and an on-failure queue', () => {
+    it('publishes from the table stream with bounded retries, bisect, a maximum record age and an on-failure queue', () => {
+      events.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
       events.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalId(stacks.events.publisher.lambda) },
-        EventSourceArn: Match.anyValue(),
+        EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('^Crm-Data:ExportsOutputFnGetAttTable.*StreamArn') },
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 100,
         MaximumRetryAttempts: 5,
         BisectBatchOnFunctionError: true,
         MaximumBatchingWindowInSeconds: 1,
+        // 6 h: the stream keeps records 24 h, so a pointer in the on-failure queue stays replayable for 18 h.
+        MaximumRecordAgeInSeconds: 21600,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StreamPublisherDeadLetterQueue'), 'Arn'] } } },
+      });
+    });
+
+    describe('the stream filter', () => {
+      const patterns = () => {
+        const mapping = Object.values(events.findResources('AWS::Lambda::EventSourceMapping'))[0] as Resource;
+        return (mapping.Properties.FilterCriteria.Filters as { Pattern: string }[]).map((f) => f.Pattern);
+      };
+      /** A stream record as Lambda filters it (NEW_AND_OLD_IMAGES, DynamoDB JSON). */
+      const record = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', entity: string | undefined) => {
+        const image = { pk: { S: 'T#demo#C#01J' }, sk: { S: 'X' }, ...(entity !== undefined && { entity: { S: entity } }) };
+        return { eventName, eventSource: 'aws:dynamodb', dynamodb: { Keys: { pk: image.pk, sk: image.sk }, ...(eventName !== 'REMOVE' && { NewImage: image }), ...(eventName !== 'INSERT' && { OldImage: image }), StreamViewType: 'NEW_AND_OLD_IMAGES' } };
+      };
+      const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
+
+      it('is exactly: a new image not of client_index, open_opportunity or membership; or a REMOVE of an item that is not one either', () => {
+        expect(patterns()).toEqual([
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership"]}]}}}}',
+        ]);
+      });
+
+      it.each(['client_index', 'open_opportunity', 'membership'])('drops every change of a %s item', (entity) => {
+        for (const kind of ['INSERT', 'MODIFY', 'REMOVE'] as const) expect(passes(record(kind, entity)), kind).toBe(false);
+      });
+
+      it.each(['client', 'opportunity', 'stage_transition', 'event', 'audit', 'tenant', 'config', 'staff'])('passes inserts, updates and removals of a %s item', (entity) => {
+        for (const kind of ['INSERT', 'MODIFY', 'REMOVE'] as const) expect(passes(record(kind, entity)), kind).toBe(true);
+      });
+
+      it('passes an item type no mapper knows yet (the publisher warns about it), drops an item without an entity', () => {
+        expect(passes(record('INSERT', 'invoice'))).toBe(true);
+        expect(passes(record('INSERT', undefined))).toBe(false);
       });
     });
 
@@ -427,24 +489,65 @@ describe('bindUserPool', () => {
 });
 
 describe('CrmFunction bundling', () => {
-  it('bundles a handler with the local esbuild into one ESM file of at most 1 MB', () => {
-    const outdir = mkdtempSync(path.join(tmpdir(), 'crm-bundle-'));
-    try {
-      const app = new App({ outdir });
-      // A write route pulls in the most code (validation, phone numbers, the store).
-      const route = routes.find((r) => r.method === 'POST') ?? routes[0]!;
-      new CrmFunction(new Stack(app, 'Bundle'), 'Probe', { entry: route.entry });
-      const assembly = app.synth();
+  /** Synthesises one CrmFunction for `entry` (bundled by the local esbuild, as `cdk synth` does) and hands over its asset. */
+  function withBundle(entry: string, check: (asset: { dir: string; bundle: string; code: string; sources: string[] }) => void | Promise<void>) {
+    return async () => {
+      const outdir = mkdtempSync(path.join(tmpdir(), 'crm-bundle-'));
+      try {
+        const app = new App({ outdir });
+        new CrmFunction(new Stack(app, 'Bundle'), 'Probe', { entry });
+        const assembly = app.synth();
+        const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+        expect(assets).toHaveLength(1);
+        const dir = path.join(assembly.directory, assets[0]!);
+        const bundle = path.join(dir, 'index.mjs');
+        // The source map lists every input file esbuild put into the bundle (sourcesContent is off).
+        const { sources } = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+        await check({ dir, bundle, code: readFileSync(bundle, 'utf8'), sources });
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    };
+  }
 
-      const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-      expect(assets).toHaveLength(1);
-      const bundle = path.join(assembly.directory, assets[0]!, 'index.mjs');
+  it(
+    'bundles a handler with the local esbuild into one ESM file of at most 1 MB',
+    // A write route pulls in the most code (validation, phone numbers, the store).
+    withBundle((routes.find((r) => r.method === 'POST') ?? routes[0]!).entry, ({ bundle, code }) => {
       const size = statSync(bundle).size;
-      console.info(`${route.entry}: ${(size / 1024).toFixed(0)} KiB`);
+      console.info(`${(routes.find((r) => r.method === 'POST') ?? routes[0]!).entry}: ${(size / 1024).toFixed(0)} KiB`);
       expect(size).toBeLessThanOrEqual(1024 * 1024);
-      expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire \} from 'node:module';/);
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
-  });
+      expect(code).toMatch(/^import \{ createRequire \} from 'node:module';/);
+    }),
+  );
+
+  it(
+    'bundles the analytics loader without chDB, within 1 MB, and the bundle loads without it',
+    withBundle(rules.find((r) => r.name === 'analytics-loader')!.target.entry, async ({ dir, bundle, code, sources }) => {
+      const size = statSync(bundle).size;
+      console.info(`functions/queues/analytics-loader.ts: ${(size / 1024).toFixed(0)} KiB`);
+      expect(size).toBeLessThanOrEqual(1024 * 1024);
+
+      // No chDB code went in: neither the package, nor its platform binaries, nor the adapter that imports it.
+      expect(sources.filter((s) => /chdb/i.test(s))).toEqual([]);
+      expect(sources.some((s) => s.includes('node_modules/@clickhouse/client/'))).toBe(true);
+      expect(sources.some((s) => s.includes('functions/lib/analytics/analytics.clickhouse.ts'))).toBe(true);
+      // And nothing imports it statically: the one reference left is the adapter's dynamic import,
+      // which runs only with ANALYTICS_MODE=chdb (never in a Lambda).
+      expect(code).not.toMatch(/from\s*["'](?:chdb|@chdb\/[^"']*|\.\/analytics\.chdb)["']/);
+      expect(code.match(/import\(["'][^"']*chdb[^"']*["']\)/g)).toEqual(['import("./analytics.chdb")']);
+      for (const marker of ['libchdb', 'chdb_node', 'drainPending', '@chdb/']) expect(code, marker).not.toContain(marker);
+      // The AWS SDK is the runtime's, not bundled.
+      expect(sources.filter((s) => s.includes('node_modules/@aws-sdk/') || s.includes('node_modules/@smithy/'))).toEqual([]);
+      expect(code).toMatch(/from\s*["']@aws-sdk\/client-secrets-manager["']/);
+
+      // A cold start: the bundle imports with chdb nowhere to be found (only the SDK, which the runtime provides).
+      const sdkOnly = path.join(dir, 'node_modules');
+      mkdirSync(sdkOnly);
+      for (const scope of ['@aws-sdk', '@smithy']) symlinkSync(path.join(repoRoot, 'node_modules', scope), path.join(sdkOnly, scope));
+      const loaded = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`], { encoding: 'utf8', cwd: dir });
+      expect(loaded.stderr).toBe('');
+      expect(loaded.stdout.trim()).toBe('function');
+    }),
+  );
 });

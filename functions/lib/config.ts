@@ -56,10 +56,23 @@ const PipelineEnv = z.object({
   /** `chdb` locally (in-process engine at CHDB_PATH); absent → ClickHouse over HTTP. */
   ANALYTICS_MODE: z.enum(['clickhouse', 'chdb']).optional(),
   CHDB_PATH: z.string().min(1).optional(),
-  CLICKHOUSE_URL: z.url().optional(),
+  /**
+   * The ClickHouse HTTP(S) endpoint. Empty counts as unset: the analytics stack passes its
+   * `ClickHouseUrl` parameter through, and that is empty until an endpoint is configured.
+   */
+  CLICKHOUSE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
+  /** Local and test credentials only; in AWS they come from CLICKHOUSE_SECRET_ARN. */
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
   CLICKHOUSE_DATABASE: z.string().optional(),
+  /**
+   * A Secrets Manager secret holding `{"username", "password"}` for ClickHouse, read once per
+   * container (functions/lib/analytics/index.ts); when set it takes precedence over
+   * CLICKHOUSE_USER/CLICKHOUSE_PASSWORD, so no credential ever sits in a Lambda's environment.
+   */
+  CLICKHOUSE_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /** Per-request timeout of the ClickHouse client, kept below the function's own timeout. */
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
 });
 
 export type PipelineConfig = z.infer<typeof PipelineEnv>;

@@ -29,7 +29,9 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       for (const row of tableRows) list.push(row);
     }
   };
-  const response = await processPartialResponse(event, collect, processor, { context });
+  // A batch of nothing but malformed messages is reported item by item like any other (each goes
+  // back, then to the dead-letter queue), not thrown: a throw would look like a loader failure.
+  const response = await processPartialResponse(event, collect, processor, { context, throwOnFullBatchFailure: false });
   if (eventIds.length === 0) return response;
   // An insert failure throws: the whole batch comes back and is loaded again (the tokens of the
   // tables already inserted drop their second copy).

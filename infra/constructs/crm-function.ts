@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { tableSchema } from '../../functions/lib/store/table-schema';
@@ -32,16 +33,31 @@ export interface CrmFunctionProps {
 }
 
 /**
+ * Modules a Lambda bundle never contains:
+ * - the AWS SDK v3 (and its @smithy packages): the nodejs24.x runtime provides it (NodejsFunction's
+ *   own default, restated because setting `externalModules` replaces it);
+ * - chDB, the in-process engine of the local stack: a native addon of ~500 MB with a package per
+ *   platform. Marking `chdb` external alone is not enough: esbuild would still bundle the adapter
+ *   that imports it and hoist that `import … from 'chdb'` to the top of the ESM bundle, so every
+ *   cold start would fail to find it. The adapter module itself is external too, which leaves
+ *   functions/lib/analytics/index.ts' `import('./analytics.chdb')` as a dynamic import that a
+ *   Lambda (ANALYTICS_MODE unset) never executes.
+ */
+export const bundleExternals = ['@aws-sdk/*', '@smithy/*', 'chdb', '@chdb/*', '*/analytics.chdb'];
+
+/**
  * A Lambda with the project's defaults: Node 24 on arm64, an ESM bundle built by the local esbuild,
  * its own log group with a retention, and a role that may only write to that log group until
- * bindTable/bindQueue/bindBus/bindUserPool grant it more.
+ * bindTable/bindQueue/bindBus/bindUserPool/bindSecret grant it more.
  */
 export class CrmFunction extends Construct implements iam.IGrantable {
   readonly lambda: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: CrmFunctionProps) {
     super(scope, id);
+    this.timeout = props.timeout ?? Duration.seconds(10);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
 
@@ -58,7 +74,7 @@ export class CrmFunction extends Construct implements iam.IGrantable {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: this.timeout,
       description: props.description,
       role,
       logGroup: this.logGroup,
@@ -75,6 +91,7 @@ export class CrmFunction extends Construct implements iam.IGrantable {
         // Mappings only: the sources themselves would double the asset for no runtime benefit.
         sourcesContent: false,
         format: OutputFormat.ESM,
+        externalModules: bundleExternals,
         target: 'node24',
         mainFields: ['module', 'main'],
         // CommonJS dependencies bundled into ESM still call require(); give them one.
@@ -168,4 +185,41 @@ export function bindMedia(fn: CrmFunction, bucket: { name: string; arn: string; 
     reason:
       'Object keys are made per upload (tenants/{tenant}/clients/{client}/{ulid}.{ext}); the grant is one action on the tenants/ prefix of the media bucket, and the handler only signs keys of the caller’s tenant.',
   });
+}
+
+/**
+ * The function may read this one secret's value: its ARN goes into `envVar` and the grant is
+ * `secretsmanager:GetSecretValue` on that ARN alone (no DescribeSecret, no wildcard). The value is
+ * read at runtime and never enters the environment, the template or the logs.
+ */
+export function bindSecret(fn: CrmFunction, secret: ISecret, envVar: string): void {
+  fn.addEnvironment(envVar, secret.secretArn);
+  iam.Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretArn] });
+  // A secret under a customer-managed key also needs kms:Decrypt (the AWS-managed key does not).
+  secret.encryptionKey?.grantDecrypt(fn);
+}
+
+/** Where ClickHouse is: the analytics stack's parameters and the secret with its credentials. */
+export interface ClickHouseEndpoint {
+  /** https URL of the HTTP interface (no credentials in it); empty until one is configured. */
+  readonly url: string;
+  readonly database: string;
+  /** JSON `{"username", "password"}`. */
+  readonly credentials: ISecret;
+}
+
+/**
+ * The function may use ClickHouse: CLICKHOUSE_URL, CLICKHOUSE_DATABASE and CLICKHOUSE_SECRET_ARN
+ * as functions/lib/analytics/index.ts reads them, the grant on the secret, and the client's
+ * per-request timeout, which must end before the function's own so a hung request is an error
+ * the function reports, not a timeout that kills it.
+ */
+export function bindClickHouse(fn: CrmFunction, endpoint: ClickHouseEndpoint, requestTimeout: Duration): void {
+  if (requestTimeout.toMilliseconds() >= fn.timeout.toMilliseconds()) {
+    throw new Error(`${fn.node.path}: the ClickHouse request timeout (${requestTimeout.toHumanString()}) must be shorter than the function's (${fn.timeout.toHumanString()})`);
+  }
+  fn.addEnvironment('CLICKHOUSE_URL', endpoint.url)
+    .addEnvironment('CLICKHOUSE_DATABASE', endpoint.database)
+    .addEnvironment('CLICKHOUSE_REQUEST_TIMEOUT_MS', String(requestTimeout.toMilliseconds()));
+  bindSecret(fn, endpoint.credentials, 'CLICKHOUSE_SECRET_ARN');
 }

@@ -1,84 +1,68 @@
 import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Construct } from 'constructs';
-import { rules as ruleManifest, streamPublisher, type RuleDefinition } from '../../events/rules';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import { streamPublisher, type RuleDefinition } from '../../events/rules';
+import { NO_EVENTS } from '../../functions/streams/mappers';
 import { bindBus, CrmFunction } from '../constructs/crm-function';
-import { CrmDeadLetterQueue, CrmQueue } from '../constructs/crm-queue';
+import { CrmDeadLetterQueue } from '../constructs/crm-queue';
+import { consumerTimeout, RuleConsumer } from '../constructs/rule-consumer';
 
-/** Queue consumers get longer than HTTP handlers: a batch of up to 100 records. */
-const consumerTimeout = Duration.seconds(30);
+export { RuleConsumer, type RuleConsumerProps } from '../constructs/rule-consumer';
 
-// Batches above 10 records need a batching window; 1 s keeps inside the 2 s "write visible in
-// dashboards" budget (DESIGN §7).
-const maxBatchingWindow = Duration.seconds(1);
-
-export interface RuleConsumerProps {
-  readonly bus: events.IEventBus;
-  readonly rule: RuleDefinition;
-}
-
-/** One rule of events/rules.ts: rule → queue (with DLQ) → consumer Lambda reporting partial failures. */
-export class RuleConsumer extends Construct {
-  readonly queue: CrmQueue;
-  readonly deadLetterQueue: CrmDeadLetterQueue;
-  readonly consumer: CrmFunction;
-
-  constructor(scope: Construct, id: string, { bus, rule }: RuleConsumerProps) {
-    super(scope, id);
-    const { entry, batchSize, maxReceiveCount } = rule.target;
-
-    this.deadLetterQueue = new CrmDeadLetterQueue(this, 'DeadLetterQueue');
-    this.queue = new CrmQueue(this, 'Queue', {
-      // AWS guidance: six times the function timeout, so a batch retried after throttling is not
-      // redelivered while it is still being processed.
-      visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
-
-    new events.Rule(this, 'Rule', {
-      eventBus: bus,
-      description: rule.description,
-      // The manifest uses EventBridge's own key names ('detail-type'), which CDK passes through as-is.
-      eventPattern: rule.eventPattern,
-      // Events EventBridge cannot deliver (e.g. the queue is unavailable) land in the same DLQ.
-      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
-    });
-
-    this.consumer = new CrmFunction(this, 'Consumer', { entry, description: rule.description, timeout: consumerTimeout });
-    this.consumer.lambda.addEventSource(
-      new SqsEventSource(this.queue, { batchSize, maxBatchingWindow, reportBatchItemFailures: true }),
-    );
-  }
+/**
+ * What the stream mapping lets through to the publisher (Lambda event filtering, OR-ed):
+ * - every INSERT and MODIFY (the records with a new image) whose new image is of an item type that publishes something, i.e. not
+ *   one of NO_EVENTS (index, open-slot and membership items, written beside their entity in the
+ *   same transaction: about half of all writes, which would otherwise each cost an invocation
+ *   for nothing). `anything-but` needs the attribute: an item without `entity` (none is written
+ *   so) is dropped too, rather than reaching the publisher's "no event mapper" warning;
+ * - REMOVE records, which have no new image, only when the old image is of a type that publishes.
+ *   No mapper publishes on REMOVE today and every delete the store makes is of a NO_EVENTS item,
+ *   so this passes nothing now; it is there so that a future `*.deleted` mapper needs no change
+ *   here, and a deletion of a real entity is never dropped unseen.
+ * Records filtered out are simply not delivered: they are neither retried nor dead-lettered.
+ */
+export function streamPublisherFilters(): Record<string, unknown>[] {
+  const publishing = { S: [{ 'anything-but': [...NO_EVENTS] }] };
+  return [
+    { dynamodb: { NewImage: { entity: publishing } } },
+    { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: publishing } } },
+  ].map((pattern) => lambda.FilterCriteria.filter(pattern));
 }
 
 export interface EventsStackProps extends StackProps {
   /** The single table; its stream feeds the publisher. */
   readonly table: ITable;
+  /**
+   * The rules whose queue and consumer live here. The analytics loader's rule is not among them:
+   * the analytics stack owns that consumer (see infra/stacks/analytics.ts).
+   */
+  readonly rules: readonly RuleDefinition[];
 }
 
 /**
  * The event backbone (DESIGN §1): the table's stream → publisher → custom bus → one queue and
- * consumer per rule of events/rules.ts.
+ * consumer per rule it is given.
  */
 export class EventsStack extends Stack {
   readonly bus: events.EventBus;
   readonly consumers: RuleConsumer[];
   readonly publisher: CrmFunction;
+  readonly publisherMapping: lambda.EventSourceMapping;
 
   constructor(scope: Construct, id: string, props: EventsStackProps) {
     super(scope, id, props);
 
     this.bus = new events.EventBus(this, 'Bus', { description: 'CRM domain events' });
-    this.consumers = ruleManifest.map((rule) => new RuleConsumer(this, rule.name, { bus: this.bus, rule }));
-    this.publisher = this.createStreamPublisher(props.table);
+    this.consumers = props.rules.map((rule) => new RuleConsumer(this, rule.name, { bus: this.bus, rule }));
+    ({ publisher: this.publisher, mapping: this.publisherMapping } = this.createStreamPublisher(props.table));
   }
 
-  private createStreamPublisher(table: ITable): CrmFunction {
-    const { entry, batchSize, retryAttempts, bisectBatchOnError, maxBatchingWindowSeconds } = streamPublisher;
+  private createStreamPublisher(table: ITable): { publisher: CrmFunction; mapping: lambda.EventSourceMapping } {
+    const { entry, batchSize, retryAttempts, bisectBatchOnError, maxBatchingWindowSeconds, maxRecordAgeSeconds } = streamPublisher;
     const publisher = new CrmFunction(this, 'StreamPublisher', {
       entry,
       description: 'Turns table changes into domain events on the bus (the outbox).',
@@ -86,9 +70,9 @@ export class EventsStack extends Stack {
     });
     bindBus(publisher, this.bus);
 
-    // Records that still fail after the retries (bisecting down to the poison record) are noted
-    // here as shard and sequence-number pointers, not payloads: they can be re-read from the
-    // stream within its 24 h retention.
+    // Records that still fail after the retries (bisecting down to the poison record), or that
+    // grew older than maxRecordAge, are noted here as shard and sequence-number pointers, not
+    // payloads: they can be re-read from the stream within its 24 h retention.
     const onFailure = new CrmDeadLetterQueue(this, 'StreamPublisherDeadLetterQueue');
     Validations.of(onFailure).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -103,6 +87,8 @@ export class EventsStack extends Stack {
         bisectBatchOnError,
         reportBatchItemFailures: true,
         maxBatchingWindow: Duration.seconds(maxBatchingWindowSeconds),
+        maxRecordAge: Duration.seconds(maxRecordAgeSeconds),
+        filters: streamPublisherFilters(),
         onFailure: new SqsDlq(onFailure),
       }),
     );
@@ -110,6 +96,8 @@ export class EventsStack extends Stack {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'dynamodb:ListStreams, granted with the stream read, supports no resource-level permissions.',
     });
-    return publisher;
+    const mapping = publisher.lambda.node.children.find((c): c is lambda.EventSourceMapping => c instanceof lambda.EventSourceMapping);
+    if (!mapping) throw new Error('the stream publisher has no event source mapping');
+    return { publisher, mapping };
   }
 }

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { toBusEntry, type BusEvent } from '../../events/bus';
@@ -8,6 +7,7 @@ import { assertSupportedPattern, matchesPattern } from '../../events/pattern';
 import { rules as deployedRules, type RuleDefinition } from '../../events/rules';
 import type { EventBus } from '../../functions/lib/bus/event-bus';
 import { logger } from '../../functions/lib/logger';
+import { appendLines } from '../replay/dlq-file';
 import { lambdaContext } from './lambda-context';
 import { loadHandler as importHandler } from './load-handler';
 
@@ -21,6 +21,10 @@ import { loadHandler as importHandler } from './load-handler';
  * Like Lambda, one target module handles one batch at a time (Powertools processors are
  * per-invocation state). Queues live in memory: `stop()` delivers what is queued first and
  * dead-letters whatever still fails to arrive, so nothing disappears silently.
+ *
+ * `redeliver` is `npm run replay` for a rule (scripts/replay/local.ts): dead-lettered bodies are
+ * sent to that rule's queue again, as new messages (as SendMessage to the source queue does in
+ * AWS), with the same retries and dead-lettering, and each one's fate is reported.
  */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -45,7 +49,22 @@ export interface DeadLetter {
   body: string;
 }
 
+/** What became of one redelivered message. */
+export interface Redelivery {
+  messageId: string;
+  /** `dead-lettered`: it failed again and is a new line of the rule's dead-letter file. */
+  outcome: 'delivered' | 'dead-lettered' | 'dead-letter-write-failed';
+  receiveCount: number;
+  reason?: string;
+}
+
 export interface LocalBus extends EventBus {
+  /**
+   * Queues `bodies` (EventBridge events as the rule's queue receives them) for `ruleName` only,
+   * as if the bus had routed them there; resolves, in order, with each one's fate once it was
+   * delivered or dead-lettered again.
+   */
+  redeliver(ruleName: string, bodies: readonly string[]): Promise<Redelivery[]>;
   /** Resolves once every accepted event is delivered or dead-lettered. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -58,6 +77,8 @@ interface Message {
   sentAt: number;
   firstReceivedAt?: number;
   receiveCount: number;
+  /** Set for redelivered messages: told what became of it. */
+  settle?: (fate: Redelivery) => void;
 }
 
 interface RuleQueue {
@@ -113,9 +134,15 @@ export function startLocalBus(opts: LocalBusOptions): LocalBus {
   function deadLetter(q: RuleQueue, message: Message, reason: string) {
     const line: DeadLetter = { rule: q.rule.name, failedAt: new Date().toISOString(), receiveCount: message.receiveCount, reason, messageId: message.messageId, body: message.body };
     logger.error('local bus: message dead-lettered', { rule: q.rule.name, messageId: message.messageId, reason });
-    const write = mkdir(opts.dlqDir, { recursive: true })
-      .then(() => appendFile(bus.dlqFile(q.rule.name), `${JSON.stringify(line)}\n`))
-      .catch((error: unknown) => logger.error('local bus: cannot write dead letter', { error }))
+    const fate = (outcome: Redelivery['outcome']) => message.settle?.({ messageId: message.messageId, outcome, receiveCount: message.receiveCount, reason });
+    const write = appendLines(bus.dlqFile(q.rule.name), [JSON.stringify(line)])
+      .then(
+        () => fate('dead-lettered'),
+        (error: unknown) => {
+          logger.error('local bus: cannot write dead letter', { error });
+          fate('dead-letter-write-failed');
+        },
+      )
       .finally(() => {
         dlqWrites.delete(write);
         settle();
@@ -146,6 +173,7 @@ export function startLocalBus(opts: LocalBusOptions): LocalBus {
       failed = batch;
       reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
+    for (const m of batch) if (!failed.includes(m)) m.settle?.({ messageId: m.messageId, outcome: 'delivered', receiveCount: m.receiveCount });
     for (const m of failed) {
       if (m.receiveCount >= q.rule.target.maxReceiveCount) {
         deadLetter(q, m, `${reason} (received ${m.receiveCount} times)`);
@@ -183,6 +211,20 @@ export function startLocalBus(opts: LocalBusOptions): LocalBus {
         }
       }
       for (const q of queues) void pump(q);
+    },
+
+    async redeliver(ruleName: string, bodies: readonly string[]) {
+      if (stopped) throw new Error('local bus is stopped');
+      const q = queues.find((candidate) => candidate.rule.name === ruleName);
+      if (!q) throw new Error(`the local bus has no rule ${ruleName} (rules: ${queues.map((c) => c.rule.name).join(', ')})`);
+      const fates = bodies.map(
+        (body) =>
+          new Promise<Redelivery>((resolve) => {
+            q.ready.push({ messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0, settle: resolve });
+          }),
+      );
+      void pump(q);
+      return Promise.all(fates);
     },
 
     idle: () => (busy() ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -16,6 +15,7 @@ import {
 import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamPublisher } from '../../events/rules';
 import { logger } from '../../functions/lib/logger';
+import { appendLines } from '../replay/dlq-file';
 import { lambdaContext } from './lambda-context';
 import { deliverStreamBatch, type FailedBatch } from './stream-delivery';
 
@@ -110,8 +110,8 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
       JSON.stringify({ failedAt, condition: 'RetryAttemptsExhausted', reason: failed.reason, approximateInvokeCount: failed.attempts, streamArn: opts.streamArn, shardId, record }),
     );
     logger.error('stream poller: records sent to the on-failure destination', { shardId, count: failed.records.length, reason: failed.reason });
-    await mkdir(dirname(opts.dlqFile), { recursive: true });
-    await appendFile(opts.dlqFile, `${lines.join('\n')}\n`);
+    // Through the dead-letter file's queue: `npm run replay` rewrites this file while the stack runs.
+    await appendLines(opts.dlqFile, lines);
   }
 
   /** One pass over the readable shards; true when any records were found. */
