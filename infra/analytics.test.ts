@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bindClickHouse, bindSecret, CrmFunction, repoRoot } from './constructs/crm-function';
 import { rules } from '../events/rules';
 import { migrations } from '../functions/lib/analytics/schema';
+import { routes } from '../functions/http/routes';
 import { createCrmStacks, type CrmStacks } from './crm-stacks';
 import { AnalyticsStack } from './stacks/analytics';
 import { DataStack } from './stacks/data';
@@ -113,15 +114,23 @@ describe('Crm-Analytics', () => {
       }
     });
 
-    it('lets exactly the loader and the migration function read the secret: GetSecretValue on its ARN, nothing more', () => {
-      const readers = templates.flatMap((template) =>
+    it('lets exactly the loader, the migration function and the API routes that read facts read the secret: GetSecretValue on its ARN, nothing more', () => {
+      const readers = [analytics, Template.fromStack(stacks.events), Template.fromStack(stacks.data)].flatMap((template) =>
         statementsOf(template).filter(({ statement }) => JSON.stringify(statement).includes(secretId) || [statement.Action].flat().some((a) => a.startsWith('secretsmanager:'))),
       );
-      expect(readers.map(({ roles }) => roles)).toHaveLength(2);
       expect(new Set(readers.map(({ roles }) => JSON.stringify(roles)))).toEqual(
         new Set([JSON.stringify([{ Ref: logicalId(stacks.analytics.migrator.lambda.role!) }]), JSON.stringify([{ Ref: logicalId(stacks.analytics.loader.consumer.lambda.role!) }])]),
       );
       for (const { statement } of readers) expect(statement).toEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } });
+      // In Crm-Api: the functions of the routes marked `analytics` in the manifest, and only they,
+      // read the secret whose ARN the analytics stack publishes in SSM (resolved on deploy, no export).
+      const api = Template.fromStack(stacks.api);
+      const arnParameter = Object.entries(api.toJSON().Parameters as Record<string, { Default?: string }>).find(([, p]) => p.Default === stacks.analytics.endpointParameters.credentialsArn)![0];
+      const apiReaders = statementsOf(api).filter(({ statement }) => [statement.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+      const analyticsRoutes = routes.filter((r) => r.analytics).map((r) => JSON.stringify([{ Ref: logicalId(stacks.api.functions.get(r.name)!.lambda.role!) }]));
+      expect(analyticsRoutes.length).toBeGreaterThan(0);
+      expect(apiReaders.map(({ roles }) => JSON.stringify(roles)).sort()).toEqual([...analyticsRoutes].sort());
+      for (const { statement } of apiReaders) expect(statement).toEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: arnParameter } });
       // No resource policy opens it to anyone else.
       analytics.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
     });

@@ -35,9 +35,17 @@ export function createCrmStacks(app: App): CrmStacks {
     bus: events.bus,
     loaderRule,
   });
-  const api = new ApiStack(app, 'Crm-Api', { description: 'CRM HTTP API and sign-in', table: data.table, idempotencyTable: data.idempotencyTable, mediaBucket: data.mediaBucketRef });
-  // The media bucket is imported by export name (see DataStack.mediaBucketRef), so say the order.
+  const api = new ApiStack(app, 'Crm-Api', {
+    description: 'CRM HTTP API and sign-in',
+    table: data.table,
+    idempotencyTable: data.idempotencyTable,
+    mediaBucket: data.mediaBucketRef,
+    analytics: { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn },
+  });
+  // The media bucket is imported by export name (see DataStack.mediaBucketRef), and the ClickHouse
+  // endpoint is read from the analytics stack's SSM parameters by name: say the order.
   api.addDependency(data);
+  api.addDependency(analytics);
   Tags.of(app).add('app', 'crm');
   return { data, events, analytics, api };
 }

@@ -14,7 +14,8 @@ import { useLocalStack, type ApiResponse } from './stack';
  *
  * A route added to functions/http/routes.ts without an entry in `matrix` fails this suite.
  */
-const api = useLocalStack();
+// The event pipeline runs, so the dashboards' answers hold the fixtures' facts and their bodies can be checked.
+const api = useLocalStack({ pipeline: true });
 
 // ───────────────────────────── who ─────────────────────────────
 
@@ -785,7 +786,172 @@ const matrix: Record<string, Entry> = {
     request: (fx) => ({ method: 'POST', path: `/v1/staff/${fx.staffId}/deactivate` }),
     mutates: { state: staffState },
   },
+
+  // ── targets ──
+  'GET /v1/config/targets': {
+    variant: 'the same request in every case; sees = demo’s TSE call target (60) in/out, never acme’s (61) for other-tenant',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/config/targets'),
+    list: {
+      items: (body) => body.versions.map((v: { roles: { tse: { activity: { calls: number } } } }) => String(v.roles.tse.activity.calls)),
+      target: (_fx, s) => (s.kase === 'other-tenant' ? '61' : '60'),
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   y   y   y  y   y   y   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'PUT /v1/config/targets': {
+    variant: 'the same request in every case: demo’s targets in force, from today, If-Match their version; acme’s targets must never change',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  403  403  403  403  403  403  403'),
+    },
+    fixture: noFx,
+    request: (_fx, _s, before) => {
+      const current = (before!.body as { current: { roles: unknown; workingDays: unknown } }).current;
+      return { method: 'PUT', path: '/v1/config/targets', body: { roles: current.roles, workingDays: current.workingDays }, headers: ifMatch(before) };
+    },
+    mutates: { state: () => snap(adminOf('demo'), '/v1/config/targets'), foreign: () => snap(adminOf('acme'), '/v1/config/targets') },
+  },
+  'GET /v1/staff/{staffId}/targets': {
+    variant: 'the case’s staff member (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: noFx,
+    request: (_fx, s) => get(`/v1/staff/${s.staffTarget}/targets`),
+  },
+  'PUT /v1/staff/{staffId}/targets': {
+    variant: 'a fresh tse per row under a manager in or out of the role’s scope (other-tenant: in acme), given 70 calls a day; If-Match its version (0)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  404  404  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  404  403  403  403  403  403'),
+    },
+    fixture: staffFx,
+    request: (fx, _s, before) => ({ method: 'PUT', path: `/v1/staff/${fx.staffId}/targets`, body: { activity: { calls: 70 } }, headers: ifMatch(before) }),
+    mutates: { state: (fx) => snap(adminOf(fx.tenant), `/v1/staff/${fx.staffId}/targets`) },
+  },
+
+  // ── pipeline and dashboards ──
+  'GET /v1/pipeline/{staffId}': {
+    variant: 'the case’s staff member (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: noFx,
+    request: (_fx, s) => get(`/v1/pipeline/${s.staffTarget}`),
+  },
+  'GET /v1/dashboards/staff/{staffId}': {
+    variant: 'the case’s staff member, with explain=1 (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme); no explained fact may be a hidden deal',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: sharedFx,
+    request: (_fx, s) => get(`/v1/dashboards/staff/${s.staffTarget}?period=week&explain=1`),
+    hides: { 'in-scope': ['manager', 'asst_manager', 'sales_officer', 'tse'] },
+  },
+  'GET /v1/dashboards/manager/{staffId}': {
+    variant:
+      'a manager in (admin, manager, analyst: manager; am-1: itself; sellers: themselves, not managers → 422) or out (admin, analyst: m-2; manager: m-2; ' +
+      'others: manager) of the role’s scope; other-tenant: ao-1, only in acme. sees = m-2’s report tse-9 in the team',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  422  422  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: noFx,
+    request: (_fx, s) => get(`/v1/dashboards/manager/${managerTarget(s)}?period=week`),
+    list: {
+      items: (body) => body.team.map((t: { staffId: string }) => t.staffId),
+      target: () => 'tse-9',
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   n   n   n   -  -   -   -   n'),
+        'out-of-scope': /*   */ sees('-   y   -   -   -  -   -   -   y'),
+        'other-tenant': /*   */ sees('-   -   -   -   -  -   -   -   -'),
+      },
+    },
+  },
+  'GET /v1/dashboards/events': {
+    variant:
+      'in-scope: no staffId (everyone the caller sees); out-of-scope: staffId = someone else’s report; other-tenant: staffId = ao-1, only in acme. ' +
+      'sees = that someone else’s report among the staff counted',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: noFx,
+    request: (_fx, s) => get(`/v1/dashboards/events?period=week${s.kase === 'in-scope' ? '' : `&staffId=${s.staffTarget}`}`),
+    list: {
+      items: (body) => body.staff.map((t: { staffId: string }) => t.staffId),
+      target: (_fx, s) => staffOut[s.role],
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   n   n   n  n   -   -   y'),
+        'out-of-scope': /*   */ sees('-   y   -   -   -  -   -   -   y'),
+        'other-tenant': /*   */ sees('-   -   -   -   -  -   -   -   -'),
+      },
+    },
+  },
+  'GET /v1/dashboards/tenant': {
+    variant: 'the same request in every case: only tenant-wide roles; sees = demo’s own figures (acme’s won deal of ₹61,000 never in demo’s revenue)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  200'),
+      'other-tenant': /*     */ st('403 200  403  403  403  403  403  403  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/dashboards/tenant?period=week'),
+    list: {
+      items: (body) => body.productMix.products.map((p: { productId: string }) => p.productId),
+      target: () => ACME_ONLY_PRODUCT,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   n   -   -   -  -   -   -   n'),
+        'out-of-scope': /*   */ sees('-   n   -   -   -  -   -   -   n'),
+        'other-tenant': /*   */ sees('-   n   -   -   -  -   -   -   n'),
+      },
+    },
+  },
 };
+
+/** The manager dashboard's target: a manager the role sees (in), one it does not (out), or ao-1 (other tenant). */
+function managerTarget(s: Spec): string {
+  if (s.kase === 'other-tenant') return ACME_ONLY_STAFF;
+  const inScope: Record<Role, string> = {
+    platform_admin: 'manager', tenant_admin: 'manager', manager: 'manager', asst_manager: 'am-1', sales_officer: 'so-1', tse: 'tse-1', warrior: 'manager', partner: 'manager', analyst: 'manager',
+  };
+  const outOfScope: Record<Role, string> = {
+    platform_admin: 'm-2', tenant_admin: 'm-2', manager: 'm-2', asst_manager: 'manager', sales_officer: 'manager', tse: 'manager', warrior: 'manager', partner: 'manager', analyst: 'm-2',
+  };
+  return s.kase === 'in-scope' ? inScope[s.role] : outOfScope[s.role];
+}
 // ─────────────────────────── the rows ───────────────────────────
 
 interface Row {
@@ -871,6 +1037,15 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'PUT /v1/config/products': 403,
   'GET /v1/config/stages': 403,
   'PUT /v1/config/stages': 403,
+  'GET /v1/config/targets': 403,
+  'PUT /v1/config/targets': 403,
+  'GET /v1/staff/{staffId}/targets': 403,
+  'PUT /v1/staff/{staffId}/targets': 403,
+  'GET /v1/pipeline/{staffId}': 403,
+  'GET /v1/dashboards/staff/{staffId}': 403,
+  'GET /v1/dashboards/manager/{staffId}': 403,
+  'GET /v1/dashboards/events': 403,
+  'GET /v1/dashboards/tenant': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];
@@ -928,6 +1103,17 @@ beforeAll(async () => {
   const stagesRes = must(await acmeAdmin.call('GET', '/v1/config/stages'), 200, 'acme stages');
   const stages = (stagesRes.body.stages as { stage: string; multiplier: number }[]).map((s) => (s.stage === 'Lead' ? { ...s, multiplier: 60 } : s));
   must(await acmeAdmin.call('PUT', '/v1/config/stages', { stages }, { 'if-match': stagesRes.headers.get('etag')! }), 200, 'acme stages');
+  const targets = must(await acmeAdmin.call('GET', '/v1/config/targets'), 200, 'acme targets');
+  const roles = targets.body.current.roles;
+  must(
+    await acmeAdmin.call('PUT', '/v1/config/targets', { roles: { ...roles, tse: { ...roles.tse, activity: { ...roles.tse.activity, calls: 61 } } }, workingDays: targets.body.current.workingDays }, { 'if-match': targets.headers.get('etag')! }),
+    200,
+    'acme targets',
+  );
+  // A won deal of acme's own product: its revenue must never reach demo's tenant dashboard.
+  const acmeClient = await createClient('acme', 'tse-1', 'Acme winner');
+  const won = must(await as(person('acme', 'tse-1')).call('POST', `/v1/clients/${acmeClient.id}/opportunities`, { productId: ACME_ONLY_PRODUCT, dealValue: 6_100_000 }), 201, 'acme deal');
+  must(await as(person('acme', 'tse-1')).call('POST', `/v1/opportunities/${won.body.id}/stage`, { stage: 'Closed', outcome: 'Won' }), 200, 'acme win');
 
   await pool(
     [...rows, ...forgedRows, ...ghostRows].map((row) => async () => {
@@ -935,6 +1121,9 @@ beforeAll(async () => {
     }),
     6,
   );
+  // Every fixture's facts loaded before the dashboards are read.
+  await api.stack().pipeline!.poller.caughtUp();
+  await api.stack().pipeline!.bus.idle();
 }, 240_000);
 
 // ─────────────────────────── the checks ───────────────────────────

@@ -6,11 +6,11 @@ import { startLocalStack, type LocalStack } from '../scripts/local/stack';
  * Starts the local stack for one test file, on the run's shared DynamoDB Local with a table of its
  * own, and returns a client that speaks HTTP to it with really signed tokens.
  */
-export function useLocalStack(opts: { pipeline?: boolean } = {}) {
+export function useLocalStack(opts: { pipeline?: boolean; analytics?: boolean } = {}) {
   let stack: LocalStack | undefined;
   beforeAll(async () => {
     // The event pipeline only when a test asks for it: HTTP-only files stay fast.
-    stack = await startLocalStack({ dynamoEndpoint: inject('dynamoEndpoint'), tableName: `crm-${crypto.randomUUID()}`, pipeline: opts.pipeline ?? false });
+    stack = await startLocalStack({ dynamoEndpoint: inject('dynamoEndpoint'), tableName: `crm-${crypto.randomUUID()}`, pipeline: opts.pipeline ?? false, analytics: opts.analytics ?? false });
     // The demo tenants (demo, acme) with their staff and catalogue, as npm start seeds them.
     const [{ getServices }, { seedDemo }] = await Promise.all([import('../functions/lib/services'), import('../scripts/seed')]);
     await seedDemo(getServices(), new Date());

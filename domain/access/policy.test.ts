@@ -39,19 +39,20 @@ const seller: Action[] = [
   'audit:read',
   'config:read',
   'staff:read',
+  'dashboard:read',
 ];
 
 /** DESIGN §4, written out: how far each role sees and what it may do. */
 const expected: Record<Role, { scope: Scope; may: Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'config:write', 'staff:write'] },
-  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct'] },
-  asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct'] },
+  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'config:write', 'staff:write'] },
+  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write'] },
+  asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write'] },
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },
   warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read'] },
   partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read'] },
 };
 
 describe('the role table', () => {

@@ -24,6 +24,8 @@ export const actions = [
   'config:write',
   'staff:read',
   'staff:write',
+  'dashboard:read',
+  'targets:write',
   'tenant:provision',
 ] as const;
 export type Action = (typeof actions)[number];
@@ -37,9 +39,10 @@ export type Scope = 'tenant' | 'subtree' | 'linked' | 'none';
 const seller: readonly Action[] = [
   'client:create', 'client:read', 'client:update',
   'opportunity:create', 'opportunity:read', 'opportunity:update', 'opportunity:stage', 'opportunity:close',
-  'event:create', 'event:complete', 'event:read', 'audit:read', 'config:read', 'staff:read',
+  'event:create', 'event:complete', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read',
 ];
-const manager: readonly Action[] = [...seller, 'opportunity:correct'];
+// Managers set their reports' own targets (never their own); admins anyone's.
+const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write'];
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
@@ -51,7 +54,7 @@ export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   // Spec §4: warriors follow up on what a salesperson hands them; they may move the stage but not close, nor edit the deal.
   warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read'] },
   partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read'] },
 };
 
 /** Opportunity fields and who may write them (API3: field-level authorization). */

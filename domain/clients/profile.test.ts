@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seedProducts, type Product } from '../catalogue/products';
 import type { Client } from './client';
 import { anEvent, anOpportunity } from '../testing/builders';
-import { buildProfile } from './profile';
+import { buildProfile, coOwnershipScores, restrictProfile } from './profile';
 
 const aClient = (overrides: Partial<Client> = {}): Client => ({
   id: 'client-1',
@@ -37,7 +37,13 @@ describe('buildProfile (client 360)', () => {
 
   const catalogue = [...seedProducts, aProduct(), aProduct({ id: 'legacy', name: 'Legacy', standardValue: 9_000_000, active: false })];
 
-  const profile = buildProfile(aClient(), [won, lead, atVisit, negotiating, lost], events, catalogue, { microfinance: 7, payroll: 7, 'nbfc-mscs': 2, website: 50, legacy: 99 });
+  const profile = buildProfile(aClient(), [won, lead, atVisit, negotiating, lost], events, catalogue, {
+    microfinance: { score: 0.7, ownedWith: 'website' },
+    payroll: { score: 0.7, ownedWith: 'website' },
+    'nbfc-mscs': { score: 0.2, ownedWith: 'website' },
+    website: { score: 0.5, ownedWith: 'kml' },
+    legacy: { score: 0.99, ownedWith: 'website' },
+  });
 
   it('lists won products as existing products', () => {
     expect(profile.existingProducts).toEqual([{ productId: 'website', opportunityId: 'opp-web', dealValue: 1_500_000, closedAt: '2026-02-10T06:00:00.000Z' }]);
@@ -62,11 +68,11 @@ describe('buildProfile (client 360)', () => {
     expect(profile.history.map((e) => e.id)).toEqual(['ev-f', 'ev-e', 'ev-a', 'ev-b', 'ev-c', 'ev-d']);
   });
 
-  it('suggests active catalogue products the client neither owns nor is pursuing, ranked by co-ownership then standard value', () => {
+  it('suggests active catalogue products the client neither owns nor is pursuing, ranked by co-ownership then catalogue order, with the reason', () => {
     expect(profile.crossSell).toEqual([
-      { productId: 'microfinance', name: 'Microfinance', standardValue: 5_500_000, score: 7 },
-      { productId: 'payroll', name: 'Payroll', standardValue: 1_000_000, score: 7 },
-      { productId: 'nbfc-mscs', name: 'NBFC / MSCS', standardValue: 10_000_000, score: 2 },
+      { productId: 'microfinance', name: 'Microfinance', standardValue: 5_500_000, score: 0.7, reason: 'owned by 70 % of clients with Website', ownedWith: 'website' },
+      { productId: 'payroll', name: 'Payroll', standardValue: 1_000_000, score: 0.7, reason: 'owned by 70 % of clients with Website', ownedWith: 'website' },
+      { productId: 'nbfc-mscs', name: 'NBFC / MSCS', standardValue: 10_000_000, score: 0.2, reason: 'owned by 20 % of clients with Website', ownedWith: 'website' },
     ]);
   });
 
@@ -74,16 +80,36 @@ describe('buildProfile (client 360)', () => {
     expect(profile.client).toEqual(aClient());
   });
 
-  it('ranks suggestions by standard value when there are no co-ownership figures, then by product id', () => {
+  it('falls back to catalogue order when there are no co-ownership figures (a new tenant)', () => {
     const noFigures = buildProfile(aClient(), [won], [], [...seedProducts, aProduct({ id: 'amc', name: 'AMC', standardValue: 3_000_000 })]);
     expect(noFigures.crossSell.map((s) => [s.productId, s.score])).toEqual([
-      ['nbfc-mscs', 0],
-      ['microfinance', 0],
-      ['amc', 0],
-      ['chitty', 0],
-      ['jewellery', 0],
       ['kml', 0],
+      ['jewellery', 0],
+      ['chitty', 0],
+      ['microfinance', 0],
+      ['nbfc-mscs', 0],
+      ['amc', 0],
     ]);
+    expect(noFigures.crossSell[0]!.reason).toBe('no client owns it together with this client’s products yet: catalogue order');
+  });
+
+  it('scores co-ownership as the highest share over the client’s products: 62 of 100 Jewellery owners own Website', () => {
+    expect(
+      coOwnershipScores([
+        { owned: 'jewellery', product: 'jewellery', clients: 100 },
+        { owned: 'jewellery', product: 'website', clients: 62 },
+        { owned: 'jewellery', product: 'kml', clients: 10 },
+        { owned: 'chitty', product: 'chitty', clients: 20 },
+        { owned: 'chitty', product: 'kml', clients: 5 },
+        { owned: 'chitty', product: 'website', clients: 2 },
+      ]),
+    ).toEqual({ website: { score: 0.62, ownedWith: 'jewellery' }, kml: { score: 0.25, ownedWith: 'chitty' } });
+  });
+
+  it('names in a reason only a product the caller can see the client owns', () => {
+    const restricted = restrictProfile(profile, new Set(['opp-kml']));
+    expect(restricted.crossSell[0]).toEqual({ productId: 'microfinance', name: 'Microfinance', standardValue: 5_500_000, score: 0.7, reason: 'owned by 70 % of clients with this client’s products' });
+    expect(restrictProfile(profile, new Set(['opp-web'])).crossSell[0]).toEqual(profile.crossSell[0]);
   });
 
   it('suggests a product again after its opportunity was lost', () => {

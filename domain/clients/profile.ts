@@ -17,28 +17,68 @@ export const ClientProfile = z
     closingStageProducts: z.array(z.object({ productId: z.string(), opportunityId: z.string(), stage: Stage })),
     /** Every event of every opportunity, newest first. */
     history: z.array(CrmEvent),
-    /** Catalogue products the client lacks, most often owned together with what it has first. */
-    crossSell: z.array(z.object({ productId: z.string(), name: z.string(), standardValue: z.number().int(), score: z.number() })),
+    /** Catalogue products the client lacks, most often owned together with what it has first (then in catalogue order). */
+    crossSell: z.array(
+      z.object({
+        productId: z.string(),
+        name: z.string(),
+        standardValue: z.number().int(),
+        /** The share (0–1) of the tenant's clients owning one of this client's products who also own this one (the highest over its products). */
+        score: z.number(),
+        reason: z.string(),
+        /** The client's product behind the score. */
+        ownedWith: z.string().optional(),
+      }),
+    ),
   })
   .meta({ id: 'ClientProfile' });
 export type ClientProfile = z.infer<typeof ClientProfile>;
 
+/** Why a product is suggested: the share of clients owning one of this client's products who also own it. */
+export interface CoOwnership {
+  score: number;
+  ownedWith: string;
+}
+
 /**
- * The 360 view from one client partition's items. `coOwnership` counts, per product, how many of
- * the tenant's clients own it together with one of this client's products (from analytics);
- * without it, suggestions rank by standard value.
+ * Co-ownership from the tenant's counts (`owned` product, another `product`, clients owning both;
+ * `product` = `owned` counts the owners of `owned`): for each product, the highest share over the
+ * client's products, and which product gave it.
+ */
+export function coOwnershipScores(rows: readonly { owned: string; product: string; clients: number }[]): Record<string, CoOwnership> {
+  const base = new Map(rows.filter((r) => r.owned === r.product).map((r) => [r.owned, r.clients]));
+  const best: Record<string, CoOwnership> = {};
+  for (const r of rows) {
+    const owners = base.get(r.owned);
+    if (r.owned === r.product || !owners) continue;
+    const score = Math.round((r.clients / owners) * 10_000) / 10_000;
+    const current = best[r.product];
+    if (!current || score > current.score || (score === current.score && r.owned < current.ownedWith)) best[r.product] = { score, ownedWith: r.owned };
+  }
+  return best;
+}
+
+const NO_EVIDENCE = 'no client owns it together with this client’s products yet: catalogue order';
+const reasonOf = (c: CoOwnership, catalogue: readonly Product[], name = true) =>
+  `owned by ${Math.round(c.score * 100)} % of clients with ${name ? (catalogue.find((p) => p.id === c.ownedWith)?.name ?? c.ownedWith) : 'this client’s products'}`;
+
+/**
+ * The 360 view from one client partition's items. `coOwnership` (from analytics) ranks the
+ * suggestions; without it, or for products nobody owns together with this client's, they follow
+ * the catalogue's order.
  */
 export function buildProfile(
   client: Client,
   opportunities: readonly Opportunity[],
   events: readonly CrmEvent[],
   catalogue: readonly Product[],
-  coOwnership: Readonly<Record<string, number>> = {},
+  coOwnership: Readonly<Record<string, CoOwnership>> = {},
 ): ClientProfile {
   const won = opportunities.filter((o) => o.outcome === 'Won');
   const open = opportunities.filter(isOpen);
   const negotiating = new Set(events.filter((e) => e.type === 'Negotiation' && e.status === 'Pending').map((e) => e.opportunityId));
   const held = new Set([...won, ...open].map((o) => o.productId));
+  const order = (id: string) => catalogue.findIndex((p) => p.id === id);
   return {
     client,
     existingProducts: won.map((o) => ({ productId: o.productId, opportunityId: o.id, dealValue: o.dealValue, ...(o.closedAt && { closedAt: o.closedAt }) })),
@@ -50,20 +90,28 @@ export function buildProfile(
     history: [...events].sort((a, b) => b.scheduledAt.localeCompare(a.scheduledAt) || b.id.localeCompare(a.id)),
     crossSell: catalogue
       .filter((p) => p.active && !held.has(p.id))
-      .map((p) => ({ productId: p.id, name: p.name, standardValue: p.standardValue, score: coOwnership[p.id] ?? 0 }))
-      .sort((a, b) => b.score - a.score || b.standardValue - a.standardValue || a.productId.localeCompare(b.productId)),
+      .map((p) => {
+        const c = coOwnership[p.id];
+        return { productId: p.id, name: p.name, standardValue: p.standardValue, score: c?.score ?? 0, reason: c ? reasonOf(c, catalogue) : NO_EVIDENCE, ...(c && { ownedWith: c.ownedWith }) };
+      })
+      .sort((a, b) => b.score - a.score || order(a.productId) - order(b.productId)),
   };
 }
 
 /**
  * The 360 view as a caller who sees only some of the client's opportunities gets it (a warrior, a
  * partner, a salesperson, a manager of part of the team): only those opportunities, their products
- * and their events. Cross-sell stays whole: it names catalogue products only.
+ * and their events. Cross-sell keeps its ranking (it names catalogue products), but a reason names
+ * only a product the caller can see the client owns.
  */
 export function restrictProfile(profile: ClientProfile, visibleOpportunityIds: ReadonlySet<string>): ClientProfile {
   const visible = (x: { opportunityId: string }) => visibleOpportunityIds.has(x.opportunityId);
+  const seenOwned = new Set(profile.existingProducts.filter(visible).map((p) => p.productId));
   return {
     ...profile,
+    crossSell: profile.crossSell.map(({ ownedWith, ...s }) =>
+      ownedWith === undefined ? s : seenOwned.has(ownedWith) ? { ...s, ownedWith } : { ...s, reason: reasonOf({ score: s.score, ownedWith }, [], false) },
+    ),
     existingProducts: profile.existingProducts.filter(visible),
     activeOpportunities: profile.activeOpportunities.filter((o) => visibleOpportunityIds.has(o.id)),
     leadStageProducts: profile.leadStageProducts.filter(visible),

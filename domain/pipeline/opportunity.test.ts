@@ -61,6 +61,7 @@ describe('newOpportunity', () => {
       coSalespersons: [],
       warriors: [],
       stagesReached: ['Lead'],
+      stageChangedAt: '2026-03-02T04:30:00.000Z',
       createdAt: '2026-03-02T04:30:00.000Z',
       updatedBy: 'tse-1',
       updatedAt: '2026-03-02T04:30:00.000Z',

@@ -75,6 +75,8 @@ export const Opportunity = z
     /** The credit split of a won deal: shares totalling 100 %, amounts totalling the deal value. */
     credit: z.array(CreditRecord).optional(),
     closedAt: z.string().optional(),
+    /** When it entered its current stage (pipeline health: how long a deal sits in a stage). */
+    stageChangedAt: z.string().optional(),
     createdAt: z.string(),
     /** Who made the last change (absent only on data written before it was recorded). */
     updatedBy: z.string().optional(),
@@ -132,6 +134,7 @@ export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: Opp
     ...(input.expectedCloseDate && { expectedCloseDate: input.expectedCloseDate }),
     // A lead that arrives at Demo has passed Lead, Qualified and Potential on the way.
     stagesReached: stages.slice(0, stages.indexOf(input.stage) + 1),
+    stageChangedAt: at,
     createdAt: at,
     updatedBy: ctx.actor.staffId,
     updatedAt: at,

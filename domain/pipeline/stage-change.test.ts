@@ -51,6 +51,7 @@ describe('changeStage: forward moves', () => {
         closingProbability: 25,
         expectedRevenue: 375_000,
         updatedBy: 'tse-1',
+        stageChangedAt: '2026-03-09T11:00:00.000Z',
         updatedAt: '2026-03-09T11:00:00.000Z',
         version: 2,
       },
@@ -156,6 +157,7 @@ describe('changeStage: backward moves (corrections)', () => {
       closingProbability: 5,
       expectedRevenue: 75_000,
       updatedBy: 'mgr-1',
+      stageChangedAt: '2026-03-09T11:00:00.000Z',
       updatedAt: '2026-03-09T11:00:00.000Z',
       version: 2,
     });
@@ -234,6 +236,7 @@ describe('changeStage: closing', () => {
       expectedRevenue: 0,
       stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo', 'Visit'],
       updatedBy: 'tse-1',
+      stageChangedAt: '2026-03-09T11:00:00.000Z',
       updatedAt: '2026-03-09T11:00:00.000Z',
       version: 2,
     });
@@ -264,6 +267,7 @@ describe('changeStage: closing', () => {
       ],
       stagesReached: ['Lead', 'Qualified', 'Potential', 'Demo', 'Visit', 'Closed'],
       updatedBy: 'so-1',
+      stageChangedAt: '2026-03-09T11:00:00.000Z',
       updatedAt: '2026-03-09T11:00:00.000Z',
       version: 2,
     });

@@ -112,6 +112,7 @@ export function changeStage(o: Opportunity, cmd: StageChangeInput, ctx: StageCha
     ...o,
     stage: to,
     stagesReached: stages.filter((s) => o.stagesReached.includes(s) || newlyReached.includes(s)),
+    stageChangedAt: at,
     updatedBy: ctx.actor.staffId,
     updatedAt: at,
     version: o.version + 1,

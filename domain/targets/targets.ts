@@ -93,7 +93,8 @@ export function effectiveTargets(role: Role, day: string, tenant: readonly Targe
   const override = inForce(own, day);
   return {
     role,
-    activity: override?.activity ?? roleTargets.activity,
+    // Metric by metric: an override of calls leaves the role's other targets in force.
+    activity: { ...roleTargets.activity, ...override?.activity },
     revenueWeekly: override?.revenueWeekly ?? roleTargets.revenueWeekly,
     workingDays: base.workingDays,
     source: { activity: override?.activity ? 'staff' : 'role', revenue: override?.revenueWeekly !== undefined ? 'staff' : 'role' },

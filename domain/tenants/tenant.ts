@@ -7,12 +7,42 @@ export const TenantSettings = z.strictObject({
   tenantId: Slug,
   name: text({ max: 200 }),
   currency: z.string().regex(/^[A-Z]{3}$/).default('INR'),
-  timeZone: z.string().default('Asia/Kolkata'),
+  timeZone: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone, like Asia/Kolkata')
+    .default('Asia/Kolkata'),
   weekStartsOn: z.enum(['monday', 'sunday']).default('monday'),
   /** A Pending event is Missed once its scheduled time plus this grace has passed. */
   missedGraceMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120),
   /** Lead owner's share of a won deal when the closer is someone else (the closer gets the rest). */
   leadOwnerCreditPercent: z.number().int().min(0).max(100).default(50),
   defaultPhoneCountry: z.string().regex(/^[A-Z]{2}$/).default('IN'),
+  /** DESIGN §3 Products: a deal of at least this value (paise) is high-value. */
+  highValueThreshold: z.number().int().min(0).default(50_000 * 100),
+  /** An alert when low-ticket deals make more than this share (%) of revenue. */
+  lowTicketShareLimit: z.number().min(0).max(100).default(70),
+  /** A conversion is low when it falls this many percentage points below the seed's assumption. */
+  conversionMarginPoints: z.number().min(0).max(100).default(10),
+  /** An open deal this many days in one stage is stale (pipeline health). */
+  staleStageDays: z.number().int().min(1).max(365).default(14),
 });
 export type TenantSettings = z.infer<typeof TenantSettings>;
+
+const DEFAULTS = TenantSettings.parse({ tenantId: 'defaults', name: 'defaults' });
+
+/**
+ * Settings as stored, with defaults for fields added since they were written. Stored settings were
+ * valid when written; read back, a value the rules have since tightened is kept as it was rather
+ * than refused.
+ */
+export function storedSettings(raw: Record<string, unknown>): TenantSettings {
+  const parsed = TenantSettings.safeParse(raw);
+  return parsed.success ? parsed.data : ({ ...DEFAULTS, ...raw } as TenantSettings);
+}

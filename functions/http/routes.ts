@@ -14,6 +14,8 @@ export interface RouteDefinition {
   signInAccounts?: boolean;
   /** Signs URLs for client images: `write` may sign uploads, `read` downloads. */
   media?: 'read' | 'write';
+  /** Reads the reporting facts: only these functions get ClickHouse's address and credentials. */
+  analytics?: boolean;
 }
 
 const r = (method: RouteDefinition['method'], path: string, entry: string, name: string, extra: Partial<RouteDefinition> = {}): RouteDefinition => ({
@@ -31,7 +33,7 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/clients', 'clients/search', 'SearchClients'),
   r('GET', '/v1/clients/{id}', 'clients/get', 'GetClient'),
   r('PATCH', '/v1/clients/{id}', 'clients/update', 'UpdateClient'),
-  r('GET', '/v1/clients/{id}/profile', 'clients/profile', 'GetClientProfile'),
+  r('GET', '/v1/clients/{id}/profile', 'clients/profile', 'GetClientProfile', { analytics: true }),
   r('GET', '/v1/clients/{id}/audit', 'clients/audit', 'GetClientAudit'),
   r('POST', '/v1/clients/{id}/image', 'clients/image-upload', 'RequestClientImageUpload', { media: 'write' }),
   r('GET', '/v1/clients/{id}/image', 'clients/image-get', 'GetClientImage', { media: 'read' }),
@@ -50,11 +52,20 @@ export const routes: readonly RouteDefinition[] = [
   r('PUT', '/v1/config/products', 'config/put-products', 'PutProducts'),
   r('GET', '/v1/config/stages', 'config/get-stages', 'GetStages'),
   r('PUT', '/v1/config/stages', 'config/put-stages', 'PutStages'),
+  r('GET', '/v1/config/targets', 'targets/get', 'GetTargets'),
+  r('PUT', '/v1/config/targets', 'targets/put', 'PutTargets'),
   r('POST', '/v1/staff', 'staff/create', 'CreateStaff', { signInAccounts: true }),
   r('GET', '/v1/staff', 'staff/list', 'ListStaff'),
   r('GET', '/v1/staff/{staffId}', 'staff/get', 'GetStaff'),
   r('PUT', '/v1/staff/{staffId}/manager', 'staff/set-manager', 'SetStaffManager'),
   r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff', { signInAccounts: true }),
+  r('GET', '/v1/staff/{staffId}/targets', 'targets/get-staff', 'GetStaffTargets'),
+  r('PUT', '/v1/staff/{staffId}/targets', 'targets/put-staff', 'PutStaffTargets'),
+  r('GET', '/v1/pipeline/{staffId}', 'dashboards/pipeline', 'GetPipeline', { analytics: true }),
+  r('GET', '/v1/dashboards/staff/{staffId}', 'dashboards/staff', 'GetStaffDashboard', { analytics: true }),
+  r('GET', '/v1/dashboards/manager/{staffId}', 'dashboards/manager', 'GetManagerDashboard', { analytics: true }),
+  r('GET', '/v1/dashboards/events', 'dashboards/events', 'GetEventsDashboard', { analytics: true }),
+  r('GET', '/v1/dashboards/tenant', 'dashboards/tenant', 'GetTenantDashboard', { analytics: true }),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -57,10 +57,11 @@ const PipelineEnv = z.object({
   ANALYTICS_MODE: z.enum(['clickhouse', 'chdb']).optional(),
   CHDB_PATH: z.string().min(1).optional(),
   /**
-   * The ClickHouse HTTP(S) endpoint. Empty counts as unset: the analytics stack passes its
-   * `ClickHouseUrl` parameter through, and that is empty until an endpoint is configured.
+   * The ClickHouse HTTP(S) endpoint. Empty or `unset` counts as unset: the analytics stack passes
+   * its `ClickHouseUrl` parameter through (empty until an endpoint is configured), and the API
+   * stack reads it from an SSM parameter, whose value cannot be empty (`unset`).
    */
-  CLICKHOUSE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
+  CLICKHOUSE_URL: z.preprocess((value) => (value === '' || value === 'unset' ? undefined : value), z.url().optional()),
   /** Local and test credentials only; in AWS they come from CLICKHOUSE_SECRET_ARN. */
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),

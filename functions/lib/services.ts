@@ -1,3 +1,4 @@
+import { ClickHouseInsights } from './analytics/insights';
 import { config } from './config';
 import { createIdempotency } from './http/idempotency';
 import { createIdentityProvider } from './identity/identity-provider';
@@ -27,6 +28,8 @@ function build() {
     staff: new StaffRepository(db, cfg.TABLE_NAME, cursors),
     identity: createIdentityProvider(cfg),
     media: createMediaStore(cfg),
+    // ClickHouse is reached on a dashboard's first read, not at cold start.
+    insights: new ClickHouseInsights(async () => (await import('./analytics')).getAnalytics()),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

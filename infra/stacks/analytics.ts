@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { RuleDefinition } from '../../events/rules';
@@ -60,6 +61,11 @@ export class AnalyticsStack extends Stack {
   readonly loader: RuleConsumer;
   readonly migrator: CrmFunction;
   readonly schema: CustomResource;
+  /**
+   * Where the API's dashboards find ClickHouse: SSM parameters named after this stack, which the
+   * API stack resolves by name on each deploy (no export, so the URL stays changeable).
+   */
+  readonly endpointParameters: { url: string; database: string; credentialsArn: string };
 
   constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
     super(scope, id, props);
@@ -110,6 +116,25 @@ export class AnalyticsStack extends Stack {
     this.loader.mapping.node.addDependency(this.schema);
     this.loader.consumer.lambda.node.addDependency(this.schema);
     (this.loader.mapping.node.defaultChild as lambda.CfnEventSourceMapping).enabled = Fn.conditionIf(this.configured.logicalId, true, false);
+
+    // `unset` while ClickHouseUrl is empty (an SSM value cannot be empty; functions/lib/config.ts reads it as unset).
+    this.endpointParameters = { url: `/${this.stackName}/clickhouse-url`, database: `/${this.stackName}/clickhouse-database`, credentialsArn: `/${this.stackName}/clickhouse-credentials-arn` };
+    new ssm.StringParameter(this, 'ClickHouseUrlParameter', {
+      parameterName: this.endpointParameters.url,
+      description: 'The ClickHouse HTTP interface the API reads dashboards from (the ClickHouseUrl parameter; `unset` until configured).',
+      stringValue: Fn.conditionIf(this.configured.logicalId, this.clickHouseUrl.valueAsString, 'unset').toString(),
+    });
+    new ssm.StringParameter(this, 'ClickHouseDatabaseParameter', {
+      parameterName: this.endpointParameters.database,
+      description: 'The ClickHouse database the API reads dashboards from.',
+      stringValue: this.clickHouseDatabase.valueAsString,
+    });
+
+    new ssm.StringParameter(this, 'ClickHouseCredentialsArnParameter', {
+      parameterName: this.endpointParameters.credentialsArn,
+      description: 'The ARN of the secret with the ClickHouse login (the API may read that one secret).',
+      stringValue: this.credentials.secretArn,
+    });
 
     new CfnOutput(this, 'ClickHouseCredentialsSecret', {
       value: this.credentials.secretArn,

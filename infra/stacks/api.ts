@@ -8,10 +8,11 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { MediaBucketRef } from './data';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { roles } from '../../domain/access/roles';
 import { routeKey, routes as routeManifest, type RouteDefinition } from '../../functions/http/routes';
-import { bindMedia, bindTable, bindUserPool, CrmFunction } from '../constructs/crm-function';
+import { bindClickHouse, bindMedia, bindTable, bindUserPool, CrmFunction, type ClickHouseEndpoint } from '../constructs/crm-function';
 
 // One JSON line per request, HTTP API context variables only (the REST-API helpers in
 // AccessLogFormat emit fields HTTP APIs do not have).
@@ -46,7 +47,15 @@ export interface ApiStackProps extends StackProps {
   readonly mediaBucket: MediaBucketRef;
   /** Steady-state and burst limits for every route of the stage. @default 100 rps, burst 200 */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /**
+   * Where the routes that read facts (`analytics: true` in the manifest) find ClickHouse: the
+   * names of the analytics stack's SSM parameters (resolved on each deploy) and its secret.
+   */
+  readonly analytics: { urlParameter: string; databaseParameter: string; credentialsArnParameter: string };
 }
+
+/** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
+const dashboardRequestTimeout = Duration.seconds(8);
 
 /**
  * The HTTP API (DESIGN §6): one Lambda per entry of functions/http/routes.ts, Cognito sign-in for
@@ -100,7 +109,14 @@ export class ApiStack extends Stack {
       CURSOR_SECRET: this.createCursorSecret().secretValue.unsafeUnwrap(),
     };
 
-    this.functions = new Map(routeManifest.map((route) => [route.name, this.addRoute(route, { table: props.table, idempotencyTable: props.idempotencyTable, mediaBucket: props.mediaBucket, authorizer, environment })]));
+    const clickHouse: ClickHouseEndpoint = {
+      url: ssm.StringParameter.valueForStringParameter(this, props.analytics.urlParameter),
+      database: ssm.StringParameter.valueForStringParameter(this, props.analytics.databaseParameter),
+      credentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'ClickHouseCredentials', ssm.StringParameter.valueForStringParameter(this, props.analytics.credentialsArnParameter)),
+    };
+    this.functions = new Map(
+      routeManifest.map((route) => [route.name, this.addRoute(route, { table: props.table, idempotencyTable: props.idempotencyTable, mediaBucket: props.mediaBucket, authorizer, environment, clickHouse })]),
+    );
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
@@ -109,7 +125,7 @@ export class ApiStack extends Stack {
 
   private addRoute(
     route: RouteDefinition,
-    deps: { table: ITable; idempotencyTable: ITable; mediaBucket: MediaBucketRef; authorizer: apigwv2.IHttpRouteAuthorizer; environment: Record<string, string> },
+    deps: { table: ITable; idempotencyTable: ITable; mediaBucket: MediaBucketRef; authorizer: apigwv2.IHttpRouteAuthorizer; environment: Record<string, string>; clickHouse: ClickHouseEndpoint },
   ): CrmFunction {
     const fn = new CrmFunction(this, route.name, { entry: route.entry, description: routeKey(route), environment: deps.environment });
     // Reads cannot write: a GET handler gets no PutItem/UpdateItem/DeleteItem even by mistake.
@@ -118,6 +134,8 @@ export class ApiStack extends Stack {
     if (route.method !== 'GET') bindTable(fn, deps.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
     if (route.media) bindMedia(fn, deps.mediaBucket, route.media);
     if (managesStaffAccounts(route)) bindUserPool(fn, this.userPool);
+    // Only the routes that read facts may reach ClickHouse (and read its credentials).
+    if (route.analytics) bindClickHouse(fn, deps.clickHouse, dashboardRequestTimeout);
 
     const [httpRoute] = this.api.addRoutes({
       path: route.path,

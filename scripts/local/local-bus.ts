@@ -174,18 +174,25 @@ export function startLocalBus(opts: LocalBusOptions): LocalBus {
       reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
     for (const m of batch) if (!failed.includes(m)) m.settle?.({ messageId: m.messageId, outcome: 'delivered', receiveCount: m.receiveCount });
+    // Messages that failed together and wait as long become visible together: one timer each
+    // (two timers of the same delay may fire in different rounds, splitting the batch).
+    const waiting = new Map<number, Message[]>();
     for (const m of failed) {
       if (m.receiveCount >= q.rule.target.maxReceiveCount) {
         deadLetter(q, m, `${reason} (received ${m.receiveCount} times)`);
       } else {
-        const timer = setTimeout(() => {
-          q.delayed.delete(m);
-          q.ready.push(m);
-          // Pump after this round of timers, so messages that become visible together are received together.
-          setImmediate(() => void pump(q));
-        }, delay(m.receiveCount + 1));
-        q.delayed.set(m, timer);
+        const ms = delay(m.receiveCount + 1);
+        waiting.set(ms, [...(waiting.get(ms) ?? []), m]);
       }
+    }
+    for (const [ms, group] of waiting) {
+      const timer = setTimeout(() => {
+        for (const m of group) q.delayed.delete(m);
+        q.ready.push(...group);
+        // Pump after this round of timers, so messages that become visible together are received together.
+        setImmediate(() => void pump(q));
+      }, ms);
+      for (const m of group) q.delayed.set(m, timer);
     }
   }
 

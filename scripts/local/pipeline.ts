@@ -91,3 +91,17 @@ export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<Lo
     throw error;
   }
 }
+
+/** chDB alone, in a temp directory removed on stop, with the fact tables and no facts: for routes that read facts without a pipeline. */
+export async function openEmptyAnalytics(): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-analytics-'));
+  Object.assign(process.env, { ANALYTICS_MODE: 'chdb', CHDB_PATH: dir });
+  const analytics = openChdb(dir);
+  installAnalytics(analytics);
+  await applyMigrations(analytics);
+  return async () => {
+    installAnalytics(undefined);
+    await analytics.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -24,6 +24,11 @@ export interface LocalStackOptions {
    * On by default (npm start); HTTP-only tests turn it off to stay fast.
    */
   pipeline?: boolean;
+  /**
+   * Without the pipeline, an empty chDB anyway, so the routes that read facts (dashboards, the
+   * 360 view's cross-sell) answer as they would before any fact arrived (the attack matrix).
+   */
+  analytics?: boolean;
 }
 
 export interface LocalStack {
@@ -96,6 +101,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       stops.push(pipeline.stop);
       const engines = { dynamoEndpoint, region, tableName, analytics: pipeline.analytics };
       control.commands.set('backfill', async (args) => (await import('../backfill')).runBackfill(engines, args));
+      const { bus, dlqDir } = pipeline;
+      control.commands.set('replay', async (args) => (await import('../replay/local')).replayLocal({ bus, dlqDir }, args, 'running stack'));
+    } else if (opts.analytics) {
+      const { openEmptyAnalytics } = await import('./pipeline');
+      stops.push(await openEmptyAnalytics());
     }
     if (opts.dataDir) {
       const unpublish = publishStack(opts.dataDir, server.url, control);

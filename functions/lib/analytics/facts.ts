@@ -125,6 +125,7 @@ export function opportunityStateRow(tenantId: string, o: Opportunity): Row {
     client_id: o.clientId,
     product_id: o.productId,
     stage: o.stage,
+    stage_changed_at: toDateTime64(o.stageChangedAt ?? o.updatedAt),
     status: o.stage !== 'Closed' ? 'open' : o.outcome === 'Won' ? 'won' : 'lost',
     outcome: o.outcome ?? '',
     lost_reason: o.lostReason ?? '',

@@ -180,6 +180,11 @@ export const migrations: readonly Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    version: 2,
+    name: 'when an opportunity entered its stage',
+    statements: ["ALTER TABLE opportunity_state ADD COLUMN IF NOT EXISTS stage_changed_at DateTime64(3, 'UTC') DEFAULT created_at AFTER stage"],
+  },
 ];
 
 /** The tables the loader writes, for tests and tools that clear or count them. */

@@ -3,7 +3,7 @@
  * cursor), not with what it asks the domain to do. Thrown by the edge and by the adapters that
  * read transport artefacts (the cursor codec); mapped beside the domain kinds in problem.ts.
  */
-export type HttpErrorKind = 'bad_request' | 'unauthenticated' | 'payload_too_large' | 'unsupported_media_type' | 'precondition_required' | 'not_found' | 'method_not_allowed';
+export type HttpErrorKind = 'bad_request' | 'unauthenticated' | 'payload_too_large' | 'unsupported_media_type' | 'precondition_required' | 'not_found' | 'method_not_allowed' | 'unavailable';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
@@ -12,6 +12,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details: { errors?: { field: string; code: string; message: string }[] } = {},
+    /** Seconds after which the same request may succeed (a dependency that did not answer): sent as Retry-After. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -19,3 +21,6 @@ export class HttpError extends Error {
 
 export const badRequest = (code: string, message: string) => new HttpError('bad_request', code, message);
 export const unauthenticated = (code: string, message: string) => new HttpError('unauthenticated', code, message);
+
+/** A store behind the route did not answer (503 with Retry-After): the request changed nothing and may be sent again. */
+export const unavailable = (code: string, message: string, retryAfterSeconds = 5) => new HttpError('unavailable', code, message, {}, retryAfterSeconds);

@@ -17,6 +17,7 @@ export const problemKinds = {
   unsupported_media_type: { status: 415, title: 'Unsupported Media Type' },
   invalid: { status: 422, title: 'Unprocessable Content' },
   precondition_required: { status: 428, title: 'Precondition Required' },
+  unavailable: { status: 503, title: 'Service Unavailable' },
 } as const satisfies Record<ErrorKind, { status: number; title: string }>;
 
 const INTERNAL = { status: 500, title: 'Internal Server Error' } as const;
@@ -43,6 +44,6 @@ export function problemResponse(error: unknown, requestId: string, instance: str
       };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'x-request-id': requestId };
   if (status === 401) headers['www-authenticate'] = 'Bearer';
-  if (error instanceof DomainError && error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (known && error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   return { statusCode: status, headers, body: JSON.stringify(body) };
 }

@@ -18,7 +18,8 @@ import { tableSchema } from './table-schema';
  * | events of the tenant by status    | tenantEvents (gsi2)        | gsi2pk=T#{t}#EVTS#{status} gsi2sk={scheduledAt}#{event} (missed sweep) |
  * | client by phone / email (dedupe)  | table | pk=T#{t}#CIDX              sk=PHONE#{e164} / EMAIL#{email} |
  * | search clients by name prefix     | table | pk=T#{t}#CIDX              sk begins NAME#{name} |
- * | tenant settings / catalogue / stages | table | pk=T#{t}#CONFIG         sk=TENANT / PRODUCTS / STAGES |
+ * | tenant settings / catalogue / stages / targets | table | pk=T#{t}#CONFIG sk=TENANT / PRODUCTS / STAGES / TARGETS |
+ * | a staff member's own targets      | table | pk=T#{t}#CONFIG            sk=TARGETS#STAFF#{staff} |
  * | audit of a configuration document | table | pk=T#{t}#CONFIG            sk=AUDIT#{name}#{at}#{id} |
  * | staff member by id                | table | pk=T#{t}#STAFF             sk=S#{staff}         |
  * | list staff                        | table | pk=T#{t}#STAFF             sk begins S#         |
@@ -120,6 +121,8 @@ export const keys = {
   configAudit: (tenantId: string, name: ConfigName | 'TENANT', at: string, id: string): Key => ({ pk: configPartition(tenantId), sk: `AUDIT#${name}#${at}#${id}` }),
   staffAudit: (tenantId: string, at: string, id: string): Key => ({ pk: staffPartition(tenantId), sk: `AUDIT#${at}#${id}` }),
   config: (tenantId: string, name: ConfigName | 'TENANT'): Key => ({ pk: configPartition(tenantId), sk: name }),
+  /** A configuration document about one staff member (their own targets): beside the tenant's, read in the same BatchGet. */
+  staffTargets: (tenantId: string, staffId: string): Key => ({ pk: configPartition(tenantId), sk: `TARGETS#STAFF#${staffId}` }),
   staff: (tenantId: string, staffId: string): Key => ({ pk: staffPartition(tenantId), sk: `S#${staffId}` }),
   /** One item per (subject, opportunity): what a staff member or partner company lists, by key. */
   membership: (tenantId: string, subject: string, stage: string, opportunityId: string): Key => ({

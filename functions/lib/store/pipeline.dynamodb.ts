@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { opportunityTeam } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { conflict, notFound } from '../../../domain/errors';
@@ -31,14 +31,19 @@ export class PipelineRepository implements PipelineStore {
     return Item ? fromItem<Opportunity>(Item) : undefined;
   }
 
-  /** Several opportunities in one BatchGetItem (ids may repeat; at most 100 distinct). */
+  /** Several opportunities by id (ids may repeat): one BatchGetItem per 100, asking again for keys left unprocessed. */
   async getOpportunities(tenantId: string, opportunityIds: readonly string[]): Promise<Map<string, Opportunity>> {
     const unique = [...new Set(opportunityIds)];
-    if (unique.length === 0) return new Map();
-    const { Responses } = await this.db.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: unique.map((id) => keys.opportunity(tenantId, clientOf(id), id)) } } }),
-    );
-    return new Map((Responses?.[this.tableName] ?? []).map((i) => [i.id as string, fromItem<Opportunity>(i)]));
+    const found = new Map<string, Opportunity>();
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: BatchGetCommandInput['RequestItems'] = { [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => keys.opportunity(tenantId, clientOf(id), id)) } };
+      while (request && Object.keys(request).length > 0) {
+        const res: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of res.Responses?.[this.tableName] ?? []) found.set(item.id as string, fromItem<Opportunity>(item));
+        request = res.UnprocessedKeys;
+      }
+    }
+    return found;
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<CrmEvent | undefined> {

@@ -1,13 +1,14 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import { conflict, DomainError } from '../../../domain/errors';
 import { seedStages, type StagesConfig } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
-import type { TenantSettings } from '../../../domain/tenants/tenant';
-import type { TenantConfig, TenantsStore } from '../use-cases/ports';
-import { actorGuard, auditItem, staffItem, toItem, transact } from './items';
-import { keys, type ConfigName } from './keys';
+import { seedTargets, type StaffTargetsVersion, type TargetsVersion } from '../../../domain/targets/targets';
+import { storedSettings, type TenantSettings } from '../../../domain/tenants/tenant';
+import type { TenantConfig, TenantsStore, Versioned } from '../use-cases/ports';
+import { actorGuard, auditItem, staffItem, staffUnchanged, toItem, transact, type Write } from './items';
+import { keys, type ConfigName, type Key } from './keys';
 
 /** Tenant settings, catalogue and stage configuration, and the provisioning of a new tenant. */
 export class TenantsRepository implements TenantsStore {
@@ -18,7 +19,7 @@ export class TenantsRepository implements TenantsStore {
 
   /** Settings, products and stages of a tenant in one BatchGetItem; undefined when the tenant was never provisioned. */
   async config(tenantId: string): Promise<TenantConfig | undefined> {
-    const names = ['TENANT', 'PRODUCTS', 'STAGES'] as const;
+    const names = ['TENANT', 'PRODUCTS', 'STAGES', 'TARGETS'] as const;
     const { Responses } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: names.map((n) => keys.config(tenantId, n)), ConsistentRead: true } } }));
     const found = Responses?.[this.tableName] ?? [];
     const item = (name: (typeof names)[number]) => found.find((i) => i.sk === keys.config(tenantId, name).sk);
@@ -26,36 +27,62 @@ export class TenantsRepository implements TenantsStore {
     if (!tenant) return undefined;
     const products = item('PRODUCTS');
     const stages = item('STAGES');
+    const targets = item('TARGETS');
     return {
-      settings: tenant.settings as TenantSettings,
+      // Settings read through their schema: fields added later get their defaults.
+      settings: storedSettings(tenant.settings as Record<string, unknown>),
       products: { value: (products?.products as Product[]) ?? [], version: (products?.version as number) ?? 0 },
       // A tenant that never edited its stages uses the seed multipliers (version 0).
       stages: { value: (stages?.stages as StagesConfig) ?? seedStages, version: (stages?.version as number) ?? 0 },
+      // Until an admin sets targets the seed's are in force, from the beginning (version 0).
+      targets: { value: (targets?.targets as TargetsVersion[]) ?? [seedTargets], version: (targets?.version as number) ?? 0 },
     };
   }
 
   /** Replaces a configuration document if unchanged since `expectedVersion`. */
-  async putConfig(tenantId: string, name: Extract<ConfigName, 'PRODUCTS' | 'STAGES'>, value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number> {
-    const field = name === 'PRODUCTS' ? 'products' : 'stages';
+  async putConfig(tenantId: string, name: ConfigName, value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number> {
+    return this.putDocument(tenantId, keys.config(tenantId, name), name.toLowerCase(), value, expectedVersion, audit, []);
+  }
+
+  async staffTargets(tenantId: string, staffIds: readonly string[]): Promise<Map<string, Versioned<StaffTargetsVersion[]>>> {
+    const unique = [...new Set(staffIds)];
+    const out = new Map<string, Versioned<StaffTargetsVersion[]>>();
+    // BatchGetItem takes 100 keys a call; keys it leaves unprocessed are asked for again.
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: BatchGetCommandInput['RequestItems'] = { [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => keys.staffTargets(tenantId, id)), ConsistentRead: true } };
+      while (request && Object.keys(request).length > 0) {
+        const res: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of res.Responses?.[this.tableName] ?? []) out.set(String(item.staffId), { value: item.targets as StaffTargetsVersion[], version: item.version as number });
+        request = res.UnprocessedKeys;
+      }
+    }
+    return out;
+  }
+
+  async putStaffTargets(tenantId: string, staff: Staff, versions: readonly StaffTargetsVersion[], expectedVersion: number, audit: AuditEntry): Promise<number> {
+    const key = { ...keys.staffTargets(tenantId, staff.staffId), staffId: staff.staffId };
+    return this.putDocument(tenantId, key, 'targets', versions, expectedVersion, audit, [staffUnchanged(this.tableName, tenantId, staff)], 'TARGETS');
+  }
+
+  /** Replaces a configuration document if unchanged since `expectedVersion` (0: it must not exist), with its audit entry. */
+  private async putDocument(tenantId: string, key: Key & Record<string, unknown>, field: string, value: unknown, expectedVersion: number, audit: AuditEntry, checks: Write[], auditName: ConfigName = String(key.sk) as ConfigName): Promise<number> {
     const version = expectedVersion + 1;
-    await transact(
-      this.db,
-      [
-        {
-          item: {
-            Put: {
-              TableName: this.tableName,
-              Item: toItem('config', tenantId, keys.config(tenantId, name), { [field]: value, version, updatedBy: audit.actor, updatedAt: audit.at }),
-              ...(expectedVersion === 0
-                ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
-            },
+    await transact(this.db, [
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: toItem('config', tenantId, key, { [field]: value, version, updatedBy: audit.actor, updatedAt: audit.at }),
+            ...(expectedVersion === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
           },
         },
-        { item: auditItem(this.tableName, tenantId, keys.configAudit(tenantId, name, audit.at, audit.id), name, audit) },
-        ...actorGuard(this.tableName, tenantId, audit),
-      ],
-    );
+      },
+      { item: auditItem(this.tableName, tenantId, keys.configAudit(tenantId, auditName, audit.at, audit.id), auditName, audit) },
+      ...checks,
+      ...actorGuard(this.tableName, tenantId, audit),
+    ]);
     return version;
   }
 

@@ -4,7 +4,8 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
 import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageDownload, type ImageUpload, type ImageUploadInput } from '../../../domain/clients/image';
 import { newClient } from '../../../domain/clients/new-client';
-import { buildProfile, restrictProfile, type ClientProfile } from '../../../domain/clients/profile';
+import { buildProfile, coOwnershipScores, restrictProfile, type ClientProfile } from '../../../domain/clients/profile';
+import { logger } from '../logger';
 import { DomainError, notFound } from '../../../domain/errors';
 import { parseOrThrow } from '../../../domain/validation';
 import { ids } from '../ids';
@@ -60,13 +61,25 @@ export async function searchClients(ctx: UseCaseContext, q: string, limit: numbe
   return found.filter((s): s is StoredClient => s !== undefined && inScope(viewer, { team: s.team })).map((s) => s.client);
 }
 
-/** The 360 view: one Query for the client partition (plus the tenant's catalogue). */
+/**
+ * The 360 view: one Query for the client partition (plus the tenant's catalogue) and, when the
+ * client owns something, one ClickHouse query ranking cross-sell by co-ownership. Analytics being
+ * unreachable costs the ranking (catalogue order), never the view.
+ */
 export async function clientProfile(ctx: UseCaseContext, clientId: string): Promise<ClientProfile> {
   authorize(ctx.actor, 'client:read');
   const [partition, config, viewer] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx), ctx.viewer()]);
   if (!partition.client) throw notFound('client', clientId);
   authorizeOn(viewer, 'client:read', { kind: 'client', id: clientId, links: { team: partition.client.team } });
-  const profile = buildProfile(partition.client.client, partition.opportunities, partition.events, config.products.value);
+  const owned = [...new Set(partition.opportunities.filter((o) => o.outcome === 'Won').map((o) => o.productId))];
+  const scores =
+    owned.length === 0
+      ? {}
+      : await ctx.services.insights.coOwnership(ctx.actor.tenantId, owned).then(coOwnershipScores, (error: unknown) => {
+          logger.warn('cross-sell ranking unavailable: analytics did not answer', { error: error instanceof Error ? error.message : String(error) });
+          return {};
+        });
+  const profile = buildProfile(partition.client.client, partition.opportunities, partition.events, config.products.value, scores);
   if (policy[viewer.role].scope === 'tenant') return profile;
   return restrictProfile(profile, new Set(partition.opportunities.filter((o) => inScope(viewer, o)).map((o) => o.id)));
 }

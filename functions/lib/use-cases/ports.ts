@@ -7,6 +7,11 @@ import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { StageTransition } from '../../../domain/pipeline/stage-change';
 import type { StagesConfig } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
+import type { ProductRevenue } from '../../../domain/catalogue/product-mix';
+import type { Stage } from '../../../domain/pipeline/stages';
+import type { Achievement } from '../../../domain/targets/achievement';
+import type { ConversionCounts } from '../../../domain/targets/conversion';
+import type { StaffTargetsVersion, TargetsVersion } from '../../../domain/targets/targets';
 import type { TenantSettings } from '../../../domain/tenants/tenant';
 import type { IdentityProvider } from '../identity/identity-provider';
 import type { MediaStore } from '../media/media-store';
@@ -51,6 +56,8 @@ export interface TenantConfig {
   settings: TenantSettings;
   products: Versioned<Product[]>;
   stages: Versioned<StagesConfig>;
+  /** The tenant's target versions (the seed's alone, version 0, until an admin sets them). */
+  targets: Versioned<TargetsVersion[]>;
 }
 
 export interface ClientsStore {
@@ -106,7 +113,11 @@ export interface TenantsStore {
   /** Undefined when the tenant was never provisioned. */
   config(tenantId: string): Promise<TenantConfig | undefined>;
   /** Replaces a configuration document if unchanged since `expectedVersion`; returns the new version. */
-  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
+  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
+  /** Staff members' own target versions, by staff id (absent: none set, version 0). */
+  staffTargets(tenantId: string, staffIds: readonly string[]): Promise<Map<string, Versioned<StaffTargetsVersion[]>>>;
+  /** Replaces one staff member's own targets if unchanged since `expectedVersion`; the staff record must be unchanged (`staff`, as read). */
+  putStaffTargets(tenantId: string, staff: Staff, versions: readonly StaffTargetsVersion[], expectedVersion: number, audit: AuditEntry): Promise<number>;
   /** Creates the tenant with its catalogue and first staff; false (nothing written) when it exists. */
   provision(settings: TenantSettings, products: readonly Product[], staff: readonly Staff[], audit: AuditEntry): Promise<boolean>;
 }
@@ -117,6 +128,74 @@ export type Idempotency = (
   execute: () => Promise<{ status?: number; body?: unknown; headers?: Record<string, string> }>,
 ) => Promise<{ status?: number; body?: unknown; headers?: Record<string, string> }>;
 
+/** Half-open [start, end) between two UTC instants (ISO-8601). */
+export interface FactWindow {
+  start: string;
+  end: string;
+}
+
+/** Auto-tracked counters and the counts conversion ratios divide, of one staff member. */
+export interface StaffFigures {
+  achievement: Achievement;
+  conversion: ConversionCounts;
+}
+
+/** Follow-ups of one type over a period: scheduled (by who put them in the diary), completed (by who did them), missed (by the assignee). */
+export interface EventTally {
+  staffId: string;
+  type: string;
+  scheduled: number;
+  completed: number;
+  missed: number;
+}
+
+/** An open opportunity as pipeline health sees it. */
+export interface OpenDeal {
+  opportunityId: string;
+  assignedTo: string;
+  stage: Stage;
+  dealValue: number;
+  /** When it entered its stage. */
+  since: string;
+}
+
+/** The facts behind one dashboard figure: what was counted, with the amount it added where it is money. */
+export interface FactRef {
+  opportunityId: string;
+  eventId?: string;
+  at?: string;
+  /** Paise. */
+  amount?: number;
+}
+
+export const explainableFigures = ['calls', 'qualified', 'potential', 'demos', 'visits', 'revenue', 'demo', 'won', 'missed', 'pipeline'] as const;
+export type ExplainableFigure = (typeof explainableFigures)[number];
+
+/**
+ * The reporting facts (ClickHouse, DESIGN §5), read for dashboards: every figure is counted from
+ * the facts of what people did — nothing stores or writes a counter. `staff` is the set of staff
+ * members the figures are for; `undefined` means the whole tenant.
+ */
+export interface Insights {
+  /** Per staff member with any figure in the window. */
+  figures(tenantId: string, staff: readonly string[] | undefined, window: FactWindow): Promise<Map<string, StaffFigures>>;
+  /** Open pipeline now: staff id → stage → sum of deal values (paise) of the open opportunities assigned to them. */
+  openPipeline(tenantId: string, staff: readonly string[] | undefined): Promise<Map<string, Partial<Record<Stage, number>>>>;
+  eventTallies(tenantId: string, staff: readonly string[] | undefined, window: FactWindow): Promise<EventTally[]>;
+  /** Revenue credited to `staff` (or all revenue) by product, split at the high-value threshold (paise per deal). */
+  productRevenue(tenantId: string, staff: readonly string[] | undefined, window: FactWindow, threshold: number): Promise<ProductRevenue[]>;
+  /** Open opportunities of `staff` with no pending follow-up, and those in their stage since before `staleBefore`; at most `limit` of each, oldest first, with the full counts. */
+  pipelineHealth(tenantId: string, staff: readonly string[], opts: { staleBefore: string; limit: number }): Promise<{ noNextStep: { count: number; deals: OpenDeal[] }; stale: { count: number; deals: OpenDeal[] } }>;
+  /** The facts one figure of one staff member counted (at most `limit`, newest first). */
+  explain(tenantId: string, staffId: string, figure: ExplainableFigure, window: FactWindow, limit: number): Promise<FactRef[]>;
+  /**
+   * Co-ownership among the tenant's clients (owning = having won a deal of the product): for each
+   * product in `owned`, how many clients own it (`product` = `owned`) and how many of those also own
+   * each other product.
+   */
+  coOwnership(tenantId: string, owned: readonly string[]): Promise<{ owned: string; product: string; clients: number }[]>;
+}
+
 /** Everything a use case may reach. */
 export interface Services {
   clients: ClientsStore;
@@ -125,4 +204,5 @@ export interface Services {
   tenants: TenantsStore;
   identity: IdentityProvider;
   media: MediaStore;
+  insights: Insights;
 }

@@ -1,0 +1,237 @@
+import type { ProductRevenue } from '../../../domain/catalogue/product-mix';
+import type { Stage } from '../../../domain/pipeline/stages';
+import { noAchievement } from '../../../domain/targets/achievement';
+import { noConversions } from '../../../domain/targets/conversion';
+import type { EventTally, ExplainableFigure, FactRef, FactWindow, Insights, OpenDeal, StaffFigures } from '../use-cases/ports';
+import { toDateTime64 } from './facts';
+import { unavailable } from '../http/errors';
+import { logger } from '../logger';
+import type { Analytics, QueryParams } from './port';
+
+/**
+ * The dashboards' reads of the fact tables (schema.ts), one SQL text per figure, the same on
+ * chDB and ClickHouse. Every count is over distinct natural keys and every state is the latest
+ * version (argMax), so the figures are exact before ClickHouse has merged duplicates away.
+ *
+ * What each counter counts (DESIGN §3 Auto tracking), credited to:
+ *   calls      Call events completed                        who completed them (activities.staff_id)
+ *   demos      Demo Scheduled events put in the diary       who scheduled them
+ *   visits     Visit Scheduled events put in the diary      who scheduled them
+ *   qualified  opportunities reaching Qualified, once each  the assignee when it got there
+ *   potential  … Potential; `demo` … Demo; `won` … Closed   (stage_transitions.assigned_to)
+ *   revenue    credit records of deals won                   the credited staff member
+ *
+ * Every query filters on the leading columns of its table's key (tenant, then staff), so a staff
+ * member's figures read their own rows only.
+ */
+
+/** `undefined` staff: the whole tenant. Staff filters are written once, here. */
+const staffFilter = (column: string, staff: readonly string[] | undefined) => (staff ? `AND ${column} IN {staff:Array(String)}` : '');
+const windowParams = (tenantId: string, staff: readonly string[] | undefined, w: FactWindow): QueryParams => ({
+  tenant: tenantId,
+  start: toDateTime64(w.start),
+  end: toDateTime64(w.end),
+  ...(staff && { staff: [...staff] }),
+});
+const IN_WINDOW = (column: string) => `${column} >= {start:DateTime64(3, 'UTC')} AND ${column} < {end:DateTime64(3, 'UTC')}`;
+const fromDateTime64 = (text: unknown) => `${String(text).replace(' ', 'T')}Z`;
+
+/** The latest state of every opportunity ever assigned to `staff`: the inner filter reads one low-cardinality column. */
+const latestOpportunities = (staff: readonly string[] | undefined) => `
+  SELECT opportunity_id, argMax(assigned_to, version) AS assigned_to, argMax(stage, version) AS stage, argMax(status, version) AS status,
+         argMax(deal_value, version) AS deal_value, argMax(stage_changed_at, version) AS since
+  FROM opportunity_state
+  WHERE tenant_id = {tenant:String}
+    ${staff ? 'AND opportunity_id IN (SELECT opportunity_id FROM opportunity_state WHERE tenant_id = {tenant:String} AND assigned_to IN {staff:Array(String)})' : ''}
+  GROUP BY opportunity_id`;
+
+export class ClickHouseInsights implements Insights {
+  constructor(private readonly analytics: () => Promise<Analytics>) {}
+
+  /** A reporting store that cannot be reached or does not answer is a 503 (logged with its cause), not an unexplained 500. */
+  private async query<T>(sql: string, params: QueryParams): Promise<T[]> {
+    let analytics: Analytics;
+    try {
+      analytics = await this.analytics();
+    } catch (error) {
+      logger.error('analytics unavailable', { error: error instanceof Error ? error.message : String(error) });
+      throw unavailable('analytics_unavailable', 'The reporting store is not reachable; try again shortly.');
+    }
+    return analytics.query<T>(sql, params);
+  }
+
+  async figures(tenantId: string, staff: readonly string[] | undefined, w: FactWindow): Promise<Map<string, StaffFigures>> {
+    if (staff?.length === 0) return new Map();
+    const params = windowParams(tenantId, staff, w);
+    type A = { staff_id: string; calls: number; demos: number; visits: number };
+    type T = { staff_id: string; qualified: number; potential: number; demo: number; won: number };
+    type R = { staff_id: string; revenue: number };
+    const [activities, transitions, revenue] = await Promise.all([
+      this.query<A>(
+        `SELECT staff_id,
+                uniqExactIf(event_id, kind = 'completed' AND event_type = 'Call') AS calls,
+                uniqExactIf(event_id, kind = 'scheduled' AND event_type = 'DemoScheduled') AS demos,
+                uniqExactIf(event_id, kind = 'scheduled' AND event_type = 'VisitScheduled') AS visits
+         FROM activities
+         WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND kind IN ('completed', 'scheduled')
+           AND event_type IN ('Call', 'DemoScheduled', 'VisitScheduled') AND ${IN_WINDOW('at')}
+         GROUP BY staff_id`,
+        params,
+      ),
+      this.query<T>(
+        `SELECT assigned_to AS staff_id,
+                uniqExactIf(opportunity_id, stage = 'Qualified') AS qualified,
+                uniqExactIf(opportunity_id, stage = 'Potential') AS potential,
+                uniqExactIf(opportunity_id, stage = 'Demo') AS demo,
+                uniqExactIf(opportunity_id, stage = 'Closed') AS won
+         FROM stage_transitions
+         WHERE tenant_id = {tenant:String} ${staffFilter('assigned_to', staff)} AND stage IN ('Qualified', 'Potential', 'Demo', 'Closed')
+           AND newly_reached = 1 AND ${IN_WINDOW('at')}
+         GROUP BY assigned_to`,
+        params,
+      ),
+      this.query<R>(
+        `SELECT credited AS staff_id, sum(credited_amount) AS revenue FROM (
+           SELECT credit_id, any(staff_id) AS credited, any(amount) AS credited_amount FROM revenue_credits
+           WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('won_at')}
+           GROUP BY credit_id)
+         GROUP BY credited`,
+        params,
+      ),
+    ]);
+    const out = new Map<string, StaffFigures>();
+    const of = (id: string) => out.get(id) ?? out.set(id, { achievement: { ...noAchievement }, conversion: { ...noConversions } }).get(id)!;
+    for (const r of activities) {
+      const f = of(r.staff_id);
+      Object.assign(f.achievement, { calls: Number(r.calls), demos: Number(r.demos), visits: Number(r.visits) });
+      f.conversion.calls = Number(r.calls);
+    }
+    for (const r of transitions) {
+      const f = of(r.staff_id);
+      Object.assign(f.achievement, { qualified: Number(r.qualified), potential: Number(r.potential) });
+      Object.assign(f.conversion, { qualified: Number(r.qualified), potential: Number(r.potential), demo: Number(r.demo), won: Number(r.won) });
+    }
+    for (const r of revenue) of(r.staff_id).achievement.revenue = Number(r.revenue);
+    return out;
+  }
+
+  async openPipeline(tenantId: string, staff: readonly string[] | undefined): Promise<Map<string, Partial<Record<Stage, number>>>> {
+    if (staff?.length === 0) return new Map();
+    const rows = await this.query<{ staff_id: string; stage: Stage; value: number }>(
+      `SELECT assigned_to AS staff_id, stage, sum(deal_value) AS value FROM (${latestOpportunities(staff)})
+       WHERE status = 'open' ${staffFilter('assigned_to', staff)}
+       GROUP BY staff_id, stage`,
+      { tenant: tenantId, ...(staff && { staff: [...staff] }) },
+    );
+    const out = new Map<string, Partial<Record<Stage, number>>>();
+    for (const r of rows) (out.get(r.staff_id) ?? out.set(r.staff_id, {}).get(r.staff_id)!)[r.stage] = Number(r.value);
+    return out;
+  }
+
+  async eventTallies(tenantId: string, staff: readonly string[] | undefined, w: FactWindow): Promise<EventTally[]> {
+    if (staff?.length === 0) return [];
+    const rows = await this.query<{ staff_id: string; type: string; scheduled: number; completed: number; missed: number }>(
+      `SELECT staff_id, event_type AS type,
+              uniqExactIf(event_id, kind = 'scheduled') AS scheduled,
+              uniqExactIf(event_id, kind = 'completed') AS completed,
+              uniqExactIf(event_id, kind = 'missed') AS missed
+       FROM activities
+       WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('at')}
+       GROUP BY staff_id, type
+       ORDER BY staff_id, type`,
+      windowParams(tenantId, staff, w),
+    );
+    return rows.map((r) => ({ staffId: r.staff_id, type: r.type, scheduled: Number(r.scheduled), completed: Number(r.completed), missed: Number(r.missed) }));
+  }
+
+  async productRevenue(tenantId: string, staff: readonly string[] | undefined, w: FactWindow, threshold: number): Promise<ProductRevenue[]> {
+    if (staff?.length === 0) return [];
+    const rows = await this.query<{ product_id: string; revenue: number; high: number; deals: number }>(
+      `SELECT product_id, sum(amount) AS revenue, sumIf(amount, deal_value >= {threshold:Int64}) AS high, uniqExact(opportunity_id) AS deals FROM (
+         SELECT credit_id, any(product_id) AS product_id, any(opportunity_id) AS opportunity_id, any(amount) AS amount, any(deal_value) AS deal_value
+         FROM revenue_credits
+         WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('won_at')}
+         GROUP BY credit_id)
+       GROUP BY product_id`,
+      { ...windowParams(tenantId, staff, w), threshold },
+    );
+    return rows.map((r) => ({ productId: r.product_id, revenue: Number(r.revenue), highValueRevenue: Number(r.high), deals: Number(r.deals) }));
+  }
+
+  async pipelineHealth(tenantId: string, staff: readonly string[], opts: { staleBefore: string; limit: number }) {
+    const none = { noNextStep: { count: 0, deals: [] as OpenDeal[] }, stale: { count: 0, deals: [] as OpenDeal[] } };
+    if (staff.length === 0) return none;
+    type D = { opportunity_id: string; assigned_to: string; stage: Stage; deal_value: number; since: string; next_step: number; stale: number };
+    // An open deal has a next step while one of its follow-ups is pending: scheduled, and neither
+    // completed nor missed. Only the open deals' own activities are read.
+    const rows = await this.query<D>(
+      `WITH open AS (SELECT * FROM (${latestOpportunities(staff)}) WHERE status = 'open' AND assigned_to IN {staff:Array(String)})
+       SELECT opportunity_id, assigned_to, stage, deal_value, since,
+              opportunity_id IN (
+                SELECT opportunity_id FROM activities
+                WHERE tenant_id = {tenant:String} AND opportunity_id IN (SELECT opportunity_id FROM open)
+                GROUP BY opportunity_id, event_id
+                HAVING countIf(kind = 'scheduled') > 0 AND countIf(kind IN ('completed', 'missed')) = 0) AS next_step,
+              since < {staleBefore:DateTime64(3, 'UTC')} AS stale
+       FROM open
+       WHERE next_step = 0 OR stale = 1
+       ORDER BY since, opportunity_id`,
+      { tenant: tenantId, staff: [...staff], staleBefore: toDateTime64(opts.staleBefore) },
+    );
+    const deal = (r: D): OpenDeal => ({ opportunityId: r.opportunity_id, assignedTo: r.assigned_to, stage: r.stage, dealValue: Number(r.deal_value), since: fromDateTime64(r.since) });
+    const noNext = rows.filter((r) => Number(r.next_step) === 0);
+    const stale = rows.filter((r) => Number(r.stale) === 1);
+    return {
+      noNextStep: { count: noNext.length, deals: noNext.slice(0, opts.limit).map(deal) },
+      stale: { count: stale.length, deals: stale.slice(0, opts.limit).map(deal) },
+    };
+  }
+
+  async explain(tenantId: string, staffId: string, figure: ExplainableFigure, w: FactWindow, limit: number): Promise<FactRef[]> {
+    const params = { ...windowParams(tenantId, [staffId], w), limit };
+    const events = (kind: string, type?: string) =>
+      `SELECT event_id, opportunity_id, min(at) AS first_at FROM activities
+       WHERE tenant_id = {tenant:String} AND staff_id IN {staff:Array(String)} AND kind = '${kind}' ${type ? `AND event_type = '${type}'` : ''} AND ${IN_WINDOW('at')}
+       GROUP BY event_id, opportunity_id ORDER BY first_at DESC, event_id LIMIT {limit:UInt32}`;
+    const reached = (stage: Stage) =>
+      `SELECT opportunity_id, min(at) AS first_at FROM stage_transitions
+       WHERE tenant_id = {tenant:String} AND assigned_to IN {staff:Array(String)} AND stage = '${stage}' AND newly_reached = 1 AND ${IN_WINDOW('at')}
+       GROUP BY opportunity_id ORDER BY first_at DESC, opportunity_id LIMIT {limit:UInt32}`;
+    const sql: Record<ExplainableFigure, string> = {
+      calls: events('completed', 'Call'),
+      demos: events('scheduled', 'DemoScheduled'),
+      visits: events('scheduled', 'VisitScheduled'),
+      missed: events('missed'),
+      qualified: reached('Qualified'),
+      potential: reached('Potential'),
+      demo: reached('Demo'),
+      won: reached('Closed'),
+      revenue: `SELECT opportunity_id, any(won_at) AS first_at, any(amount) AS amount FROM revenue_credits
+                WHERE tenant_id = {tenant:String} AND staff_id IN {staff:Array(String)} AND ${IN_WINDOW('won_at')}
+                GROUP BY credit_id, opportunity_id ORDER BY first_at DESC, opportunity_id LIMIT {limit:UInt32}`,
+      pipeline: `SELECT opportunity_id, since AS first_at, deal_value AS amount FROM (${latestOpportunities([staffId])})
+                 WHERE status = 'open' AND assigned_to IN {staff:Array(String)} ORDER BY first_at DESC, opportunity_id LIMIT {limit:UInt32}`,
+    };
+    const rows = await this.query<{ opportunity_id: string; event_id?: string; first_at: string; amount?: number }>(sql[figure], params);
+    return rows.map((r) => ({
+      opportunityId: r.opportunity_id,
+      ...(r.event_id !== undefined && { eventId: r.event_id }),
+      at: fromDateTime64(r.first_at),
+      ...(r.amount !== undefined && { amount: Number(r.amount) }),
+    }));
+  }
+
+  async coOwnership(tenantId: string, owned: readonly string[]) {
+    if (owned.length === 0) return [];
+    const rows = await this.query<{ owned: string; product: string; clients: number }>(
+      `WITH owners AS (SELECT DISTINCT client_id, product_id FROM revenue_credits WHERE tenant_id = {tenant:String})
+       SELECT o.product_id AS owned, p.product_id AS product, uniqExact(p.client_id) AS clients
+       FROM (SELECT client_id, product_id FROM owners WHERE product_id IN {owned:Array(String)}) AS o
+       INNER JOIN owners AS p ON p.client_id = o.client_id
+       GROUP BY owned, product
+       ORDER BY owned, product`,
+      { tenant: tenantId, owned: [...owned] },
+    );
+    return rows.map((r) => ({ owned: r.owned, product: r.product, clients: Number(r.clients) }));
+  }
+}
