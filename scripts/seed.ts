@@ -1,8 +1,14 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { StaffInput } from '../domain/staff/staff';
 import { contextOf } from '../functions/lib/use-cases/context';
 import type { Services } from '../functions/lib/use-cases/ports';
 import { createStaff } from '../functions/lib/use-cases/staff';
 import { provisionTenant } from '../functions/lib/use-cases/tenants';
+import { runOnStack } from './local/control';
+import { seedHistory, type HistorySummary } from './seed-history';
 
 /** DESIGN §6 local demo data: tenants demo and acme, each with the same five staff. */
 export const demoTenants = [
@@ -40,4 +46,43 @@ export async function seedDemo(services: Services, now: Date): Promise<string[]>
     created.push(t.tenantId);
   }
   return created;
+}
+
+export const SeedArgs = z.strictObject({
+  tenant: z.enum(demoTenants.map((t) => t.tenantId) as [string, ...string[]]).default('demo'),
+  weeks: z.coerce.number().int().min(1).max(26).default(4),
+});
+export type SeedArgs = z.input<typeof SeedArgs>;
+
+/** The demo tenants (if missing), then `weeks` of history for one of them, dated up to yesterday. */
+export async function runSeed(services: Services, raw: SeedArgs, now = new Date()): Promise<HistorySummary> {
+  const args = SeedArgs.parse(raw);
+  await seedDemo(services, now);
+  return seedHistory(services, { tenantId: args.tenant, weeks: args.weeks, now });
+}
+
+/**
+ * `npm run seed [-- --tenant demo --weeks 4]`: through the running `npm start` when there is one
+ * (its pipeline loads the facts), else on a stack of its own over .local/, stopped once every fact
+ * is loaded.
+ */
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { tenant: { type: 'string' }, weeks: { type: 'string' } } });
+  const args = SeedArgs.parse({ ...(values.tenant && { tenant: values.tenant }), ...(values.weeks && { weeks: values.weeks }) });
+  const dataDir = resolve(process.env.CRM_DATA_DIR ?? '.local');
+  const { where, result } = await runOnStack(dataDir, 'seed', args, async () => {
+    const { startLocalStack } = await import('./local/stack');
+    const stack = await startLocalStack({ dataDir, port: 0 });
+    try {
+      const { getServices } = await import('../functions/lib/services');
+      const summary = await runSeed(getServices(), args);
+      await stack.pipeline!.poller.caughtUp();
+      await stack.pipeline!.bus.idle();
+      return summary;
+    } finally {
+      await stack.stop();
+    }
+  });
+  console.log(`seed (${where}):`, JSON.stringify(result));
+  process.exit(0);
 }

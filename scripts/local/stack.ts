@@ -103,6 +103,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       control.commands.set('backfill', async (args) => (await import('../backfill')).runBackfill(engines, args));
       const { bus, dlqDir } = pipeline;
       control.commands.set('replay', async (args) => (await import('../replay/local')).replayLocal({ bus, dlqDir }, args, 'running stack'));
+      control.commands.set('seed', async (args) => {
+        const [{ getServices }, { runSeed }] = await Promise.all([import('../../functions/lib/services'), import('../seed')]);
+        return runSeed(getServices(), args);
+      });
     } else if (opts.analytics) {
       const { openEmptyAnalytics } = await import('./pipeline');
       stops.push(await openEmptyAnalytics());

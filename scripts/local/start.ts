@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { getServices } from '../../functions/lib/services';
 import { demoStaff, demoTenants, seedDemo } from '../seed';
+import { seedHistory } from '../seed-history';
 import { JavaMissingError } from './dynamodb-local';
 import { startLocalStack } from './stack';
 
@@ -27,6 +28,8 @@ try {
 }
 
 const seeded = await seedDemo(getServices(), new Date());
+// A new demo tenant gets four weeks of history, so the first dashboard shows real figures.
+const history = seeded.includes('demo') ? await seedHistory(getServices(), { tenantId: 'demo', weeks: 4, now: new Date() }) : undefined;
 const tokenLines = demoTenants.flatMap((t) =>
   demoStaff.map((s) => `  ${t.tenantId.padEnd(5)} ${s.staffId.padEnd(8)} ${s.role.padEnd(13)} ${stack.issuer.mint({ tenantId: t.tenantId, staffId: s.staffId, role: s.role })}`),
 );
@@ -34,6 +37,9 @@ console.log(
   [
     '',
     `CRM API listening on ${stack.url}   (data in ${dataDir}${seeded.length ? `; seeded demo tenants: ${seeded.join(', ')}` : '; demo data reused'})`,
+    ...(history
+      ? [`  demo history ${history.from} … ${history.to}: ${history.clients} clients, ${history.opportunities} opportunities, ${history.events} follow-ups (${history.missed} missed), ${history.won} won, ${history.lost} lost`]
+      : []),
     `  health:  curl ${stack.url}/health`,
     `  JWKS:    ${stack.url}/.well-known/jwks.json`,
     '',

@@ -125,14 +125,14 @@ describe('the staff dashboard, number by number', () => {
       { from: 'Potential', to: 'Demo', ratio: 0.75, assumption: 0.5, numerator: 3, denominator: 4 }, // O1, O2, O4
       { from: 'Demo', to: 'Closed', ratio: 0.6667, assumption: 0.24, numerator: 2, denominator: 3 }, // O2, O4 won
     ]);
-    // Open now: O1 at Demo (₹15,000); required = ₹4L × multiplier.
+    // Open now: O1 at Demo (₹15,000); at Closed, the week's credited revenue; required = ₹4L × multiplier.
     expect(d.pipeline.map((p: any) => [p.stage, p.required, p.actual, p.coverage])).toEqual([
       ['Lead', 2_000_000_000, 0, 0],
       ['Qualified', 800_000_000, 0, 0],
       ['Potential', 320_000_000, 0, 0],
       ['Demo', 160_000_000, 1_500_000, 0.0094],
       ['Visit', 100_000_000, 0, 0],
-      ['Closed', 40_000_000, 0, 0],
+      ['Closed', 40_000_000, 3_500_000, 0.0875],
     ]);
     expect(d.productMix).toMatchObject({
       products: [
@@ -161,10 +161,11 @@ describe('the staff dashboard, number by number', () => {
       ['visits', 1],
     ]);
     expect(d.revenue.achieved).toBe(1_500_000);
-    // O5 at Qualified; O6 and O7 at Lead.
+    // O5 at Qualified; O6 and O7 at Lead; at Closed, their half of O4.
     expect(d.pipeline.filter((p: any) => p.actual > 0).map((p: any) => [p.stage, p.actual])).toEqual([
       ['Lead', 3_500_000],
       ['Qualified', 1_500_000],
+      ['Closed', 1_500_000],
     ]);
     expect(d.productMix.products).toEqual([{ productId: 'chitty', name: 'Chitty', revenue: 1_500_000, share: 1, deals: 1 }]);
   });
@@ -206,14 +207,14 @@ describe('the manager dashboard', () => {
     expect(d.pipelineHealth.noNextStep).toMatchObject({ count: 1, deals: [{ opportunityId: h.o6.id, assignedTo: 'tse-2', stage: 'Lead', dealValue: 1_500_000 }] });
     expect(d.pipelineHealth.stale).toEqual({ count: 0, deals: [] });
     expect(d.pipelineHealth.staleDays).toBe(14);
-    // The team's roll-up: everyone's open deals at each stage (O1; O5; O6, O7).
+    // The team's roll-up: everyone's open deals at each stage (O1; O5; O6, O7), and the week's revenue at Closed.
     expect(d.pipelineHealth.stages.map((s: any) => [s.stage, s.actual])).toEqual([
       ['Lead', 3_500_000],
       ['Qualified', 1_500_000],
       ['Potential', 0],
       ['Demo', 1_500_000],
       ['Visit', 0],
-      ['Closed', 0],
+      ['Closed', 5_000_000],
     ]);
     expect(d.missedFollowUps).toEqual({ total: 0, byStaff: [] });
     // Team conversion: the sums of so-1, tse-1, tse-2 and the manager's own.

@@ -8,7 +8,7 @@ export const handler = httpRoute(
   {
     summary: 'The pipeline value engine',
     description:
-      'Required pipeline at each stage the role plans = the weekly revenue target in force that week × the stage multiplier; actual = the open pipeline now; coverage and shortfall. For a manager, also the team’s roll-up.',
+      'Required pipeline at each stage the role plans = the weekly revenue target in force that week × the stage multiplier; actual = the open pipeline now at each stage, and at Closed the revenue credited that week; coverage and shortfall. For a manager, also the team’s roll-up.',
     params: StaffIdParams,
     query: PipelineQuery,
     response: { status: 200, schema: PipelineView },

@@ -107,17 +107,35 @@ interface Judged {
   pipeline: PipelineStage[];
 }
 
+/**
+ * The pipeline value engine for one staff member and week: required from the weekly revenue
+ * target in force on the week's first day; actual = the open pipeline at each stage now, and at
+ * Closed the revenue credited to them that week (what the Closed requirement asks for).
+ */
+function weekPipeline(staff: Staff, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[], open: Partial<Record<Stage, number>> | undefined, weekRevenue: number): PipelineStage[] {
+  const weekly = effectiveTargets(staff.role, week.from, config.targets.value, own)?.revenueWeekly;
+  return weekly === undefined ? [] : pipelineValue(weekly, staff.role, config.stages.value, { ...open, Closed: weekRevenue });
+}
+
 /** One staff member's figures against their targets and their pipeline against what it should be. */
-function judge(staff: Staff, period: Period, config: TenantConfig, own: readonly StaffTargetsVersion[], figures: StaffFigures | undefined, open: Partial<Record<Stage, number>> | undefined, now: Date): Judged {
+function judge(staff: Staff, period: Period, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[], figures: StaffFigures | undefined, open: Partial<Record<Stage, number>> | undefined, weekRevenue: number, now: Date): Judged {
   const sources = { role: staff.role, tenant: config.targets.value, own };
-  const weekly = effectiveTargets(staff.role, period.from, config.targets.value, own)?.revenueWeekly;
   return {
     staff,
     figures: figures ?? { achievement: { ...noAchievement }, conversion: { ...noConversions } },
     full: periodTargets(period, sources),
     due: periodTargets(period, sources, { now, timeZone: config.settings.timeZone }),
-    pipeline: weekly === undefined ? [] : pipelineValue(weekly, staff.role, config.stages.value, open ?? {}),
+    pipeline: weekPipeline(staff, week, config, own, open, weekRevenue),
   };
+}
+
+/** The week the pipeline is judged in: the one holding the period's day (the period itself, for a week). */
+const weekFor = (q: PeriodQuery, config: TenantConfig, now: Date) => periodFor({ ...q, period: 'week' }, config, now);
+
+/** Revenue credited per staff member in the week: the period's figures when the period is that week. */
+async function weekRevenue(ctx: UseCaseContext, period: Period, week: Period, ids: readonly string[], figures: Map<string, StaffFigures>): Promise<Map<string, number>> {
+  const source = period.kind === 'week' ? figures : await ctx.services.insights.figures(ctx.actor.tenantId, ids, windowOf(week));
+  return new Map(ids.map((id) => [id, source.get(id)?.achievement.revenue ?? 0]));
 }
 
 export async function staffDashboard(ctx: UseCaseContext, staffId: string, q: PeriodQuery): Promise<StaffDashboard> {
@@ -131,7 +149,9 @@ export async function staffDashboard(ctx: UseCaseContext, staffId: string, q: Pe
     insights.openPipeline(tenantId, [staffId]),
     insights.productRevenue(tenantId, [staffId], windowOf(period), config.settings.highValueThreshold),
   ]);
-  const j = judge(staff, period, config, own.get(staffId)?.value ?? [], figures.get(staffId), open.get(staffId), ctx.now);
+  const week = weekFor(q, config, ctx.now);
+  const revenueInWeek = await weekRevenue(ctx, period, week, [staffId], figures);
+  const j = judge(staff, period, week, config, own.get(staffId)?.value ?? [], figures.get(staffId), open.get(staffId), revenueInWeek.get(staffId)!, ctx.now);
   const dashboard: StaffDashboard = {
     staffId,
     role: staff.role,
@@ -237,7 +257,9 @@ export async function managerDashboard(ctx: UseCaseContext, staffId: string, q: 
     insights.pipelineHealth(tenantId, ids, { staleBefore, limit: HEALTH_LIMIT }),
     insights.productRevenue(tenantId, ids, window, config.settings.highValueThreshold),
   ]);
-  const judged = team.map((s) => judge(s, period, config, own.get(s.staffId)?.value ?? [], figures.get(s.staffId), open.get(s.staffId), ctx.now));
+  const week = weekFor(q, config, ctx.now);
+  const revenueInWeek = await weekRevenue(ctx, period, week, ids, figures);
+  const judged = team.map((s) => judge(s, period, week, config, own.get(s.staffId)?.value ?? [], figures.get(s.staffId), open.get(s.staffId), revenueInWeek.get(s.staffId)!, ctx.now));
 
   const rows: TeamRow[] = judged
     .filter((j) => j.staff.staffId !== staffId)
@@ -257,7 +279,7 @@ export async function managerDashboard(ctx: UseCaseContext, staffId: string, q: 
   const rollUp = stages.map((stage) => {
     const planned = judged.flatMap((j) => j.pipeline.filter((p) => p.stage === stage));
     const required = planned.reduce((sum, p) => sum + p.required, 0);
-    const actual = judged.reduce((sum, j) => sum + (open.get(j.staff.staffId)?.[stage] ?? 0), 0);
+    const actual = judged.reduce((sum, j) => sum + (stage === 'Closed' ? revenueInWeek.get(j.staff.staffId)! : (open.get(j.staff.staffId)?.[stage] ?? 0)), 0);
     return { stage, required, actual, coverage: required === 0 ? 0 : Math.round((actual / required) * 10_000) / 10_000, display: { required: formatInrShort(required), actual: formatInrShort(actual) } };
   });
 
@@ -413,12 +435,14 @@ export async function pipelineFor(ctx: UseCaseContext, staffId: string, week: st
   const below = isManager ? (await ctx.services.staff.subtree(tenantId, staff.path)).filter((s) => s.active) : [];
   const everyone = [staff, ...below];
   const ids = everyone.map((s) => s.staffId);
-  const [own, open] = await Promise.all([ctx.services.tenants.staffTargets(tenantId, ids), ctx.services.insights.openPipeline(tenantId, ids)]);
+  const [own, open, figures] = await Promise.all([
+    ctx.services.tenants.staffTargets(tenantId, ids),
+    ctx.services.insights.openPipeline(tenantId, ids),
+    ctx.services.insights.figures(tenantId, ids, windowOf(period)),
+  ]);
+  const revenueOf = (id: string) => figures.get(id)?.achievement.revenue ?? 0;
   const weeklyOf = (s: Staff) => effectiveTargets(s.role, period.from, config.targets.value, own.get(s.staffId)?.value ?? [])?.revenueWeekly;
-  const planOf = (s: Staff) => {
-    const weekly = weeklyOf(s);
-    return weekly === undefined ? [] : pipelineValue(weekly, s.role, config.stages.value, open.get(s.staffId) ?? {});
-  };
+  const planOf = (s: Staff) => weekPipeline(s, period, config, own.get(s.staffId)?.value ?? [], open.get(s.staffId), revenueOf(s.staffId));
   const view: PipelineView = {
     staffId,
     role: staff.role,
@@ -434,7 +458,7 @@ export async function pipelineFor(ctx: UseCaseContext, staffId: string, week: st
       members: below.length,
       stages: stages.map((stage) => {
         const required = plans.reduce((s, p) => s + (p.find((x) => x.stage === stage)?.required ?? 0), 0);
-        const actual = below.reduce((s, m) => s + (open.get(m.staffId)?.[stage] ?? 0), 0);
+        const actual = below.reduce((s, m) => s + (stage === 'Closed' ? revenueOf(m.staffId) : (open.get(m.staffId)?.[stage] ?? 0)), 0);
         const shortfall = Math.max(0, required - actual);
         return {
           stage,

@@ -1,11 +1,11 @@
 import { authorize, inScope, opportunityTeam, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { DomainError, notFound } from '../../../domain/errors';
-import { completeEvent as complete, EventInput, newEvent, type CompleteEventInput, type CrmEvent, type EventStatus } from '../../../domain/events/event';
+import { completeEvent as complete, EventInput, markMissed, newEvent, type CompleteEventInput, type CrmEvent, type EventStatus } from '../../../domain/events/event';
 import { assertOpen, type Opportunity } from '../../../domain/pipeline/opportunity';
 import type { z } from 'zod';
 import { ids } from '../ids';
-import { assertVersion, auditOf, type UseCaseContext } from './context';
+import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
 import type { Page } from './ports';
 import { listSubject, visibleOpportunity } from './opportunities';
 
@@ -78,4 +78,31 @@ export async function listEvents(
 function ownOnly(ctx: UseCaseContext, requested: string | undefined): string {
   if (requested !== undefined && requested !== ctx.actor.staffId) throw notFound('staff', requested);
   return ctx.actor.staffId;
+}
+
+/**
+ * DESIGN §3: a Pending event whose scheduled time plus the tenant's grace has passed is Missed.
+ * Run by the system (the missed-sweep job, the demo seed) over the tenant's pending events
+ * scheduled before the cutoff, oldest first, a page at a time; an event completed meanwhile
+ * (a lost race) is left as it is. Returns the events marked.
+ */
+export async function sweepMissed(ctx: UseCaseContext): Promise<CrmEvent[]> {
+  const { settings } = await tenantConfig(ctx);
+  const cutoff = new Date(ctx.now.getTime() - settings.missedGraceMinutes * 60_000).toISOString();
+  const marked: CrmEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.services.pipeline.listEvents(ctx.actor.tenantId, { status: 'Pending', to: cutoff, limit: 100, ...(cursor && { cursor }) });
+    for (const missed of markMissed(page.items, ctx.now, settings.missedGraceMinutes)) {
+      const before = page.items.find((e) => e.id === missed.id)!;
+      try {
+        await ctx.services.pipeline.saveEvent(ctx.actor.tenantId, missed, before.version, { requireOpen: false, audit: [eventAudit(ctx, missed, 'missed', before, missed)] });
+        marked.push(missed);
+      } catch (error) {
+        if (!(error instanceof DomainError && error.kind === 'conflict')) throw error;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return marked;
 }
