@@ -7,7 +7,7 @@ import { noAchievement, periodTargets, targetGaps, type Achievement, type Period
 import { conversions, noConversions, sumConversions, type Conversion } from '../../../domain/targets/conversion';
 import { isoWeekMonday, isoWeekOf, localDay, periodOf, type Period, type PeriodKind } from '../../../domain/targets/periods';
 import { pipelineValue, type PipelineStage } from '../../../domain/targets/pipeline-value';
-import { activityMetrics, effectiveTargets, type ActivityMetric, type StaffTargetsVersion } from '../../../domain/targets/targets';
+import { activityMetrics, type ActivityMetric, type StaffTargetsVersion } from '../../../domain/targets/targets';
 import { formatInrShort } from '../../../domain/pipeline/money';
 import { allInOrder, tenantConfig, type UseCaseContext } from './context';
 import { explainableFigures, type EventTally, type ExplainableFigure, type FactRef, type FactWindow, type OpenDeal, type StaffFigures, type TenantConfig } from './ports';
@@ -108,14 +108,17 @@ interface Judged {
 }
 
 /**
- * The pipeline value engine for one staff member and week: required from the weekly revenue
- * target in force on the week's first day; actual = the open pipeline at each stage now, and at
+ * The pipeline value engine for one staff member and week: required from the week's revenue
+ * target; actual = the open pipeline at each stage now, and at
  * Closed the revenue credited to them that week (what the Closed requirement asks for).
  */
 function weekPipeline(staff: Staff, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[], open: Partial<Record<Stage, number>> | undefined, weekRevenue: number): PipelineStage[] {
-  const weekly = effectiveTargets(staff.role, week.from, config.targets.value, own)?.revenueWeekly;
+  const weekly = weeklyTarget(staff, week, config, own);
   return weekly === undefined ? [] : pipelineValue(weekly, staff.role, config.stages.value, { ...open, Closed: weekRevenue });
 }
+
+/** The week's revenue target, day by day with the version in force on each (a change mid-week counts from its day). */
+const weeklyTarget = (staff: Staff, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[]) => periodTargets(week, { role: staff.role, tenant: config.targets.value, own })?.revenue;
 
 /** One staff member's figures against their targets and their pipeline against what it should be. */
 function judge(staff: Staff, period: Period, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[], figures: StaffFigures | undefined, open: Partial<Record<Stage, number>> | undefined, weekRevenue: number, now: Date): Judged {
@@ -416,7 +419,7 @@ export interface PipelineView {
   staffId: string;
   role: string;
   week: string;
-  /** Paise: the weekly revenue target in force on the week's first day. */
+  /** Paise: the week's revenue target (day by day, with the version in force on each). */
   target: number | null;
   currency: string;
   asOf: string;
@@ -441,7 +444,7 @@ export async function pipelineFor(ctx: UseCaseContext, staffId: string, week: st
     ctx.services.insights.figures(tenantId, ids, windowOf(period)),
   ]);
   const revenueOf = (id: string) => figures.get(id)?.achievement.revenue ?? 0;
-  const weeklyOf = (s: Staff) => effectiveTargets(s.role, period.from, config.targets.value, own.get(s.staffId)?.value ?? [])?.revenueWeekly;
+  const weeklyOf = (s: Staff) => weeklyTarget(s, period, config, own.get(s.staffId)?.value ?? []);
   const planOf = (s: Staff) => weekPipeline(s, period, config, own.get(s.staffId)?.value ?? [], open.get(s.staffId), revenueOf(s.staffId));
   const view: PipelineView = {
     staffId,

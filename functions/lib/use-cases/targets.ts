@@ -19,6 +19,16 @@ export interface TenantTargets {
 
 const today = (ctx: UseCaseContext, timeZone: string) => localDay(ctx.now, timeZone);
 
+/** Versions are kept for ever (history); a document of them stays far below DynamoDB's 400 KB item. */
+export const MAX_TARGET_VERSIONS = 100;
+
+function withinLimit<T>(versions: T[]): T[] {
+  if (versions.length > MAX_TARGET_VERSIONS) {
+    throw invalid([{ field: 'body.effectiveFrom', code: 'too_many_versions', message: `at most ${MAX_TARGET_VERSIONS} versions are kept; change the one from the same day instead` }]);
+  }
+  return versions;
+}
+
 function notInPast(effectiveFrom: string, day: string, field: string): void {
   if (effectiveFrom < day) throw invalid([{ field, code: 'in_past', message: `must be today (${day}) or later: a past period is judged by the target in force then` }]);
 }
@@ -38,7 +48,7 @@ export async function putTargets(ctx: UseCaseContext, input: Omit<TargetsVersion
   const day = today(ctx, config.settings.timeZone);
   const next: TargetsVersion = { ...input, effectiveFrom: input.effectiveFrom ?? day };
   notInPast(next.effectiveFrom, day, 'body.effectiveFrom');
-  const versions = withVersion(config.targets.value, next);
+  const versions = withinLimit(withVersion(config.targets.value, next));
   const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'TARGETS', versions, config.targets.version, auditOf(ctx, 'config', 'targets', 'updated', config.targets.value, versions));
   return { value: { current: inForce(versions, day) ?? versions[0]!, versions }, version };
 }
@@ -88,7 +98,7 @@ export async function putStaffTargets(ctx: UseCaseContext, staffId: string, inpu
   const day = today(ctx, config.settings.timeZone);
   const next: StaffTargetsVersion = { ...input, effectiveFrom: input.effectiveFrom ?? day };
   notInPast(next.effectiveFrom, day, 'body.effectiveFrom');
-  const versions = withVersion(mine.value, next);
+  const versions = withinLimit(withVersion(mine.value, next));
   const version = await ctx.services.tenants.putStaffTargets(ctx.actor.tenantId, staff, versions, mine.version, auditOf(ctx, 'config', `targets/staff/${staffId}`, 'updated', mine.value, versions));
   return {
     value: { staffId, role: staff.role, effective: effectiveTargets(staff.role, day, config.targets.value, versions) ?? null, own: versions },
