@@ -12,6 +12,7 @@ import { aFeedback } from '../../domain/testing/builders';
 import { asQueueMessage } from '../../scripts/events';
 import { getAnalytics, type Analytics } from '../lib/analytics';
 import { applyMigrations } from '../lib/analytics/schema';
+import { ClickHouseInsights } from '../lib/analytics/insights';
 import { factTotals, type FactTotals } from '../lib/analytics/totals';
 import { domainEventsOf } from '../streams/mappers';
 import { History } from '../streams/testing/history';
@@ -221,6 +222,7 @@ const sqsMessage = (body: string, n: number) => ({
 });
 
 let run = 0;
+const insights = new ClickHouseInsights(async () => analytics);
 
 describe('analytics loader: replays, duplicates, reordering and poison leave every total exact', () => {
   it('equals the domain reference after two shuffled deliveries with duplicates and a poison message', async () => {
@@ -255,6 +257,21 @@ describe('analytics loader: replays, duplicates, reordering and poison leave eve
           }
         }
         expect(await factTotals(analytics, tenantId)).toEqual(expected);
+        // The dashboards' own queries (insights.ts) read the same duplicated facts exactly too:
+        // each seller's counters over the whole history equal the reference.
+        const figures = await insights.figures(tenantId, [...sellers], { start: '2026-01-01T00:00:00.000Z', end: '2027-01-01T00:00:00.000Z' });
+        for (const s of sellers) {
+          const a = figures.get(s)?.achievement;
+          const ref = (key: string) => expected.activities[key] ?? 0;
+          expect({ staff: s, calls: a?.calls ?? 0, demos: a?.demos ?? 0, qualified: a?.qualified ?? 0, potential: a?.potential ?? 0, revenue: a?.revenue ?? 0 }).toEqual({
+            staff: s,
+            calls: ref(`completed Call ${s}`),
+            demos: ref(`scheduled DemoScheduled ${s}`),
+            qualified: expected.stagesReached[`Qualified ${s}`] ?? 0,
+            potential: expected.stagesReached[`Potential ${s}`] ?? 0,
+            revenue: expected.revenue[s] ?? 0,
+          });
+        }
       }),
       { numRuns: 12 },
     );
