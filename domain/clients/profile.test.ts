@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seedProducts, type Product } from '../catalogue/products';
 import type { Client } from './client';
 import { anEvent, anOpportunity } from '../testing/builders';
-import { buildProfile, coOwnershipScores, restrictProfile } from './profile';
+import { buildProfile, coOwnershipScores } from './profile';
 
 const aClient = (overrides: Partial<Client> = {}): Client => ({
   id: 'client-1',
@@ -106,11 +106,6 @@ describe('buildProfile (client 360)', () => {
     ).toEqual({ website: { score: 0.62, ownedWith: 'jewellery' }, kml: { score: 0.25, ownedWith: 'chitty' } });
   });
 
-  it('names in a reason only a product the caller can see the client owns', () => {
-    const restricted = restrictProfile(profile, new Set(['opp-kml']));
-    expect(restricted.crossSell[0]).toEqual({ productId: 'microfinance', name: 'Microfinance', standardValue: 5_500_000, score: 0.7, reason: 'owned by 70 % of clients with this client’s products' });
-    expect(restrictProfile(profile, new Set(['opp-web'])).crossSell[0]).toEqual(profile.crossSell[0]);
-  });
 
   it('suggests a product again after its opportunity was lost', () => {
     expect(buildProfile(aClient(), [lost], [], seedProducts).crossSell.map((s) => s.productId)).toContain('microfinance');

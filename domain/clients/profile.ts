@@ -59,11 +59,11 @@ export function coOwnershipScores(rows: readonly { owned: string; product: strin
 }
 
 const NO_EVIDENCE = 'no client owns it together with this client’s products yet: catalogue order';
-const reasonOf = (c: CoOwnership, catalogue: readonly Product[], name = true) =>
-  `owned by ${Math.round(c.score * 100)} % of clients with ${name ? (catalogue.find((p) => p.id === c.ownedWith)?.name ?? c.ownedWith) : 'this client’s products'}`;
+const reasonOf = (c: CoOwnership, catalogue: readonly Product[]) => `owned by ${Math.round(c.score * 100)} % of clients with ${catalogue.find((p) => p.id === c.ownedWith)?.name ?? c.ownedWith}`;
 
 /**
- * The 360 view from one client partition's items. `coOwnership` (from analytics) ranks the
+ * The 360 view from the client's opportunities and events — all of them, or those the caller sees
+ * (the use case decides). `coOwnership` (from analytics) ranks the
  * suggestions; without it, or for products nobody owns together with this client's, they follow
  * the catalogue's order.
  */
@@ -95,27 +95,5 @@ export function buildProfile(
         return { productId: p.id, name: p.name, standardValue: p.standardValue, score: c?.score ?? 0, reason: c ? reasonOf(c, catalogue) : NO_EVIDENCE, ...(c && { ownedWith: c.ownedWith }) };
       })
       .sort((a, b) => b.score - a.score || order(a.productId) - order(b.productId)),
-  };
-}
-
-/**
- * The 360 view as a caller who sees only some of the client's opportunities gets it (a warrior, a
- * partner, a salesperson, a manager of part of the team): only those opportunities, their products
- * and their events. Cross-sell keeps its ranking (it names catalogue products), but a reason names
- * only a product the caller can see the client owns.
- */
-export function restrictProfile(profile: ClientProfile, visibleOpportunityIds: ReadonlySet<string>): ClientProfile {
-  const visible = (x: { opportunityId: string }) => visibleOpportunityIds.has(x.opportunityId);
-  const seenOwned = new Set(profile.existingProducts.filter(visible).map((p) => p.productId));
-  return {
-    ...profile,
-    crossSell: profile.crossSell.map(({ ownedWith, ...s }) =>
-      ownedWith === undefined ? s : seenOwned.has(ownedWith) ? { ...s, ownedWith } : { ...s, reason: reasonOf({ score: s.score, ownedWith }, [], false) },
-    ),
-    existingProducts: profile.existingProducts.filter(visible),
-    activeOpportunities: profile.activeOpportunities.filter((o) => visibleOpportunityIds.has(o.id)),
-    leadStageProducts: profile.leadStageProducts.filter(visible),
-    closingStageProducts: profile.closingStageProducts.filter(visible),
-    history: profile.history.filter(visible),
   };
 }

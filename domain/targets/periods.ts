@@ -46,16 +46,22 @@ export function localDay(instant: Date, timeZone: string): string {
   return new Date(instant.getTime() + offsetAt(instant, timeZone)).toISOString().slice(0, 10);
 }
 
-/** The ISO week `2026-W48` as its Monday. */
+/** The Monday of ISO week 1 of `year` (the week holding 4 January), as UTC ms. */
+function weekOneMonday(year: number): number {
+  const jan4 = new Date(Date.UTC(2000, 0, 4));
+  jan4.setUTCFullYear(year); // Date.UTC reads years 0–99 as 1900–1999
+  return jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * DAY;
+}
+
+/** The ISO week `2026-W48` as its Monday; weeks of 2000–2100 only. */
 export function isoWeekMonday(week: string): string {
   const m = /^(\d{4})-W(\d{2})$/.exec(week);
   if (!m) throw invalid([{ field: 'query.week', code: 'invalid_format', message: 'must be an ISO week like 2026-W48' }]);
   const [year, n] = [Number(m[1]), Number(m[2])];
-  const jan4 = Date.UTC(year, 0, 4);
-  const monday1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY;
-  const weeks = (Date.UTC(year + 1, 0, 4) - ((new Date(Date.UTC(year + 1, 0, 4)).getUTCDay() + 6) % 7) * DAY - monday1) / (7 * DAY);
+  if (year < 2000 || year > 2100) throw invalid([{ field: 'query.week', code: 'invalid_value', message: 'must lie between the years 2000 and 2100' }]);
+  const weeks = (weekOneMonday(year + 1) - weekOneMonday(year)) / (7 * DAY);
   if (n < 1 || n > weeks) throw invalid([{ field: 'query.week', code: 'invalid_value', message: `${year} has weeks 1 to ${weeks}` }]);
-  return new Date(monday1 + (n - 1) * 7 * DAY).toISOString().slice(0, 10);
+  return new Date(weekOneMonday(year) + (n - 1) * 7 * DAY).toISOString().slice(0, 10);
 }
 
 /** The ISO week of a day: `2026-W48`. */
@@ -63,7 +69,7 @@ export function isoWeekOf(day: string): string {
   const d = asUtcDate(day);
   const thursday = new Date(d.getTime() + (3 - ((d.getUTCDay() + 6) % 7)) * DAY);
   const year = thursday.getUTCFullYear();
-  const week = Math.floor((thursday.getTime() - asUtcDate(isoWeekMonday(`${year}-W01`)).getTime()) / (7 * DAY)) + 1;
+  const week = Math.floor((thursday.getTime() - weekOneMonday(year)) / (7 * DAY)) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 

@@ -78,3 +78,15 @@ describe('periods in the tenant’s time zone', () => {
     expect(() => isoWeekMonday('2026-W54')).toThrow(expect.objectContaining({ kind: 'invalid' }));
   });
 });
+
+describe('ISO weeks at the edges', () => {
+  it('refuses weeks outside 2000–2100, and knows 2000-W01 and 2100-W52', () => {
+    for (const w of ['1999-W52', '0099-W01', '0000-W01', '2101-W01', '9999-W52']) {
+      expect(() => isoWeekMonday(w)).toThrow(expect.objectContaining({ details: { errors: [{ field: 'query.week', code: 'invalid_value', message: 'must lie between the years 2000 and 2100' }] } }));
+    }
+    expect(isoWeekMonday('2000-W01')).toBe('2000-01-03');
+    expect(isoWeekMonday('2100-W52')).toBe('2100-12-27');
+    expect(isoWeekOf('2000-01-01')).toBe('1999-W52');
+    expect(isoWeekOf('2100-12-31')).toBe('2100-W52');
+  });
+});

@@ -281,6 +281,7 @@ describe('the pipeline value engine', () => {
   it('refuses a malformed or impossible week', async () => {
     expect((await api.as(tse1).get('/v1/pipeline/tse-1?week=2026-48')).status).toBe(422);
     expect((await api.as(tse1).get('/v1/pipeline/tse-1?week=2026-W54')).body).toMatchObject({ status: 422, errors: [{ field: 'query.week' }] });
+    for (const week of ['0000-W01', '1999-W52', '2101-W01', '9999-W52']) expect((await api.as(tse1).get(`/v1/pipeline/tse-1?week=${week}`)).status).toBe(422);
   });
 });
 
@@ -332,5 +333,20 @@ describe('cross-sell in the 360 view', () => {
       ['microfinance', 0, 'no client owns it together with this client’s products yet: catalogue order'],
       ['nbfc-mscs', 0, 'no client owns it together with this client’s products yet: catalogue order'],
     ]);
+  });
+
+  it('is built from what the caller sees: a product bought through a deal they cannot open is neither owned nor missing', async () => {
+    const x = await newClient();
+    await open(tse1, x, { productId: 'website' });
+    const hidden = await ok(api.as(admin).post(`/v1/clients/${x}/opportunities`, { productId: 'jewellery', assignedTo: 'tse-2' }), 201);
+    await move(tse2, hidden.id, { stage: 'Closed', outcome: 'Won' });
+    await settled();
+    const seller = await ok(api.as(tse1).get(`/v1/clients/${x}/profile`));
+    expect((await api.as(tse1).get(`/v1/opportunities/${hidden.id}`)).status).toBe(404);
+    expect(seller.existingProducts).toEqual([]);
+    expect(seller.crossSell.map((s: any) => s.productId)).toContain('jewellery');
+    const team = await ok(api.as(manager).get(`/v1/clients/${x}/profile`));
+    expect(team.existingProducts.map((p: any) => p.productId)).toEqual(['jewellery']);
+    expect(team.crossSell.map((s: any) => s.productId)).not.toContain('jewellery');
   });
 });

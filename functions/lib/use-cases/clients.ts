@@ -4,7 +4,7 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
 import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageDownload, type ImageUpload, type ImageUploadInput } from '../../../domain/clients/image';
 import { newClient } from '../../../domain/clients/new-client';
-import { buildProfile, coOwnershipScores, restrictProfile, type ClientProfile } from '../../../domain/clients/profile';
+import { buildProfile, coOwnershipScores, type ClientProfile } from '../../../domain/clients/profile';
 import { logger } from '../logger';
 import { DomainError, notFound } from '../../../domain/errors';
 import { parseOrThrow } from '../../../domain/validation';
@@ -63,15 +63,22 @@ export async function searchClients(ctx: UseCaseContext, q: string, limit: numbe
 
 /**
  * The 360 view: one Query for the client partition (plus the tenant's catalogue) and, when the
- * client owns something, one ClickHouse query ranking cross-sell by co-ownership. Analytics being
- * unreachable costs the ranking (catalogue order), never the view.
+ * client owns something, one ClickHouse query ranking cross-sell by co-ownership. A caller who sees
+ * only some of the client's opportunities (a warrior, a partner, a salesperson, a manager of part
+ * of the team) gets the view of those alone — their products, events and cross-sell — so nothing
+ * in it, not even a product missing from the suggestions, tells of a deal they cannot open.
+ * Analytics being unreachable costs the ranking (catalogue order), never the view.
  */
 export async function clientProfile(ctx: UseCaseContext, clientId: string): Promise<ClientProfile> {
   authorize(ctx.actor, 'client:read');
   const [partition, config, viewer] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx), ctx.viewer()]);
   if (!partition.client) throw notFound('client', clientId);
   authorizeOn(viewer, 'client:read', { kind: 'client', id: clientId, links: { team: partition.client.team } });
-  const owned = [...new Set(partition.opportunities.filter((o) => o.outcome === 'Won').map((o) => o.productId))];
+  const whole = policy[viewer.role].scope === 'tenant';
+  const opportunities = whole ? partition.opportunities : partition.opportunities.filter((o) => inScope(viewer, o));
+  const seen = new Set(opportunities.map((o) => o.id));
+  const events = whole ? partition.events : partition.events.filter((e) => seen.has(e.opportunityId));
+  const owned = [...new Set(opportunities.filter((o) => o.outcome === 'Won').map((o) => o.productId))];
   const scores =
     owned.length === 0
       ? {}
@@ -79,9 +86,7 @@ export async function clientProfile(ctx: UseCaseContext, clientId: string): Prom
           logger.warn('cross-sell ranking unavailable: analytics did not answer', { error: error instanceof Error ? error.message : String(error) });
           return {};
         });
-  const profile = buildProfile(partition.client.client, partition.opportunities, partition.events, config.products.value, scores);
-  if (policy[viewer.role].scope === 'tenant') return profile;
-  return restrictProfile(profile, new Set(partition.opportunities.filter((o) => inScope(viewer, o)).map((o) => o.id)));
+  return buildProfile(partition.client.client, opportunities, events, config.products.value, scores);
 }
 
 /**

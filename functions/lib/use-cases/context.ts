@@ -21,9 +21,11 @@ export function contextOf(actor: Principal, now: Date, services: Services): UseC
 }
 
 /**
- * Tenant-wide and plain linked roles need nothing more than the token. A manager's scope is their
- * reporting subtree (one GetItem and one Query on the hierarchy index); a partner's is their
- * company. Both are read from the staff record, which also refuses deactivated staff.
+ * Tenant-wide and plain linked roles need nothing more than the token: their reads are not refused
+ * when they are deactivated until the token expires (≤ 1 h; their writes are, in the write's
+ * transaction — README, Deactivation). A manager's scope is their reporting subtree (one GetItem
+ * and one Query on the hierarchy index); a partner's is their company. Both are read from the staff
+ * record, which also refuses deactivated managers and partners at once.
  */
 async function resolveViewer(actor: Principal, services: Services): Promise<Viewer> {
   const scope = policy[actor.role].scope;
