@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { backfill, type BackfillResult } from '../functions/lib/analytics/backfill';
 import type { Analytics } from '../functions/lib/analytics/port';
-import { FACT_TABLES } from '../functions/lib/analytics/schema';
+import { DERIVED_TABLES, FACT_TABLES } from '../functions/lib/analytics/schema';
 import { createDocumentClient, createDynamoClient } from '../functions/lib/store/dynamo';
 import { runOnStack } from './local/control';
 
@@ -22,8 +22,8 @@ export const BackfillArgs = z.strictObject({
 });
 export type BackfillArgs = z.input<typeof BackfillArgs>;
 
-/** The fact tables a backfill rebuilds: all of them. */
-export const REBUILT = FACT_TABLES;
+/** The tables a backfill rebuilds: all of them (the derived ones refill from the facts through their views). */
+export const REBUILT = [...FACT_TABLES, ...DERIVED_TABLES];
 
 export async function runBackfill(engines: { dynamoEndpoint?: string; region: string; tableName: string; analytics: Analytics }, raw: BackfillArgs): Promise<BackfillResult & { seconds: number; truncated: boolean }> {
   const args = BackfillArgs.parse(raw);

@@ -860,6 +860,17 @@ const matrix: Record<string, Entry> = {
     fixture: noFx,
     request: (_fx, s) => get(`/v1/pipeline/${s.staffTarget}`),
   },
+  'GET /v1/gap-analysis/{staffId}': {
+    variant: 'the case’s staff member (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: noFx,
+    request: (_fx, s) => get(`/v1/gap-analysis/${s.staffTarget}`),
+  },
   'GET /v1/dashboards/staff/{staffId}': {
     variant: 'the case’s staff member, with explain=1 (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme); no explained fact may be a hidden deal',
     expect: {
@@ -1046,6 +1057,7 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/dashboards/manager/{staffId}': 403,
   'GET /v1/dashboards/events': 403,
   'GET /v1/dashboards/tenant': 403,
+  'GET /v1/gap-analysis/{staffId}': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];

@@ -30,6 +30,11 @@ export const TenantSettings = z.strictObject({
   lowTicketShareLimit: z.number().min(0).max(100).default(70),
   /** A conversion is low when it falls this many percentage points below the seed's assumption. */
   conversionMarginPoints: z.number().min(0).max(100).default(10),
+  /** Gap analysis (domain/gap): leads worth less than this share (%) of the required lead pipeline are a lead generation issue. */
+  gapLeadCoveragePercent: z.number().min(0).max(1000).default(80),
+  /** Gap analysis: the fewest leads, and demos, a week needs before filtering, and closing, are judged. */
+  gapMinimumLeads: z.number().int().min(1).max(10_000).default(10),
+  gapMinimumDemos: z.number().int().min(1).max(10_000).default(3),
   /** An open deal this many days in one stage is stale (pipeline health). */
   staleStageDays: z.number().int().min(1).max(365).default(14),
 });

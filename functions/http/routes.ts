@@ -66,6 +66,7 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/dashboards/manager/{staffId}', 'dashboards/manager', 'GetManagerDashboard', { analytics: true }),
   r('GET', '/v1/dashboards/events', 'dashboards/events', 'GetEventsDashboard', { analytics: true }),
   r('GET', '/v1/dashboards/tenant', 'dashboards/tenant', 'GetTenantDashboard', { analytics: true }),
+  r('GET', '/v1/gap-analysis/{staffId}', 'gap-analysis/get', 'GetGapAnalysis', { analytics: true }),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getAnalytics, type Analytics } from '../lib/analytics';
-import { applyMigrations, FACT_TABLES } from '../lib/analytics/schema';
+import { applyMigrations, DERIVED_TABLES, FACT_TABLES } from '../lib/analytics/schema';
 import { handler } from './analytics-loader';
 
 // The loader's own chDB, as the local stack gives it: set before the adapter is first built.
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await applyMigrations(analytics);
 });
 beforeEach(async () => {
-  for (const table of FACT_TABLES) await analytics.command(`TRUNCATE TABLE ${table}`);
+  for (const table of [...FACT_TABLES, ...DERIVED_TABLES]) await analytics.command(`TRUNCATE TABLE ${table}`);
 });
 afterAll(async () => {
   await analytics.close();

@@ -206,7 +206,7 @@ function play(tenantId: string, ops: readonly Op[]) {
       if ((error as { name?: string }).name !== 'DomainError') throw error;
     }
   }
-  return { changes: h.changes, expected: ref.finish(opportunities) };
+  return { changes: h.changes, expected: ref.finish(opportunities), opportunities, events };
 }
 
 const sqsMessage = (body: string, n: number) => ({
@@ -230,7 +230,7 @@ describe('analytics loader: replays, duplicates, reordering and poison leave eve
     await fc.assert(
       fc.asyncProperty(fc.array(anOp, { minLength: 20, maxLength: 60 }), fc.infiniteStream(fc.nat()), async (ops, random) => {
         const tenantId = `prop-${++run}`;
-        const { changes, expected } = play(tenantId, ops);
+        const { changes, expected, opportunities, events } = play(tenantId, ops);
         const bodies = changes.flatMap((c) => domainEventsOf(c).events).map((e, i) => JSON.stringify(asQueueMessage(e, i)));
         totalEvents += bodies.length;
         const next = () => random.next().value as number;
@@ -272,6 +272,18 @@ describe('analytics loader: replays, duplicates, reordering and poison leave eve
             revenue: expected.revenue[s] ?? 0,
           });
         }
+        // The open pipeline (each seller's from their own rows of opportunity_by_staff, the tenant's
+        // from opportunity_state FINAL) and the deals with no next step equal the final states.
+        const open = opportunities.filter((o) => o.stage !== 'Closed');
+        const pipeline: Record<string, Record<string, number>> = {};
+        for (const o of open) (pipeline[o.assignedTo] ??= {})[o.stage] = (pipeline[o.assignedTo]![o.stage] ?? 0) + o.dealValue;
+        const asObject = (m: Map<string, Partial<Record<Stage, number>>>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+        const sorted = Object.fromEntries(Object.entries(pipeline).sort(([a], [b]) => a.localeCompare(b)));
+        expect(asObject(await insights.openPipeline(tenantId, undefined))).toEqual(sorted);
+        for (const s of sellers) expect(asObject(await insights.openPipeline(tenantId, [s]))).toEqual(pipeline[s] ? { [s]: pipeline[s] } : {});
+        const health = await insights.pipelineHealth(tenantId, [...sellers], { staleBefore: '2000-01-01T00:00:00.000Z', limit: 1000 });
+        const withNextStep = new Set(events.filter((e) => e.status === 'Pending').map((e) => e.opportunityId));
+        expect(health.noNextStep.deals.map((d) => d.opportunityId).sort()).toEqual(open.filter((o) => !withNextStep.has(o.id)).map((o) => o.id).sort());
       }),
       { numRuns: 12 },
     );

@@ -278,7 +278,9 @@ async function main() {
      UNION ALL SELECT 'opportunity_state', tenant_id, count() FROM opportunity_state GROUP BY tenant_id
      UNION ALL SELECT 'opportunity_state (distinct)', tenant_id, uniqExact(opportunity_id) FROM opportunity_state GROUP BY tenant_id
      UNION ALL SELECT 'revenue_credits', tenant_id, count() FROM revenue_credits GROUP BY tenant_id
-     UNION ALL SELECT 'staff', tenant_id, count() FROM staff GROUP BY tenant_id`,
+     UNION ALL SELECT 'staff', tenant_id, count() FROM staff GROUP BY tenant_id
+     UNION ALL SELECT 'opportunity_by_staff', tenant_id, count() FROM opportunity_by_staff GROUP BY tenant_id
+     UNION ALL SELECT 'followups', tenant_id, count() FROM followups GROUP BY tenant_id`,
   );
   const parts = await analytics.query<{ table: string; parts: number; bytes: number }>(
     "SELECT table, count() AS parts, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table",

@@ -316,6 +316,59 @@ describe('no counter moves except by doing the work', () => {
   });
 });
 
+// Before the cross-sell tests, which add deals of their own to tse-1 and tse-2.
+describe('gap analysis (issue #10 item 5) on the same history', () => {
+  const leadGeneration = (leads: number, value: number, required: number, coverage: number, weeklyTarget: number, message: string, stage = 'Lead', multiplier = 50) => ({
+    code: 'lead_generation',
+    message,
+    evidence: { stage, leads, leadValue: value, required, coverage, threshold: 0.8, weeklyTarget, multiplier },
+  });
+
+  it('diagnoses tse-1’s week: four leads worth ₹95,000 (O1–O4, all moved on and qualified) against the ₹2 Cr a ₹4L week needs', async () => {
+    const g = await dashboard(tse1, '/v1/gap-analysis/tse-1');
+    expect(g).toMatchObject({ staffId: 'tse-1', role: 'tse', week: expect.stringMatching(/^\d{4}-W\d{2}$/), currency: 'INR', thresholds: { leadCoveragePercent: 80, minimumLeads: 10, minimumDemos: 3, marginPoints: 10 } });
+    expect(g.figures).toEqual({ role: 'tse', leadStage: 'Lead', weeklyTarget: 40_000_000, leads: { count: 4, value: 9_500_000, advanced: 4 }, demos: 3, won: 2 });
+    expect(g.diagnoses).toEqual([
+      leadGeneration(4, 9_500_000, 2_000_000_000, 0.0048, 40_000_000, 'Lead pipeline of ₹95,000 covers 0.5 % of the ₹2 Cr a ₹4L week needs: generate about ₹1.59 Cr more in leads before anything else.'),
+    ]);
+    expect(g.team).toBeUndefined();
+  });
+
+  it('counts the reassigned O5 as tse-2’s lead (moved on under them), with O6 and O7 still at Lead', async () => {
+    const g = await dashboard(tse2, '/v1/gap-analysis/tse-2');
+    expect(g.figures).toEqual({ role: 'tse', leadStage: 'Lead', weeklyTarget: 40_000_000, leads: { count: 3, value: 5_000_000, advanced: 1 }, demos: 0, won: 0 });
+    expect(g.diagnoses.map((d: { code: string }) => d.code)).toEqual(['lead_generation']);
+  });
+
+  it('gives a manager their own week (planned from Potential) and the team’s roll-up', async () => {
+    const g = await dashboard(manager, '/v1/gap-analysis/manager');
+    expect(g.figures).toEqual({ role: 'manager', leadStage: 'Potential', weeklyTarget: 80_000_000, leads: { count: 0, value: 0, advanced: 0 }, demos: 0, won: 0 });
+    expect(g.diagnoses).toEqual([
+      leadGeneration(0, 0, 640_000_000, 0, 80_000_000, 'Potential pipeline of ₹0 covers 0 % of the ₹64L a ₹8L week needs: generate about ₹51.2L more in potentials before anything else.', 'Potential', 8),
+    ]);
+    expect(g.team.rollUp).toEqual({ members: 3, diagnosed: { lead_generation: 3, poor_filtering: 0, conversion: 0 }, leadValue: 14_500_000, leadRequired: 6_500_000_000, leadCoverage: 0.0022, demos: 3, won: 2 });
+    expect(g.team.members.map((m: { staffId: string; figures: { leads: unknown } }) => [m.staffId, m.figures.leads])).toEqual([
+      ['so-1', { count: 0, value: 0, advanced: 0 }],
+      ['tse-1', { count: 4, value: 9_500_000, advanced: 4 }],
+      ['tse-2', { count: 3, value: 5_000_000, advanced: 1 }],
+    ]);
+  });
+
+  it('judges a past week by what was there then: a week before the history had nothing', async () => {
+    const g = await dashboard(tse1, '/v1/gap-analysis/tse-1?week=2026-W01');
+    expect(g.figures.leads).toEqual({ count: 0, value: 0, advanced: 0 });
+    expect(g.period).toMatchObject({ from: '2025-12-29', to: '2026-01-04' });
+  });
+
+  it('keeps scope: a seller cannot see a teammate’s gaps (404); a bad week is 422', async () => {
+    expect((await api.as(tse1).get('/v1/gap-analysis/tse-2')).status).toBe(404);
+    expect((await api.as(tse1).get('/v1/gap-analysis/nobody')).status).toBe(404);
+    const bad = await api.as(tse1).get('/v1/gap-analysis/tse-1?week=2026-W60');
+    expect(bad.status).toBe(422);
+    expect((await api.as(tse1).get('/v1/gap-analysis/tse-1?week=48')).status).toBe(422);
+  });
+});
+
 describe('cross-sell in the 360 view', () => {
   it('ranks what the client lacks by co-ownership among the tenant’s clients, then catalogue order, with the reason', async () => {
     // Another client owning KML and Chitty: of KML's two owners (B, G), one owns Chitty.

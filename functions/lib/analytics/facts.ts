@@ -117,7 +117,8 @@ export const creationTransition = (o: Opportunity): TransitionFact => ({
   at: o.createdAt,
 });
 
-export function opportunityStateRow(tenantId: string, o: Opportunity): Row {
+/** An opportunity's state as of its version; `previousAssignee` when this version moved it from them to someone else. */
+export function opportunityStateRow(tenantId: string, o: Opportunity, previousAssignee?: string): Row {
   return {
     tenant_id: tenantId,
     opportunity_id: o.id,
@@ -134,6 +135,7 @@ export function opportunityStateRow(tenantId: string, o: Opportunity): Row {
     expected_revenue: o.expectedRevenue,
     currency: o.currency,
     assigned_to: o.assignedTo,
+    previous_assignee: previousAssignee && previousAssignee !== o.assignedTo ? previousAssignee : '',
     lead_owner: o.leadOwner,
     closing_owner: o.closingOwner ?? '',
     co_salespersons: o.coSalespersons,

@@ -2,7 +2,7 @@ import type { ProductRevenue } from '../../../domain/catalogue/product-mix';
 import type { Stage } from '../../../domain/pipeline/stages';
 import { noAchievement } from '../../../domain/targets/achievement';
 import { noConversions } from '../../../domain/targets/conversion';
-import type { EventTally, ExplainableFigure, FactRef, FactWindow, Insights, OpenDeal, StaffFigures } from '../use-cases/ports';
+import type { EventTally, ExplainableFigure, FactRef, FactWindow, Insights, LeadFlow, OpenDeal, StaffFigures } from '../use-cases/ports';
 import { toDateTime64 } from './facts';
 import { unavailable } from '../http/errors';
 import { logger } from '../logger';
@@ -36,13 +36,17 @@ const windowParams = (tenantId: string, staff: readonly string[] | undefined, w:
 const IN_WINDOW = (column: string) => `${column} >= {start:DateTime64(3, 'UTC')} AND ${column} < {end:DateTime64(3, 'UTC')}`;
 const fromDateTime64 = (text: unknown) => `${String(text).replace(' ', 'T')}Z`;
 
-/** The latest state of every opportunity ever assigned to `staff`: the inner filter reads one low-cardinality column. */
-const latestOpportunities = (staff: readonly string[] | undefined) => `
+/**
+ * The latest state of every opportunity ever assigned to `staff`, read from their own key range of
+ * opportunity_by_staff (each version is filed under its assignee and under the one it moved the
+ * deal away from, so the latest version under a seller says whether the deal is still theirs).
+ * Callers keep the rows whose assigned_to is in `staff`.
+ */
+const latestOpportunities = (staff: readonly string[]) => `
   SELECT opportunity_id, argMax(assigned_to, version) AS assigned_to, argMax(stage, version) AS stage, argMax(status, version) AS status,
          argMax(deal_value, version) AS deal_value, argMax(stage_changed_at, version) AS since
-  FROM opportunity_state
-  WHERE tenant_id = {tenant:String}
-    ${staff ? 'AND opportunity_id IN (SELECT opportunity_id FROM opportunity_state WHERE tenant_id = {tenant:String} AND assigned_to IN {staff:Array(String)})' : ''}
+  FROM opportunity_by_staff
+  WHERE tenant_id = {tenant:String} AND staff_id IN {staff:Array(String)}
   GROUP BY opportunity_id`;
 
 export class ClickHouseInsights implements Insights {
@@ -117,10 +121,16 @@ export class ClickHouseInsights implements Insights {
 
   async openPipeline(tenantId: string, staff: readonly string[] | undefined): Promise<Map<string, Partial<Record<Stage, number>>>> {
     if (staff?.length === 0) return new Map();
+    // The whole tenant: every opportunity's latest version (FINAL merges the versions before the
+    // status filter applies; the sorting key holds nothing that changes).
     const rows = await this.query<{ staff_id: string; stage: Stage; value: number }>(
-      `SELECT assigned_to AS staff_id, stage, sum(deal_value) AS value FROM (${latestOpportunities(staff)})
-       WHERE status = 'open' ${staffFilter('assigned_to', staff)}
-       GROUP BY staff_id, stage`,
+      staff
+        ? `SELECT assigned_to AS staff_id, stage, sum(deal_value) AS value FROM (${latestOpportunities(staff)})
+           WHERE status = 'open' AND assigned_to IN {staff:Array(String)}
+           GROUP BY staff_id, stage`
+        : `SELECT assigned_to AS staff_id, stage, sum(deal_value) AS value FROM opportunity_state FINAL
+           WHERE tenant_id = {tenant:String} AND status = 'open'
+           GROUP BY staff_id, stage`,
       { tenant: tenantId, ...(staff && { staff: [...staff] }) },
     );
     const out = new Map<string, Partial<Record<Stage, number>>>();
@@ -163,15 +173,13 @@ export class ClickHouseInsights implements Insights {
     if (staff.length === 0) return none;
     type D = { opportunity_id: string; assigned_to: string; stage: Stage; deal_value: number; since: string; next_step: number; stale: number };
     // An open deal has a next step while one of its follow-ups is pending: scheduled, and neither
-    // completed nor missed. Only the open deals' own activities are read.
+    // completed nor missed (followups FINAL: the follow-ups whose latest word is "scheduled").
     const rows = await this.query<D>(
       `WITH open AS (SELECT * FROM (${latestOpportunities(staff)}) WHERE status = 'open' AND assigned_to IN {staff:Array(String)})
        SELECT opportunity_id, assigned_to, stage, deal_value, since,
               opportunity_id IN (
-                SELECT opportunity_id FROM activities
-                WHERE tenant_id = {tenant:String} AND opportunity_id IN (SELECT opportunity_id FROM open)
-                GROUP BY opportunity_id, event_id
-                HAVING countIf(kind = 'scheduled') > 0 AND countIf(kind IN ('completed', 'missed')) = 0) AS next_step,
+                SELECT opportunity_id FROM followups FINAL
+                WHERE tenant_id = {tenant:String} AND opportunity_id IN (SELECT opportunity_id FROM open)) AS next_step,
               since < {staleBefore:DateTime64(3, 'UTC')} AS stale
        FROM open
        WHERE next_step = 0 OR stale = 1
@@ -219,6 +227,34 @@ export class ClickHouseInsights implements Insights {
       at: fromDateTime64(r.first_at),
       ...(r.amount !== undefined && { amount: Number(r.amount) }),
     }));
+  }
+
+  async leadFlow(tenantId: string, staff: readonly string[], w: FactWindow, stage: Stage, next: Stage): Promise<Map<string, LeadFlow>> {
+    if (staff.length === 0) return new Map();
+    // At the end: each opportunity's latest version written before the window ended. Moved on: a
+    // move out of `stage` in the window that was not a correction backwards.
+    const rows = await this.query<{ staff_id: string; n: number; value: number; advanced: number }>(
+      `SELECT holder AS staff_id, count() AS n, sum(worth) AS value, countIf(moved_to_next) AS advanced FROM (
+         SELECT holder, opportunity_id, max(worth) AS worth, max(reached_next) AS moved_to_next FROM (
+           SELECT holder, opportunity_id, worth, 0 AS reached_next FROM (
+             SELECT opportunity_id, argMax(o.assigned_to, o.version) AS holder, argMax(o.stage, o.version) AS at_stage, argMax(o.status, o.version) AS state,
+                    argMax(o.deal_value, o.version) AS worth
+             FROM opportunity_by_staff AS o
+             WHERE o.tenant_id = {tenant:String} AND o.staff_id IN {staff:Array(String)} AND o.updated_at < {end:DateTime64(3, 'UTC')}
+             GROUP BY opportunity_id)
+           WHERE state = 'open' AND at_stage = {stage:String} AND holder IN {staff:Array(String)}
+           UNION ALL
+           SELECT t.assigned_to AS holder, t.opportunity_id AS opportunity_id, any(t.deal_value) AS worth,
+                  max(t.stage = {next:String} AND t.newly_reached = 1) AS reached_next
+           FROM stage_transitions AS t
+           WHERE t.tenant_id = {tenant:String} AND t.assigned_to IN {staff:Array(String)} AND t.from_stage = {stage:String} AND t.direction != 'backward'
+             AND t.at >= {start:DateTime64(3, 'UTC')} AND t.at < {end:DateTime64(3, 'UTC')}
+           GROUP BY holder, opportunity_id)
+         GROUP BY holder, opportunity_id)
+       GROUP BY staff_id`,
+      { ...windowParams(tenantId, staff, w), stage, next },
+    );
+    return new Map(rows.map((r) => [r.staff_id, { count: Number(r.n), value: Number(r.value), advanced: Number(r.advanced) }]));
   }
 
   async coOwnership(tenantId: string, owned: readonly string[]) {

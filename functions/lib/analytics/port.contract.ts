@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analytics } from './port';
 import { factsOf } from './projections';
-import { applyMigrations } from './schema';
+import { applyMigrations, migrations } from './schema';
 import { auditRecorded } from '../../../events/catalog';
 
 /**
@@ -13,7 +13,7 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
     let a: Analytics;
     beforeAll(async () => {
       a = await open();
-      expect(await applyMigrations(a)).toEqual([1, 2]);
+      expect(await applyMigrations(a)).toEqual([1, 2, 3]);
       expect(await applyMigrations(a)).toEqual([]); // each migration once
       await a.command('CREATE TABLE IF NOT EXISTS port_probe (id UInt64, name String, tags Array(String), at DateTime64(3, \'UTC\')) ENGINE = MergeTree ORDER BY id');
     });
@@ -52,6 +52,32 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
       await a.insert('audit_log', rows);
       await a.insert('audit_log', rows);
       expect(await a.query('SELECT count() AS n FROM audit_log FINAL WHERE tenant_id = {t:String}', { t: 'acme' })).toEqual([{ n: 1 }]);
+    });
+
+    it('files every version under its assignee and the one it left, from the loader and from the rows loaded before migration 3', async () => {
+      const version = (v: number, assigned_to: string, previous_assignee: string, status = 'open') => ({
+        tenant_id: `files-${name}`, opportunity_id: 'o_1', version: v, client_id: 'c_1', product_id: 'website', stage: 'Qualified', stage_changed_at: '2026-03-02 04:30:12.345', status,
+        outcome: '', lost_reason: '', deal_value: 1_500_000, closing_probability: 5, expected_revenue: 75_000, currency: 'INR', assigned_to, previous_assignee, lead_owner: 'tse-1',
+        closing_owner: '', co_salespersons: [], warriors: [], partner_company_id: '', stages_reached: ['Lead', 'Qualified'], expected_close_date: null,
+        created_at: '2026-03-01 04:30:12.345', updated_at: '2026-03-02 04:30:12.345', closed_at: null,
+      });
+      // What each seller's key range says of o_1: the latest version filed under them.
+      const filed = () =>
+        a.query('SELECT staff_id, max(o.version) AS latest, argMax(o.assigned_to, o.version) AS holder FROM opportunity_by_staff AS o WHERE tenant_id = {t:String} GROUP BY staff_id ORDER BY staff_id', { t: `files-${name}` });
+      // v1 tse-1's; v2 moves it to tse-2 (the loader names who it left): no longer tse-1's.
+      await a.insert('opportunity_state', [version(1, 'tse-1', '')]);
+      await a.insert('opportunity_state', [version(2, 'tse-2', 'tse-1')]);
+      const moved = [{ staff_id: 'tse-1', latest: 2, holder: 'tse-2' }, { staff_id: 'tse-2', latest: 2, holder: 'tse-2' }];
+      expect(await filed()).toEqual(moved);
+      // Rows loaded before the column existed: migration 3's own insert finds who each version left.
+      await a.command('ALTER TABLE opportunity_by_staff DELETE WHERE tenant_id = {t:String} SETTINGS mutations_sync = 1', { t: `files-${name}` });
+      await a.command("ALTER TABLE opportunity_state UPDATE previous_assignee = '' WHERE tenant_id = {t:String} SETTINGS mutations_sync = 1", { t: `files-${name}` });
+      await a.command(migrations.find((m) => m.version === 3)!.statements[3]!);
+      expect(await filed()).toEqual(moved);
+      // v3 gives it back to tse-1, arriving before a replay of v2.
+      await a.insert('opportunity_state', [version(3, 'tse-1', 'tse-2')]);
+      await a.insert('opportunity_state', [version(2, 'tse-2', 'tse-1')]);
+      expect(await filed()).toEqual([{ staff_id: 'tse-1', latest: 3, holder: 'tse-1' }, { staff_id: 'tse-2', latest: 3, holder: 'tse-1' }]);
     });
 
     it('inserts a batch sent again with the same deduplication token once', async () => {

@@ -35,7 +35,7 @@ export function factsOf(event: CatalogEvent): FactRows {
     out.opportunity_state = [opportunityStateRow(t, o)];
     out.stage_transitions = transitionRows(t, creationTransition(o));
   } else if (opportunityUpdated.is(event)) {
-    out.opportunity_state = [opportunityStateRow(t, event.data.after as Opportunity)];
+    out.opportunity_state = [opportunityStateRow(t, event.data.after as Opportunity, (event.data.before as Opportunity).assignedTo)];
   } else if (opportunityStageChanged.is(event)) {
     const d = event.data;
     out.stage_transitions = transitionRows(t, { ...d, from: d.previousStage, to: d.stage, by: event.actor ?? '', at: event.occurredAt });

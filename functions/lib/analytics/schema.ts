@@ -185,10 +185,67 @@ export const migrations: readonly Migration[] = [
     name: 'when an opportunity entered its stage',
     statements: ["ALTER TABLE opportunity_state ADD COLUMN IF NOT EXISTS stage_changed_at DateTime64(3, 'UTC') DEFAULT created_at AFTER stage"],
   },
+  {
+    version: 3,
+    name: "a staff member's opportunities and the pending follow-ups, read by key",
+    statements: [
+      // Who held the opportunity before this version, when this version moved it to someone else.
+      "ALTER TABLE opportunity_state ADD COLUMN IF NOT EXISTS previous_assignee LowCardinality(String) DEFAULT '' AFTER assigned_to",
+      // Each version of an opportunity filed under its assignee and, when it moved the opportunity
+      // away, under the one it left: the latest version filed under a staff member says whether it
+      // is still theirs (argMax(assigned_to, version) = them), and the latest before an instant
+      // whether it was then (updated_at). A staff member's or a team's pipeline reads their own key
+      // range, not the tenant's opportunities.
+      `CREATE TABLE IF NOT EXISTS opportunity_by_staff (
+        tenant_id        LowCardinality(String),
+        staff_id         LowCardinality(String),
+        opportunity_id   String,
+        version          UInt32,
+        assigned_to      LowCardinality(String),
+        stage            LowCardinality(String),
+        status           LowCardinality(String),
+        deal_value       Int64,
+        stage_changed_at DateTime64(3, 'UTC'),
+        updated_at       DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(version)
+      ORDER BY (tenant_id, staff_id, opportunity_id)
+      SETTINGS index_granularity = 1024`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS opportunity_by_staff_mv TO opportunity_by_staff AS
+       SELECT tenant_id, staff_id, opportunity_id, version, assigned_to, stage, status, deal_value, stage_changed_at, updated_at
+       FROM opportunity_state
+       ARRAY JOIN arrayDistinct(arrayFilter(s -> s != '', [assigned_to, previous_assignee])) AS staff_id`,
+      // The rows already loaded: each under its assignee, and under the one the next version left.
+      `INSERT INTO opportunity_by_staff
+       SELECT tenant_id, staff_id, opportunity_id, version, assigned_to, stage, status, deal_value, stage_changed_at, updated_at
+       FROM (SELECT *, lagInFrame(assigned_to, 1, '') OVER (PARTITION BY tenant_id, opportunity_id ORDER BY version ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS before
+             FROM opportunity_state)
+       ARRAY JOIN arrayDistinct(arrayFilter(s -> s != '', [assigned_to, before])) AS staff_id`,
+      // One row per follow-up and what became of it: scheduled (version 1), then completed or
+      // missed (version 2, deleted). FINAL leaves the follow-ups still pending, the deals' next
+      // steps; cleanup merges drop the done ones, so the table stays the size of the diary ahead.
+      `CREATE TABLE IF NOT EXISTS followups (
+        tenant_id      LowCardinality(String),
+        opportunity_id String,
+        event_id       String,
+        version        UInt8,
+        is_deleted     UInt8
+      )
+      ENGINE = ReplacingMergeTree(version, is_deleted)
+      ORDER BY (tenant_id, opportunity_id, event_id)
+      SETTINGS allow_experimental_replacing_merge_with_cleanup = 1, enable_replacing_merge_with_cleanup_for_min_age_to_force_merge = 1,
+               min_age_to_force_merge_seconds = 3600, min_age_to_force_merge_on_partition_only = 1`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS followups_mv TO followups AS
+       SELECT tenant_id, opportunity_id, event_id, if(kind = 'scheduled', 1, 2) AS version, toUInt8(kind != 'scheduled') AS is_deleted FROM activities`,
+      `INSERT INTO followups SELECT tenant_id, opportunity_id, event_id, if(kind = 'scheduled', 1, 2), toUInt8(kind != 'scheduled') FROM activities`,
+    ],
+  },
 ];
 
 /** The tables the loader writes, for tests and tools that clear or count them. */
 export const FACT_TABLES = ['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log'] as const;
+/** Tables filled by materialized views from the fact tables (migration 3): cleared with them, never written directly. */
+export const DERIVED_TABLES = ['opportunity_by_staff', 'followups'] as const;
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    UInt32,

@@ -35,8 +35,8 @@ export interface PeriodView {
   end: string;
 }
 
-const periodView = (p: Period): PeriodView => ({ kind: p.kind, from: p.from, to: p.to, start: p.start, end: p.end });
-const windowOf = (p: Period): FactWindow => ({ start: p.start, end: p.end });
+export const periodView = (p: Period): PeriodView => ({ kind: p.kind, from: p.from, to: p.to, start: p.start, end: p.end });
+export const windowOf = (p: Period): FactWindow => ({ start: p.start, end: p.end });
 
 export interface ActivityFigure {
   metric: ActivityMetric;
@@ -84,7 +84,7 @@ function periodFor(q: PeriodQuery, config: TenantConfig, now: Date): Period {
   return periodOf(q.period, day, { timeZone: config.settings.timeZone, weekStartsOn: config.settings.weekStartsOn });
 }
 
-async function visibleStaff(ctx: UseCaseContext, staffId: string): Promise<{ viewer: Viewer; staff: Staff }> {
+export async function visibleStaff(ctx: UseCaseContext, staffId: string): Promise<{ viewer: Viewer; staff: Staff }> {
   authorize(ctx.actor, 'dashboard:read');
   const [viewer, staff] = await allInOrder([ctx.viewer(), ctx.services.staff.get(ctx.actor.tenantId, staffId)] as const);
   if (!staff || !mayListFor(viewer, staffId)) throw notFound('staff', staffId);
@@ -118,7 +118,7 @@ function weekPipeline(staff: Staff, week: Period, config: TenantConfig, own: rea
 }
 
 /** The week's revenue target, day by day with the version in force on each (a change mid-week counts from its day). */
-const weeklyTarget = (staff: Staff, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[]) => periodTargets(week, { role: staff.role, tenant: config.targets.value, own })?.revenue;
+export const weeklyTarget = (staff: Staff, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[]) => periodTargets(week, { role: staff.role, tenant: config.targets.value, own })?.revenue;
 
 /** One staff member's figures against their targets and their pipeline against what it should be. */
 function judge(staff: Staff, period: Period, week: Period, config: TenantConfig, own: readonly StaffTargetsVersion[], figures: StaffFigures | undefined, open: Partial<Record<Stage, number>> | undefined, weekRevenue: number, now: Date): Judged {

@@ -194,6 +194,19 @@ export interface Insights {
    * each other product.
    */
   coOwnership(tenantId: string, owned: readonly string[]): Promise<{ owned: string; product: string; clients: number }[]>;
+  /**
+   * The week's leads at `stage` (gap analysis): the opportunities of `staff` open there at the
+   * window's end, plus those that moved on from it during the window (credited to the assignee at
+   * the move); each once, with its deal value, and whether it reached `next` in the window.
+   */
+  leadFlow(tenantId: string, staff: readonly string[], window: FactWindow, stage: Stage, next: Stage): Promise<Map<string, LeadFlow>>;
+}
+
+export interface LeadFlow {
+  count: number;
+  /** Paise. */
+  value: number;
+  advanced: number;
 }
 
 /** Everything a use case may reach. */

@@ -95,7 +95,7 @@ function stateSql(salt: string, version: 1 | 2): string {
   const older = (now: string, then: string) => (v1 ? `if(versions = 1, ${now}, ${then})` : now);
   return `
   INSERT INTO opportunity_state (tenant_id, opportunity_id, version, client_id, product_id, stage, stage_changed_at, status, outcome, lost_reason,
-    deal_value, closing_probability, expected_revenue, currency, assigned_to, lead_owner, closing_owner, co_salespersons, warriors, partner_company_id,
+    deal_value, closing_probability, expected_revenue, currency, assigned_to, previous_assignee, lead_owner, closing_owner, co_salespersons, warriors, partner_company_id,
     stages_reached, expected_close_date, created_at, updated_at, closed_at)
   SELECT tenant_id, opp_id, ${v1 ? 'toUInt32(1)' : "toUInt32(2 + cityHash64(o, 'v') % 5)"} AS version, client_id, product_id,
     ${older(`${STAGES}[stage_ix]`, "'Lead'")} AS stage,
@@ -106,7 +106,7 @@ function stateSql(salt: string, version: 1 | 2): string {
     ${older('value', 'toInt64(round(value * 0.9, -2))')} AS deal_value,
     if(outcome = 'Lost', 0., ${PROBABILITY}[indexOf(${STAGES}, stage)]) AS closing_probability,
     toInt64(round(deal_value * closing_probability / 100)) AS expected_revenue,
-    'INR', ${older('assignee', 'lead_owner')} AS assigned_to, lead_owner,
+    'INR', ${older('assignee', 'lead_owner')} AS assigned_to, ${v1 ? "''" : "if(lead_owner != assignee, lead_owner, '')"} AS previous_assignee, lead_owner,
     if(outcome = 'Won', assignee, '') AS closing_owner, [], [], '',
     arrayConcat(arraySlice(${STAGES}, 1, if(outcome = 'Lost', lost_at_ix, least(indexOf(${STAGES}, stage), 5))), if(outcome = 'Won', ['Closed'], [])) AS stages_reached,
     if(status = 'open', toDate(${ms(`${NOW_SQL} + 30 * ${DAY} * ${u('o', "'ecd'")}`)}), NULL) AS expected_close_date,
@@ -231,9 +231,10 @@ export async function generate(analytics: Analytics, scale: Scale, log: (s: stri
   await tenantFacts(analytics, OTHER_TENANT, 'O', { opportunities: 2_000, activities: 20_000 }, log);
   // The other fact tables as they settle in production: each month's parts merged (no duplicates to
   // drop, so FINAL only merges parts).
-  for (const table of ['activities', 'stage_transitions', 'revenue_credits', 'staff']) {
+  // The follow-ups done are cleaned away as the table's cleanup merges do an hour after a part is written.
+  for (const table of ['activities', 'stage_transitions', 'revenue_credits', 'staff', 'followups']) {
     const t = performance.now();
-    await analytics.command(`OPTIMIZE TABLE ${table} FINAL`);
+    await analytics.command(`OPTIMIZE TABLE ${table} FINAL${table === 'followups' ? ' CLEANUP' : ''}`);
     log(`  OPTIMIZE ${table} FINAL ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
 }
