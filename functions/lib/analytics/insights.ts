@@ -10,8 +10,11 @@ import type { Analytics, QueryParams } from './port';
 
 /**
  * The dashboards' reads of the fact tables (schema.ts), one SQL text per figure, the same on
- * chDB and ClickHouse. Every count is over distinct natural keys and every state is the latest
- * version (argMax), so the figures are exact before ClickHouse has merged duplicates away.
+ * chDB and ClickHouse. Exact before ClickHouse has merged duplicates away: the counters read with
+ * FINAL, which collapses the copies of a fact (a redelivered event gives the same row, and every
+ * fact table's sorting key ends with its natural key, so copies share the whole key) before
+ * counting — cheaper than hashing every id with uniqExact — and states are the latest version
+ * (argMax, or FINAL on opportunity_state).
  *
  * What each counter counts (DESIGN §3 Auto tracking), credited to:
  *   calls      Call events completed                        who completed them (activities.staff_id)
@@ -73,10 +76,10 @@ export class ClickHouseInsights implements Insights {
     const [activities, transitions, revenue] = await Promise.all([
       this.query<A>(
         `SELECT staff_id,
-                uniqExactIf(event_id, kind = 'completed' AND event_type = 'Call') AS calls,
-                uniqExactIf(event_id, kind = 'scheduled' AND event_type = 'DemoScheduled') AS demos,
-                uniqExactIf(event_id, kind = 'scheduled' AND event_type = 'VisitScheduled') AS visits
-         FROM activities
+                countIf(kind = 'completed' AND event_type = 'Call') AS calls,
+                countIf(kind = 'scheduled' AND event_type = 'DemoScheduled') AS demos,
+                countIf(kind = 'scheduled' AND event_type = 'VisitScheduled') AS visits
+         FROM activities FINAL
          WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND kind IN ('completed', 'scheduled')
            AND event_type IN ('Call', 'DemoScheduled', 'VisitScheduled') AND ${IN_WINDOW('at')}
          GROUP BY staff_id`,
@@ -84,22 +87,20 @@ export class ClickHouseInsights implements Insights {
       ),
       this.query<T>(
         `SELECT assigned_to AS staff_id,
-                uniqExactIf(opportunity_id, stage = 'Qualified') AS qualified,
-                uniqExactIf(opportunity_id, stage = 'Potential') AS potential,
-                uniqExactIf(opportunity_id, stage = 'Demo') AS demo,
-                uniqExactIf(opportunity_id, stage = 'Closed') AS won
-         FROM stage_transitions
+                countIf(stage = 'Qualified') AS qualified,
+                countIf(stage = 'Potential') AS potential,
+                countIf(stage = 'Demo') AS demo,
+                countIf(stage = 'Closed') AS won
+         FROM stage_transitions FINAL
          WHERE tenant_id = {tenant:String} ${staffFilter('assigned_to', staff)} AND stage IN ('Qualified', 'Potential', 'Demo', 'Closed')
            AND newly_reached = 1 AND ${IN_WINDOW('at')}
          GROUP BY assigned_to`,
         params,
       ),
       this.query<R>(
-        `SELECT credited AS staff_id, sum(credited_amount) AS revenue FROM (
-           SELECT credit_id, any(staff_id) AS credited, any(amount) AS credited_amount FROM revenue_credits
-           WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('won_at')}
-           GROUP BY credit_id)
-         GROUP BY credited`,
+        `SELECT staff_id, sum(amount) AS revenue FROM revenue_credits FINAL
+         WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('won_at')}
+         GROUP BY staff_id`,
         params,
       ),
     ]);
@@ -142,10 +143,10 @@ export class ClickHouseInsights implements Insights {
     if (staff?.length === 0) return [];
     const rows = await this.query<{ staff_id: string; type: string; scheduled: number; completed: number; missed: number }>(
       `SELECT staff_id, event_type AS type,
-              uniqExactIf(event_id, kind = 'scheduled') AS scheduled,
-              uniqExactIf(event_id, kind = 'completed') AS completed,
-              uniqExactIf(event_id, kind = 'missed') AS missed
-       FROM activities
+              countIf(kind = 'scheduled') AS scheduled,
+              countIf(kind = 'completed') AS completed,
+              countIf(kind = 'missed') AS missed
+       FROM activities FINAL
        WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('at')}
        GROUP BY staff_id, type
        ORDER BY staff_id, type`,
@@ -157,11 +158,9 @@ export class ClickHouseInsights implements Insights {
   async productRevenue(tenantId: string, staff: readonly string[] | undefined, w: FactWindow, threshold: number): Promise<ProductRevenue[]> {
     if (staff?.length === 0) return [];
     const rows = await this.query<{ product_id: string; revenue: number; high: number; deals: number }>(
-      `SELECT product_id, sum(amount) AS revenue, sumIf(amount, deal_value >= {threshold:Int64}) AS high, uniqExact(opportunity_id) AS deals FROM (
-         SELECT credit_id, any(product_id) AS product_id, any(opportunity_id) AS opportunity_id, any(amount) AS amount, any(deal_value) AS deal_value
-         FROM revenue_credits
-         WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('won_at')}
-         GROUP BY credit_id)
+      `SELECT product_id, sum(amount) AS revenue, sumIf(amount, deal_value >= {threshold:Int64}) AS high, uniqExact(opportunity_id) AS deals
+       FROM revenue_credits FINAL
+       WHERE tenant_id = {tenant:String} ${staffFilter('staff_id', staff)} AND ${IN_WINDOW('won_at')}
        GROUP BY product_id`,
       { ...windowParams(tenantId, staff, w), threshold },
     );
