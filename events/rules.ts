@@ -37,6 +37,14 @@ export const rules: readonly RuleDefinition[] = [
     // batches of 100 in flight keep up with the bus while bounding the parts and the connections.
     target: { entry: 'functions/queues/analytics-loader.ts', batchSize: 100, maxReceiveCount: 5, maxConcurrency: 5 },
   },
+  {
+    name: 'jobs',
+    description: 'Scheduled jobs, one tenant per message (events/jobs.ts): the missed sweep, daily tasks, the nightly gap analysis and email.',
+    eventPattern: { source: ['crm.jobs'], 'detail-type': ['job.requested'] },
+    // One tenant's run per invocation; a failed run (an email SES refused) comes back and resumes
+    // where it stopped: what it did is recorded.
+    target: { entry: 'functions/queues/jobs.ts', batchSize: 1, maxReceiveCount: 5, maxConcurrency: 4 },
+  },
 ];
 
 /** The DynamoDB stream consumer that turns item changes into domain events (the outbox). */

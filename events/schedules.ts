@@ -1,7 +1,7 @@
 /**
  * Scheduled handlers, declared once: the local scheduler (scripts/local/scheduler.ts) runs each
- * entry's handler on its expression with croner; in AWS each entry is to become one EventBridge
- * Scheduler schedule (expression, time zone, target Lambda) — none is declared yet.
+ * entry's handler on its expression with croner; in AWS each entry is one EventBridge Scheduler
+ * schedule (expression, time zone, target Lambda) of the schedules stack (infra/stacks/schedules.ts).
  *
  * `expression` is an EventBridge Scheduler expression — `cron(min hour day-of-month month
  * day-of-week year)`, `rate(n minutes|hours|days)` or `at(yyyy-mm-ddThh:mm:ss)` — evaluated in
@@ -33,7 +33,14 @@ export interface ScheduledInvocation {
   input: Record<string, unknown>;
 }
 
-export const schedules: readonly ScheduleDefinition[] = [];
+const DISPATCH = 'functions/jobs/dispatch.ts';
+
+/** Every job fans out per tenant through the jobs queue (events/jobs.ts); the daily ones pick the tenants at their local hour. */
+export const schedules: readonly ScheduleDefinition[] = [
+  { name: 'missed-sweep', description: 'Marks overdue Pending follow-ups Missed, raises and escalates alerts (DESIGN §3).', expression: 'rate(15 minutes)', timezone: 'UTC', entry: DISPATCH, input: { job: 'missed-sweep' } },
+  { name: 'daily-tasks', description: 'At 06:00 tenant time: the day’s tasks of every staff member and the target-gap alerts.', expression: 'cron(0/15 * * * ? *)', timezone: 'UTC', entry: DISPATCH, input: { job: 'daily-tasks' } },
+  { name: 'gap-analysis', description: 'At 21:00 tenant time: gap analysis, conversion and product-mix alerts, the nightly email to managers.', expression: 'cron(0/15 * * * ? *)', timezone: 'UTC', entry: DISPATCH, input: { job: 'gap-analysis' } },
+];
 
 /** EventBridge Scheduler's expression forms, as croner options. */
 export interface CronerSchedule {

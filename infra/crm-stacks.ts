@@ -4,12 +4,14 @@ import { ANALYTICS_LOADER_RULE, AnalyticsStack } from './stacks/analytics';
 import { ApiStack } from './stacks/api';
 import { DataStack } from './stacks/data';
 import { EventsStack } from './stacks/events';
+import { JOBS_RULE, SchedulesStack } from './stacks/schedules';
 
 export interface CrmStacks {
   readonly data: DataStack;
   readonly events: EventsStack;
   readonly analytics: AnalyticsStack;
   readonly api: ApiStack;
+  readonly schedules: SchedulesStack;
 }
 
 /**
@@ -25,10 +27,13 @@ export function createCrmStacks(app: App): CrmStacks {
   // loader's, which Crm-Analytics owns with the ClickHouse endpoint it needs (see stacks/analytics.ts).
   const loaderRule = rules.find((r) => r.name === ANALYTICS_LOADER_RULE);
   if (!loaderRule) throw new Error(`events/rules.ts has no ${ANALYTICS_LOADER_RULE} rule`);
+  // The jobs rule's consumer lives in Crm-Schedules, beside the schedules that feed it.
+  const jobsRule = rules.find((r) => r.name === JOBS_RULE);
+  if (!jobsRule) throw new Error(`events/rules.ts has no ${JOBS_RULE} rule`);
   const events = new EventsStack(app, 'Crm-Events', {
     description: 'CRM outbox publisher, bus and consumers',
     table: data.table,
-    rules: rules.filter((r) => r !== loaderRule),
+    rules: rules.filter((r) => r !== loaderRule && r !== jobsRule),
   });
   const analytics = new AnalyticsStack(app, 'Crm-Analytics', {
     description: 'CRM analytics: ClickHouse endpoint and credentials, schema migrations, the loader',
@@ -46,6 +51,15 @@ export function createCrmStacks(app: App): CrmStacks {
   // endpoint is read from the analytics stack's SSM parameters by name: say the order.
   api.addDependency(data);
   api.addDependency(analytics);
+  const schedules = new SchedulesStack(app, 'Crm-Schedules', {
+    description: 'CRM scheduled jobs: the missed sweep, daily tasks, the nightly gap analysis and email',
+    table: data.table,
+    bus: events.bus,
+    jobsRule,
+    environment: api.functionEnvironment,
+    analytics: { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn },
+  });
+  schedules.addDependency(analytics);
   Tags.of(app).add('app', 'crm');
-  return { data, events, analytics, api };
+  return { data, events, analytics, api, schedules };
 }

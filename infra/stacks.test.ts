@@ -60,6 +60,7 @@ describe('CRM stacks', () => {
   let api: Template;
   /** Every rule consumer of the app, with the template of the stack that holds it. */
   let consumers: { consumer: RuleConsumer; template: Template }[];
+  let schedulesTemplate: Template;
 
   beforeAll(() => {
     app = unbundledApp();
@@ -68,9 +69,11 @@ describe('CRM stacks', () => {
     events = Template.fromStack(stacks.events);
     analytics = Template.fromStack(stacks.analytics);
     api = Template.fromStack(stacks.api);
+    schedulesTemplate = Template.fromStack(stacks.schedules);
     consumers = [
       ...stacks.events.consumers.map((consumer) => ({ consumer, template: events })),
       { consumer: stacks.analytics.loader, template: analytics },
+      { consumer: stacks.schedules.jobs, template: schedulesTemplate },
     ];
   });
 
@@ -287,14 +290,44 @@ describe('CRM stacks', () => {
     });
   });
 
+  describe('schedules (issue #10)', () => {
+    it('deploys each schedule of events/schedules.ts as an EventBridge Scheduler schedule invoking the dispatcher with the run’s due time', () => {
+      const found = Object.values(schedulesTemplate.findResources('AWS::Scheduler::Schedule')) as Resource[];
+      expect(found.map((r) => [r.Properties.ScheduleExpression, r.Properties.ScheduleExpressionTimezone, JSON.parse(r.Properties.Target.Input)])).toEqual([
+        ['rate(15 minutes)', 'UTC', { schedule: 'missed-sweep', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'missed-sweep' } }],
+        ['cron(0/15 * * * ? *)', 'UTC', { schedule: 'daily-tasks', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'daily-tasks' } }],
+        ['cron(0/15 * * * ? *)', 'UTC', { schedule: 'gap-analysis', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'gap-analysis' } }],
+      ]);
+      for (const r of found) {
+        expect(r.Properties.Target).toMatchObject({
+          Arn: { 'Fn::GetAtt': [logicalId(stacks.schedules.dispatcher.lambda), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ScheduleDeadLetterQueue/), 'Arn'] } },
+        });
+        expect(r.Properties.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      }
+    });
+
+    it('lets the dispatcher read the table and put on the bus only, and the jobs consumer use the table, ClickHouse and SES', () => {
+      const dispatcher = actionsOf(schedulesTemplate, stacks.schedules.dispatcher);
+      expect(dispatcher.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query'].sort());
+      expect(dispatcher).toContain('events:PutEvents');
+      const worker = actionsOf(schedulesTemplate, stacks.schedules.jobs.consumer);
+      expect(worker).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'ses:SendRawEmail']));
+      expect(worker).not.toContain('dynamodb:Scan');
+      expect(worker).not.toContain('events:PutEvents');
+    });
+  });
+
   describe('events', () => {
-    it('gives every rule of rules.ts exactly one queue and consumer, the analytics loader’s in Crm-Analytics', () => {
+    it('gives every rule of rules.ts exactly one queue and consumer, the analytics loader’s in Crm-Analytics, the jobs’ in Crm-Schedules', () => {
       events.resourceCountIs('AWS::Events::EventBus', 1);
-      // Today one rule: every crm.core event to the analytics loader, which the analytics stack owns.
-      expect(rules.map((r) => r.name)).toEqual(['analytics-loader']);
-      expect(consumers.map(({ consumer }) => consumer.node.id)).toEqual(['analytics-loader']);
+      // Every crm.core event to the analytics loader (the analytics stack owns it); job requests to the jobs consumer.
+      expect(rules.map((r) => r.name)).toEqual(['analytics-loader', 'jobs']);
+      expect(consumers.map(({ consumer }) => consumer.node.id)).toEqual(['analytics-loader', 'Jobs']);
       events.resourceCountIs('AWS::Events::Rule', 0);
       analytics.resourceCountIs('AWS::Events::Rule', 1);
+      schedulesTemplate.resourceCountIs('AWS::Events::Rule', 1);
       api.resourceCountIs('AWS::Events::Rule', 0);
     });
 
@@ -303,7 +336,7 @@ describe('CRM stacks', () => {
         template.hasResourceProperties('AWS::Events::Rule', {
           // The bus by name: a Ref inside Crm-Events, an import of its export elsewhere.
           EventBusName: template === events ? { Ref: logicalId(stacks.events.bus) } : { 'Fn::ImportValue': 'Crm-Events:ExportsOutputRefBusEA82B6486A28F94F' },
-          EventPattern: { source: ['crm.core'] },
+          EventPattern: consumer === stacks.schedules.jobs ? { source: ['crm.jobs'], 'detail-type': ['job.requested'] } : { source: ['crm.core'] },
           Targets: [
             Match.objectLike({
               Arn: { 'Fn::GetAtt': [logicalId(consumer.queue), 'Arn'] },
@@ -320,10 +353,11 @@ describe('CRM stacks', () => {
         template.hasResourceProperties('AWS::SQS::Queue', {
           RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(consumer.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
           SqsManagedSseEnabled: true,
-          VisibilityTimeout: 180,
+          // Six times the consumer's timeout: 30 s, or 5 minutes for one tenant's job run.
+          VisibilityTimeout: consumer === stacks.schedules.jobs ? 1800 : 180,
         });
       }
-      for (const template of [events, analytics]) {
+      for (const template of [events, analytics, schedulesTemplate]) {
         const queues = Object.values(template.findResources('AWS::SQS::Queue')) as Resource[];
         expect(queues.length).toBeGreaterThan(0);
         for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
@@ -346,7 +380,8 @@ describe('CRM stacks', () => {
         template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
           EventSourceArn: { 'Fn::GetAtt': [logicalId(consumer.queue), 'Arn'] },
           FunctionName: { Ref: logicalId(consumer.consumer.lambda) },
-          BatchSize: 100,
+          // 100 facts a batch; one tenant's job run a message.
+          BatchSize: consumer === stacks.schedules.jobs ? 1 : 100,
           MaximumBatchingWindowInSeconds: 1,
           FunctionResponseTypes: ['ReportBatchItemFailures'],
         });
@@ -382,14 +417,14 @@ describe('CRM stacks', () => {
       };
       const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
 
-      it('is exactly: a new image not of client_index, open_opportunity or membership; or a REMOVE of an item that is not one either', () => {
+      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run or tenant_registry; or a REMOVE of an item that is not one either', () => {
         expect(patterns()).toEqual([
-          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership"]}]}}}}',
-          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership"]}]}}}}',
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","tenant_registry"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","tenant_registry"]}]}}}}',
         ]);
       });
 
-      it.each(['client_index', 'open_opportunity', 'membership'])('drops every change of a %s item', (entity) => {
+      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'tenant_registry'])('drops every change of a %s item', (entity) => {
         for (const kind of ['INSERT', 'MODIFY', 'REMOVE'] as const) expect(passes(record(kind, entity)), kind).toBe(false);
       });
 

@@ -172,6 +172,7 @@ interface Fx {
   mobile?: string;
   /** Ids the role must not be shown in a 200 answer (a client's other, un-handed lead and its event). */
   hiddenIds?: string[];
+  alertId?: string;
 }
 
 async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
@@ -290,6 +291,15 @@ const PEER_FEEDBACK = {
 };
 
 const noFx = async (s: Spec): Promise<Fx> => ({ tenant: s.tenant });
+
+/** A fresh alert about the case's staff member, in the tenant they belong to (other-tenant: ao-1, in acme), raised as the jobs raise them. */
+async function alertFx(s: Spec): Promise<Fx> {
+  const [{ getServices }, { raise }] = await Promise.all([import('../functions/lib/services'), import('../domain/alerts/alert')]);
+  const alert = raise({ kind: 'target_gap', staffId: s.staffTarget, period: `matrix-${next()}`, message: 'Behind the target due by now.', evidence: {} }, new Date(), 24);
+  await getServices().alerts.raise(s.tenant, alert);
+  return { tenant: s.tenant, alertId: alert.id };
+}
+const alertState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/alerts/${fx.alertId}`);
 
 // ───────────────────────── expectations ─────────────────────────
 
@@ -860,6 +870,73 @@ const matrix: Record<string, Entry> = {
     fixture: noFx,
     request: (_fx, s) => get(`/v1/pipeline/${s.staffTarget}`),
   },
+  'GET /v1/tasks': {
+    variant: '?staffId= the case’s staff member (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme) and a fixed day',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  404  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  403  404'),
+    },
+    fixture: noFx,
+    request: (_fx, s) => get(`/v1/tasks?staffId=${s.staffTarget}&date=2026-12-01`),
+  },
+  'GET /v1/alerts': {
+    variant: 'a fresh alert about the case’s staff member; in-scope asks ?staffId= them, out-of-scope and other-tenant list everything the caller sees (the alert must not be in it)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  403  403  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  403  403  200'),
+    },
+    fixture: alertFx,
+    request: (_fx, s) => get(`/v1/alerts?limit=100${s.kase === 'in-scope' ? `&staffId=${s.staffTarget}` : ''}`),
+    list: {
+      items: (body) => body.alerts.map((a: { id: string }) => a.id),
+      target: (fx) => fx.alertId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   -   -   y'),
+        'out-of-scope': /*   */ sees('-   y   n   n   n  n   -   -   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   -   -   n'),
+      },
+    },
+  },
+  'GET /v1/alerts/{id}': {
+    variant: 'a fresh alert about the case’s staff member (other-tenant: about ao-1, in acme)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  200'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  404'),
+    },
+    fixture: alertFx,
+    request: (fx) => get(`/v1/alerts/${fx.alertId}`),
+  },
+  'POST /v1/alerts/{id}/acknowledge': {
+    variant: 'a fresh open alert about the case’s staff member per row; body {note}',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  403  403  403'),
+    },
+    fixture: alertFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/alerts/${fx.alertId}/acknowledge`, body: { note: 'matrix' } }),
+    mutates: { state: alertState },
+  },
+  'POST /v1/alerts/{id}/resolve': {
+    variant: 'a fresh open alert about the case’s staff member per row (a report of the manager; sellers may not resolve)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  404  404  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  404  403  403  403  403  403'),
+    },
+    fixture: alertFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/alerts/${fx.alertId}/resolve`, body: {} }),
+    mutates: { state: alertState },
+  },
   'GET /v1/gap-analysis/{staffId}': {
     variant: 'the case’s staff member (in: a report or oneself; out: someone else’s report; other-tenant: ao-1, only in acme)',
     expect: {
@@ -1058,6 +1135,11 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/dashboards/events': 403,
   'GET /v1/dashboards/tenant': 403,
   'GET /v1/gap-analysis/{staffId}': 403,
+  'GET /v1/tasks': 403,
+  'GET /v1/alerts': 403,
+  'GET /v1/alerts/{id}': 403,
+  'POST /v1/alerts/{id}/acknowledge': 403,
+  'POST /v1/alerts/{id}/resolve': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];

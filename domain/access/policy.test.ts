@@ -40,19 +40,22 @@ const seller: Action[] = [
   'config:read',
   'staff:read',
   'dashboard:read',
+  'task:read',
+  'alert:read',
+  'alert:acknowledge',
 ];
 
 /** DESIGN §4, written out: how far each role sees and what it may do. */
 const expected: Record<Role, { scope: Scope; may: Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'config:write', 'staff:write'] },
-  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write'] },
-  asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write'] },
+  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'config:write', 'staff:write'] },
+  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve'] },
+  asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve'] },
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },
-  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read'] },
+  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read'] },
   partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read'] },
 };
 
 describe('the role table', () => {

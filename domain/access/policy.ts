@@ -27,6 +27,10 @@ export const actions = [
   'dashboard:read',
   'targets:write',
   'tenant:provision',
+  'task:read',
+  'alert:read',
+  'alert:acknowledge',
+  'alert:resolve',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -40,9 +44,10 @@ const seller: readonly Action[] = [
   'client:create', 'client:read', 'client:update',
   'opportunity:create', 'opportunity:read', 'opportunity:update', 'opportunity:stage', 'opportunity:close',
   'event:create', 'event:complete', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read',
+  'task:read', 'alert:read', 'alert:acknowledge',
 ];
-// Managers set their reports' own targets (never their own); admins anyone's.
-const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write'];
+// Managers set their reports' own targets (never their own); admins anyone's. Alerts are resolved by managers.
+const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve'];
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
@@ -52,9 +57,9 @@ export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },
   // Spec §4: warriors follow up on what a salesperson hands them; they may move the stage but not close, nor edit the deal.
-  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read'] },
+  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read'] },
   partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read'] },
 };
 
 /** Opportunity fields and who may write them (API3: field-level authorization). */

@@ -35,6 +35,12 @@ export const TenantSettings = z.strictObject({
   /** Gap analysis: the fewest leads, and demos, a week needs before filtering, and closing, are judged. */
   gapMinimumLeads: z.number().int().min(1).max(10_000).default(10),
   gapMinimumDemos: z.number().int().min(1).max(10_000).default(3),
+  /** An alert unresolved this many hours after it was raised is escalated to the staff member's manager (and on up). */
+  alertEscalationHours: z.number().int().min(1).max(24 * 30).default(24),
+  /** This many follow-ups missed in a row escalate to the manager at once. */
+  missedInARowLimit: z.number().int().min(2).max(50).default(3),
+  /** A conversion step is judged for a low-conversion alert from at least this many entering it. */
+  lowConversionMinimumSample: z.number().int().min(1).max(10_000).default(5),
   /** An open deal this many days in one stage is stale (pipeline health). */
   staleStageDays: z.number().int().min(1).max(365).default(14),
 });

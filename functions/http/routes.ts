@@ -67,6 +67,11 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/dashboards/events', 'dashboards/events', 'GetEventsDashboard', { analytics: true }),
   r('GET', '/v1/dashboards/tenant', 'dashboards/tenant', 'GetTenantDashboard', { analytics: true }),
   r('GET', '/v1/gap-analysis/{staffId}', 'gap-analysis/get', 'GetGapAnalysis', { analytics: true }),
+  r('GET', '/v1/tasks', 'tasks/list', 'ListTasks', { analytics: true }),
+  r('GET', '/v1/alerts', 'alerts/list', 'ListAlerts'),
+  r('GET', '/v1/alerts/{id}', 'alerts/get', 'GetAlert'),
+  r('POST', '/v1/alerts/{id}/acknowledge', 'alerts/acknowledge', 'AcknowledgeAlert'),
+  r('POST', '/v1/alerts/{id}/resolve', 'alerts/resolve', 'ResolveAlert'),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;

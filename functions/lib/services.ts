@@ -3,6 +3,7 @@ import { config } from './config';
 import { createIdempotency } from './http/idempotency';
 import { createIdentityProvider } from './identity/identity-provider';
 import { createMediaStore } from './media/media-store';
+import { AlertsRepository } from './store/alerts.dynamodb';
 import { ClientsRepository } from './store/clients.dynamodb';
 import { CursorCodec } from './store/cursor';
 import { createDocumentClient, createDynamoClient } from './store/dynamo';
@@ -30,6 +31,7 @@ function build() {
     media: createMediaStore(cfg),
     // ClickHouse is reached on a dashboard's first read, not at cold start.
     insights: new ClickHouseInsights(async () => (await import('./analytics')).getAnalytics()),
+    alerts: new AlertsRepository(db, cfg.TABLE_NAME, cursors),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

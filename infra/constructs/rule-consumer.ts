@@ -19,6 +19,8 @@ export interface RuleConsumerProps {
   /** The bus the rule listens on; may live in another stack (it is referenced by name). */
   readonly bus: events.IEventBus;
   readonly rule: RuleDefinition;
+  /** The consumer's timeout (default 30 s); the queue's visibility timeout is six times it. */
+  readonly timeout?: Duration;
 }
 
 /** One rule of events/rules.ts: rule → queue (with DLQ) → consumer Lambda reporting partial failures. */
@@ -29,7 +31,7 @@ export class RuleConsumer extends Construct {
   /** The queue → consumer mapping, for stacks that order it after other resources. */
   readonly mapping: lambda.EventSourceMapping;
 
-  constructor(scope: Construct, id: string, { bus, rule }: RuleConsumerProps) {
+  constructor(scope: Construct, id: string, { bus, rule, timeout = consumerTimeout }: RuleConsumerProps) {
     super(scope, id);
     const { entry, batchSize, maxReceiveCount, maxConcurrency } = rule.target;
 
@@ -37,7 +39,7 @@ export class RuleConsumer extends Construct {
     this.queue = new CrmQueue(this, 'Queue', {
       // AWS guidance: six times the function timeout, so a batch retried after throttling is not
       // redelivered while it is still being processed.
-      visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
@@ -50,7 +52,7 @@ export class RuleConsumer extends Construct {
       targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
     });
 
-    this.consumer = new CrmFunction(this, 'Consumer', { entry, description: rule.description, timeout: consumerTimeout });
+    this.consumer = new CrmFunction(this, 'Consumer', { entry, description: rule.description, timeout });
     this.consumer.lambda.addEventSource(
       new SqsEventSource(this.queue, { batchSize, maxBatchingWindow, reportBatchItemFailures: true, ...(maxConcurrency !== undefined && { maxConcurrency }) }),
     );

@@ -67,6 +67,8 @@ export class ApiStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly functions: ReadonlyMap<string, CrmFunction>;
+  /** What every function building the use-case services needs (auth settings, the cursor secret): for the jobs. */
+  readonly functionEnvironment: Record<string, string>;
   /** Puts tenant_id and staff_id into every access token (functions/cognito/pre-token-generation.ts). */
   readonly preTokenGeneration: CrmFunction;
 
@@ -100,14 +102,14 @@ export class ApiStack extends Stack {
 
     this.api = this.createApi(props.throttle ?? { rateLimit: 100, burstLimit: 200 });
     const authorizer = new HttpUserPoolAuthorizer('Cognito', this.userPool, { userPoolClients: [this.userPoolClient] });
-    const environment = {
+    const environment = (this.functionEnvironment = {
       AUTH_MODE: 'cognito',
       COGNITO_USER_POOL_ID: this.userPool.userPoolId,
       COGNITO_CLIENT_ID: this.userPoolClient.userPoolClientId,
       // A dynamic reference, resolved by CloudFormation at deploy time: the value never appears in
       // the template, only in the functions' encrypted environment, where the config reads it.
       CURSOR_SECRET: this.createCursorSecret().secretValue.unsafeUnwrap(),
-    };
+    });
 
     const clickHouse: ClickHouseEndpoint = {
       url: ssm.StringParameter.valueForStringParameter(this, props.analytics.urlParameter),

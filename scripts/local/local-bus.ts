@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { toBusEntry, type BusEvent } from '../../events/bus';
+import { toBusEntry, type BusEntry, type BusEvent } from '../../events/bus';
 import type { DomainEvent } from '../../events/contract';
 import { assertSupportedPattern, matchesPattern } from '../../events/pattern';
 import { rules as deployedRules, type RuleDefinition } from '../../events/rules';
@@ -65,6 +65,8 @@ export interface LocalBus extends EventBus {
    * delivered or dead-lettered again.
    */
   redeliver(ruleName: string, bodies: readonly string[]): Promise<Redelivery[]>;
+  /** PutEvents of entries that are not domain events (job requests): matched against the rules like any event. */
+  putEntries(entries: readonly BusEntry[]): Promise<void>;
   /** Resolves once every accepted event is delivered or dead-lettered. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -208,9 +210,11 @@ export function startLocalBus(opts: LocalBusOptions): LocalBus {
   }
 
   const bus: LocalBus = {
-    async publish(events: readonly DomainEvent[]) {
+    publish: (events: readonly DomainEvent[]) => bus.putEntries(events.map((event) => toBusEntry(event))),
+
+    async putEntries(entries: readonly BusEntry[]) {
       if (stopped) throw new Error('local bus is stopped');
-      const delivered = events.map((event) => toDeliveredEvent(event, { region, account }));
+      const delivered = entries.map((entry) => deliveredEntry(entry, { region, account }));
       for (const busEvent of delivered) {
         const body = JSON.stringify(busEvent);
         for (const q of queues) {
@@ -263,7 +267,11 @@ export function startLocalBus(opts: LocalBusOptions): LocalBus {
 
 /** The event as EventBridge delivers it to a rule's target: fresh id, whole-second time. */
 export function toDeliveredEvent(event: DomainEvent, where: { region: string; account: string }): BusEvent {
-  const entry = toBusEntry(event);
+  return deliveredEntry(toBusEntry(event), where);
+}
+
+/** A PutEvents entry as EventBridge delivers it to a rule's target. */
+function deliveredEntry(entry: BusEntry, where: { region: string; account: string }): BusEvent {
   return {
     version: '0',
     id: randomUUID(),

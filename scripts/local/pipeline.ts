@@ -6,6 +6,8 @@ import { installAnalytics } from '../../functions/lib/analytics';
 import { openChdb, type ChdbAnalytics } from '../../functions/lib/analytics/analytics.chdb';
 import { applyMigrations } from '../../functions/lib/analytics/schema';
 import { installEventBus } from '../../functions/lib/bus';
+import { installJobQueue } from '../../functions/lib/jobs/job-queue';
+import { toJobEntry } from '../../events/jobs';
 import { startLocalBus, type LocalBus } from './local-bus';
 import { loadHandler } from './load-handler';
 import { startLocalScheduler, type LocalScheduler } from './scheduler';
@@ -26,6 +28,8 @@ export interface LocalPipelineOptions {
   dynamoEndpoint: string;
   region: string;
   streamArn: string;
+  /** Run the schedules of events/schedules.ts (default true). */
+  schedules?: boolean;
 }
 
 export interface LocalPipeline {
@@ -67,9 +71,11 @@ export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<Lo
 
     const bus = startLocalBus({ dlqDir, region: opts.region });
     installEventBus(bus);
+    installJobQueue({ request: (requests) => bus.putEntries(requests.map((r) => toJobEntry(r))) });
     stops.push(async () => {
       await bus.stop();
       installEventBus(undefined);
+      installJobQueue(undefined);
     });
 
     const poller = startStreamPoller({
@@ -82,7 +88,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions): Promise<Lo
     });
     stops.push(poller.stop);
 
-    const scheduler = startLocalScheduler();
+    const scheduler = startLocalScheduler(opts.schedules === false ? { schedules: [] } : {});
     stops.push(scheduler.stop);
 
     return { dataDir, dlqDir, analytics, bus, poller, scheduler, stop };

@@ -34,8 +34,12 @@ describe('EventBridge Scheduler expressions, read by croner', () => {
     expect(() => toCronerSchedule(expression)).toThrow(InvalidScheduleExpressionError);
   });
 
-  it('declares exactly the schedules of today, each readable by croner (none yet: the jobs come with tasks and alerts, issue #10)', () => {
-    expect(schedules.map((s) => s.name)).toEqual([]);
+  it('declares exactly the schedules of today, each readable by croner: the missed sweep and the two daily jobs', () => {
+    expect(schedules.map((s) => [s.name, s.expression, s.timezone, s.input])).toEqual([
+      ['missed-sweep', 'rate(15 minutes)', 'UTC', { job: 'missed-sweep' }],
+      ['daily-tasks', 'cron(0/15 * * * ? *)', 'UTC', { job: 'daily-tasks' }],
+      ['gap-analysis', 'cron(0/15 * * * ? *)', 'UTC', { job: 'gap-analysis' }],
+    ]);
     for (const s of schedules) expect(() => toCronerSchedule(s.expression)).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
@@ -29,6 +30,11 @@ export interface LocalStackOptions {
    * 360 view's cross-sell) answer as they would before any fact arrived (the attack matrix).
    */
   analytics?: boolean;
+  /**
+   * The scheduler of events/schedules.ts (the sweep every 15 minutes, the daily jobs). Default: on
+   * with a dataDir (npm start), off in memory (tests run jobs themselves, at the instants they choose).
+   */
+  schedules?: boolean;
 }
 
 export interface LocalStack {
@@ -42,6 +48,8 @@ export interface LocalStack {
   control: Control;
   /** Present unless started with `pipeline: false`. */
   pipeline?: LocalPipeline;
+  /** Where mail is written (.eml files). */
+  outboxDir: string;
   stop(): Promise<void>;
 }
 
@@ -75,6 +83,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     stops.push(s3.stop);
 
     const issuer = opts.dataDir ? loadOrCreateIssuer(opts.dataDir) : newIssuer();
+    const outboxDir = opts.dataDir ? join(opts.dataDir, 'outbox') : mkdtempSync(join(tmpdir(), 'crm-outbox-'));
+    if (!opts.dataDir) stops.push(async () => rmSync(outboxDir, { recursive: true, force: true }));
     // Tools (`npm run backfill`, replay, jobs) reach a running npm start through its control channel.
     const control = newControl();
     const server = await startLocalServer({ port: opts.port ?? 0, documents: { [JWKS_PATH]: () => issuer.jwks() }, control });
@@ -91,18 +101,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       CURSOR_SECRET: localSecret(opts.dataDir),
       MEDIA_BUCKET: mediaBucket,
       S3_ENDPOINT: s3.endpoint,
+      // Mail goes to files: <dataDir>/outbox/*.eml (npm start), a temp directory otherwise.
+      MAIL_MODE: 'outbox',
+      OUTBOX_DIR: outboxDir,
     });
     // After the env above: the pipeline's handlers read it when they load.
     let pipeline: LocalPipeline | undefined;
     if (opts.pipeline !== false) {
       // Loaded only when wanted: chDB's native engine costs ~300 ms and ~200 MB to load.
       const { startLocalPipeline } = await import('./pipeline');
-      pipeline = await startLocalPipeline({ ...(opts.dataDir && { dataDir: opts.dataDir }), dynamoEndpoint, region, streamArn });
+      pipeline = await startLocalPipeline({ ...(opts.dataDir && { dataDir: opts.dataDir }), dynamoEndpoint, region, streamArn, schedules: opts.schedules ?? opts.dataDir !== undefined });
       stops.push(pipeline.stop);
       const engines = { dynamoEndpoint, region, tableName, analytics: pipeline.analytics };
       control.commands.set('backfill', async (args) => (await import('../backfill')).runBackfill(engines, args));
       const { bus, dlqDir } = pipeline;
       control.commands.set('replay', async (args) => (await import('../replay/local')).replayLocal({ bus, dlqDir }, args, 'running stack'));
+      control.commands.set('job', async (args) => (await import('../job')).runJobCommand(args));
       control.commands.set('seed', async (args) => {
         const [{ getServices }, { runSeed }] = await Promise.all([import('../../functions/lib/services'), import('../seed')]);
         return runSeed(getServices(), args);
@@ -115,7 +129,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const unpublish = publishStack(opts.dataDir, server.url, control);
       stops.push(async () => unpublish());
     }
-    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, ...(pipeline && { pipeline }), stop };
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, ...(pipeline && { pipeline }), stop };
   } catch (error) {
     await stop();
     throw error;

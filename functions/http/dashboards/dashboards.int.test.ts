@@ -144,7 +144,13 @@ describe('the staff dashboard, number by number', () => {
       overLowTicketLimit: true,
       total: 3_500_000,
     });
-    expect(d.tasks).toEqual({ pending: 0, completed: 0 });
+    // Today's tasks (GET /v1/tasks): no follow-up due today (they are in 2027), no deal without a
+    // next step; on a working day the five activity targets are still to do (2 of 60 calls, …).
+    const working = new Date(`${today}T12:00:00Z`).getUTCDay() !== 0;
+    expect(d.tasks).toEqual({ pending: working ? 5 : 0, completed: 0 });
+    const listed = await dashboard(tse1, `/v1/tasks?date=${today}`);
+    expect(listed.counts).toEqual(d.tasks);
+    if (working) expect(listed.tasks.find((t: any) => t.metric === 'calls')).toMatchObject({ kind: 'target', target: 60, achieved: 2, remaining: 58, text: 'calls: 58 of 60 to go' });
     // Due by now, pro-rata, as the domain computes it at the answer's instant.
     const due = periodTargets(w, { role: 'tse', tenant: [seedTargets] }, { now: new Date(d.asOf), timeZone: 'Asia/Kolkata' })!;
     expect(d.activity.map((a: any) => a.due)).toEqual([due.activity.calls, due.activity.qualified, due.activity.potential, due.activity.demos, due.activity.visits]);

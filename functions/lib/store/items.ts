@@ -32,7 +32,10 @@ export type EntityType =
   | 'tenant'
   | 'config'
   | 'staff'
-  | 'membership';
+  | 'membership'
+  | 'alert'
+  | 'job_run'
+  | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */
 export const toItem = (type: EntityType, tenantId: string, address: Key & Record<string, unknown>, value: object): Item => ({ ...address, entity: type, tenantId, ...value });

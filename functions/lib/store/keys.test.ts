@@ -51,6 +51,8 @@ describe('key conditions', () => {
       staffTree: 'gsi1',
       tenantOpportunities: 'gsi2',
       tenantEvents: 'gsi2',
+      staffAlerts: 'gsi1',
+      tenantAlerts: 'gsi2',
     });
   });
 });

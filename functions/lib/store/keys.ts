@@ -26,6 +26,11 @@ import { tableSchema } from './table-schema';
  * | audit of staff                    | table | pk=T#{t}#STAFF             sk=AUDIT#{at}#{id}   |
  * | reporting subtree of a manager    | staffTree (gsi1)           | gsi1pk=T#{t}#TREE          gsi1sk begins {path}/ |
  * | opportunities a subject is on     | table | pk=T#{t}#MEMBER#{subject}  sk=OPP#{stage}#{opp} (copy of the opportunity) |
+ * | alert by id                       | table | pk=T#{t}#ALERTS            sk=A#{alert}         |
+ * | alerts of the tenant by status    | tenantAlerts (gsi2)        | gsi2pk=T#{t}#ALERTS#{status} gsi2sk={createdAt}#{alert} (list, escalation sweep) |
+ * | alerts about a staff member       | staffAlerts (gsi1)         | gsi1pk=T#{t}#ALERTS#S#{staff} gsi1sk={status}#{createdAt}#{alert} |
+ * | a job's run for a tenant          | table | pk=T#{t}#JOBS              sk=RUN#{job}#{key}   (once per job and instant or night) |
+ * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
 
 export type Key = { pk: string; sk: string };
@@ -46,6 +51,8 @@ export const indexes = {
   staffTree: gsi1,
   tenantOpportunities: gsi2,
   tenantEvents: gsi2,
+  staffAlerts: gsi1,
+  tenantAlerts: gsi2,
 } as const;
 
 /** Attributes that only address an item (keys, index keys, item type, tenant): never part of an entity. */
@@ -71,6 +78,8 @@ const assigneePartition = (tenantId: string, staffId: string) => `${tenantPrefix
 const tenantOpportunitiesPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#OPPS`;
 const tenantEventsPartition = (tenantId: string, status: string) => `${tenantPrefix(tenantId)}#EVTS#${status}`;
 const treePartition = (tenantId: string) => `${tenantPrefix(tenantId)}#TREE`;
+const alertsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#ALERTS`;
+const jobsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#JOBS`;
 
 const contactSk = { mobile: 'PHONE', email: 'EMAIL' } as const;
 const searchSk = { name: 'NAME', phone: 'PHONE', email: 'EMAIL' } as const;
@@ -130,6 +139,13 @@ export const keys = {
     sk: `OPP#${stage}#${opportunityId}`,
   }),
 
+  alert: (tenantId: string, alertId: string): Key => ({ pk: alertsPartition(tenantId), sk: `A#${alertId}` }),
+  /** A job's run for a tenant (the nightly email to one manager, a sweep at one instant): written once. */
+  jobRun: (tenantId: string, job: string, runKey: string): Key => ({ pk: jobsPartition(tenantId), sk: `RUN#${job}#${runKey}` }),
+
+  /** The platform's list of tenants: the only key outside every tenant, read by the scheduled jobs' dispatcher alone. */
+  tenantRegistry: (tenantId: string): Key => ({ pk: 'PLATFORM#TENANTS', sk: `T#${tenantId}` }),
+
   // ── index attributes written on items ──
   opportunityIndexes: (tenantId: string, o: { id: string; stage: string }) => ({
     [indexes.tenantOpportunities.partitionKey]: tenantOpportunitiesPartition(tenantId),
@@ -140,6 +156,12 @@ export const keys = {
     [indexes.assigneeEvents.sortKey]: `EVT#${e.status}#${e.scheduledAt}#${e.id}`,
     [indexes.tenantEvents.partitionKey]: tenantEventsPartition(tenantId, e.status),
     [indexes.tenantEvents.sortKey]: `${e.scheduledAt}#${e.id}`,
+  }),
+  alertIndexes: (tenantId: string, a: { id: string; staffId: string; status: string; createdAt: string }) => ({
+    [indexes.staffAlerts.partitionKey]: `${alertsPartition(tenantId)}#S#${a.staffId}`,
+    [indexes.staffAlerts.sortKey]: `${a.status}#${a.createdAt}#${a.id}`,
+    [indexes.tenantAlerts.partitionKey]: `${alertsPartition(tenantId)}#${a.status}`,
+    [indexes.tenantAlerts.sortKey]: `${a.createdAt}#${a.id}`,
   }),
   staffIndexes: (tenantId: string, s: { path: string }) => ({
     [indexes.staffTree.partitionKey]: treePartition(tenantId),
@@ -158,6 +180,7 @@ export const keys = {
     clientAudit: (tenantId: string, clientId: string) => byPrefix(table, clientPartition(tenantId, clientId), 'AUDIT#'),
     clientSearch: (tenantId: string, field: keyof typeof searchSk, prefix: string) => byPrefix(table, indexPartition(tenantId), `${searchSk[field]}#${prefix}`),
     staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
+    tenants: () => byPrefix(table, 'PLATFORM#TENANTS', 'T#'),
     /** Everyone below `path` (not the staff member at `path`). */
     subtree: (tenantId: string, path: string) => byPrefix(gsi(indexes.staffTree), treePartition(tenantId), `${path}/`),
     memberOpportunities: (tenantId: string, subject: string, stage?: string) => byPrefix(table, membershipPartition(tenantId, subject), stage ? `OPP#${stage}#` : 'OPP#'),
@@ -166,6 +189,8 @@ export const keys = {
     assigneeEvents: (tenantId: string, staffId: string, status: string, from?: string, to?: string) =>
       byRange(gsi(indexes.assigneeEvents), assigneePartition(tenantId, staffId), `EVT#${status}#`, from, to),
     tenantEvents: (tenantId: string, status: string, from?: string, to?: string) => byRange(gsi(indexes.tenantEvents), tenantEventsPartition(tenantId, status), '', from, to),
+    tenantAlerts: (tenantId: string, status: string) => byPrefix(gsi(indexes.tenantAlerts), `${alertsPartition(tenantId)}#${status}`, ''),
+    staffAlerts: (tenantId: string, staffId: string, status?: string) => byPrefix(gsi(indexes.staffAlerts), `${alertsPartition(tenantId)}#S#${staffId}`, status ? `${status}#` : ''),
   },
 };
 

@@ -140,10 +140,10 @@ export class PipelineRepository implements PipelineStore {
     return queryPage(this.db, this.cursors, { TableName: this.tableName, ...query }, { ...q, scope: `${tenantId}|opps|${q.subject ?? '*'}|${q.stage ?? '*'}` }, (i) => fromItem<Opportunity>(i));
   }
 
-  listEvents(tenantId: string, q: PageRequest & { assignee?: string; status: string; from?: string; to?: string }): Promise<Page<CrmEvent>> {
+  listEvents(tenantId: string, q: PageRequest & { assignee?: string; status: string; from?: string; to?: string; newestFirst?: boolean }): Promise<Page<CrmEvent>> {
     const query = q.assignee !== undefined ? keys.query.assigneeEvents(tenantId, q.assignee, q.status, q.from, q.to) : keys.query.tenantEvents(tenantId, q.status, q.from, q.to);
-    const scope = `${tenantId}|events|${q.assignee ?? '*'}|${q.status}|${q.from ?? ''}|${q.to ?? ''}`;
-    return queryPage(this.db, this.cursors, { TableName: this.tableName, ...query }, { ...q, scope }, (i) => fromItem<CrmEvent>(i));
+    const scope = `${tenantId}|events|${q.assignee ?? '*'}|${q.status}|${q.from ?? ''}|${q.to ?? ''}${q.newestFirst ? '|desc' : ''}`;
+    return queryPage(this.db, this.cursors, { TableName: this.tableName, ...query, ...(q.newestFirst && { ScanIndexForward: false }) }, { ...q, scope }, (i) => fromItem<CrmEvent>(i));
   }
 
   /** Every item of a Query, page after page. */

@@ -1,4 +1,4 @@
-import { BatchGetCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import { conflict, DomainError } from '../../../domain/errors';
@@ -86,6 +86,18 @@ export class TenantsRepository implements TenantsStore {
     return version;
   }
 
+  /** Every provisioned tenant, for the scheduled jobs' fan-out. */
+  async list(): Promise<string[]> {
+    const out: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ TableName: this.tableName, ...keys.query.tenants(), ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) out.push(String(item.tenantId));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   /**
    * Creates a tenant with its catalogue and first staff in one transaction.
    * Returns false (and writes nothing) when the tenant already exists, so provisioning is repeatable.
@@ -98,6 +110,7 @@ export class TenantsRepository implements TenantsStore {
         { ...put(toItem('tenant', tenantId, keys.config(tenantId, 'TENANT'), { settings, createdAt: audit.at, updatedBy: audit.actor, updatedAt: audit.at, version: 1 })), onConditionFailed: () => conflict('tenant_exists', `Tenant ${tenantId} exists.`) },
         put(toItem('config', tenantId, keys.config(tenantId, 'PRODUCTS'), { products, version: 1, updatedBy: audit.actor, updatedAt: audit.at })),
         ...staff.map((s) => put(staffItem(tenantId, s))),
+        put(toItem('tenant_registry', tenantId, keys.tenantRegistry(tenantId), { timeZone: settings.timeZone, createdAt: audit.at })),
         { item: auditItem(this.tableName, tenantId, keys.configAudit(tenantId, 'TENANT', audit.at, audit.id), 'TENANT', audit) },
       ]);
       return true;

@@ -10,6 +10,8 @@ import { pipelineValue, type PipelineStage } from '../../../domain/targets/pipel
 import { activityMetrics, type ActivityMetric, type StaffTargetsVersion } from '../../../domain/targets/targets';
 import { formatInrShort } from '../../../domain/pipeline/money';
 import { allInOrder, tenantConfig, type UseCaseContext } from './context';
+import { buildTasks } from './tasks';
+import { taskCounts } from '../../../domain/tasks/tasks';
 import { explainableFigures, type EventTally, type ExplainableFigure, type FactRef, type FactWindow, type OpenDeal, type StaffFigures, type TenantConfig } from './ports';
 
 /**
@@ -66,7 +68,7 @@ export interface StaffDashboard {
   pipeline: PipelineStage[];
   conversion: Conversion[];
   productMix: ProductMix;
-  /** Daily tasks arrive with #10; until then nothing is pending or completed. */
+  /** The day's tasks (the dashboard's date, else today): pending and completed, as GET /v1/tasks counts them. */
   tasks: { pending: number; completed: number };
   /** Metrics below 70 % of the target due by now. */
   behind: TargetGap[];
@@ -153,7 +155,9 @@ export async function staffDashboard(ctx: UseCaseContext, staffId: string, q: Pe
     insights.productRevenue(tenantId, [staffId], windowOf(period), config.settings.highValueThreshold),
   ]);
   const week = weekFor(q, config, ctx.now);
-  const revenueInWeek = await weekRevenue(ctx, period, week, [staffId], figures);
+  // The tasks of the dashboard's day (today, or the day asked for), as GET /v1/tasks lists them.
+  const taskDay = periodOf('day', q.date ?? localDay(ctx.now, config.settings.timeZone), config.settings);
+  const [revenueInWeek, tasks] = await Promise.all([weekRevenue(ctx, period, week, [staffId], figures), buildTasks(ctx, config, staff, taskDay)]);
   const j = judge(staff, period, week, config, own.get(staffId)?.value ?? [], figures.get(staffId), open.get(staffId), revenueInWeek.get(staffId)!, ctx.now);
   const dashboard: StaffDashboard = {
     staffId,
@@ -166,7 +170,7 @@ export async function staffDashboard(ctx: UseCaseContext, staffId: string, q: Pe
     pipeline: j.pipeline,
     conversion: conversions(j.figures.conversion),
     productMix: productMix(mix, config.products.value, { threshold: config.settings.highValueThreshold, lowTicketLimit: config.settings.lowTicketShareLimit }),
-    tasks: { pending: 0, completed: 0 },
+    tasks: taskCounts(tasks),
     behind: j.full && j.due ? targetGaps(j.figures.achievement, j.full, j.due) : [],
   };
   if (q.explain) dashboard.explain = await explain(ctx, viewer, staffId, windowOf(period));

@@ -1,4 +1,5 @@
 import type { Principal } from '../../../domain/access/roles';
+import type { Alert, AlertStatus } from '../../../domain/alerts/alert';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import type { Client } from '../../../domain/clients/client';
@@ -91,7 +92,8 @@ export interface PipelineStore {
   clientAudit(tenantId: string, clientId: string, q: AuditQuery): Promise<Page<AuditEntry>>;
   /** Opportunities a subject (staff id or partner subject) is linked to, or (subject omitted) the tenant's. */
   listOpportunities(tenantId: string, q: PageRequest & { subject?: string; stage?: string }): Promise<Page<Opportunity>>;
-  listEvents(tenantId: string, q: PageRequest & { assignee?: string; status: EventStatus; from?: string; to?: string }): Promise<Page<CrmEvent>>;
+  /** Oldest first, or (`newestFirst`) newest first by scheduled time. */
+  listEvents(tenantId: string, q: PageRequest & { assignee?: string; status: EventStatus; from?: string; to?: string; newestFirst?: boolean }): Promise<Page<CrmEvent>>;
 }
 
 export interface StaffStore {
@@ -118,6 +120,8 @@ export interface TenantsStore {
   staffTargets(tenantId: string, staffIds: readonly string[]): Promise<Map<string, Versioned<StaffTargetsVersion[]>>>;
   /** Replaces one staff member's own targets if unchanged since `expectedVersion`; the staff record must be unchanged (`staff`, as read). */
   putStaffTargets(tenantId: string, staff: Staff, versions: readonly StaffTargetsVersion[], expectedVersion: number, audit: AuditEntry): Promise<number>;
+  /** Every provisioned tenant's id (the scheduled jobs fan out over them). */
+  list(): Promise<string[]>;
   /** Creates the tenant with its catalogue and first staff; false (nothing written) when it exists. */
   provision(settings: TenantSettings, products: readonly Product[], staff: readonly Staff[], audit: AuditEntry): Promise<boolean>;
 }
@@ -209,6 +213,22 @@ export interface LeadFlow {
   advanced: number;
 }
 
+export interface AlertsStore {
+  get(tenantId: string, alertId: string): Promise<Alert | undefined>;
+  /** Creates the alert unless one with its id exists; true when it was created. */
+  raise(tenantId: string, alert: Alert): Promise<boolean>;
+  /** Replaces the alert if still at `before.version` (409 otherwise). */
+  /** `by`: who changes it; a person's staff record must still be active in that role. */
+  save(tenantId: string, before: Alert, after: Alert, by: Pick<AuditEntry, 'actor' | 'actorRole'>): Promise<void>;
+  /** Alerts with a status (of one staff member, or the tenant's), newest first, those `keep` passes. */
+  list(tenantId: string, q: PageRequest & { status: AlertStatus; staffId?: string }, keep: (a: Alert) => boolean): Promise<Page<Alert>>;
+  /** Every open or acknowledged alert (of one staff member, or the tenant's), oldest first. */
+  unresolved(tenantId: string, staffId?: string): Promise<Alert[]>;
+  /** Claims a job's run (once per job, tenant and key; a failed run may be claimed again): false when it is claimed or done. */
+  claimRun(tenantId: string, job: string, runKey: string, at: string): Promise<boolean>;
+  finishRun(tenantId: string, job: string, runKey: string, state: 'done' | 'failed', details: Record<string, unknown>): Promise<void>;
+}
+
 /** Everything a use case may reach. */
 export interface Services {
   clients: ClientsStore;
@@ -218,4 +238,5 @@ export interface Services {
   identity: IdentityProvider;
   media: MediaStore;
   insights: Insights;
+  alerts: AlertsStore;
 }

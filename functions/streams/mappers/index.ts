@@ -27,6 +27,10 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   tenant: configChanges,
   config: configChanges,
   staff: staffChanges,
+  // Alerts and job runs are read through the API; their events (alert.*) arrive with outbound webhooks (#15).
+  alert: null,
+  job_run: null,
+  tenant_registry: null,
 };
 
 /** Item types that never publish anything: the stream mapping's filter drops their records. */

@@ -1,0 +1,24 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseJobMessage } from '../../events/jobs';
+import { logger } from '../lib/logger';
+import { getMailer } from '../lib/mail/mailer';
+import { getServices } from '../lib/services';
+import { runJob } from '../lib/use-cases/jobs';
+import { nightlySender } from '../lib/use-cases/nightly';
+
+/**
+ * The jobs queue: one tenant's run of a scheduled job per message (events/jobs.ts). A run that
+ * fails (an email SES refused) is reported and comes back; what it did is recorded, so the retry
+ * does only what is left.
+ */
+const processor = new BatchProcessor(EventType.SQS, { logger });
+
+const run = async (record: SQSRecord) => {
+  const request = parseJobMessage(record.body);
+  const started = performance.now();
+  const summary = await runJob({ services: getServices(), sendNightly: nightlySender(getMailer()) }, request.job, request.tenantId, new Date(request.at));
+  logger.info('job run', { ...request, ms: Math.round(performance.now() - started), summary });
+};
+
+export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => processPartialResponse(event, run, processor, { context, throwOnFullBatchFailure: false });
