@@ -191,6 +191,8 @@ describe('daily tasks (06:00) and the nightly gap analysis and email (21:00)', (
   });
 
   it('emails the manager once a night, with the team table, diagnoses, open alerts and two inline charts', async () => {
+    // A manager with no one reporting to them gets no email.
+    await ok(api.as(admin).post('/v1/staff', { staffId: 'm-new', name: 'Mini Manager', email: 'm-new@demo.example', role: 'manager', managerId: 'admin' }), 201);
     const first = await job('gap-analysis', '2027-03-11T15:30:00.000Z');
     expect(first).toMatchObject({ date: '2027-03-11', week: '2027-W10', emailed: ['manager'] });
     expect(await job('gap-analysis', '2027-03-11T15:30:00.000Z')).toMatchObject({ emailed: [] });
@@ -237,5 +239,22 @@ describe('daily tasks (06:00) and the nightly gap analysis and email (21:00)', (
         '',
       ].join('\n'),
     );
+  });
+
+  it('retries a failed send on the next run of the job, and sends it only once', async () => {
+    const [{ runJob }, { nightlySender }, { getMailer }, { getServices }] = await Promise.all([
+      import('../lib/use-cases/jobs'),
+      import('../lib/use-cases/nightly'),
+      import('../lib/mail/mailer'),
+      import('../lib/services'),
+    ]);
+    const night = new Date('2027-03-12T15:30:00.000Z');
+    const refusing = { services: getServices(), sendNightly: async () => Promise.reject(new Error('MessageRejected: throttled')) };
+    await expect(runJob(refusing, 'gap-analysis', 'demo', night)).rejects.toThrow('nightly email failed for manager (sent: none)');
+    expect(readdirSync(api.stack().outboxDir)).toEqual(['nightly-demo-2027-03-11-manager.eml']);
+    const working = { services: getServices(), sendNightly: nightlySender(getMailer()) };
+    expect(await runJob(working, 'gap-analysis', 'demo', night)).toMatchObject({ date: '2027-03-12', emailed: ['manager'] });
+    expect(await runJob(working, 'gap-analysis', 'demo', night)).toMatchObject({ emailed: [] });
+    expect(readdirSync(api.stack().outboxDir).sort()).toEqual(['nightly-demo-2027-03-11-manager.eml', 'nightly-demo-2027-03-12-manager.eml']);
   });
 });
