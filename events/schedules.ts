@@ -63,8 +63,14 @@ export function toCronerSchedule(expression: string): CronerSchedule {
     // EventBridge demands '?' in day-of-month or day-of-week; croner reads '?' as "now", so it becomes '*'.
     if ((dom === '?') === (dow === '?')) throw new InvalidScheduleExpressionError(`cron() needs '?' in exactly one of day-of-month and day-of-week: ${expression}`);
     const any = (f: string) => (f === '?' ? '*' : f);
+    // EventBridge's `start/step` ("0/15": from 0, every 15) is croner's `start-max/step` (croner
+    // refuses a bare number before the slash).
+    const stepped = (f: string, max: number) => f.replace(/(^|,)(\d+)\/(\d+)/g, (_m, sep: string, start: string, step: string) => `${sep}${start}-${max}/${step}`);
     // Seconds first; day-of-week numbered 1 (SUN) to 7 (SAT) as in EventBridge (croner's Quartz mode).
-    return { pattern: ['0', min, hour, any(dom), month, any(dow), year].join(' '), options: { mode: '7-part', alternativeWeekdays: true } };
+    return {
+      pattern: ['0', stepped(min, 59), stepped(hour, 23), stepped(any(dom), 31), stepped(month, 12), stepped(any(dow), 7), stepped(year, 2199)].join(' '),
+      options: { mode: '7-part', alternativeWeekdays: true },
+    };
   }
   const rate = /^rate\((\d+)\s+([a-z]+)\)$/.exec(expression.trim());
   if (rate) {

@@ -28,10 +28,11 @@ describe('alerts (DESIGN §3)', () => {
       version: 1,
     });
     const acked = acknowledge(a, 'manager', new Date('2026-12-01T16:00:00.000Z'), 'calling back');
-    expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'manager', acknowledgedAt: '2026-12-01T16:00:00.000Z', note: 'calling back', version: 2 });
+    expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'manager', acknowledgedAt: '2026-12-01T16:00:00.000Z', acknowledgeNote: 'calling back', version: 2 });
     expect(() => acknowledge(acked, 'manager', now)).toThrow(/only an open alert/);
-    const done = resolve(acked, 'manager', new Date('2026-12-01T17:00:00.000Z'), 'resolved');
-    expect(done).toMatchObject({ status: 'resolved', resolution: 'resolved', resolvedBy: 'manager', version: 3 });
+    const done = resolve(acked, 'manager', new Date('2026-12-01T17:00:00.000Z'), 'resolved', 'spoke to them');
+    // Each note kept: the acknowledgement's is not overwritten by the resolution's.
+    expect(done).toMatchObject({ status: 'resolved', resolution: 'resolved', resolvedBy: 'manager', acknowledgeNote: 'calling back', resolveNote: 'spoke to them', version: 3 });
     expect(() => resolve(done, 'manager', now, 'resolved')).toThrow(/already resolved/);
   });
 

@@ -52,7 +52,8 @@ export const Alert = z
     resolvedBy: z.string().optional(),
     /** `condition_cleared`: the system saw the condition end; `resolved`: a person closed it. */
     resolution: z.enum(['resolved', 'condition_cleared']).optional(),
-    note: z.string().optional(),
+    acknowledgeNote: z.string().optional(),
+    resolveNote: z.string().optional(),
     version: z.number().int().min(1),
   })
   .meta({ id: 'Alert' });
@@ -92,12 +93,12 @@ export function raise(d: AlertDraft, now: Date, escalateAfterHours: number): Ale
 
 export function acknowledge(a: Alert, by: string, now: Date, note?: string): Alert {
   if (a.status !== 'open') throw conflict('alert_not_open', `Alert ${a.id} is ${a.status}; only an open alert can be acknowledged.`);
-  return { ...a, status: 'acknowledged', acknowledgedAt: now.toISOString(), acknowledgedBy: by, ...(note && { note }), version: a.version + 1 };
+  return { ...a, status: 'acknowledged', acknowledgedAt: now.toISOString(), acknowledgedBy: by, ...(note && { acknowledgeNote: note }), version: a.version + 1 };
 }
 
 export function resolve(a: Alert, by: string, now: Date, resolution: 'resolved' | 'condition_cleared', note?: string): Alert {
   if (a.status === 'resolved') throw conflict('alert_resolved', `Alert ${a.id} is already resolved.`);
-  return { ...a, status: 'resolved', resolvedAt: now.toISOString(), resolvedBy: by, resolution, ...(note && { note }), version: a.version + 1 };
+  return { ...a, status: 'resolved', resolvedAt: now.toISOString(), resolvedBy: by, resolution, ...(note && { resolveNote: note }), version: a.version + 1 };
 }
 
 /** Unresolved (open or acknowledged) past its deadline: time to tell the next one up. */

@@ -108,11 +108,15 @@ describe('acknowledging and resolving', () => {
   it('lets the seller acknowledge but not resolve; the manager resolves, once', async () => {
     const [alert] = (await alerts(tse2)) as [any];
     const acked = await ok(api.as(tse2).post(`/v1/alerts/${alert.id}/acknowledge`, { note: 'calling back tomorrow' }));
-    expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'tse-2', note: 'calling back tomorrow', version: 2 });
+    expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'tse-2', acknowledgeNote: 'calling back tomorrow', version: 2 });
     expect((await api.as(tse2).post(`/v1/alerts/${alert.id}/acknowledge`, {})).body).toMatchObject({ status: 409, code: 'alert_not_open' });
     expect((await api.as(tse2).post(`/v1/alerts/${alert.id}/resolve`, {})).status).toBe(403);
     expect((await api.as(tse1).post(`/v1/alerts/${alert.id}/acknowledge`, {})).status).toBe(404);
-    expect(await ok(api.as(manager).post(`/v1/alerts/${alert.id}/resolve`, {}))).toMatchObject({ status: 'resolved', resolution: 'resolved', resolvedBy: 'manager', version: 3 });
+    // If-Match, when sent, must name the version read (412 otherwise).
+    expect((await api.as(manager).post(`/v1/alerts/${alert.id}/resolve`, {}, { 'if-match': '"1"' })).status).toBe(412);
+    const resolved = await api.as(manager).post(`/v1/alerts/${alert.id}/resolve`, { note: 'spoke to them' }, { 'if-match': '"2"' });
+    expect(resolved.headers.get('etag')).toBe('"3"');
+    expect(resolved.body).toMatchObject({ status: 'resolved', resolution: 'resolved', resolvedBy: 'manager', acknowledgeNote: 'calling back tomorrow', resolveNote: 'spoke to them', version: 3 });
     expect((await api.as(manager).post(`/v1/alerts/${alert.id}/resolve`, {})).body).toMatchObject({ status: 409, code: 'alert_resolved' });
     expect(await alerts(tse2)).toEqual([]);
     expect((await alerts(tse2, '?status=resolved')).map((a) => a.id)).toEqual([alert.id]);

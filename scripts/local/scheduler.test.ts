@@ -22,6 +22,9 @@ describe('EventBridge Scheduler expressions, read by croner', () => {
     ['cron(30 23 L * ? *)', 'UTC', ['2026-03-31T23:30:00.000Z', '2026-04-30T23:30:00.000Z', '2026-05-31T23:30:00.000Z']],
     ['cron(0 10 ? * 6#2 *)', 'UTC', ['2026-03-13T10:00:00.000Z', '2026-04-10T10:00:00.000Z', '2026-05-08T10:00:00.000Z']],
     ['cron(0 0 1 1 ? 2028)', 'UTC', ['2028-01-01T00:00:00.000Z']],
+    // start/step: every 15 minutes from :00 (the daily jobs' schedule), every 6 hours from 02:00.
+    ['cron(0/15 * * * ? *)', 'UTC', ['2026-03-02T00:15:00.000Z', '2026-03-02T00:30:00.000Z', '2026-03-02T00:45:00.000Z']],
+    ['cron(5 2/6 * * ? *)', 'UTC', ['2026-03-02T02:05:00.000Z', '2026-03-02T08:05:00.000Z', '2026-03-02T14:05:00.000Z']],
     ['rate(15 minutes)', 'UTC', ['2026-03-02T00:15:00.000Z', '2026-03-02T00:30:00.000Z', '2026-03-02T00:45:00.000Z']],
     ['rate(1 day)', 'UTC', ['2026-03-03T00:00:00.000Z', '2026-03-04T00:00:00.000Z', '2026-03-05T00:00:00.000Z']],
     ['at(2026-03-05T10:00:00)', 'Asia/Kolkata', ['2026-03-05T04:30:00.000Z']],
@@ -41,6 +44,13 @@ describe('EventBridge Scheduler expressions, read by croner', () => {
       ['gap-analysis', 'cron(0/15 * * * ? *)', 'UTC', { job: 'gap-analysis' }],
     ]);
     for (const s of schedules) expect(() => toCronerSchedule(s.expression)).not.toThrow();
+  });
+
+  it('starts the local scheduler on every declared schedule (croner accepts each pattern), and stops it', async () => {
+    const scheduler = startLocalScheduler({ loadHandler: async () => async () => undefined });
+    expect(Object.keys(scheduler.nextRuns())).toEqual(['missed-sweep', 'daily-tasks', 'gap-analysis']);
+    for (const at of Object.values(scheduler.nextRuns())) expect(at).toBeInstanceOf(Date);
+    await scheduler.stop();
   });
 });
 

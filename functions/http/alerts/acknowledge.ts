@@ -10,7 +10,11 @@ export const handler = httpRoute(
     description: 'An open alert becomes acknowledged (seen, being handled); it still escalates if unresolved past its deadline. 409 when it is not open.',
     params: AlertIdParams,
     body: AlertAction.optional(),
+    ifMatch: 'optional',
     response: { status: 200, schema: Alert },
   },
-  async ({ ctx, params, body }) => ({ body: await acknowledgeAlert(ctx, params.id, body?.note) }),
+  async ({ ctx, params, body, expectedVersion }) => {
+    const alert = await acknowledgeAlert(ctx, params.id, body?.note, expectedVersion);
+    return { body: alert, version: alert.version };
+  },
 );

@@ -10,7 +10,11 @@ export const handler = httpRoute(
     description: 'Managers and admins resolve alerts about the people below them (never about themselves: 403). 409 when it is already resolved; the system also resolves alerts whose condition cleared.',
     params: AlertIdParams,
     body: AlertAction.optional(),
+    ifMatch: 'optional',
     response: { status: 200, schema: Alert },
   },
-  async ({ ctx, params, body }) => ({ body: await resolveAlert(ctx, params.id, body?.note) }),
+  async ({ ctx, params, body, expectedVersion }) => {
+    const alert = await resolveAlert(ctx, params.id, body?.note, expectedVersion);
+    return { body: alert, version: alert.version };
+  },
 );

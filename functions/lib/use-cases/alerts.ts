@@ -1,7 +1,7 @@
 import { acknowledge, resolve, type Alert, type AlertStatus } from '../../../domain/alerts/alert';
 import { authorize, mayListFor } from '../../../domain/access/policy';
 import { forbidden, notFound } from '../../../domain/errors';
-import { allInOrder, tenantConfig, type UseCaseContext } from './context';
+import { allInOrder, assertVersion, tenantConfig, type UseCaseContext } from './context';
 import type { Page } from './ports';
 
 /**
@@ -37,17 +37,19 @@ export async function getAlert(ctx: UseCaseContext, alertId: string): Promise<Al
   return visibleAlert(ctx, alertId);
 }
 
-export async function acknowledgeAlert(ctx: UseCaseContext, alertId: string, note?: string): Promise<Alert> {
+export async function acknowledgeAlert(ctx: UseCaseContext, alertId: string, note?: string, expectedVersion?: number): Promise<Alert> {
   authorize(ctx.actor, 'alert:acknowledge');
   const before = await visibleAlert(ctx, alertId);
+  assertVersion(before.version, expectedVersion, 'alert');
   const after = acknowledge(before, ctx.actor.staffId, ctx.now, note);
   await ctx.services.alerts.save(ctx.actor.tenantId, before, after, { actor: ctx.actor.staffId, actorRole: ctx.actor.role });
   return after;
 }
 
-export async function resolveAlert(ctx: UseCaseContext, alertId: string, note?: string): Promise<Alert> {
+export async function resolveAlert(ctx: UseCaseContext, alertId: string, note?: string, expectedVersion?: number): Promise<Alert> {
   authorize(ctx.actor, 'alert:resolve');
   const before = await visibleAlert(ctx, alertId);
+  assertVersion(before.version, expectedVersion, 'alert');
   if (before.staffId === ctx.actor.staffId) throw forbidden('own_alert', 'An alert about you is resolved by someone above you; acknowledge it instead.');
   const after = resolve(before, ctx.actor.staffId, ctx.now, 'resolved', note);
   await ctx.services.alerts.save(ctx.actor.tenantId, before, after, { actor: ctx.actor.staffId, actorRole: ctx.actor.role });
