@@ -40,17 +40,15 @@ const IN_WINDOW = (column: string) => `${column} >= {start:DateTime64(3, 'UTC')}
 const fromDateTime64 = (text: unknown) => `${String(text).replace(' ', 'T')}Z`;
 
 /**
- * The latest state of every opportunity ever assigned to `staff`, read from their own key range of
- * opportunity_by_staff (each version is filed under its assignee and under the one it moved the
- * deal away from, so the latest version under a seller says whether the deal is still theirs).
- * Callers keep the rows whose assigned_to is in `staff`.
+ * The open deals of `staff` (or of everyone), each once, under its assignee: opportunity_by_staff
+ * files each version under its assignee and under the one it moved the deal away from, so after
+ * FINAL (the latest version under each staff member) a deal is theirs exactly when its
+ * assigned_to is them. Read from their own key range; the tenant's is one pass over the table.
  */
-const latestOpportunities = (staff: readonly string[]) => `
-  SELECT opportunity_id, argMax(assigned_to, version) AS assigned_to, argMax(stage, version) AS stage, argMax(status, version) AS status,
-         argMax(deal_value, version) AS deal_value, argMax(stage_changed_at, version) AS since
-  FROM opportunity_by_staff
-  WHERE tenant_id = {tenant:String} AND staff_id IN {staff:Array(String)}
-  GROUP BY opportunity_id`;
+const openDeals = (staff: readonly string[] | undefined) => `
+  SELECT staff_id AS holder, opportunity_id, stage, deal_value, stage_changed_at AS since
+  FROM opportunity_by_staff FINAL
+  WHERE tenant_id = {tenant:String} ${staff ? 'AND staff_id IN {staff:Array(String)}' : ''} AND status = 'open' AND assigned_to = staff_id`;
 
 export class ClickHouseInsights implements Insights {
   constructor(private readonly analytics: () => Promise<Analytics>) {}
@@ -122,16 +120,8 @@ export class ClickHouseInsights implements Insights {
 
   async openPipeline(tenantId: string, staff: readonly string[] | undefined): Promise<Map<string, Partial<Record<Stage, number>>>> {
     if (staff?.length === 0) return new Map();
-    // The whole tenant: every opportunity's latest version (FINAL merges the versions before the
-    // status filter applies; the sorting key holds nothing that changes).
     const rows = await this.query<{ staff_id: string; stage: Stage; value: number }>(
-      staff
-        ? `SELECT assigned_to AS staff_id, stage, sum(deal_value) AS value FROM (${latestOpportunities(staff)})
-           WHERE status = 'open' AND assigned_to IN {staff:Array(String)}
-           GROUP BY staff_id, stage`
-        : `SELECT assigned_to AS staff_id, stage, sum(deal_value) AS value FROM opportunity_state FINAL
-           WHERE tenant_id = {tenant:String} AND status = 'open'
-           GROUP BY staff_id, stage`,
+      `SELECT holder AS staff_id, stage, sum(deal_value) AS value FROM (${openDeals(staff)}) GROUP BY holder, stage`,
       { tenant: tenantId, ...(staff && { staff: [...staff] }) },
     );
     const out = new Map<string, Partial<Record<Stage, number>>>();
@@ -170,27 +160,32 @@ export class ClickHouseInsights implements Insights {
   async pipelineHealth(tenantId: string, staff: readonly string[], opts: { staleBefore: string; limit: number }) {
     const none = { noNextStep: { count: 0, deals: [] as OpenDeal[] }, stale: { count: 0, deals: [] as OpenDeal[] } };
     if (staff.length === 0) return none;
-    type D = { opportunity_id: string; assigned_to: string; stage: Stage; deal_value: number; since: string; next_step: number; stale: number };
     // An open deal has a next step while one of its follow-ups is pending: scheduled, and neither
-    // completed nor missed (followups FINAL: the follow-ups whose latest word is "scheduled").
-    const rows = await this.query<D>(
-      `WITH open AS (SELECT * FROM (${latestOpportunities(staff)}) WHERE status = 'open' AND assigned_to IN {staff:Array(String)})
-       SELECT opportunity_id, assigned_to, stage, deal_value, since,
-              opportunity_id IN (
-                SELECT opportunity_id FROM followups FINAL
-                WHERE tenant_id = {tenant:String} AND opportunity_id IN (SELECT opportunity_id FROM open)) AS next_step,
-              since < {staleBefore:DateTime64(3, 'UTC')} AS stale
-       FROM open
-       WHERE next_step = 0 OR stale = 1
-       ORDER BY since, opportunity_id`,
-      { tenant: tenantId, staff: [...staff], staleBefore: toDateTime64(opts.staleBefore) },
+    // completed nor missed (followups FINAL: the follow-ups whose latest word is "scheduled"), of
+    // the deals ever filed under the team (a superset of the open ones, read by key). Counted and
+    // cut to the oldest `limit` of each list in ClickHouse: a team can have thousands.
+    type Deal = [string, string, Stage, number, string];
+    const [row] = await this.query<{ no_next: number; stale_n: number; no_next_deals: Deal[]; stale_deals: Deal[] }>(
+      `WITH open AS (${openDeals(staff)}),
+       flagged AS (
+         SELECT opportunity_id, holder AS assigned_to, stage, deal_value, since,
+                opportunity_id IN (
+                  SELECT opportunity_id FROM followups FINAL
+                  WHERE tenant_id = {tenant:String}
+                    AND opportunity_id IN (SELECT opportunity_id FROM opportunity_by_staff WHERE tenant_id = {tenant:String} AND staff_id IN {staff:Array(String)})) AS next_step,
+                since < {staleBefore:DateTime64(3, 'UTC')} AS is_stale
+         FROM open)
+       SELECT countIf(next_step = 0) AS no_next, countIf(is_stale = 1) AS stale_n,
+              arraySlice(arraySort(d -> (d.5, d.1), groupArrayIf((opportunity_id, assigned_to, stage, deal_value, toString(since)), next_step = 0)), 1, {limit:UInt32}) AS no_next_deals,
+              arraySlice(arraySort(d -> (d.5, d.1), groupArrayIf((opportunity_id, assigned_to, stage, deal_value, toString(since)), is_stale = 1)), 1, {limit:UInt32}) AS stale_deals
+       FROM flagged`,
+      { tenant: tenantId, staff: [...staff], staleBefore: toDateTime64(opts.staleBefore), limit: opts.limit },
     );
-    const deal = (r: D): OpenDeal => ({ opportunityId: r.opportunity_id, assignedTo: r.assigned_to, stage: r.stage, dealValue: Number(r.deal_value), since: fromDateTime64(r.since) });
-    const noNext = rows.filter((r) => Number(r.next_step) === 0);
-    const stale = rows.filter((r) => Number(r.stale) === 1);
+    const deal = ([opportunityId, assignedTo, stage, dealValue, since]: Deal): OpenDeal => ({ opportunityId, assignedTo, stage, dealValue: Number(dealValue), since: fromDateTime64(since) });
+    if (!row) return none;
     return {
-      noNextStep: { count: noNext.length, deals: noNext.slice(0, opts.limit).map(deal) },
-      stale: { count: stale.length, deals: stale.slice(0, opts.limit).map(deal) },
+      noNextStep: { count: Number(row.no_next), deals: row.no_next_deals.map(deal) },
+      stale: { count: Number(row.stale_n), deals: row.stale_deals.map(deal) },
     };
   }
 
@@ -216,8 +211,8 @@ export class ClickHouseInsights implements Insights {
       revenue: `SELECT opportunity_id, any(won_at) AS first_at, any(amount) AS amount FROM revenue_credits
                 WHERE tenant_id = {tenant:String} AND staff_id IN {staff:Array(String)} AND ${IN_WINDOW('won_at')}
                 GROUP BY credit_id, opportunity_id ORDER BY first_at DESC, opportunity_id LIMIT {limit:UInt32}`,
-      pipeline: `SELECT opportunity_id, since AS first_at, deal_value AS amount FROM (${latestOpportunities([staffId])})
-                 WHERE status = 'open' AND assigned_to IN {staff:Array(String)} ORDER BY first_at DESC, opportunity_id LIMIT {limit:UInt32}`,
+      pipeline: `SELECT opportunity_id, since AS first_at, deal_value AS amount FROM (${openDeals([staffId])})
+                 ORDER BY first_at DESC, opportunity_id LIMIT {limit:UInt32}`,
     };
     const rows = await this.query<{ opportunity_id: string; event_id?: string; first_at: string; amount?: number }>(sql[figure], params);
     return rows.map((r) => ({
