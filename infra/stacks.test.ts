@@ -18,6 +18,7 @@ import { CrmQueue } from './constructs/crm-queue';
 import { createCrmStacks, type CrmStacks } from './crm-stacks';
 import type { RuleConsumer } from './stacks/events';
 import { managesStaffAccounts } from './stacks/api';
+import { DataStack } from './stacks/data';
 
 // The same feature flags as `cdk synth`, so the templates under test are the deployed ones.
 const cdkContext: Record<string, unknown> = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')).context;
@@ -287,6 +288,43 @@ describe('CRM stacks', () => {
     it('has one Cognito group per role', () => {
       const groups = (Object.values(api.findResources('AWS::Cognito::UserPoolGroup')) as Resource[]).map((g) => g.Properties.GroupName);
       expect(groups.sort()).toEqual([...roles].sort());
+    });
+  });
+
+  describe('backups and the event archive (#11 item 7)', () => {
+    it('backs the single table up daily at 21:30 UTC into a retained vault, each copy kept 35 days', () => {
+      data.resourceCountIs('AWS::Backup::BackupPlan', 1);
+      data.hasResourceProperties('AWS::Backup::BackupPlan', {
+        BackupPlan: {
+          BackupPlanName: Match.anyValue(),
+          BackupPlanRule: [
+            Match.objectLike({
+              RuleName: 'Daily35Days',
+              ScheduleExpression: 'cron(30 21 * * ? *)',
+              Lifecycle: { DeleteAfterDays: 35 },
+              TargetBackupVault: { 'Fn::GetAtt': [logicalId(stacks.data.backupVault), 'BackupVaultName'] },
+            }),
+          ],
+        },
+      });
+      data.hasResourceProperties('AWS::Backup::BackupSelection', {
+        BackupSelection: Match.objectLike({ Resources: [{ 'Fn::GetAtt': [logicalId(stacks.data.table), 'Arn'] }] }),
+      });
+      data.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      // Unlocked unless asked (production): a lock cannot be undone.
+      expect(Object.values(data.findResources('AWS::Backup::BackupVault')).map((v: any) => v.Properties.LockConfiguration)).toEqual([undefined]);
+      const locked = new DataStack(unbundledApp(), 'Locked', { lockBackupVault: true });
+      Template.fromStack(locked).hasResourceProperties('AWS::Backup::BackupVault', { LockConfiguration: { MinRetentionDays: 35 } });
+    });
+
+    it('archives every domain event of the bus for a year, and not the job requests', () => {
+      events.resourceCountIs('AWS::Events::Archive', 1);
+      events.hasResourceProperties('AWS::Events::Archive', {
+        ArchiveName: 'Crm-Events-domain-events',
+        SourceArn: { 'Fn::GetAtt': [logicalId(stacks.events.bus), 'Arn'] },
+        EventPattern: { source: ['crm.core'] },
+        RetentionDays: 365,
+      });
     });
   });
 

@@ -1,11 +1,18 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { CfnOutput, Duration, Fn } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { tableSchema } from '../../functions/lib/store/table-schema';
 
 const stringKey = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+
+export interface DataStackProps extends StackProps {
+  /** Lock the backup vault (production): recovery points cannot be deleted before 35 days. */
+  readonly lockBackupVault?: boolean;
+}
 
 /** The single table (DESIGN §5). Its shape comes from table-schema.ts, shared with the local stack. */
 export class DataStack extends Stack {
@@ -19,8 +26,11 @@ export class DataStack extends Stack {
    * the IAM finding on their `tenants/*` grant has a stable id to acknowledge (infra/constructs/crm-function.ts).
    */
   readonly mediaBucketRef: MediaBucketRef;
+  /** Daily backups of the single table, kept 35 days, on top of point-in-time recovery. */
+  readonly backupPlan: backup.BackupPlan;
+  readonly backupVault: backup.BackupVault;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: DataStackProps) {
     super(scope, id, props);
 
     this.table = new dynamodb.Table(this, 'Table', {
@@ -44,6 +54,28 @@ export class DataStack extends Stack {
       });
     }
   
+    // PITR restores any second of the last 35 days into a new table; a backup plan adds copies that
+    // outlive a table deleted by mistake, in a vault that is kept when the stack goes. Production
+    // locks the vault (WORM: no one, not even the account root, deletes a recovery point early).
+    this.backupVault = new backup.BackupVault(this, 'BackupVault', {
+      removalPolicy: RemovalPolicy.RETAIN,
+      ...(props?.lockBackupVault && { lockConfiguration: { minRetention: Duration.days(35) } }),
+    });
+    this.backupPlan = new backup.BackupPlan(this, 'BackupPlan', { backupVault: this.backupVault });
+    this.backupPlan.addRule(
+      new backup.BackupPlanRule({
+        ruleName: 'Daily35Days',
+        // 21:30 UTC, 03:00 in India: after the nightly jobs, before the working day.
+        scheduleExpression: events.Schedule.cron({ minute: '30', hour: '21' }),
+        deleteAfter: Duration.days(35),
+      }),
+    );
+    const selection = this.backupPlan.addSelection('Table', { resources: [backup.BackupResource.fromDynamoDbTable(this.table)] });
+    Validations.of(selection).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      reason: 'The role AWS Backup assumes to take the backups, with the service-role policy AWS maintains for exactly that (DynamoDB backup and restore actions); a hand-written copy would drift from what the service needs.',
+    });
+
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
       partitionKey: stringKey('id'),
       timeToLiveAttribute: 'expiration',

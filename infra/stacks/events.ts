@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { streamPublisher, type RuleDefinition } from '../../events/rules';
+import { EVENT_SOURCE, streamPublisher, type RuleDefinition } from '../../events/rules';
 import { NO_EVENTS } from '../../functions/streams/mappers';
 import { bindBus, CrmFunction } from '../constructs/crm-function';
 import { CrmDeadLetterQueue } from '../constructs/crm-queue';
@@ -49,6 +49,7 @@ export interface EventsStackProps extends StackProps {
  */
 export class EventsStack extends Stack {
   readonly bus: events.EventBus;
+  readonly archive: events.Archive;
   readonly consumers: RuleConsumer[];
   readonly publisher: CrmFunction;
   readonly publisherMapping: lambda.EventSourceMapping;
@@ -57,6 +58,9 @@ export class EventsStack extends Stack {
     super(scope, id, props);
 
     this.bus = new events.EventBus(this, 'Bus', { description: 'CRM domain events' });
+    // Every domain event, kept a year: a consumer that was down or wrong is replayed from here
+    // (README, Replaying from the archive). Job requests are not history and are left out.
+    this.archive = this.bus.archive('Archive', { archiveName: `${this.stackName}-domain-events`, description: 'Every crm.core domain event, for replay', eventPattern: { source: [EVENT_SOURCE] }, retention: Duration.days(365) });
     this.consumers = props.rules.map((rule) => new RuleConsumer(this, rule.name, { bus: this.bus, rule }));
     ({ publisher: this.publisher, mapping: this.publisherMapping } = this.createStreamPublisher(props.table));
   }
