@@ -317,6 +317,32 @@ describe('CRM stacks', () => {
       Template.fromStack(locked).hasResourceProperties('AWS::Backup::BackupVault', { LockConfiguration: { MinRetentionDays: 35 } });
     });
 
+    it('orders timeouts: each ClickHouse request ends before its function, each queue hides a message ≥ 6× its consumer’s timeout', () => {
+      const templates = [data, events, analytics, api, schedulesTemplate];
+      let clickHouseFunctions = 0;
+      let mappings = 0;
+      for (const t of templates) {
+        const functions = t.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+        for (const fn of Object.values(functions)) {
+          const ms = fn.Properties.Environment?.Variables?.CLICKHOUSE_REQUEST_TIMEOUT_MS;
+          if (ms === undefined) continue;
+          clickHouseFunctions++;
+          expect(Number(ms)).toBeLessThan(fn.Properties.Timeout * 1000);
+        }
+        const queues = t.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+        for (const m of Object.values(t.findResources('AWS::Lambda::EventSourceMapping') as Record<string, Resource>)) {
+          const queueId = m.Properties.EventSourceArn?.['Fn::GetAtt']?.[0];
+          if (!queueId || !queues[queueId]) continue;
+          mappings++;
+          const fn = functions[m.Properties.FunctionName.Ref]!;
+          expect(queues[queueId]!.Properties.VisibilityTimeout, queueId).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
+        }
+      }
+      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's and the jobs' queues.
+      expect(clickHouseFunctions).toBe(routes.filter((r) => r.analytics).length + 3);
+      expect(mappings).toBe(2);
+    });
+
     it('archives every domain event of the bus for a year, and not the job requests', () => {
       events.resourceCountIs('AWS::Events::Archive', 1);
       events.hasResourceProperties('AWS::Events::Archive', {
