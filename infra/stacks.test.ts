@@ -189,14 +189,14 @@ describe('CRM stacks', () => {
       });
     });
 
-    it('gives every route function the Cognito settings, the table name and the cursor key', () => {
+    it('gives every route function the Cognito settings, the table name (but health and the OpenAPI document) and the cursor key', () => {
       const functions = api.findResources('AWS::Lambda::Function');
       for (const [name, fn] of stacks.api.functions) {
         expect(functions[logicalId(fn.lambda)]?.Properties.Environment.Variables, name).toMatchObject({
           AUTH_MODE: 'cognito',
           COGNITO_USER_POOL_ID: { Ref: logicalId(stacks.api.userPool) },
           COGNITO_CLIENT_ID: { Ref: logicalId(stacks.api.userPoolClient) },
-          TABLE_NAME: { 'Fn::ImportValue': expect.stringMatching(/^Crm-Data:/) },
+          ...(name !== 'Health' && name !== 'OpenApi' && { TABLE_NAME: { 'Fn::ImportValue': expect.stringMatching(/^Crm-Data:/) } }),
           CURSOR_SECRET: { 'Fn::Join': ['', expect.arrayContaining(['{{resolve:secretsmanager:', { Ref: expect.stringMatching(/^CursorSecret/) }])] },
           POWERTOOLS_LOG_LEVEL: 'INFO',
         });
@@ -204,7 +204,7 @@ describe('CRM stacks', () => {
     });
 
     it('lets GET routes read the table but never write it', () => {
-      for (const route of routes) {
+      for (const route of routes.filter((r) => !r.noTable)) {
         const actions = actionsOf(api, stacks.api.functions.get(route.name)!);
         expect(actions, route.name).toContain('dynamodb:GetItem');
         if (route.method === 'GET') expect(actions.filter((a) => writeActions.includes(a)), route.name).toEqual([]);
@@ -274,11 +274,30 @@ describe('CRM stacks', () => {
       const staffRoutes = routes.filter(managesStaffAccounts);
       for (const route of routes) {
         const statements = cognitoStatements(api, stacks.api.functions.get(route.name)!);
-        if (staffRoutes.includes(route)) expect(statements, route.name).toEqual([{ Action: [...userPoolAdminActions].sort(), Effect: 'Allow', Resource: poolArn }]);
+        // Each step only what it calls (written out, not read from the code under test).
+        if (route.name === 'CreateStaff') expect(statements, route.name).toEqual([{ Action: ['cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser'], Effect: 'Allow', Resource: poolArn }]);
+        else if (route.name === 'DeactivateStaff') expect(statements, route.name).toEqual([{ Action: ['cognito-idp:AdminDisableUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'], Effect: 'Allow', Resource: poolArn }]);
         else expect(statements, route.name).toEqual([]);
+        expect(staffRoutes.map((r) => r.name).sort()).toEqual(['CreateStaff', 'DeactivateStaff']);
       }
       // The Cognito trigger is no route, and it administers nothing either.
       expect(cognitoStatements(api, stacks.api.preTokenGeneration)).toEqual([]);
+    });
+
+    it('grants each group of routes exactly its actions: reads, writes (and their idempotency records), nothing for health and the OpenAPI document', () => {
+      const read = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+      const write = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+      for (const route of routes) {
+        const dynamo = [...new Set(actionsOf(api, stacks.api.functions.get(route.name)!).filter((a) => a.startsWith('dynamodb:')))].sort();
+        if (route.name === 'Health' || route.name === 'OpenApi') expect(dynamo, route.name).toEqual([]);
+        else if (route.method === 'GET') expect(dynamo, route.name).toEqual(read);
+        else expect(dynamo, route.name).toEqual([...read, ...write].sort());
+        expect(dynamo, route.name).not.toContain('dynamodb:BatchWriteItem');
+        expect(dynamo, route.name).not.toContain('dynamodb:Scan');
+      }
+      const env = (name: string) => (api.findResources('AWS::Lambda::Function')[logicalId(stacks.api.functions.get(name)!.lambda)] as Resource).Properties.Environment.Variables;
+      expect(env('Health').TABLE_NAME).toBeUndefined();
+      expect(env('OpenApi').TABLE_NAME).toBeUndefined();
     });
 
     it('grants account administration to exactly POST /v1/staff and POST /v1/staff/{staffId}/deactivate', () => {
@@ -566,24 +585,20 @@ describe('bindQueue', () => {
 });
 
 describe('bindUserPool', () => {
-  it('sets COGNITO_USER_POOL_ID and grants exactly the staff admin actions on that pool only', () => {
+  it('sets COGNITO_USER_POOL_ID and grants exactly one step’s admin actions on that pool only', () => {
     const stack = new Stack(unbundledApp(), 'BindPool');
     const pool = new cognito.UserPool(stack, 'Pool');
     const fn = new CrmFunction(stack, 'Fn', { entry: routes[0]!.entry });
-    bindUserPool(fn, pool);
+    bindUserPool(fn, pool, 'disable');
     const template = Template.fromStack(stack);
 
     const env = (template.findResources('AWS::Lambda::Function')[logicalId(fn.lambda)] as Resource).Properties.Environment.Variables;
     expect(env.COGNITO_USER_POOL_ID).toEqual({ Ref: logicalId(pool) });
     // Sorted: the cdk.json feature flag minimizePolicies reorders actions within a statement.
     expect(cognitoStatements(template, fn)).toEqual([
-      {
-        Action: ['cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDisableUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'],
-        Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [logicalId(pool), 'Arn'] },
-      },
+      { Action: ['cognito-idp:AdminDisableUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(pool), 'Arn'] } },
     ]);
-    expect(actionsOf(template, fn).filter((a) => a.startsWith('cognito-idp:')).sort()).toEqual([...userPoolAdminActions].sort());
+    expect(actionsOf(template, fn).filter((a) => a.startsWith('cognito-idp:')).sort()).toEqual([...userPoolAdminActions.disable].sort());
   });
 });
 

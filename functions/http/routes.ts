@@ -10,8 +10,10 @@ export interface RouteDefinition {
   /** Stable CDK construct id for the route's function. */
   name: string;
   public?: boolean;
-  /** Creates or disables Cognito sign-in accounts: only these functions get the user-pool admin grant. */
-  signInAccounts?: boolean;
+  /** Creates or disables Cognito sign-in accounts: only these functions get a user-pool admin grant, of the actions that step calls. */
+  signInAccounts?: 'create' | 'disable';
+  /** Reads or writes nothing in the tables (health, the OpenAPI document): no table grant at all. */
+  noTable?: true;
   /** Signs URLs for client images: `write` may sign uploads, `read` downloads. */
   media?: 'read' | 'write';
   /** Reads the reporting facts: only these functions get ClickHouse's address and credentials. */
@@ -27,8 +29,8 @@ const r = (method: RouteDefinition['method'], path: string, entry: string, name:
 });
 
 export const routes: readonly RouteDefinition[] = [
-  r('GET', '/health', 'health', 'Health', { public: true }),
-  r('GET', '/v1/openapi.json', 'openapi', 'OpenApi', { public: true }),
+  r('GET', '/health', 'health', 'Health', { public: true, noTable: true }),
+  r('GET', '/v1/openapi.json', 'openapi', 'OpenApi', { public: true, noTable: true }),
   r('POST', '/v1/clients', 'clients/create', 'CreateClient'),
   r('GET', '/v1/clients', 'clients/search', 'SearchClients'),
   r('GET', '/v1/clients/{id}', 'clients/get', 'GetClient'),
@@ -54,11 +56,11 @@ export const routes: readonly RouteDefinition[] = [
   r('PUT', '/v1/config/stages', 'config/put-stages', 'PutStages'),
   r('GET', '/v1/config/targets', 'targets/get', 'GetTargets'),
   r('PUT', '/v1/config/targets', 'targets/put', 'PutTargets'),
-  r('POST', '/v1/staff', 'staff/create', 'CreateStaff', { signInAccounts: true }),
+  r('POST', '/v1/staff', 'staff/create', 'CreateStaff', { signInAccounts: 'create' }),
   r('GET', '/v1/staff', 'staff/list', 'ListStaff'),
   r('GET', '/v1/staff/{staffId}', 'staff/get', 'GetStaff'),
   r('PUT', '/v1/staff/{staffId}/manager', 'staff/set-manager', 'SetStaffManager'),
-  r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff', { signInAccounts: true }),
+  r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff', { signInAccounts: 'disable' }),
   r('GET', '/v1/staff/{staffId}/targets', 'targets/get-staff', 'GetStaffTargets'),
   r('PUT', '/v1/staff/{staffId}/targets', 'targets/put-staff', 'PutStaffTargets'),
   r('GET', '/v1/pipeline/{staffId}', 'dashboards/pipeline', 'GetPipeline', { analytics: true }),

@@ -121,7 +121,7 @@ const tableActions = {
     'dynamodb:PutItem',
     'dynamodb:UpdateItem',
     'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
+    // No BatchWriteItem: nothing batches writes (TransactWriteItems is authorised by the actions above).
     'dynamodb:ConditionCheckItem',
   ],
 };
@@ -155,22 +155,22 @@ export function bindBus(fn: CrmFunction, bus: IEventBus, envVar = 'EVENT_BUS_NAM
   bus.grantPutEventsTo(fn);
 }
 
-/** What staff administration does to sign-in accounts (functions/lib/identity/identity-provider.ts). */
-export const userPoolAdminActions = [
-  'cognito-idp:AdminCreateUser',
-  'cognito-idp:AdminAddUserToGroup',
-  'cognito-idp:AdminDisableUser',
-  'cognito-idp:AdminUserGlobalSignOut',
-  'cognito-idp:AdminGetUser',
-] as const;
+/** What each step of staff administration calls on sign-in accounts (functions/lib/identity/identity-provider.ts). */
+export const userPoolAdminActions = {
+  // createUser: AdminCreateUser, then AdminGetUser when the account exists (a retry), AdminAddUserToGroup.
+  create: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminAddUserToGroup'],
+  // disableUser: AdminGetUser, AdminUserGlobalSignOut, AdminDisableUser.
+  disable: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut', 'cognito-idp:AdminDisableUser'],
+} as const;
 
 /**
- * The function may create, group, sign out and disable users of this pool and no other: sets
- * COGNITO_USER_POOL_ID (read by the config) and the matching grant on the pool's ARN together.
+ * The function may take one step of account administration on users of this pool and no other:
+ * sets COGNITO_USER_POOL_ID (read by the config) and the grant of that step's actions on the pool's
+ * ARN together.
  */
-export function bindUserPool(fn: CrmFunction, userPool: IUserPool): void {
+export function bindUserPool(fn: CrmFunction, userPool: IUserPool, step: keyof typeof userPoolAdminActions): void {
   fn.addEnvironment('COGNITO_USER_POOL_ID', userPool.userPoolId);
-  iam.Grant.addToPrincipal({ grantee: fn, actions: [...userPoolAdminActions], resourceArns: [userPool.userPoolArn] });
+  iam.Grant.addToPrincipal({ grantee: fn, actions: [...userPoolAdminActions[step]], resourceArns: [userPool.userPoolArn] });
 }
 
 /**

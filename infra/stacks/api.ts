@@ -39,7 +39,7 @@ const accessLogFormat = AccessLogFormat.custom(
  * (functions/lib/identity), so they, and only they, get the user pool admin grant.
  */
 /** Routes the manifest marks as managing sign-in accounts (create and deactivate staff); reads never get the grant. */
-export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccounts'>) => route.signInAccounts === true;
+export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccounts'>) => route.signInAccounts !== undefined;
 
 export interface ApiStackProps extends StackProps {
   readonly table: ITable;
@@ -130,12 +130,13 @@ export class ApiStack extends Stack {
     deps: { table: ITable; idempotencyTable: ITable; mediaBucket: MediaBucketRef; authorizer: apigwv2.IHttpRouteAuthorizer; environment: Record<string, string>; clickHouse: ClickHouseEndpoint },
   ): CrmFunction {
     const fn = new CrmFunction(this, route.name, { entry: route.entry, description: routeKey(route), environment: deps.environment });
-    // Reads cannot write: a GET handler gets no PutItem/UpdateItem/DeleteItem even by mistake.
-    bindTable(fn, deps.table, route.method === 'GET' ? 'read' : 'readWrite');
+    // Reads cannot write: a GET handler gets no PutItem/UpdateItem/DeleteItem even by mistake; a
+    // route that touches no table (health, the OpenAPI document) gets no table at all.
+    if (!route.noTable) bindTable(fn, deps.table, route.method === 'GET' ? 'read' : 'readWrite');
     // Writes may carry an Idempotency-Key; its records live in their own table (no indexes).
-    if (route.method !== 'GET') bindTable(fn, deps.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
+    if (route.method !== 'GET' && !route.noTable) bindTable(fn, deps.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
     if (route.media) bindMedia(fn, deps.mediaBucket, route.media);
-    if (managesStaffAccounts(route)) bindUserPool(fn, this.userPool);
+    if (route.signInAccounts) bindUserPool(fn, this.userPool, route.signInAccounts);
     // Only the routes that read facts may reach ClickHouse (and read its credentials).
     if (route.analytics) bindClickHouse(fn, deps.clickHouse, dashboardRequestTimeout);
 
