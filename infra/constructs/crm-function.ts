@@ -42,8 +42,11 @@ export interface CrmFunctionProps {
  *   cold start would fail to find it. The adapter module itself is external too, which leaves
  *   functions/lib/analytics/index.ts' `import('./analytics.chdb')` as a dynamic import that a
  *   Lambda (ANALYTICS_MODE unset) never executes.
+ * - resvg, the native SVG renderer of the nightly email's charts: imported on first use
+ *   (functions/lib/mail/charts.ts); the jobs consumer needs it provided beside the bundle
+ *   (for arm64: @resvg/resvg-js-linux-arm64-gnu, a layer — not done yet, see the README).
  */
-export const bundleExternals = ['@aws-sdk/*', '@smithy/*', 'chdb', '@chdb/*', '*/analytics.chdb'];
+export const bundleExternals = ['@aws-sdk/*', '@smithy/*', 'chdb', '@chdb/*', '*/analytics.chdb', '@resvg/*'];
 
 /**
  * A Lambda with the project's defaults: Node 24 on arm64, an ESM bundle built by the local esbuild,

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { Resvg } from '@resvg/resvg-js';
 import { BarChart as EBarChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
@@ -69,8 +68,13 @@ export function barChartSvg(c: BarChart, size = { width: 640, height: 300 }): st
   return svg;
 }
 
-/** PNG at twice the drawn size, so it stays sharp on high-density screens (the email shows it at `width`). */
-export function svgToPng(svg: string, width: number): Buffer {
+/**
+ * PNG at twice the drawn size, so it stays sharp on high-density screens (the email shows it at
+ * `width`). resvg is a native module: loaded on first use, outside the bundle (infra
+ * bundleExternals), so a function that never draws does not need it.
+ */
+export async function svgToPng(svg: string, width: number): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const resvg = new Resvg(svg, { fitTo: { mode: 'width', value: width * 2 }, background: '#ffffff', font: { fontFiles: FONT_FILES, loadSystemFonts: FONT_FILES.length === 0, defaultFontFamily: 'DejaVu Sans' } });
   return Buffer.from(resvg.render().asPng());
 }

@@ -41,7 +41,7 @@ const report: NightlyReport = {
 
 describe('the nightly email as MIME', () => {
   it('is multipart: text, and HTML with its two charts inline by Content-ID; names are escaped in the HTML', async () => {
-    const rendered = renderNightly(report);
+    const rendered = await renderNightly(report);
     const raw = await composeNightly(report, rendered, 'CRM <reports@crm.example>');
     const mail = await simpleParser(raw, { skipImageLinks: true });
     expect(mail.from?.text).toBe('"CRM" <reports@crm.example>');

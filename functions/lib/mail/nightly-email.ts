@@ -58,7 +58,7 @@ const alertWords: Record<string, string> = {
   escalation: 'Escalation',
 };
 
-function charts(r: NightlyReport): RenderedEmail['images'] {
+async function charts(r: NightlyReport): Promise<RenderedEmail['images']> {
   const coverage = barChartSvg({
     title: 'Team pipeline coverage by stage',
     unit: ' %',
@@ -78,8 +78,8 @@ function charts(r: NightlyReport): RenderedEmail['images'] {
     ],
   });
   return [
-    { cid: 'coverage@crm', filename: 'coverage.png', png: svgToPng(coverage, CHART_WIDTH) },
-    { cid: 'revenue@crm', filename: 'revenue.png', png: svgToPng(revenue, CHART_WIDTH) },
+    { cid: 'coverage@crm', filename: 'coverage.png', png: await svgToPng(coverage, CHART_WIDTH) },
+    { cid: 'revenue@crm', filename: 'revenue.png', png: await svgToPng(revenue, CHART_WIDTH) },
   ];
 }
 
@@ -109,8 +109,8 @@ function memberHtml(m: NightlyMember): string {
 </tr>`;
 }
 
-export function renderNightly(r: NightlyReport): RenderedEmail {
-  const images = charts(r);
+export async function renderNightly(r: NightlyReport): Promise<RenderedEmail> {
+  const images = await charts(r);
   const diagnosed = r.team.members.filter((m) => m.diagnoses.length > 0).length;
   const openAlerts = r.team.members.reduce((n, m) => n + m.alerts.length, 0);
   const subject = `${r.tenantName}: your team on ${r.date} — ${diagnosed} of ${r.team.members.length} need attention, ${openAlerts} open alert${openAlerts === 1 ? '' : 's'}`;

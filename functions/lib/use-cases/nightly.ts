@@ -53,7 +53,7 @@ export async function nightlyReport(ctx: UseCaseContext, config: TenantConfig, m
 export function nightlySender(mail: { mailer: Mailer; from: string }) {
   return async (ctx: UseCaseContext, config: TenantConfig, manager: Staff, team: Staff[], day: string) => {
     const report = await nightlyReport(ctx, config, manager, team, day);
-    const raw = await composeNightly(report, renderNightly(report), mail.from);
+    const raw = await composeNightly(report, await renderNightly(report), mail.from);
     return mail.mailer.send({ from: mail.from, to: [manager.email], raw, key: `nightly-${ctx.actor.tenantId}-${day}-${manager.staffId}` });
   };
 }
