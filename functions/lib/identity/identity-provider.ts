@@ -1,14 +1,4 @@
-import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminDisableUserCommand,
-  AdminGetUserCommand,
-  AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
-  UsernameExistsException,
-  UserNotFoundException,
-  type AdminGetUserCommandOutput,
-} from '@aws-sdk/client-cognito-identity-provider';
+import type { AdminGetUserCommandOutput, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Role } from '../../../domain/access/roles';
 import type { Config } from '../config';
 import { logger } from '../logger';
@@ -52,21 +42,35 @@ export const STAFF_ATTRIBUTE = 'custom:staff_id';
  */
 export const cognitoUsername = (email: string) => email.trim().toLowerCase();
 
+/**
+ * The Cognito SDK loads on the first account created or disabled (imported dynamically, so the
+ * bundle keeps it lazy): only the two staff routes that manage accounts call it, and every other
+ * route's cold start skips ~100 ms of SDK (npm run bench:cold).
+ */
+type CognitoSdk = typeof import('@aws-sdk/client-cognito-identity-provider');
+let sdkLoading: Promise<CognitoSdk> | undefined;
+const cognitoSdk = () => (sdkLoading ??= import('@aws-sdk/client-cognito-identity-provider'));
+
 let sharedClient: CognitoIdentityProviderClient | undefined;
 /** One client per process, built on first use; region from AWS_REGION like every SDK client in Lambda. */
-const defaultClient = () => (sharedClient ??= new CognitoIdentityProviderClient({ maxAttempts: 3 }));
+const defaultClient = async () => (sharedClient ??= new (await cognitoSdk()).CognitoIdentityProviderClient({ maxAttempts: 3 }));
 
 export class CognitoIdentityProvider implements IdentityProvider {
   constructor(
     private readonly userPoolId: string,
-    private readonly client: CognitoIdentityProviderClient = defaultClient(),
+    private readonly injected?: CognitoIdentityProviderClient,
   ) {}
 
+  private async sdk(): Promise<{ client: CognitoIdentityProviderClient; sdk: CognitoSdk }> {
+    return { client: this.injected ?? (await defaultClient()), sdk: await cognitoSdk() };
+  }
+
   async createUser(user: NewIdentity): Promise<void> {
+    const { client, sdk } = await this.sdk();
     const Username = cognitoUsername(user.email);
     try {
-      await this.client.send(
-        new AdminCreateUserCommand({
+      await client.send(
+        new sdk.AdminCreateUserCommand({
           UserPoolId: this.userPoolId,
           Username,
           UserAttributes: [
@@ -81,7 +85,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
         }),
       );
     } catch (error) {
-      if (!(error instanceof UsernameExistsException)) throw error;
+      if (!(error instanceof sdk.UsernameExistsException)) throw error;
       // A retry after a partial failure finds its own account and carries on; anyone else's is refused
       // (the staff use case answers 409). Gone again since the create: a plain retry will do.
       const existing = await this.getUser(Username);
@@ -90,10 +94,11 @@ export class CognitoIdentityProvider implements IdentityProvider {
       logger.info('identity already exists for this staff member; continuing', { tenantId: user.tenantId, staffId: user.staffId });
     }
     // Adding a user to a group they are already in succeeds, so this step is retry-safe as it is.
-    await this.client.send(new AdminAddUserToGroupCommand({ UserPoolId: this.userPoolId, Username, GroupName: user.role }));
+    await client.send(new sdk.AdminAddUserToGroupCommand({ UserPoolId: this.userPoolId, Username, GroupName: user.role }));
   }
 
   async disableUser(user: IdentityRef): Promise<void> {
+    const { client, sdk } = await this.sdk();
     const Username = cognitoUsername(user.email);
     const existing = await this.getUser(Username);
     if (!existing) {
@@ -107,15 +112,16 @@ export class CognitoIdentityProvider implements IdentityProvider {
     if (existing.Enabled === false) return;
     // Sign-out first: whether Cognito accepts a global sign-out for a disabled user is not
     // documented, and in this order a retry after either step completes the other.
-    await this.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username }));
-    await this.client.send(new AdminDisableUserCommand({ UserPoolId: this.userPoolId, Username }));
+    await client.send(new sdk.AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username }));
+    await client.send(new sdk.AdminDisableUserCommand({ UserPoolId: this.userPoolId, Username }));
   }
 
   private async getUser(Username: string): Promise<AdminGetUserCommandOutput | undefined> {
+    const { client, sdk } = await this.sdk();
     try {
-      return await this.client.send(new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username }));
+      return await client.send(new sdk.AdminGetUserCommand({ UserPoolId: this.userPoolId, Username }));
     } catch (error) {
-      if (error instanceof UserNotFoundException) return undefined;
+      if (error instanceof sdk.UserNotFoundException) return undefined;
       throw error;
     }
   }
