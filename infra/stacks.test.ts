@@ -222,6 +222,27 @@ describe('CRM stacks', () => {
       });
     });
 
+    it('throttles the costly routes below the stage default, and the stage waits for the routes it names (#11 item 3)', () => {
+      const stage = Object.values(api.findResources('AWS::ApiGatewayV2::Stage')) as (Resource & { DependsOn?: string[] })[];
+      expect(stage).toHaveLength(1);
+      expect(stage[0]!.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+      const report = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
+      const accounts = { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 };
+      expect(stage[0]!.Properties.RouteSettings).toEqual({
+        'POST /v1/staff': accounts,
+        'POST /v1/staff/{staffId}/deactivate': accounts,
+        'GET /v1/pipeline/{staffId}': report,
+        'GET /v1/dashboards/staff/{staffId}': report,
+        'GET /v1/dashboards/manager/{staffId}': report,
+        'GET /v1/dashboards/events': report,
+        'GET /v1/dashboards/tenant': report,
+        'GET /v1/gap-analysis/{staffId}': report,
+      });
+      const routeIds = Object.keys(api.findResources('AWS::ApiGatewayV2::Route'));
+      expect(routeIds).toHaveLength(routes.length);
+      for (const id of routeIds) expect(stage[0]!.DependsOn, id).toContain(id);
+    });
+
     it('has an admin-only, MFA-optional, threat-protected user pool that is never deleted', () => {
       api.hasResource('AWS::Cognito::UserPool', {
         Properties: Match.objectLike({

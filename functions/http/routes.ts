@@ -18,7 +18,14 @@ export interface RouteDefinition {
   media?: 'read' | 'write';
   /** Reads the reporting facts: only these functions get ClickHouse's address and credentials. */
   analytics?: boolean;
+  /** Requests per second (steady, burst) this route takes, below the stage's default: set for the costly ones. */
+  throttle?: { rate: number; burst: number };
 }
+
+/** Dashboards read ClickHouse over many facts (a query can take a second): fewer at once than the stage's 100/s. */
+const REPORT_THROTTLE = { rate: 20, burst: 40 };
+/** Creating and disabling sign-in accounts calls Cognito's admin API, which allows a few per second. */
+const ACCOUNT_THROTTLE = { rate: 5, burst: 10 };
 
 const r = (method: RouteDefinition['method'], path: string, entry: string, name: string, extra: Partial<RouteDefinition> = {}): RouteDefinition => ({
   method,
@@ -56,19 +63,19 @@ export const routes: readonly RouteDefinition[] = [
   r('PUT', '/v1/config/stages', 'config/put-stages', 'PutStages'),
   r('GET', '/v1/config/targets', 'targets/get', 'GetTargets'),
   r('PUT', '/v1/config/targets', 'targets/put', 'PutTargets'),
-  r('POST', '/v1/staff', 'staff/create', 'CreateStaff', { signInAccounts: 'create' }),
+  r('POST', '/v1/staff', 'staff/create', 'CreateStaff', { signInAccounts: 'create', throttle: ACCOUNT_THROTTLE }),
   r('GET', '/v1/staff', 'staff/list', 'ListStaff'),
   r('GET', '/v1/staff/{staffId}', 'staff/get', 'GetStaff'),
   r('PUT', '/v1/staff/{staffId}/manager', 'staff/set-manager', 'SetStaffManager'),
-  r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff', { signInAccounts: 'disable' }),
+  r('POST', '/v1/staff/{staffId}/deactivate', 'staff/deactivate', 'DeactivateStaff', { signInAccounts: 'disable', throttle: ACCOUNT_THROTTLE }),
   r('GET', '/v1/staff/{staffId}/targets', 'targets/get-staff', 'GetStaffTargets'),
   r('PUT', '/v1/staff/{staffId}/targets', 'targets/put-staff', 'PutStaffTargets'),
-  r('GET', '/v1/pipeline/{staffId}', 'dashboards/pipeline', 'GetPipeline', { analytics: true }),
-  r('GET', '/v1/dashboards/staff/{staffId}', 'dashboards/staff', 'GetStaffDashboard', { analytics: true }),
-  r('GET', '/v1/dashboards/manager/{staffId}', 'dashboards/manager', 'GetManagerDashboard', { analytics: true }),
-  r('GET', '/v1/dashboards/events', 'dashboards/events', 'GetEventsDashboard', { analytics: true }),
-  r('GET', '/v1/dashboards/tenant', 'dashboards/tenant', 'GetTenantDashboard', { analytics: true }),
-  r('GET', '/v1/gap-analysis/{staffId}', 'gap-analysis/get', 'GetGapAnalysis', { analytics: true }),
+  r('GET', '/v1/pipeline/{staffId}', 'dashboards/pipeline', 'GetPipeline', { analytics: true, throttle: REPORT_THROTTLE }),
+  r('GET', '/v1/dashboards/staff/{staffId}', 'dashboards/staff', 'GetStaffDashboard', { analytics: true, throttle: REPORT_THROTTLE }),
+  r('GET', '/v1/dashboards/manager/{staffId}', 'dashboards/manager', 'GetManagerDashboard', { analytics: true, throttle: REPORT_THROTTLE }),
+  r('GET', '/v1/dashboards/events', 'dashboards/events', 'GetEventsDashboard', { analytics: true, throttle: REPORT_THROTTLE }),
+  r('GET', '/v1/dashboards/tenant', 'dashboards/tenant', 'GetTenantDashboard', { analytics: true, throttle: REPORT_THROTTLE }),
+  r('GET', '/v1/gap-analysis/{staffId}', 'gap-analysis/get', 'GetGapAnalysis', { analytics: true, throttle: REPORT_THROTTLE }),
   r('GET', '/v1/tasks', 'tasks/list', 'ListTasks', { analytics: true }),
   r('GET', '/v1/alerts', 'alerts/list', 'ListAlerts'),
   r('GET', '/v1/alerts/{id}', 'alerts/get', 'GetAlert'),

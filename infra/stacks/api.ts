@@ -64,6 +64,7 @@ const dashboardRequestTimeout = Duration.seconds(8);
  */
 export class ApiStack extends Stack {
   readonly api: apigwv2.HttpApi;
+  private stage!: apigwv2.HttpStage;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly functions: ReadonlyMap<string, CrmFunction>;
@@ -119,6 +120,7 @@ export class ApiStack extends Stack {
     this.functions = new Map(
       routeManifest.map((route) => [route.name, this.addRoute(route, { table: props.table, idempotencyTable: props.idempotencyTable, mediaBucket: props.mediaBucket, authorizer, environment, clickHouse })]),
     );
+    this.throttleRoutes();
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
@@ -155,6 +157,18 @@ export class ApiStack extends Stack {
     return fn;
   }
 
+  /**
+   * Per-route throttling from the manifest (`throttle`), under the stage's default. The stage's
+   * route settings name routes by key, so the stage waits for the routes to exist.
+   */
+  private throttleRoutes(): void {
+    const throttled = routeManifest.filter((r) => r.throttle);
+    const cfn = this.stage.node.defaultChild as apigwv2.CfnStage;
+    // RouteSettings is free-form JSON to CDK: written in CloudFormation's own (PascalCase) names.
+    cfn.routeSettings = Object.fromEntries(throttled.map((r) => [routeKey(r), { ThrottlingRateLimit: r.throttle!.rate, ThrottlingBurstLimit: r.throttle!.burst }]));
+    for (const route of this.api.node.children.filter((c) => c instanceof apigwv2.HttpRoute)) this.stage.node.addDependency(route);
+  }
+
   /** The key that signs pagination cursors (functions/lib/config.ts requires it). */
   private createCursorSecret(): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'CursorSecret', {
@@ -173,7 +187,7 @@ export class ApiStack extends Stack {
     const api = new apigwv2.HttpApi(this, 'HttpApi', { description: 'Sales CRM API', createDefaultStage: false });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     // The default stage is added by hand because HttpApi's own default stage takes no log settings.
-    api.addStage('DefaultStage', {
+    this.stage = api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle,
