@@ -331,6 +331,15 @@ describe('CRM stacks', () => {
     });
   });
 
+  it('keeps every stack under 400 resources (CloudFormation refuses 500): a stack near it must be split before it grows (#11 item 1)', () => {
+    const counts = Object.fromEntries(
+      (Object.entries(stacks) as [string, Stack][]).map(([name, stack]) => [name, Object.keys(Template.fromStack(stack).toJSON().Resources ?? {}).length]),
+    );
+    for (const [name, n] of Object.entries(counts)) expect(n, `${name}: ${n} resources`).toBeLessThanOrEqual(400);
+    // The API grows by about 7 resources a route (function, role, policy, log group, integration, route, permission).
+    expect(counts.api).toBeGreaterThan(7 * routes.length);
+  });
+
   describe('backups and the event archive (#11 item 7)', () => {
     it('backs the single table up daily at 21:30 UTC into a retained vault, each copy kept 35 days', () => {
       data.resourceCountIs('AWS::Backup::BackupPlan', 1);
