@@ -433,11 +433,14 @@ export interface PipelineView {
 }
 
 /** GET /v1/pipeline/{staffId}?week=: required pipeline per stage against the open pipeline now. */
+/** An ISO week (`2026-W48`, Monday to Sunday in the tenant's time zone), or the one holding today. */
+export const weekPeriod = (config: TenantConfig, now: Date, week?: string): Period =>
+  periodOf('week', week ? isoWeekMonday(week) : localDay(now, config.settings.timeZone), { timeZone: config.settings.timeZone, weekStartsOn: 'monday' });
+
 export async function pipelineFor(ctx: UseCaseContext, staffId: string, week: string | undefined): Promise<PipelineView> {
   const [config, { staff }] = await allInOrder([tenantConfig(ctx), visibleStaff(ctx, staffId)] as const);
   const tenantId = ctx.actor.tenantId;
-  const monday = week ? isoWeekMonday(week) : undefined;
-  const period = periodOf('week', monday ?? localDay(ctx.now, config.settings.timeZone), { timeZone: config.settings.timeZone, weekStartsOn: 'monday' });
+  const period = weekPeriod(config, ctx.now, week);
   const isManager = staff.role === 'manager' || staff.role === 'asst_manager';
   const below = isManager ? (await ctx.services.staff.subtree(tenantId, staff.path)).filter((s) => s.active) : [];
   const everyone = [staff, ...below];

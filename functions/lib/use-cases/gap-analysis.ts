@@ -2,9 +2,9 @@ import type { Role } from '../../../domain/access/roles';
 import { diagnose, leadStageOf, teamRollUp, type Diagnosis, type GapThresholds, type TeamRollUp, type WeekFigures } from '../../../domain/gap/gap-analysis';
 import type { Stage } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
-import { isoWeekMonday, isoWeekOf, localDay, periodOf, type Period } from '../../../domain/targets/periods';
+import { isoWeekOf, type Period } from '../../../domain/targets/periods';
 import { allInOrder, tenantConfig, type UseCaseContext } from './context';
-import { periodView, visibleStaff, weeklyTarget, windowOf, type PeriodView } from './dashboards';
+import { periodView, visibleStaff, weekPeriod, weeklyTarget, windowOf, type PeriodView } from './dashboards';
 import type { TenantConfig } from './ports';
 
 /**
@@ -36,9 +36,6 @@ export const thresholdsOf = (config: TenantConfig): GapThresholds => ({
   minimumDemos: config.settings.gapMinimumDemos,
   marginPoints: config.settings.conversionMarginPoints,
 });
-
-export const weekPeriod = (config: TenantConfig, now: Date, week?: string): Period =>
-  periodOf('week', week ? isoWeekMonday(week) : localDay(now, config.settings.timeZone), { timeZone: config.settings.timeZone, weekStartsOn: 'monday' });
 
 /** Each staff member's week, diagnosed: the figures come from the facts in three queries for everyone at once. */
 export async function diagnoseWeek(ctx: UseCaseContext, config: TenantConfig, staff: readonly Staff[], period: Period): Promise<StaffGap[]> {

@@ -14,16 +14,17 @@ import {
   type AlertKind,
 } from '../../../domain/alerts/alert';
 import { productMix } from '../../../domain/catalogue/product-mix';
+import { DomainError } from '../../../domain/errors';
 import { SYSTEM_ACTOR, type CrmEvent } from '../../../domain/events/event';
 import type { Staff } from '../../../domain/staff/staff';
 import { taskCounts } from '../../../domain/tasks/tasks';
-import { periodTargets, targetGaps } from '../../../domain/targets/achievement';
-import { conversions, lowConversions } from '../../../domain/targets/conversion';
+import { noAchievement, periodTargets, targetGaps } from '../../../domain/targets/achievement';
+import { conversions, lowConversions, noConversions } from '../../../domain/targets/conversion';
 import { isoWeekOf, localDay, periodOf } from '../../../domain/targets/periods';
 import type { JobName } from '../../../events/jobs';
 import { contextOf, tenantConfig, type UseCaseContext } from './context';
 import { sweepMissed } from './events';
-import { weekPeriod } from './gap-analysis';
+import { weekPeriod } from './dashboards';
 import type { Services, TenantConfig } from './ports';
 import { buildTasks } from './tasks';
 
@@ -78,8 +79,9 @@ async function clear(ctx: UseCaseContext, alerts: readonly Alert[]): Promise<num
     try {
       await ctx.services.alerts.save(ctx.actor.tenantId, a, resolve(a, SYSTEM_ACTOR, ctx.now, 'condition_cleared'), SYSTEM);
       cleared++;
-    } catch {
-      // Changed meanwhile (someone resolved it): it is no longer ours to clear.
+    } catch (error) {
+      // Changed meanwhile (someone resolved it): it is no longer ours to clear. Anything else fails the run.
+      if (!(error instanceof DomainError && error.kind === 'conflict')) throw error;
     }
   }
   return cleared;
@@ -164,12 +166,9 @@ async function dailyTasksJob(ctx: UseCaseContext, config: TenantConfig): Promise
     const sources = { role: s.role, tenant: config.targets.value, own: own.get(s.staffId)?.value ?? [] };
     const full = periodTargets(week, sources);
     const due = periodTargets(week, sources, { now: ctx.now, timeZone: tz });
-    const achieved = figures.get(s.staffId)?.achievement;
-    if (!full || !due || !achieved) {
-      if (full && due) raised += await raiseAll(ctx, config, [targetGapDraft(s.staffId, date, targetGaps({ calls: 0, qualified: 0, potential: 0, demos: 0, visits: 0, revenue: 0 }, full, due))]);
-      continue;
-    }
-    const draft = targetGapDraft(s.staffId, date, targetGaps(achieved, full, due));
+    // No targets for the role (admins, analysts): nothing to be behind on.
+    if (!full || !due) continue;
+    const draft = targetGapDraft(s.staffId, date, targetGaps(figures.get(s.staffId)?.achievement ?? noAchievement, full, due));
     if (draft) raised += await raiseAll(ctx, config, [draft]);
     else resolved += await clear(ctx, (await unresolvedOf(ctx, 'target_gap', s.staffId)).filter((a) => a.period < date));
   }
@@ -190,14 +189,14 @@ async function gapAnalysisJob(ctx: UseCaseContext, config: TenantConfig, deps: J
   let raised = 0;
   let resolved = 0;
   for (const s of staff) {
-    const low = lowConversionDrafts(s.staffId, weekName, lowConversions(conversions(figures.get(s.staffId)?.conversion ?? { calls: 0, qualified: 0, potential: 0, demo: 0, won: 0 }), config.settings.conversionMarginPoints), config.settings.lowConversionMinimumSample);
+    const low = lowConversionDrafts(s.staffId, weekName, lowConversions(conversions(figures.get(s.staffId)?.conversion ?? noConversions), config.settings.conversionMarginPoints), config.settings.lowConversionMinimumSample);
     const mix = productMixDraft(s.staffId, weekName, productMix(await ctx.services.insights.productRevenue(ctx.actor.tenantId, [s.staffId], window, config.settings.highValueThreshold), config.products.value, { threshold: config.settings.highValueThreshold, lowTicketLimit: config.settings.lowTicketShareLimit }));
     raised += await raiseAll(ctx, config, [...low, mix]);
     const still = new Set(low.map((d) => d.subject));
-    const stale = [
-      ...(await unresolvedOf(ctx, 'low_conversion', s.staffId)).filter((a) => a.period === weekName && !still.has(a.subject)),
-      ...(mix ? [] : (await unresolvedOf(ctx, 'product_mix', s.staffId)).filter((a) => a.period === weekName)),
-    ];
+    // The week's alerts of this staff member that no longer hold (one read of their open alerts).
+    const stale = (await ctx.services.alerts.unresolved(ctx.actor.tenantId, s.staffId)).filter(
+      (a) => a.period === weekName && ((a.kind === 'low_conversion' && !still.has(a.subject)) || (a.kind === 'product_mix' && !mix)),
+    );
     resolved += await clear(ctx, stale);
   }
 
