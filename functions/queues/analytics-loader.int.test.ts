@@ -81,6 +81,21 @@ describe('analytics loader', () => {
     expect(first).toEqual([1, 1, 1, 2, 0, 0]);
   });
 
+  it("loads another tenant's batch whose event ids are the same (the deduplication token names the tenant)", async () => {
+    // Stream event ids are unique within one stream only; a backfill or a replayed history can
+    // repeat them across tenants — the CI run of 2026-11-30 lost a tenant's audit rows this way.
+    const inTenant = (tenantId: string) => {
+      const m = JSON.parse(fixture('audit.recorded.v1.json'));
+      return JSON.stringify({ ...m, detail: { ...m.detail, tenantId } });
+    };
+    await handler(sqs(inTenant('acme')), context);
+    await handler(sqs(inTenant('globex')), context);
+    expect(await analytics.query('SELECT tenant_id, count() AS n FROM audit_log GROUP BY tenant_id ORDER BY tenant_id')).toEqual([
+      { tenant_id: 'acme', n: 1 },
+      { tenant_id: 'globex', n: 1 },
+    ]);
+  });
+
   it('collapses an event redelivered inside another batch onto its natural key', async () => {
     await handler(sqs(fixture('event.completed.v1.json')), context);
     const again = JSON.parse(fixture('event.completed.v1.json'));

@@ -11,7 +11,7 @@ import { logger } from '../lib/logger';
  * its own (a bad one is reported as a batch item failure, the rest load); the rows of the batch
  * go in as one insert per table. Never double-counting, under at-least-once delivery:
  * - a batch handed over again whole is not inserted again: each insert carries a deduplication
- *   token made of the table and the batch's event ids;
+ *   token made of the table and the batch's tenant-qualified event ids;
  * - an event arriving again in another batch lands on the same natural key and collapses
  *   (ReplacingMergeTree); queries count distinct keys (functions/lib/analytics/schema.ts).
  */
@@ -22,7 +22,9 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   const eventIds: string[] = [];
   const collect = async (record: SQSRecord) => {
     const domainEvent = parseBusMessage(record.body);
-    eventIds.push(domainEvent.eventId);
+    // Stream event ids are unique within a stream only: the tenant makes the key unique everywhere
+    // (a backfill's or a test history's ids repeat across tenants, and their batches must not collide).
+    eventIds.push(`${domainEvent.tenantId}/${domainEvent.eventId}`);
     for (const [table, tableRows] of Object.entries(factsOf(domainEvent)) as [FactTable, Row[]][]) {
       let list = rows.get(table);
       if (!list) rows.set(table, (list = []));
