@@ -21,7 +21,7 @@ const unbundledApp = () => new App({ context: { ...cdkContext, 'aws:cdk:bundling
 const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
-type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+type Statement = { Sid?: string; Action: string | string[]; Effect: string; Resource: unknown };
 
 /** Every statement of every IAM policy in the template, with the roles it is attached to. */
 const statementsOf = (template: Template) =>
@@ -40,7 +40,7 @@ describe('Crm-Analytics', () => {
   beforeAll(() => {
     stacks = createCrmStacks(unbundledApp());
     analytics = Template.fromStack(stacks.analytics);
-    templates = [stacks.data, stacks.events, stacks.analytics, stacks.api].map((s) => Template.fromStack(s));
+    templates = [stacks.data, stacks.events, stacks.analytics, stacks.api, ...stacks.apiRoutes.values(), stacks.schedules].map((s) => Template.fromStack(s));
     secretId = logicalId(stacks.analytics.credentials);
     loaderId = logicalId(stacks.analytics.loader.consumer.lambda);
     migratorId = logicalId(stacks.analytics.migrator.lambda);
@@ -121,16 +121,22 @@ describe('Crm-Analytics', () => {
       expect(new Set(readers.map(({ roles }) => JSON.stringify(roles)))).toEqual(
         new Set([JSON.stringify([{ Ref: logicalId(stacks.analytics.migrator.lambda.role!) }]), JSON.stringify([{ Ref: logicalId(stacks.analytics.loader.consumer.lambda.role!) }])]),
       );
-      for (const { statement } of readers) expect(statement).toEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } });
-      // In Crm-Api: the functions of the routes marked `analytics` in the manifest, and only they,
-      // read the secret whose ARN the analytics stack publishes in SSM (resolved on deploy, no export).
-      const api = Template.fromStack(stacks.api);
-      const arnParameter = Object.entries(api.toJSON().Parameters as Record<string, { Default?: string }>).find(([, p]) => p.Default === stacks.analytics.endpointParameters.credentialsArn)![0];
-      const apiReaders = statementsOf(api).filter(({ statement }) => [statement.Action].flat().some((a) => a.startsWith('secretsmanager:')));
-      const analyticsRoutes = routes.filter((r) => r.analytics).map((r) => JSON.stringify([{ Ref: logicalId(stacks.api.functions.get(r.name)!.lambda.role!) }]));
-      expect(analyticsRoutes.length).toBeGreaterThan(0);
-      expect(apiReaders.map(({ roles }) => JSON.stringify(roles)).sort()).toEqual([...analyticsRoutes].sort());
-      for (const { statement } of apiReaders) expect(statement).toEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: arnParameter } });
+      for (const { statement } of readers) expect(statement).toEqual({ Sid: 'ReadClickhouseSecret', Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } });
+      // In the API's route stacks: the functions of the routes marked `analytics` in the manifest,
+      // and only they, read the secret whose ARN the analytics stack publishes in SSM (resolved on
+      // deploy, no export).
+      const analyticsRoutes = new Set(routes.filter((r) => r.analytics).map((r) => r.name));
+      expect(analyticsRoutes.size).toBeGreaterThan(0);
+      for (const [name, fn] of stacks.routeFunctions) {
+        const template = Template.fromStack(Stack.of(fn));
+        const arnParameter = Object.entries((template.toJSON().Parameters ?? {}) as Record<string, { Default?: string }>).find(([, p]) => p.Default === stacks.analytics.endpointParameters.credentialsArn)?.[0];
+        const reads = statementsOf(template)
+          .filter(({ roles }) => JSON.stringify(roles) === JSON.stringify([{ Ref: logicalId(fn.lambda.role!) }]))
+          .map(({ statement }) => statement)
+          .filter((st) => st.Sid === 'ReadClickhouseSecret' || JSON.stringify(st).includes(arnParameter ?? '<none>'));
+        if (analyticsRoutes.has(name)) expect(reads, name).toEqual([{ Sid: 'ReadClickhouseSecret', Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: arnParameter } }]);
+        else expect(reads, name).toEqual([]);
+      }
       // No resource policy opens it to anyone else.
       analytics.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
     });
@@ -278,7 +284,7 @@ describe('bindSecret and bindClickHouse', () => {
     const variables = (template.findResources('AWS::Lambda::Function')[logicalId(fn.lambda)] as Resource).Properties.Environment.Variables;
     expect(variables.SOME_SECRET_ARN).toEqual({ Ref: logicalId(secret) });
     const statements = statementsOf(template).map(({ statement }) => statement);
-    expect(statements).toContainEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: logicalId(secret) } });
+    expect(statements).toContainEqual({ Sid: 'ReadSomeSecret', Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: logicalId(secret) } });
     expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')))).toEqual([
       { Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(key), 'Arn'] } },
     ]);

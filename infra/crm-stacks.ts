@@ -1,7 +1,11 @@
 import { CrossStackReferences, ReferenceStrength, Tags, type App } from 'aws-cdk-lib';
 import { rules } from '../events/rules';
 import { ANALYTICS_LOADER_RULE, AnalyticsStack } from './stacks/analytics';
+import { groupOf, routeGroups, routes, type RouteGroup } from '../functions/http/routes';
+import type { CrmFunction } from './constructs/crm-function';
 import { ApiStack } from './stacks/api';
+import { ApiRoutesStack } from './stacks/api-routes';
+import { ApiStageStack } from './stacks/api-stage';
 import { DataStack } from './stacks/data';
 import { EventsStack } from './stacks/events';
 import { JOBS_RULE, SchedulesStack } from './stacks/schedules';
@@ -10,7 +14,13 @@ export interface CrmStacks {
   readonly data: DataStack;
   readonly events: EventsStack;
   readonly analytics: AnalyticsStack;
+  /** The API's core: the API, sign-in, the authorizer, the cursor key. */
   readonly api: ApiStack;
+  /** One stack per route group (functions/http/routes.ts `routeGroups`). */
+  readonly apiRoutes: ReadonlyMap<RouteGroup, ApiRoutesStack>;
+  readonly apiStage: ApiStageStack;
+  /** Every route's function by the route's name, whichever stack holds it. */
+  readonly routeFunctions: ReadonlyMap<string, CrmFunction>;
   readonly schedules: SchedulesStack;
 }
 
@@ -40,26 +50,40 @@ export function createCrmStacks(app: App): CrmStacks {
     bus: events.bus,
     loaderRule,
   });
-  const api = new ApiStack(app, 'Crm-Api', {
-    description: 'CRM HTTP API and sign-in',
-    table: data.table,
-    idempotencyTable: data.idempotencyTable,
-    mediaBucket: data.mediaBucketRef,
-    analytics: { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn },
-  });
-  // The media bucket is imported by export name (see DataStack.mediaBucketRef), and the ClickHouse
-  // endpoint is read from the analytics stack's SSM parameters by name: say the order.
-  api.addDependency(data);
-  api.addDependency(analytics);
+  const api = new ApiStack(app, 'Crm-Api', { description: 'CRM HTTP API core: the API, sign-in, the JWT authorizer, the cursor key' });
+  const clickHouseParameters = { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn };
+  const apiRoutes = new Map(
+    (Object.keys(routeGroups) as RouteGroup[]).map((group) => {
+      const stack = new ApiRoutesStack(app, `Crm-Api-${group}`, {
+        description: `CRM HTTP API routes: ${group}`,
+        group,
+        routes: routes.filter((r) => groupOf(r) === group),
+        core: api,
+        table: data.table,
+        idempotencyTable: data.idempotencyTable,
+        mediaBucket: data.mediaBucketRef,
+        analytics: clickHouseParameters,
+      });
+      // The media bucket is imported by export name (see DataStack.mediaBucketRef), and the
+      // ClickHouse endpoint is read from the analytics stack's SSM parameters by name: say the order.
+      stack.addStackDependency(data);
+      stack.addStackDependency(analytics);
+      return [group, stack] as const;
+    }),
+  );
+  const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { description: 'CRM HTTP API stage: access logs and throttling', core: api, routes });
+  for (const stack of apiRoutes.values()) apiStage.addStackDependency(stack);
+  const routeFunctions = new Map([...apiRoutes.values()].flatMap((stack) => [...stack.functions]));
   const schedules = new SchedulesStack(app, 'Crm-Schedules', {
     description: 'CRM scheduled jobs: the missed sweep, daily tasks, the nightly gap analysis and email',
     table: data.table,
     bus: events.bus,
     jobsRule,
     environment: api.functionEnvironment,
-    analytics: { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn },
+    cursorSecret: api.cursorSecret,
+    analytics: clickHouseParameters,
   });
-  schedules.addDependency(analytics);
+  schedules.addStackDependency(analytics);
   Tags.of(app).add('app', 'crm');
-  return { data, events, analytics, api, schedules };
+  return { data, events, analytics, api, apiRoutes, apiStage, routeFunctions, schedules };
 }

@@ -227,11 +227,13 @@ async function eventFx(s: Spec): Promise<Fx> {
 
 async function staffFx(s: Spec): Promise<Fx> {
   const staffId = `f-${next()}`;
-  must(
-    await as(adminOf(s.tenant)).call('POST', '/v1/staff', { staffId, name: 'Matrix Fixture', email: `${staffId}@${s.tenant}.matrix.example`, role: 'tse', managerId: s.staffHome }),
-    201,
-    `staff ${s.tenant}/${staffId}`,
-  );
+  const create = () => as(adminOf(s.tenant)).call('POST', '/v1/staff', { staffId, name: 'Matrix Fixture', email: `${staffId}@${s.tenant}.matrix.example`, role: 'tse', managerId: s.staffHome });
+  // Fixtures are made side by side, and two staff created under one manager at once race on the
+  // hierarchy: the loser gets 409 concurrent_update with Retry-After, and retries as a client would
+  // (at once: the other request is done by the time the answer arrives).
+  let res = await create();
+  for (let attempt = 1; attempt < 5 && res.status === 409 && res.body?.code === 'concurrent_update'; attempt++) res = await create();
+  must(res, 201, `staff ${s.tenant}/${staffId}`);
   return { tenant: s.tenant, staffId };
 }
 

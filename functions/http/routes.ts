@@ -84,3 +84,28 @@ export const routes: readonly RouteDefinition[] = [
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+/**
+ * The stacks the API's routes are deployed in (infra/stacks/api-routes.ts), by the first segment
+ * of the path: about 7 CloudFormation resources a route, so a group of up to ~50 routes fits a
+ * stack. A route whose first segment no group names fails the stack tests: give it a group.
+ */
+export const routeGroups = {
+  Meta: ['health', 'openapi.json'],
+  Clients: ['clients'],
+  Opportunities: ['opportunities'],
+  Events: ['events'],
+  Config: ['config'],
+  Staff: ['staff'],
+  Insights: ['pipeline', 'dashboards', 'gap-analysis'],
+  Work: ['tasks', 'alerts'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type RouteGroup = keyof typeof routeGroups;
+
+export function groupOf(route: Pick<RouteDefinition, 'path'>): RouteGroup {
+  const segment = route.path.replace(/^\/v1\//, '/').split('/')[1] ?? '';
+  const group = (Object.keys(routeGroups) as RouteGroup[]).find((g) => (routeGroups[g] as readonly string[]).includes(segment));
+  if (!group) throw new Error(`${routeKey({ method: 'GET', path: route.path }).slice(4)}: no route group names "${segment}" (functions/http/routes.ts routeGroups)`);
+  return group;
+}

@@ -17,8 +17,14 @@ const Env = z
     JWT_AUDIENCE: z.string().optional(),
     JWKS_URI: z.url().optional(),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
-    /** Signs pagination cursors so a client cannot steer one into another partition. */
-    CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    /**
+     * The keys that sign pagination cursors (so a client cannot steer one into another partition):
+     * in AWS a Secrets Manager secret `{"current", "previous"?}` read on first use; locally and in
+     * tests the keys themselves.
+     */
+    CURSOR_SECRET_ARN: z.string().startsWith('arn:').optional(),
+    CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    CURSOR_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
     IDEMPOTENCY_TABLE_NAME: z.string().min(1).default('crm-idempotency'),
     /** Client images (visiting cards, signboards). */
     MEDIA_BUCKET: z.string().min(1).default('crm-media'),
@@ -28,6 +34,7 @@ const Env = z
   .superRefine((env, ctx) => {
     const need = env.AUTH_MODE === 'cognito' ? (['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'] as const) : (['JWT_ISSUER', 'JWT_AUDIENCE', 'JWKS_URI'] as const);
     for (const key of need) if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `required when AUTH_MODE=${env.AUTH_MODE}` });
+    if (!env.CURSOR_SECRET_ARN && !env.CURSOR_SECRET) ctx.addIssue({ code: 'custom', path: ['CURSOR_SECRET_ARN'], message: 'CURSOR_SECRET_ARN (AWS) or CURSOR_SECRET (local) is required' });
   });
 
 export type Config = z.infer<typeof Env>;

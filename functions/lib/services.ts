@@ -5,7 +5,7 @@ import { createIdentityProvider } from './identity/identity-provider';
 import { createMediaStore } from './media/media-store';
 import { AlertsRepository } from './store/alerts.dynamodb';
 import { ClientsRepository } from './store/clients.dynamodb';
-import { CursorCodec } from './store/cursor';
+import { CursorCodec, parseCursorKeys, type CursorKeySource } from './store/cursor';
 import { createDocumentClient, createDynamoClient } from './store/dynamo';
 import { PipelineRepository } from './store/pipeline.dynamodb';
 import { StaffRepository } from './store/staff.dynamodb';
@@ -21,7 +21,7 @@ function build() {
   const cfg = config();
   const ddb = createDynamoClient(cfg);
   const db = createDocumentClient(ddb);
-  const cursors = new CursorCodec(cfg.CURSOR_SECRET);
+  const cursors = new CursorCodec(cursorKeys(cfg));
   const services: Services = {
     clients: new ClientsRepository(db, cfg.TABLE_NAME),
     pipeline: new PipelineRepository(db, cfg.TABLE_NAME, cursors),
@@ -34,6 +34,22 @@ function build() {
     alerts: new AlertsRepository(db, cfg.TABLE_NAME, cursors),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
+}
+
+/**
+ * The cursor keys: from Secrets Manager in AWS (read on the first page asked for, not at cold
+ * start, and never put in the environment), else from the environment (local stack, tests).
+ */
+export function cursorKeys(cfg: Pick<ReturnType<typeof config>, 'CURSOR_SECRET_ARN' | 'CURSOR_SECRET' | 'CURSOR_SECRET_PREVIOUS' | 'AWS_REGION'>): CursorKeySource {
+  const arn = cfg.CURSOR_SECRET_ARN;
+  if (arn) {
+    return async () => {
+      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+      const { SecretString } = await new SecretsManagerClient({ region: cfg.AWS_REGION }).send(new GetSecretValueCommand({ SecretId: arn }));
+      return parseCursorKeys(SecretString, arn);
+    };
+  }
+  return { current: cfg.CURSOR_SECRET!, previous: cfg.CURSOR_SECRET_PREVIOUS };
 }
 
 let built: ReturnType<typeof build> | undefined;

@@ -197,7 +197,10 @@ export function bindMedia(fn: CrmFunction, bucket: { name: string; arn: string; 
  */
 export function bindSecret(fn: CrmFunction, secret: ISecret, envVar: string): void {
   fn.addEnvironment(envVar, secret.secretArn);
-  iam.Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretArn] });
+  // A statement of its own, named after the variable (CURSOR_SECRET_ARN → ReadCursorSecret), so
+  // two secrets' grants are never merged into one and each reads as what it is.
+  const sid = `Read${envVar.replace(/_ARN$/, '').toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())}`;
+  fn.lambda.addToRolePolicy(new iam.PolicyStatement({ sid, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
   // A secret under a customer-managed key also needs kms:Decrypt (the AWS-managed key does not).
   secret.encryptionKey?.grantDecrypt(fn);
 }

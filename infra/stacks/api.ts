@@ -1,79 +1,36 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { MediaBucketRef } from './data';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { roles } from '../../domain/access/roles';
-import { routeKey, routes as routeManifest, type RouteDefinition } from '../../functions/http/routes';
-import { bindClickHouse, bindMedia, bindTable, bindUserPool, CrmFunction, type ClickHouseEndpoint } from '../constructs/crm-function';
+import type { RouteDefinition } from '../../functions/http/routes';
+import { CrmFunction } from '../constructs/crm-function';
 
-// One JSON line per request, HTTP API context variables only (the REST-API helpers in
-// AccessLogFormat emit fields HTTP APIs do not have).
-const accessLogFormat = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    requestTime: '$context.requestTime',
-    ip: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    routeKey: '$context.routeKey',
-    status: '$context.status',
-    protocol: '$context.protocol',
-    responseLength: '$context.responseLength',
-    responseLatency: '$context.responseLatency',
-    integrationLatency: '$context.integration.latency',
-    integrationError: '$context.integrationErrorMessage',
-    authorizerError: '$context.authorizer.error',
-    sub: '$context.authorizer.claims.sub',
-  }),
-);
-
-/**
- * Routes that administer staff create and disable their Cognito accounts
- * (functions/lib/identity), so they, and only they, get the user pool admin grant.
- */
 /** Routes the manifest marks as managing sign-in accounts (create and deactivate staff); reads never get the grant. */
 export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccounts'>) => route.signInAccounts !== undefined;
 
-export interface ApiStackProps extends StackProps {
-  readonly table: ITable;
-  readonly idempotencyTable: ITable;
-  readonly mediaBucket: MediaBucketRef;
-  /** Steady-state and burst limits for every route of the stage. @default 100 rps, burst 200 */
-  readonly throttle?: apigwv2.ThrottleSettings;
-  /**
-   * Where the routes that read facts (`analytics: true` in the manifest) find ClickHouse: the
-   * names of the analytics stack's SSM parameters (resolved on each deploy) and its secret.
-   */
-  readonly analytics: { urlParameter: string; databaseParameter: string; credentialsArnParameter: string };
-}
-
-/** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
-const dashboardRequestTimeout = Duration.seconds(8);
-
 /**
- * The HTTP API (DESIGN §6): one Lambda per entry of functions/http/routes.ts, Cognito sign-in for
- * staff, and a JWT authorizer in front of every non-public route. The handlers verify the token
- * again themselves (aws-jwt-verify), so the authorizer is a first gate, not the only one.
+ * The HTTP API's core (DESIGN §6): the API itself, Cognito sign-in for staff and the JWT
+ * authorizer every non-public route uses, and the key that signs pagination cursors. The routes
+ * and their functions live in one stack per route group (api-routes.ts) and the stage in its own
+ * (api-stage.ts), so the API can grow past CloudFormation's 500 resources a stack (#11 item 1).
+ * The handlers verify the token again themselves (aws-jwt-verify): the authorizer is a first
+ * gate, not the only one.
  */
 export class ApiStack extends Stack {
   readonly api: apigwv2.HttpApi;
-  private stage!: apigwv2.HttpStage;
+  readonly authorizer: apigwv2.HttpAuthorizer;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
-  readonly functions: ReadonlyMap<string, CrmFunction>;
-  /** What every function building the use-case services needs (auth settings, the cursor secret): for the jobs. */
+  /** `{"current", "previous"?}`: signs pagination cursors (functions/lib/store/cursor.ts). */
+  readonly cursorSecret: secretsmanager.Secret;
+  /** What every function building the use-case services needs besides its grants (auth settings). */
   readonly functionEnvironment: Record<string, string>;
   /** Puts tenant_id and staff_id into every access token (functions/cognito/pre-token-generation.ts). */
   readonly preTokenGeneration: CrmFunction;
 
-  constructor(scope: Construct, id: string, props: ApiStackProps) {
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
 
     this.userPool = this.createUserPool();
@@ -101,99 +58,44 @@ export class ApiStack extends Stack {
     // The role is the user's Cognito group (the verifier reads cognito:groups).
     for (const role of roles) this.userPool.addGroup(`Group-${role}`, { groupName: role });
 
-    this.api = this.createApi(props.throttle ?? { rateLimit: 100, burstLimit: 200 });
-    const authorizer = new HttpUserPoolAuthorizer('Cognito', this.userPool, { userPoolClients: [this.userPoolClient] });
-    const environment = (this.functionEnvironment = {
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', { description: 'Sales CRM API', createDefaultStage: false });
+    // Declared here rather than by HttpUserPoolAuthorizer, which would create it inside the first
+    // route stack that binds it: every route stack names this one by id.
+    this.authorizer = new apigwv2.HttpAuthorizer(this, 'CognitoAuthorizer', {
+      httpApi: this.api,
+      authorizerName: 'Cognito',
+      type: apigwv2.HttpAuthorizerType.JWT,
+      identitySource: ['$request.header.Authorization'],
+      jwtAudience: [this.userPoolClient.userPoolClientId],
+      jwtIssuer: `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`,
+    });
+    this.functionEnvironment = {
       AUTH_MODE: 'cognito',
       COGNITO_USER_POOL_ID: this.userPool.userPoolId,
       COGNITO_CLIENT_ID: this.userPoolClient.userPoolClientId,
-      // A dynamic reference, resolved by CloudFormation at deploy time: the value never appears in
-      // the template, only in the functions' encrypted environment, where the config reads it.
-      CURSOR_SECRET: this.createCursorSecret().secretValue.unsafeUnwrap(),
-    });
-
-    const clickHouse: ClickHouseEndpoint = {
-      url: ssm.StringParameter.valueForStringParameter(this, props.analytics.urlParameter),
-      database: ssm.StringParameter.valueForStringParameter(this, props.analytics.databaseParameter),
-      credentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'ClickHouseCredentials', ssm.StringParameter.valueForStringParameter(this, props.analytics.credentialsArnParameter)),
     };
-    this.functions = new Map(
-      routeManifest.map((route) => [route.name, this.addRoute(route, { table: props.table, idempotencyTable: props.idempotencyTable, mediaBucket: props.mediaBucket, authorizer, environment, clickHouse })]),
-    );
-    this.throttleRoutes();
+    this.cursorSecret = this.createCursorSecret();
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
   }
 
-  private addRoute(
-    route: RouteDefinition,
-    deps: { table: ITable; idempotencyTable: ITable; mediaBucket: MediaBucketRef; authorizer: apigwv2.IHttpRouteAuthorizer; environment: Record<string, string>; clickHouse: ClickHouseEndpoint },
-  ): CrmFunction {
-    const fn = new CrmFunction(this, route.name, { entry: route.entry, description: routeKey(route), environment: deps.environment });
-    // Reads cannot write: a GET handler gets no PutItem/UpdateItem/DeleteItem even by mistake; a
-    // route that touches no table (health, the OpenAPI document) gets no table at all.
-    if (!route.noTable) bindTable(fn, deps.table, route.method === 'GET' ? 'read' : 'readWrite');
-    // Writes may carry an Idempotency-Key; its records live in their own table (no indexes).
-    if (route.method !== 'GET' && !route.noTable) bindTable(fn, deps.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
-    if (route.media) bindMedia(fn, deps.mediaBucket, route.media);
-    if (route.signInAccounts) bindUserPool(fn, this.userPool, route.signInAccounts);
-    // Only the routes that read facts may reach ClickHouse (and read its credentials).
-    if (route.analytics) bindClickHouse(fn, deps.clickHouse, dashboardRequestTimeout);
-
-    const [httpRoute] = this.api.addRoutes({
-      path: route.path,
-      methods: [apigwv2.HttpMethod[route.method]],
-      integration: new HttpLambdaIntegration(`${route.name}Integration`, fn.lambda),
-      authorizer: route.public ? new apigwv2.HttpNoneAuthorizer() : deps.authorizer,
-    });
-    if (route.public) {
-      Validations.of(httpRoute!).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason: `${routeKey(route)} is declared public in functions/http/routes.ts: it takes no Cognito token (a health check, or a handler that authenticates its caller itself).`,
-      });
-    }
-    return fn;
-  }
-
   /**
-   * Per-route throttling from the manifest (`throttle`), under the stage's default. The stage's
-   * route settings name routes by key, so the stage waits for the routes to exist.
+   * The keys that sign pagination cursors, as `{"current", "previous"?}`: functions read them
+   * from Secrets Manager on first use (never from their environment). Rotated by hand, as the
+   * README's "Rotating the cursor key" says: the new key becomes `current`, the old `previous`.
    */
-  private throttleRoutes(): void {
-    const throttled = routeManifest.filter((r) => r.throttle);
-    const cfn = this.stage.node.defaultChild as apigwv2.CfnStage;
-    // RouteSettings is free-form JSON to CDK: written in CloudFormation's own (PascalCase) names.
-    cfn.routeSettings = Object.fromEntries(throttled.map((r) => [routeKey(r), { ThrottlingRateLimit: r.throttle!.rate, ThrottlingBurstLimit: r.throttle!.burst }]));
-    for (const route of this.api.node.children.filter((c) => c instanceof apigwv2.HttpRoute)) this.stage.node.addDependency(route);
-  }
-
-  /** The key that signs pagination cursors (functions/lib/config.ts requires it). */
   private createCursorSecret(): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'CursorSecret', {
-      description: 'Signs CRM API pagination cursors',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      description: 'Signs CRM API pagination cursors: {"current", "previous"?}',
+      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'current', passwordLength: 64, excludePunctuation: true },
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The key only signs short-lived pagination cursors (it grants no data access); rotating it would invalidate every outstanding cursor, so it is rotated by hand.',
+        'The key only signs pagination cursors (it grants no data access); it is rotated by hand with the old key kept as "previous" so no outstanding cursor breaks (README, "Rotating the cursor key").',
     });
     return secret;
-  }
-
-  private createApi(throttle: apigwv2.ThrottleSettings): apigwv2.HttpApi {
-    const api = new apigwv2.HttpApi(this, 'HttpApi', { description: 'Sales CRM API', createDefaultStage: false });
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-    // The default stage is added by hand because HttpApi's own default stage takes no log settings.
-    this.stage = api.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle,
-      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs), format: accessLogFormat },
-    });
-    return api;
   }
 
   private createUserPool(): cognito.UserPool {

@@ -8,7 +8,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RuleDefinition } from '../../events/rules';
 import { schedules, type ScheduleDefinition } from '../../events/schedules';
-import { bindBus, bindClickHouse, bindTable, CrmFunction } from '../constructs/crm-function';
+import { bindBus, bindClickHouse, bindSecret, bindTable, CrmFunction } from '../constructs/crm-function';
 import { CrmDeadLetterQueue } from '../constructs/crm-queue';
 import { consumerTimeout, RuleConsumer } from '../constructs/rule-consumer';
 
@@ -19,8 +19,10 @@ export interface SchedulesStackProps extends StackProps {
   readonly bus: IEventBus;
   /** The `jobs` rule of events/rules.ts: its queue and consumer live here. */
   readonly jobsRule: RuleDefinition;
-  /** What every function that builds the use-case services needs (the API's: auth settings, cursor secret). */
+  /** What every function that builds the use-case services needs (the API's auth settings). */
   readonly environment: Record<string, string>;
+  /** The key that signs pagination cursors (the jobs page through staff and events too). */
+  readonly cursorSecret: secretsmanager.ISecret;
   /** The analytics stack's SSM parameters naming the ClickHouse endpoint. */
   readonly analytics: { urlParameter: string; databaseParameter: string; credentialsArnParameter: string };
   /** The verified SES identity the nightly email is sent from, e.g. `CRM <reports@example.com>`. */
@@ -52,6 +54,7 @@ export class SchedulesStack extends Stack {
     for (const [k, v] of Object.entries(props.environment)) worker.addEnvironment(k, v);
     worker.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', props.mailFrom ?? 'CRM <no-reply@crm.example>');
     bindTable(worker, props.table, 'readWrite');
+    bindSecret(worker, props.cursorSecret, 'CURSOR_SECRET_ARN');
     bindClickHouse(worker, clickHouse, Duration.seconds(30));
     const identity = this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
     worker.lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [identity] }));
@@ -62,6 +65,7 @@ export class SchedulesStack extends Stack {
 
     this.dispatcher = new CrmFunction(this, 'JobsDispatcher', { entry: 'functions/jobs/dispatch.ts', description: 'A schedule’s run: one job request per due tenant onto the bus.', timeout: consumerTimeout, environment: props.environment });
     bindTable(this.dispatcher, props.table, 'read');
+    bindSecret(this.dispatcher, props.cursorSecret, 'CURSOR_SECRET_ARN');
     bindBus(this.dispatcher, props.bus);
 
     const role = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'), description: 'EventBridge Scheduler invokes the jobs dispatcher.' });

@@ -20,7 +20,7 @@ export interface Repositories {
   tenants: TenantsRepository;
 }
 
-const cursors = new CursorCodec('bench-cursor-secret-not-used-for-anything');
+const cursors = new CursorCodec({ current: 'bench-cursor-secret-not-used-for-anything' });
 
 /** The commands `fn` makes the repositories send (each answered with an empty result). */
 export async function capture(tableName: string, fn: (r: Repositories) => Promise<unknown>): Promise<Command[]> {

@@ -219,8 +219,8 @@ export async function queryPage<T>(
   page: PageRequest & { scope: string },
   decode: (item: Item) => T,
 ): Promise<Page<T>> {
-  const res = await db.send(new QueryCommand({ ...input, Limit: page.limit, ExclusiveStartKey: cursors.decode(page.cursor, page.scope) }));
-  return { items: (res.Items ?? []).map(decode), ...cursorOf(cursors, res.LastEvaluatedKey, page.scope) };
+  const res = await db.send(new QueryCommand({ ...input, Limit: page.limit, ExclusiveStartKey: await cursors.decode(page.cursor, page.scope) }));
+  return { items: (res.Items ?? []).map(decode), ...(await cursorOf(cursors, res.LastEvaluatedKey, page.scope)) };
 }
 
 /**
@@ -238,7 +238,7 @@ export async function queryKept<T>(
   maxReads = 10,
 ): Promise<Page<T>> {
   const kept: Item[] = [];
-  let start = cursors.decode(page.cursor, page.scope);
+  let start = await cursors.decode(page.cursor, page.scope);
   for (let read = 0; read < maxReads; read++) {
     const res = await db.send(new QueryCommand({ ...input, Limit: Math.max(page.limit, 50), ExclusiveStartKey: start }));
     const items = res.Items ?? [];
@@ -248,13 +248,13 @@ export async function queryKept<T>(
       if (kept.length === page.limit) {
         // Full: continue after this item, unless it was the last one there is.
         const more = i < items.length - 1 || res.LastEvaluatedKey !== undefined;
-        return { items: kept.map(decode), ...(more ? cursorOf(cursors, keyOf(item, input.IndexName), page.scope) : {}) };
+        return { items: kept.map(decode), ...(more ? await cursorOf(cursors, keyOf(item, input.IndexName), page.scope) : {}) };
       }
     }
     start = res.LastEvaluatedKey;
     if (!start) return { items: kept.map(decode) };
   }
-  return { items: kept.map(decode), ...cursorOf(cursors, start, page.scope) };
+  return { items: kept.map(decode), ...(await cursorOf(cursors, start, page.scope)) };
 }
 
 /** The key of an item as a Query's LastEvaluatedKey gives it: the table's key, and the index's when querying one. */
@@ -264,7 +264,7 @@ function keyOf(item: Item, indexName: string | undefined): Record<string, unknow
   return Object.fromEntries(names.map((n) => [n, item[n]]));
 }
 
-const cursorOf = (cursors: CursorCodec, key: Record<string, unknown> | undefined, scope: string) => {
-  const cursor = cursors.encode(key, scope);
+const cursorOf = async (cursors: CursorCodec, key: Record<string, unknown> | undefined, scope: string) => {
+  const cursor = await cursors.encode(key, scope);
   return cursor ? { cursor } : {};
 };

@@ -1,0 +1,92 @@
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { routeKey, type RouteDefinition, type RouteGroup } from '../../functions/http/routes';
+import { bindClickHouse, bindMedia, bindSecret, bindTable, bindUserPool, CrmFunction, type ClickHouseEndpoint } from '../constructs/crm-function';
+import type { ApiStack } from './api';
+import type { MediaBucketRef } from './data';
+
+export interface ApiRoutesStackProps extends StackProps {
+  readonly group: RouteGroup;
+  /** The group's entries of functions/http/routes.ts. */
+  readonly routes: readonly RouteDefinition[];
+  /** The API, its authorizer, the user pool and the cursor key. */
+  readonly core: ApiStack;
+  readonly table: ITable;
+  readonly idempotencyTable: ITable;
+  readonly mediaBucket: MediaBucketRef;
+  /**
+   * Where the routes that read facts (`analytics: true` in the manifest) find ClickHouse: the
+   * names of the analytics stack's SSM parameters (resolved on each deploy) and its secret.
+   */
+  readonly analytics: { urlParameter: string; databaseParameter: string; credentialsArnParameter: string };
+}
+
+/** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
+const dashboardRequestTimeout = Duration.seconds(8);
+
+/**
+ * One route group of the HTTP API (functions/http/routes.ts `routeGroups`): a Lambda per route,
+ * granted only what the manifest says it does, and its route on the core stack's API behind the
+ * core's authorizer. About 7 resources a route.
+ */
+export class ApiRoutesStack extends Stack {
+  readonly functions: ReadonlyMap<string, CrmFunction>;
+  readonly routes: readonly apigwv2.HttpRoute[];
+  private clickHouseEndpoint: ClickHouseEndpoint | undefined;
+
+  constructor(scope: Construct, id: string, private readonly props: ApiRoutesStackProps) {
+    super(scope, id, props);
+    const authorizerId = props.core.authorizer.authorizerId;
+    // The core's authorizer, named by id (an IHttpRouteAuthorizer that creates nothing here).
+    const cognitoAuthorizer: apigwv2.IHttpRouteAuthorizer = { bind: () => ({ authorizationType: 'JWT', authorizerId }) };
+    const made = props.routes.map((route) => this.addRoute(route, route.public ? new apigwv2.HttpNoneAuthorizer() : cognitoAuthorizer));
+    this.functions = new Map(made.map(({ route, fn }) => [route.name, fn]));
+    this.routes = made.map((m) => m.httpRoute);
+  }
+
+  private addRoute(route: RouteDefinition, authorizer: apigwv2.IHttpRouteAuthorizer) {
+    const { core } = this.props;
+    const fn = new CrmFunction(this, route.name, { entry: route.entry, description: routeKey(route), environment: core.functionEnvironment });
+    // Reads cannot write: a GET handler gets no PutItem/UpdateItem/DeleteItem even by mistake; a
+    // route that touches no table (health, the OpenAPI document) gets no table, and no cursor key.
+    if (!route.noTable) {
+      bindTable(fn, this.props.table, route.method === 'GET' ? 'read' : 'readWrite');
+      bindSecret(fn, core.cursorSecret, 'CURSOR_SECRET_ARN');
+    }
+    // Writes may carry an Idempotency-Key; its records live in their own table (no indexes).
+    if (route.method !== 'GET' && !route.noTable) bindTable(fn, this.props.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
+    if (route.media) bindMedia(fn, this.props.mediaBucket, route.media);
+    if (route.signInAccounts) bindUserPool(fn, core.userPool, route.signInAccounts);
+    // Only the routes that read facts may reach ClickHouse (and read its credentials).
+    if (route.analytics) bindClickHouse(fn, this.clickHouse(), dashboardRequestTimeout);
+
+    const httpRoute = new apigwv2.HttpRoute(this, `${route.name}Route`, {
+      httpApi: core.api,
+      routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
+      integration: new HttpLambdaIntegration(`${route.name}Integration`, fn.lambda),
+      authorizer,
+    });
+    if (route.public) {
+      Validations.of(httpRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: `${routeKey(route)} is declared public in functions/http/routes.ts: it takes no Cognito token (a health check, or a handler that authenticates its caller itself).`,
+      });
+    }
+    return { route, fn, httpRoute };
+  }
+
+  /** The analytics stack's endpoint, read from its SSM parameters: only in a stack with routes that use it. */
+  private clickHouse(): ClickHouseEndpoint {
+    const names = this.props.analytics;
+    return (this.clickHouseEndpoint ??= {
+      url: ssm.StringParameter.valueForStringParameter(this, names.urlParameter),
+      database: ssm.StringParameter.valueForStringParameter(this, names.databaseParameter),
+      credentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'ClickHouseCredentials', ssm.StringParameter.valueForStringParameter(this, names.credentialsArnParameter)),
+    });
+  }
+}
