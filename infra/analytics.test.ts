@@ -96,6 +96,8 @@ describe('Crm-Analytics', () => {
       expect(Properties.Timeout).toBe(timeout);
       expect(Properties.Environment.Variables).toEqual({
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_SERVICE_NAME: 'crm-analytics',
+        POWERTOOLS_METRICS_NAMESPACE: 'Crm',
         NODE_OPTIONS: '--enable-source-maps',
         CLICKHOUSE_URL: { Ref: 'ClickHouseUrl' },
         CLICKHOUSE_DATABASE: { Ref: 'ClickHouseDatabase' },
@@ -141,7 +143,7 @@ describe('Crm-Analytics', () => {
       analytics.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
     });
 
-    it('gives the loader the queue, its log group and the secret, and nothing else', () => {
+    it('gives the loader the queue, its log group, its traces and the secret, and nothing else', () => {
       const roleId = logicalId(stacks.analytics.loader.consumer.lambda.role!);
       const actions = statementsOf(analytics)
         .filter(({ roles }) => roles.some((r) => r.Ref === roleId))
@@ -156,6 +158,8 @@ describe('Crm-Analytics', () => {
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:ReceiveMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
       ]);
     });
   });
@@ -259,11 +263,11 @@ describe('Crm-Analytics', () => {
   describe('cross-stack references', () => {
     it('imports only the bus name from Crm-Events, and Crm-Events imports nothing from Crm-Analytics', () => {
       const imports = JSON.stringify(analytics.toJSON()).match(/"Fn::ImportValue":"[^"]+"/g);
-      expect(imports).toEqual(['"Fn::ImportValue":"Crm-Events:ExportsOutputRefBusEA82B6486A28F94F"']);
-      for (const template of templates) expect(JSON.stringify(template.toJSON())).not.toMatch(/"Fn::ImportValue":"Crm-Analytics:/);
+      expect(imports).toEqual(['"Fn::ImportValue":"Crm-Events-dev:ExportsOutputRefBusEA82B6486A28F94F"']);
+      for (const template of templates) expect(JSON.stringify(template.toJSON())).not.toMatch(/"Fn::ImportValue":"Crm-Analytics-dev:/);
       expect(analytics.toJSON().Outputs.ClickHouseCredentialsSecret.Export).toBeUndefined();
-      expect(stacks.analytics.dependencies.map((s) => s.stackName)).toEqual(['Crm-Events']);
-      expect(stacks.events.dependencies.map((s) => s.stackName)).toEqual(['Crm-Data']);
+      expect(stacks.analytics.dependencies.map((s) => s.stackName)).toEqual(['Crm-Events-dev']);
+      expect(stacks.events.dependencies.map((s) => s.stackName)).toEqual(['Crm-Data-dev']);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { CrossStackReferences, ReferenceStrength, Tags, type App } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, Tags, type App, type StackProps } from 'aws-cdk-lib';
 import { rules } from '../events/rules';
 import { ANALYTICS_LOADER_RULE, AnalyticsStack } from './stacks/analytics';
 import { groupOf, routeGroups, routes, type RouteGroup } from '../functions/http/routes';
@@ -8,7 +8,9 @@ import { ApiRoutesStack } from './stacks/api-routes';
 import { ApiStageStack } from './stacks/api-stage';
 import { DataStack } from './stacks/data';
 import { EventsStack } from './stacks/events';
+import { MonitoringStack } from './stacks/monitoring';
 import { JOBS_RULE, SchedulesStack } from './stacks/schedules';
+import { stageOf, type Stage } from './stage';
 
 export interface CrmStacks {
   readonly data: DataStack;
@@ -22,17 +24,27 @@ export interface CrmStacks {
   /** Every route's function by the route's name, whichever stack holds it. */
   readonly routeFunctions: ReadonlyMap<string, CrmFunction>;
   readonly schedules: SchedulesStack;
+  readonly monitoring: MonitoringStack;
+  readonly stage: Stage;
 }
 
 /**
- * The whole backend, shared by app.ts and the stack tests. The stacks are environment-agnostic
- * (no account/region, no lookups), so synth needs neither credentials nor network.
+ * The whole backend for one stage (infra/stage.ts: `-c stage=dev|staging|prod`), shared by
+ * app.ts and the stack tests. Each stack is named `<id>-<stage>` (so are its exports), carries
+ * the stage's account and region when it has them, and no stack looks anything up: synth needs
+ * neither credentials nor network.
  */
-export function createCrmStacks(app: App): CrmStacks {
+export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStacks {
+  const at = (id: string, description: string): StackProps => ({
+    description: `${description} (${stage.name})`,
+    stackName: `${id}-${stage.name}`,
+    ...(stage.env && { env: stage.env }),
+    terminationProtection: stage.production,
+  });
   // Strong (Export/ImportValue) on purpose: the data stack cannot be deleted, nor its table
   // replaced, while the API and events stacks still use it.
   CrossStackReferences.of(app).consume(ReferenceStrength.STRONG);
-  const data = new DataStack(app, 'Crm-Data', { description: 'CRM single table' });
+  const data = new DataStack(app, 'Crm-Data', { ...at('Crm-Data', 'CRM single table, idempotency records, media'), lockBackupVault: stage.production });
   // Every rule of events/rules.ts gets its queue and consumer in Crm-Events, except the analytics
   // loader's, which Crm-Analytics owns with the ClickHouse endpoint it needs (see stacks/analytics.ts).
   const loaderRule = rules.find((r) => r.name === ANALYTICS_LOADER_RULE);
@@ -41,21 +53,21 @@ export function createCrmStacks(app: App): CrmStacks {
   const jobsRule = rules.find((r) => r.name === JOBS_RULE);
   if (!jobsRule) throw new Error(`events/rules.ts has no ${JOBS_RULE} rule`);
   const events = new EventsStack(app, 'Crm-Events', {
-    description: 'CRM outbox publisher, bus and consumers',
+    ...at('Crm-Events', 'CRM outbox publisher, bus and consumers'),
     table: data.table,
     rules: rules.filter((r) => r !== loaderRule && r !== jobsRule),
   });
   const analytics = new AnalyticsStack(app, 'Crm-Analytics', {
-    description: 'CRM analytics: ClickHouse endpoint and credentials, schema migrations, the loader',
+    ...at('Crm-Analytics', 'CRM analytics: ClickHouse endpoint and credentials, schema migrations, the loader'),
     bus: events.bus,
     loaderRule,
   });
-  const api = new ApiStack(app, 'Crm-Api', { description: 'CRM HTTP API core: the API, sign-in, the JWT authorizer, the cursor key' });
+  const api = new ApiStack(app, 'Crm-Api', at('Crm-Api', 'CRM HTTP API core: the API, sign-in, the JWT authorizer, the cursor key'));
   const clickHouseParameters = { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn };
   const apiRoutes = new Map(
     (Object.keys(routeGroups) as RouteGroup[]).map((group) => {
       const stack = new ApiRoutesStack(app, `Crm-Api-${group}`, {
-        description: `CRM HTTP API routes: ${group}`,
+        ...at(`Crm-Api-${group}`, `CRM HTTP API routes: ${group}`),
         group,
         routes: routes.filter((r) => groupOf(r) === group),
         core: api,
@@ -71,11 +83,11 @@ export function createCrmStacks(app: App): CrmStacks {
       return [group, stack] as const;
     }),
   );
-  const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { description: 'CRM HTTP API stage: access logs and throttling', core: api, routes });
+  const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { ...at('Crm-Api-Stage', 'CRM HTTP API stage: access logs and throttling'), core: api, routes });
   for (const stack of apiRoutes.values()) apiStage.addStackDependency(stack);
   const routeFunctions = new Map([...apiRoutes.values()].flatMap((stack) => [...stack.functions]));
   const schedules = new SchedulesStack(app, 'Crm-Schedules', {
-    description: 'CRM scheduled jobs: the missed sweep, daily tasks, the nightly gap analysis and email',
+    ...at('Crm-Schedules', 'CRM scheduled jobs: the missed sweep, daily tasks, the nightly gap analysis and email'),
     table: data.table,
     bus: events.bus,
     jobsRule,
@@ -84,6 +96,31 @@ export function createCrmStacks(app: App): CrmStacks {
     analytics: clickHouseParameters,
   });
   schedules.addStackDependency(analytics);
-  Tags.of(app).add('app', 'crm');
-  return { data, events, analytics, api, apiRoutes, apiStage, routeFunctions, schedules };
+  const monitoring = new MonitoringStack(app, 'Crm-Monitoring', {
+    ...at('Crm-Monitoring', 'CRM alarms (to an SNS topic) and the operations dashboard'),
+    groups: [
+      { name: 'Auth', kind: 'api', functions: [api.preTokenGeneration] },
+      ...[...apiRoutes].map(([group, stack]) => ({ name: `Api${group}`, kind: 'api' as const, functions: [...stack.functions.values()] })),
+      { name: 'Events', kind: 'pipeline', functions: [events.publisher, ...events.consumers.map((c) => c.consumer)] },
+      { name: 'Analytics', kind: 'pipeline', functions: [analytics.loader.consumer, analytics.migrator] },
+      { name: 'Schedules', kind: 'pipeline', functions: [schedules.dispatcher, schedules.jobs.consumer] },
+    ],
+    streamPublisher: events.publisher,
+    deadLetterQueues: [
+      { name: 'StreamPublisher', queue: events.publisherFailures },
+      ...events.consumers.map((c) => ({ name: pascal(c.node.id), queue: c.deadLetterQueue })),
+      { name: 'AnalyticsLoader', queue: analytics.loader.deadLetterQueue },
+      { name: 'Jobs', queue: schedules.jobs.deadLetterQueue },
+      { name: 'Schedules', queue: schedules.deadLetterQueue },
+    ],
+    api: api.api,
+    scheduleGroupName: schedules.scheduleGroup.ref,
+    ...(stage.alarmEmail && { alarmEmail: stage.alarmEmail }),
+  });
+  // On every taggable resource: what it is, which stage, who answers for it, who pays.
+  for (const [key, value] of [['app', 'crm'], ['stage', stage.name], ['owner', stage.owner], ['cost-centre', stage.costCentre]] as const) Tags.of(app).add(key, value);
+  return { data, events, analytics, api, apiRoutes, apiStage, routeFunctions, schedules, monitoring, stage };
 }
+
+/** `client-profile` → `ClientProfile`: a rule's name as a construct id. */
+const pascal = (name: string) => name.replace(/(^|[-_])([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());

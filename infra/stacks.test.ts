@@ -137,7 +137,7 @@ describe('CRM stacks', () => {
     for (const route of routes) {
       const env = envOf(stacks.routeFunctions.get(route.name)!);
       if (route.method === 'GET') expect(env.IDEMPOTENCY_TABLE_NAME, route.name).toBeUndefined();
-      else expect(env.IDEMPOTENCY_TABLE_NAME, route.name).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Crm-Data:/) });
+      else expect(env.IDEMPOTENCY_TABLE_NAME, route.name).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Crm-Data-dev:/) });
     }
   });
 
@@ -175,9 +175,9 @@ describe('CRM stacks', () => {
 
   describe('api', () => {
     /** The core's export of one of its values, as a route stack imports it. */
-    const coreExport = (construct: IConstruct) => ({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api:ExportsOutputRef${logicalId(construct)}`)) });
+    const coreExport = (construct: IConstruct) => ({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api-dev:ExportsOutputRef${logicalId(construct)}`)) });
     /** The same, for the CDK's own matchers. */
-    const coreExportMatch = (construct: IConstruct) => ({ 'Fn::ImportValue': Match.stringLikeRegexp(`^Crm-Api:ExportsOutputRef${logicalId(construct)}`) });
+    const coreExportMatch = (construct: IConstruct) => ({ 'Fn::ImportValue': Match.stringLikeRegexp(`^Crm-Api-dev:ExportsOutputRef${logicalId(construct)}`) });
 
     it('deploys each route group in its own stack, one function and one route per entry of routes.ts (#11 item 1)', () => {
       const byStack = Object.fromEntries(
@@ -187,8 +187,8 @@ describe('CRM stacks', () => {
         ]),
       );
       expect(byStack).toEqual({
-        'Crm-Api-Meta': ['GET /health', 'GET /v1/openapi.json'],
-        'Crm-Api-Clients': [
+        'Crm-Api-Meta-dev': ['GET /health', 'GET /v1/openapi.json'],
+        'Crm-Api-Clients-dev': [
           'GET /v1/clients',
           'GET /v1/clients/{id}',
           'GET /v1/clients/{id}/audit',
@@ -199,7 +199,7 @@ describe('CRM stacks', () => {
           'POST /v1/clients/{id}/image',
           'POST /v1/clients/{id}/opportunities',
         ],
-        'Crm-Api-Opportunities': [
+        'Crm-Api-Opportunities-dev': [
           'GET /v1/opportunities',
           'GET /v1/opportunities/{id}',
           'GET /v1/opportunities/{id}/audit',
@@ -208,9 +208,9 @@ describe('CRM stacks', () => {
           'POST /v1/opportunities/{id}/events',
           'POST /v1/opportunities/{id}/stage',
         ],
-        'Crm-Api-Events': ['GET /v1/events', 'GET /v1/events/{id}', 'POST /v1/events/{id}/complete'],
-        'Crm-Api-Config': ['GET /v1/config/products', 'GET /v1/config/stages', 'GET /v1/config/targets', 'PUT /v1/config/products', 'PUT /v1/config/stages', 'PUT /v1/config/targets'],
-        'Crm-Api-Staff': [
+        'Crm-Api-Events-dev': ['GET /v1/events', 'GET /v1/events/{id}', 'POST /v1/events/{id}/complete'],
+        'Crm-Api-Config-dev': ['GET /v1/config/products', 'GET /v1/config/stages', 'GET /v1/config/targets', 'PUT /v1/config/products', 'PUT /v1/config/stages', 'PUT /v1/config/targets'],
+        'Crm-Api-Staff-dev': [
           'GET /v1/staff',
           'GET /v1/staff/{staffId}',
           'GET /v1/staff/{staffId}/targets',
@@ -219,7 +219,7 @@ describe('CRM stacks', () => {
           'PUT /v1/staff/{staffId}/manager',
           'PUT /v1/staff/{staffId}/targets',
         ],
-        'Crm-Api-Insights': [
+        'Crm-Api-Insights-dev': [
           'GET /v1/dashboards/events',
           'GET /v1/dashboards/manager/{staffId}',
           'GET /v1/dashboards/staff/{staffId}',
@@ -227,7 +227,7 @@ describe('CRM stacks', () => {
           'GET /v1/gap-analysis/{staffId}',
           'GET /v1/pipeline/{staffId}',
         ],
-        'Crm-Api-Work': ['GET /v1/alerts', 'GET /v1/alerts/{id}', 'GET /v1/tasks', 'POST /v1/alerts/{id}/acknowledge', 'POST /v1/alerts/{id}/resolve'],
+        'Crm-Api-Work-dev': ['GET /v1/alerts', 'GET /v1/alerts/{id}', 'GET /v1/tasks', 'POST /v1/alerts/{id}/acknowledge', 'POST /v1/alerts/{id}/resolve'],
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
       for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length);
@@ -276,7 +276,7 @@ describe('CRM stacks', () => {
           COGNITO_USER_POOL_ID: coreExport(stacks.api.userPool),
           COGNITO_CLIENT_ID: coreExport(stacks.api.userPoolClient),
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          ...(!noTable && { TABLE_NAME: { 'Fn::ImportValue': expect.stringMatching(/^Crm-Data:/) }, CURSOR_SECRET_ARN: coreExport(stacks.api.cursorSecret) }),
+          ...(!noTable && { TABLE_NAME: { 'Fn::ImportValue': expect.stringMatching(/^Crm-Data-dev:/) }, CURSOR_SECRET_ARN: coreExport(stacks.api.cursorSecret) }),
         });
         if (noTable) expect(env.CURSOR_SECRET_ARN, name).toBeUndefined();
         expect(env.CURSOR_SECRET, name).toBeUndefined();
@@ -320,7 +320,7 @@ describe('CRM stacks', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       });
       expect(stacks.apiStage.dependencies.map((d) => d.stackName).sort()).toEqual(
-        ['Crm-Api', 'Crm-Api-Clients', 'Crm-Api-Config', 'Crm-Api-Events', 'Crm-Api-Insights', 'Crm-Api-Meta', 'Crm-Api-Opportunities', 'Crm-Api-Staff', 'Crm-Api-Work'].sort(),
+        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev'].sort(),
       );
     });
 
@@ -380,16 +380,16 @@ describe('CRM stacks', () => {
         Principal: 'cognito-idp.amazonaws.com',
         SourceArn: { 'Fn::GetAtt': [logicalId(stacks.api.userPool), 'Arn'] },
       });
-      // Its own log group, nothing else: no table, no pool, no bus.
+      // Its own log group and its traces, nothing else: no table, no pool, no bus.
       const actions = actionsOf(stacks.api.preTokenGeneration);
-      expect(actions.length).toBeGreaterThan(0);
-      expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('logs:')).length).toBeGreaterThan(0);
+      expect(actions.filter((a) => !a.startsWith('logs:')).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
       const env = (api.findResources('AWS::Lambda::Function')[logicalId(stacks.api.preTokenGeneration.lambda)] as Resource).Properties.Environment.Variables;
-      expect(Object.keys(env).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
+      expect(env).toEqual({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'crm-api', POWERTOOLS_METRICS_NAMESPACE: 'Crm' });
     });
 
     it('lets the routes that create and deactivate staff, and only them, administer users of this pool with exactly the admin actions', () => {
-      const poolArn = { 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api:ExportsOutputFnGetAtt${logicalId(stacks.api.userPool)}Arn`)) };
+      const poolArn = { 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api-dev:ExportsOutputFnGetAtt${logicalId(stacks.api.userPool)}Arn`)) };
       const staffRoutes = routes.filter(managesStaffAccounts);
       for (const route of routes) {
         const statements = cognitoStatements(stacks.routeFunctions.get(route.name)!);
@@ -434,8 +434,8 @@ describe('CRM stacks', () => {
     for (const [name, n] of Object.entries(counts)) expect(n, `${name}: ${n} resources`).toBeLessThanOrEqual(400);
     // A route costs 7 resources (function, role, policy, log group, integration, route, permission):
     // Clients' 9 routes are 63, so each group has room for 45 more before the guard trips.
-    expect(counts['Crm-Api-Clients']).toBe(63);
-    expect(counts['Crm-Api']).toBeLessThan(30);
+    expect(counts['Crm-Api-Clients-dev']).toBe(63);
+    expect(counts['Crm-Api-dev']).toBeLessThan(30);
   });
 
   describe('backups and the event archive (#11 item 7)', () => {
@@ -493,7 +493,7 @@ describe('CRM stacks', () => {
     it('archives every domain event of the bus for a year, and not the job requests', () => {
       events.resourceCountIs('AWS::Events::Archive', 1);
       events.hasResourceProperties('AWS::Events::Archive', {
-        ArchiveName: 'Crm-Events-domain-events',
+        ArchiveName: 'Crm-Events-dev-domain-events',
         SourceArn: { 'Fn::GetAtt': [logicalId(stacks.events.bus), 'Arn'] },
         EventPattern: { source: ['crm.core'] },
         RetentionDays: 365,
@@ -546,7 +546,7 @@ describe('CRM stacks', () => {
       for (const { consumer, template } of consumers) {
         template.hasResourceProperties('AWS::Events::Rule', {
           // The bus by name: a Ref inside Crm-Events, an import of its export elsewhere.
-          EventBusName: template === events ? { Ref: logicalId(stacks.events.bus) } : { 'Fn::ImportValue': 'Crm-Events:ExportsOutputRefBusEA82B6486A28F94F' },
+          EventBusName: template === events ? { Ref: logicalId(stacks.events.bus) } : { 'Fn::ImportValue': 'Crm-Events-dev:ExportsOutputRefBusEA82B6486A28F94F' },
           EventPattern: consumer === stacks.schedules.jobs ? { source: ['crm.jobs'], 'detail-type': ['job.requested'] } : { source: ['crm.core'] },
           Targets: [
             Match.objectLike({
@@ -556,7 +556,7 @@ describe('CRM stacks', () => {
           ],
         });
       }
-      events.hasOutput('ExportsOutputRefBusEA82B6486A28F94F', { Value: { Ref: logicalId(stacks.events.bus) }, Export: { Name: 'Crm-Events:ExportsOutputRefBusEA82B6486A28F94F' } });
+      events.hasOutput('ExportsOutputRefBusEA82B6486A28F94F', { Value: { Ref: logicalId(stacks.events.bus) }, Export: { Name: 'Crm-Events-dev:ExportsOutputRefBusEA82B6486A28F94F' } });
     });
 
     it('gives each queue a DLQ after maxReceiveCount receives, TLS-only access and encryption', () => {
@@ -603,7 +603,7 @@ describe('CRM stacks', () => {
       events.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
       events.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalId(stacks.events.publisher.lambda) },
-        EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('^Crm-Data:ExportsOutputFnGetAttTable.*StreamArn') },
+        EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('^Crm-Data-dev:ExportsOutputFnGetAttTable.*StreamArn') },
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 100,
         MaximumRetryAttempts: 5,

@@ -1,3 +1,5 @@
+// First: the tracer patches the SDK clients and HTTPS before anything creates one.
+import '../lib/tracing';
 import type { Context } from 'aws-lambda';
 import { dueFor, JobName, type JobRequest } from '../../events/jobs';
 import type { ScheduledInvocation } from '../../events/schedules';

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { metrics } from '../lib/observability';
 import { getAnalytics, type Analytics } from '../lib/analytics';
 import { applyMigrations, DERIVED_TABLES, FACT_TABLES } from '../lib/analytics/schema';
 import { handler } from './analytics-loader';
@@ -104,6 +105,20 @@ describe('analytics loader', () => {
     expect(await analytics.query("SELECT uniqExact(activity_id) AS n FROM activities WHERE kind = 'completed'")).toEqual([{ n: 1 }]);
     await analytics.command('OPTIMIZE TABLE activities FINAL');
     expect(await count('activities')).toBe(1);
+  });
+
+  it('counts the fact rows it loaded, and an insert ClickHouse refused (the alarm reads ClickHouseFailures)', async () => {
+    const add = vi.spyOn(metrics, 'addMetric');
+    await handler(sqs(fixture('opportunity.created.v1.json'), fixture('event.scheduled.v1.json')), context);
+    const loaded = add.mock.calls.filter(([name]) => name === 'FactsLoaded').reduce((n, [, , v]) => n + Number(v), 0);
+    expect(loaded).toBe(3);
+    expect(add.mock.calls.filter(([name]) => name === 'ClickHouseFailures')).toEqual([]);
+    add.mockClear();
+    const insert = vi.spyOn(analytics, 'insert').mockRejectedValueOnce(new Error('Code: 241. MEMORY_LIMIT_EXCEEDED'));
+    await expect(handler(sqs(fixture('staff.created.v1.json')), context)).rejects.toThrow('MEMORY_LIMIT_EXCEEDED');
+    expect(add.mock.calls).toEqual([['ClickHouseFailures', 'Count', 1]]);
+    insert.mockRestore();
+    add.mockRestore();
   });
 
   it('reports malformed, foreign and unknown messages and loads the rest of the batch', async () => {

@@ -1,3 +1,5 @@
+// First: the tracer patches the SDK clients and HTTPS before anything creates one.
+import '../lib/tracing';
 import { createHash } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -5,6 +7,7 @@ import { parseBusMessage } from '../../events/bus';
 import { getAnalytics, type Row } from '../lib/analytics';
 import { factsOf, type FactTable } from '../lib/analytics/projections';
 import { logger } from '../lib/logger';
+import { count, flushMetrics } from '../lib/observability';
 
 /**
  * Every domain event → fact rows in ClickHouse. Each message is parsed against the catalogue on
@@ -41,6 +44,17 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   const batch = createHash('sha256').update(eventIds.sort().join('\n')).digest('base64url');
   // One insert at a time: run side by side on one chDB session, inserts lost rows (their per-insert
   // settings, the deduplication token among them, are the session's) — the property test caught it.
-  for (const [table, tableRows] of rows) await analytics.insert(table, tableRows, { deduplicationToken: `${table}:${batch}` });
+  try {
+    for (const [table, tableRows] of rows) {
+      await analytics.insert(table, tableRows, { deduplicationToken: `${table}:${batch}` });
+      count('FactsLoaded', tableRows.length);
+    }
+  } catch (error) {
+    // The alarm "LoaderClickHouseFailures" (infra/stacks/monitoring.ts) counts these.
+    count('ClickHouseFailures');
+    throw error;
+  } finally {
+    flushMetrics();
+  }
   return response;
 };

@@ -1,7 +1,10 @@
+// First: the tracer patches the SDK clients and HTTPS before anything creates one.
+import '../lib/tracing';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { getEventBus } from '../lib/bus';
 import { logger } from '../lib/logger';
+import { count, flushMetrics } from '../lib/observability';
 import { itemChangeOf } from './item-change';
 import { domainEventsOf } from './mappers';
 
@@ -15,7 +18,9 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams, { logger });
 async function publishChange(record: DynamoDBRecord): Promise<void> {
   const { events, unmappedEntity } = domainEventsOf(itemChangeOf(record));
   if (unmappedEntity !== undefined) logger.warn('stream item has no event mapper', { entity: unmappedEntity, eventID: record.eventID });
-  if (events.length > 0) await getEventBus().publish(events);
+  if (events.length === 0) return;
+  await getEventBus().publish(events);
+  count('DomainEventsPublished', events.length);
 }
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
@@ -33,5 +38,9 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
       throw error;
     }
   };
-  return processPartialResponse(event, inOrder, processor, { context, processInParallel: false });
+  try {
+    return await processPartialResponse(event, inOrder, processor, { context, processInParallel: false });
+  } finally {
+    flushMetrics();
+  }
 };

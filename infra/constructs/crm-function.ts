@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { tableSchema } from '../../functions/lib/store/table-schema';
+import { stageOf } from '../stage';
 
 /** Handler entries in the manifests (routes.ts, rules.ts) are relative to the repository root. */
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -28,7 +29,7 @@ export interface CrmFunctionProps {
   readonly memorySize?: number;
   /** Powertools log level. @default INFO */
   readonly logLevel?: LogLevel;
-  /** @default one month */
+  /** @default one month; three in production */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -48,6 +49,12 @@ export interface CrmFunctionProps {
  */
 export const bundleExternals = ['@aws-sdk/*', '@smithy/*', 'chdb', '@chdb/*', '*/analytics.chdb', '@resvg/*'];
 
+/** Custom metrics' namespace (functions/lib/observability.ts). */
+export const METRICS_NAMESPACE = 'Crm';
+
+/** The function group a function belongs to: its stack's construct id (the same in every stage), lower-cased. */
+export const serviceNameOf = (scope: Construct) => Stack.of(scope).node.id.toLowerCase();
+
 /**
  * A Lambda with the project's defaults: Node 24 on arm64, an ESM bundle built by the local esbuild,
  * its own log group with a retention, and a role that may only write to that log group until
@@ -62,7 +69,12 @@ export class CrmFunction extends Construct implements iam.IGrantable {
     super(scope, id);
     this.timeout = props.timeout ?? Duration.seconds(10);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    // Production keeps its logs longer, and keeps them when a stack goes; other stages clean up.
+    const production = stageOf(this).production;
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? (production ? logs.RetentionDays.THREE_MONTHS : logs.RetentionDays.ONE_MONTH),
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
 
     // Our own role instead of the default one with the AWSLambdaBasicExecutionRole managed policy,
     // which may write to every log group in the account.
@@ -81,8 +93,14 @@ export class CrmFunction extends Construct implements iam.IGrantable {
       description: props.description,
       role,
       logGroup: this.logGroup,
+      // X-Ray: the invocation's segment, and the AWS SDK calls Powertools Tracer records in it.
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        // One service per function group (its stack: crm-api-clients, crm-events, …): the
+        // logs', traces' and metrics' service, and the dimension the alarms read.
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(this),
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
@@ -100,6 +118,10 @@ export class CrmFunction extends Construct implements iam.IGrantable {
         // CommonJS dependencies bundled into ESM still call require(); give them one.
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
     });
   }
 

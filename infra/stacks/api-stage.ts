@@ -1,9 +1,10 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { routeKey, type RouteDefinition } from '../../functions/http/routes';
+import { stageOf } from '../stage';
 import type { ApiStack } from './api';
 
 // One JSON line per request, HTTP API context variables only (the REST-API helpers in
@@ -44,7 +45,11 @@ export class ApiStageStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStageStackProps) {
     super(scope, id, props);
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const production = stageOf(this).production;
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
     // A stage of its own rather than HttpApi's default one, which takes no log settings.
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: props.core.api,

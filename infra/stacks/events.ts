@@ -53,6 +53,8 @@ export class EventsStack extends Stack {
   readonly consumers: RuleConsumer[];
   readonly publisher: CrmFunction;
   readonly publisherMapping: lambda.EventSourceMapping;
+  /** Where the stream mapping puts what the publisher could not handle after its retries. */
+  readonly publisherFailures: CrmDeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: EventsStackProps) {
     super(scope, id, props);
@@ -62,10 +64,10 @@ export class EventsStack extends Stack {
     // (README, Replaying from the archive). Job requests are not history and are left out.
     this.archive = this.bus.archive('Archive', { archiveName: `${this.stackName}-domain-events`, description: 'Every crm.core domain event, for replay', eventPattern: { source: [EVENT_SOURCE] }, retention: Duration.days(365) });
     this.consumers = props.rules.map((rule) => new RuleConsumer(this, rule.name, { bus: this.bus, rule }));
-    ({ publisher: this.publisher, mapping: this.publisherMapping } = this.createStreamPublisher(props.table));
+    ({ publisher: this.publisher, mapping: this.publisherMapping, onFailure: this.publisherFailures } = this.createStreamPublisher(props.table));
   }
 
-  private createStreamPublisher(table: ITable): { publisher: CrmFunction; mapping: lambda.EventSourceMapping } {
+  private createStreamPublisher(table: ITable): { publisher: CrmFunction; mapping: lambda.EventSourceMapping; onFailure: CrmDeadLetterQueue } {
     const { entry, batchSize, retryAttempts, bisectBatchOnError, maxBatchingWindowSeconds, maxRecordAgeSeconds } = streamPublisher;
     const publisher = new CrmFunction(this, 'StreamPublisher', {
       entry,
@@ -102,6 +104,6 @@ export class EventsStack extends Stack {
     });
     const mapping = publisher.lambda.node.children.find((c): c is lambda.EventSourceMapping => c instanceof lambda.EventSourceMapping);
     if (!mapping) throw new Error('the stream publisher has no event source mapping');
-    return { publisher, mapping };
+    return { publisher, mapping, onFailure };
   }
 }

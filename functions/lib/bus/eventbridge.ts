@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { toBusEntry } from '../../../events/bus';
 import type { DomainEvent } from '../../../events/contract';
 import type { EventBus } from './event-bus';
+import { traced } from '../observability';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES = 10;
@@ -33,4 +34,4 @@ export class EventBridgeBus implements EventBus {
   }
 }
 
-export const createEventBridgeClient = (region: string) => new EventBridgeClient({ region, maxAttempts: 3 });
+export const createEventBridgeClient = (region: string) => traced(new EventBridgeClient({ region, maxAttempts: 3 }));

@@ -1,9 +1,11 @@
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createVerifier, type VerifyToken } from '../auth/verifier';
 import { config } from '../config';
 import { getIdempotency, getServices } from '../services';
+import { count, metrics } from '../observability';
 import { contextOf, type UseCaseContext } from '../use-cases/context';
 import { DomainError } from '../../../domain/errors';
 import { badRequest, HttpError } from './errors';
@@ -115,7 +117,12 @@ export function httpRoute<
   M extends IfMatchPolicy | undefined = undefined,
   Pub extends boolean = false,
 >(spec: RouteSpec<B, Q, P, R, M> & { public?: Pub }, fn: (input: RouteInput<B, Q, P, Pub, M>) => Promise<RouteResult<BodyOf<R>>> | RouteResult<BodyOf<R>>): HttpHandler {
-  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, RouteContext>().use(requestLog()).use(problemErrors());
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, RouteContext>()
+    // The trace's handler subsegment and one EMF line a request (the service's Requests count).
+    .use(logMetrics(metrics))
+    .use({ before: () => count('Requests') })
+    .use(requestLog())
+    .use(problemErrors());
   if (!spec.public) handler.use(authenticate(sharedVerifier));
   handler.use(jsonBody({ maxBytes: () => config().MAX_BODY_BYTES, expectsBody: spec.body !== undefined }));
   const lambda = handler.handler(async (event, context) => {

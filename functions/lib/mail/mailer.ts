@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
+import { traced } from '../observability';
 
 /**
  * Where mail goes: SES v2 in AWS (the raw MIME message, with a configuration set for bounces and
@@ -70,7 +71,7 @@ export function getMailer(): { mailer: Mailer; from: string } {
     const env = MailEnv.parse(process.env);
     mailer = {
       from: env.MAIL_FROM,
-      mailer: env.MAIL_MODE === 'outbox' ? new OutboxMailer(env.OUTBOX_DIR) : new SesMailer(new SESv2Client({ region: env.AWS_REGION, maxAttempts: 3 }), env.SES_CONFIGURATION_SET),
+      mailer: env.MAIL_MODE === 'outbox' ? new OutboxMailer(env.OUTBOX_DIR) : new SesMailer(traced(new SESv2Client({ region: env.AWS_REGION, maxAttempts: 3 })), env.SES_CONFIGURATION_SET),
     };
   }
   return mailer;

@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
+import { traced } from '../observability';
 
 /** One DynamoDB client per process. Locally the endpoint points at DynamoDB Local. */
 export function createDynamoClient(cfg: Pick<Config, 'AWS_REGION' | 'DYNAMODB_ENDPOINT'>): DynamoDBClient {
-  return new DynamoDBClient({
+  // Each call a subsegment of the invocation's X-Ray trace (in Lambda; a no-op elsewhere).
+  return traced(new DynamoDBClient({
     region: cfg.AWS_REGION,
     ...(cfg.DYNAMODB_ENDPOINT && {
       endpoint: cfg.DYNAMODB_ENDPOINT,
@@ -12,7 +14,7 @@ export function createDynamoClient(cfg: Pick<Config, 'AWS_REGION' | 'DYNAMODB_EN
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
     maxAttempts: 3,
-  });
+  }));
 }
 
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {

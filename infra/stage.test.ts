@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './constructs/crm-function';
+import { createCrmStacks } from './crm-stacks';
+
+const cdkContext: Record<string, unknown> = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')).context;
+const appWith = (context: Record<string, unknown>) => new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...context } });
+const stacksOf = (app: App) => app.node.children.filter((c): c is Stack => c instanceof Stack);
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
+describe('stages (#11 item 4)', () => {
+  it('is dev by default: every stack named <id>-dev, no termination protection, logs removed with their stack after a month', () => {
+    const app = appWith({});
+    const crm = createCrmStacks(app);
+    expect(crm.stage).toMatchObject({ name: 'dev', production: false, env: undefined });
+    const stacks = stacksOf(app);
+    expect(stacks.map((s) => s.stackName)).toEqual([
+      'Crm-Data-dev',
+      'Crm-Events-dev',
+      'Crm-Analytics-dev',
+      'Crm-Api-dev',
+      'Crm-Api-Meta-dev',
+      'Crm-Api-Clients-dev',
+      'Crm-Api-Opportunities-dev',
+      'Crm-Api-Events-dev',
+      'Crm-Api-Config-dev',
+      'Crm-Api-Staff-dev',
+      'Crm-Api-Insights-dev',
+      'Crm-Api-Work-dev',
+      'Crm-Api-Stage-dev',
+      'Crm-Schedules-dev',
+      'Crm-Monitoring-dev',
+    ]);
+    for (const s of stacks) expect(s.terminationProtection, s.stackName).toBe(false);
+    const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
+    expect(logs.length).toBe(9);
+    for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([30, 'Delete']);
+  });
+
+  it('tags every resource with app, stage, owner and cost centre, from cdk.json or the command line', () => {
+    const app = appWith({ owner: 'platform-team', costCentre: 'cc-4711' });
+    const crm = createCrmStacks(app);
+    const table = Object.values(Template.fromStack(crm.data).findResources('AWS::DynamoDB::Table'))[0] as Resource;
+    expect(table.Properties.Tags).toEqual([
+      { Key: 'app', Value: 'crm' },
+      { Key: 'cost-centre', Value: 'cc-4711' },
+      { Key: 'owner', Value: 'platform-team' },
+      { Key: 'stage', Value: 'dev' },
+    ]);
+  });
+
+  it('deploys prod to the account and region it names, protected from termination, its logs and backups kept', () => {
+    const app = appWith({ stage: 'prod', account: '123456789012', region: 'ap-south-1' });
+    const crm = createCrmStacks(app);
+    const stacks = stacksOf(app);
+    expect(stacks).toHaveLength(15);
+    for (const s of stacks) {
+      expect(s.stackName, s.node.id).toBe(`${s.node.id}-prod`);
+      expect([s.account, s.region, s.terminationProtection], s.stackName).toEqual(['123456789012', 'ap-south-1', true]);
+    }
+    const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
+    for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([90, 'Retain']);
+    const access = Object.values(Template.fromStack(crm.apiStage).findResources('AWS::Logs::LogGroup')) as Resource[];
+    expect(access.map((l) => [l.Properties.RetentionInDays, l.DeletionPolicy])).toEqual([[365, 'Retain']]);
+    Template.fromStack(crm.data).hasResourceProperties('AWS::Backup::BackupVault', { LockConfiguration: { MinRetentionDays: 35 } });
+    // The data itself is kept in every stage (the table, the buckets, the user pool): see stacks.test.ts.
+    expect(Template.fromStack(crm.data).findResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' })).not.toEqual({});
+    // With the account and region written into the ARNs, every acknowledgement still names its finding.
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))).toEqual([]);
+  });
+
+  it('refuses staging or prod without an explicit account and region, and a stage it does not know', () => {
+    expect(() => createCrmStacks(appWith({ stage: 'staging' }))).toThrow(
+      'stage staging needs an explicit account and region: set stages.staging.account and .region in cdk.json, or pass -c account=… -c region=…',
+    );
+    expect(() => createCrmStacks(appWith({ stage: 'prod', region: 'ap-south-1' }))).toThrow(/stage prod needs an explicit account and region/);
+    expect(() => createCrmStacks(appWith({ stage: 'qa' }))).toThrow('-c stage=qa: the stage is one of dev, staging, prod');
+    expect(() => createCrmStacks(appWith({ stage: 'prod', account: '1234', region: 'ap-south-1' }))).toThrow('account 1234: an AWS account id is 12 digits');
+  });
+
+  it('reads a stage’s settings from cdk.json’s `stages` context', () => {
+    const app = appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-2', owner: 'crm-staging', alarmEmail: 'oncall@example.com' } } });
+    const crm = createCrmStacks(app);
+    expect(crm.stage).toEqual({ name: 'staging', env: { account: '210987654321', region: 'ap-south-2' }, owner: 'crm-staging', costCentre: 'crm', alarmEmail: 'oncall@example.com', production: false });
+    Template.fromStack(crm.monitoring).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+});
