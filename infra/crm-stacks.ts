@@ -62,7 +62,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     bus: events.bus,
     loaderRule,
   });
-  const api = new ApiStack(app, 'Crm-Api', at('Crm-Api', 'CRM HTTP API core: the API, sign-in, the JWT authorizer, the cursor key'));
+  const api = new ApiStack(app, 'Crm-Api', { ...at('Crm-Api', 'CRM HTTP API core: the API, sign-in, the JWT authorizer, the cursor key'), ...(stage.mailFrom && { mailFrom: stage.mailFrom }) });
   const clickHouseParameters = { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn };
   const apiRoutes = new Map(
     (Object.keys(routeGroups) as RouteGroup[]).map((group) => {
@@ -94,6 +94,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     environment: api.functionEnvironment,
     cursorSecret: api.cursorSecret,
     analytics: clickHouseParameters,
+    ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
   });
   schedules.addStackDependency(analytics);
   const monitoring = new MonitoringStack(app, 'Crm-Monitoring', {

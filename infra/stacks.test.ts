@@ -369,7 +369,7 @@ describe('CRM stacks', () => {
       }
     });
 
-    it('attaches the pre-token-generation trigger as V2_0, invocable by this pool only, with no grant of its own', () => {
+    it('attaches the pre-token-generation trigger as V2_0, invocable by this pool only, reading users and nothing else', () => {
       const triggerRef = { 'Fn::GetAtt': [logicalId(stacks.api.preTokenGeneration.lambda), 'Arn'] };
       api.hasResourceProperties('AWS::Cognito::UserPool', {
         LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: triggerRef, LambdaVersion: 'V2_0' } },
@@ -380,10 +380,10 @@ describe('CRM stacks', () => {
         Principal: 'cognito-idp.amazonaws.com',
         SourceArn: { 'Fn::GetAtt': [logicalId(stacks.api.userPool), 'Arn'] },
       });
-      // Its own log group and its traces, nothing else: no table, no pool, no bus.
+      // Its own log group, its traces, and reading a user (an admin's MFA setting): no table, no bus.
       const actions = actionsOf(stacks.api.preTokenGeneration);
       expect(actions.filter((a) => a.startsWith('logs:')).length).toBeGreaterThan(0);
-      expect(actions.filter((a) => !a.startsWith('logs:')).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(actions.filter((a) => !a.startsWith('logs:')).sort()).toEqual(['cognito-idp:AdminGetUser', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
       const env = (api.findResources('AWS::Lambda::Function')[logicalId(stacks.api.preTokenGeneration.lambda)] as Resource).Properties.Environment.Variables;
       expect(env).toEqual({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'crm-api', POWERTOOLS_METRICS_NAMESPACE: 'Crm' });
     });
@@ -399,8 +399,14 @@ describe('CRM stacks', () => {
         else expect(statements, route.name).toEqual([]);
         expect(staffRoutes.map((r) => r.name).sort()).toEqual(['CreateStaff', 'DeactivateStaff']);
       }
-      // The Cognito trigger is no route, and it administers nothing either.
-      expect(cognitoStatements(stacks.api.preTokenGeneration)).toEqual([]);
+      // The Cognito trigger is no route: it reads users of the pools in this account and region, and changes none.
+      expect(cognitoStatements(stacks.api.preTokenGeneration)).toEqual([
+        {
+          Action: ['cognito-idp:AdminGetUser'],
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cognito-idp:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':userpool/*']] },
+        },
+      ]);
     });
 
     it('grants each group of routes exactly its actions: reads, writes (and their idempotency records), nothing for health and the OpenAPI document', () => {
@@ -422,9 +428,38 @@ describe('CRM stacks', () => {
       expect(routes.filter(managesStaffAccounts).map(routeKey).sort()).toEqual(['POST /v1/staff', 'POST /v1/staff/{staffId}/deactivate']);
     });
 
-    it('has one Cognito group per role', () => {
-      const groups = (Object.values(api.findResources('AWS::Cognito::UserPoolGroup')) as Resource[]).map((g) => g.Properties.GroupName);
-      expect(groups.sort()).toEqual([...roles].sort());
+    it('has one Cognito group per role, ranked (lower precedence wins)', () => {
+      const groups = Object.fromEntries((Object.values(api.findResources('AWS::Cognito::UserPoolGroup')) as Resource[]).map((g) => [g.Properties.GroupName, g.Properties.Precedence]));
+      expect(groups).toEqual({ platform_admin: 0, tenant_admin: 10, manager: 20, asst_manager: 30, sales_officer: 40, tse: 50, warrior: 60, partner: 70, analyst: 80 });
+      expect(Object.keys(groups).sort()).toEqual([...roles].sort());
+    });
+
+    it('lets the app client write no attribute but the display name: not the email, which deactivation and invitations go by (#11 item 5)', () => {
+      const client = Object.values(api.findResources('AWS::Cognito::UserPoolClient'))[0] as Resource;
+      expect(client.Properties.WriteAttributes).toEqual(['name']);
+      expect([...client.Properties.ReadAttributes].sort()).toEqual(['custom:staff_id', 'custom:tenant_id', 'email', 'email_verified', 'name']);
+    });
+
+    it('sends invitations and verification codes in our own words (and, given a verified identity, through SES)', () => {
+      api.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: Match.objectLike({
+          InviteMessageTemplate: Match.objectLike({ EmailSubject: 'Your Sales CRM account', EmailMessage: Match.stringLikeRegexp('\\{username\\}.*\\{####\\}') }),
+        }),
+        VerificationMessageTemplate: Match.objectLike({ DefaultEmailOption: 'CONFIRM_WITH_CODE', EmailSubject: 'Your Sales CRM verification code' }),
+        EmailConfiguration: { EmailSendingAccount: 'COGNITO_DEFAULT' },
+      });
+      const app2 = unbundledApp();
+      app2.node.setContext('mailFrom', 'crm@mail.example.com');
+      // SES options need a known region (staging and prod always name theirs).
+      app2.node.setContext('region', 'ap-south-1');
+      const withSes = Template.fromStack(createCrmStacks(app2).api);
+      withSes.hasResourceProperties('AWS::Cognito::UserPool', {
+        EmailConfiguration: {
+          EmailSendingAccount: 'DEVELOPER',
+          From: 'Sales CRM <crm@mail.example.com>',
+          SourceArn: { 'Fn::Join': ['', ['arn:aws:ses:ap-south-1:', { Ref: 'AWS::AccountId' }, ':identity/mail.example.com']] },
+        },
+      });
     });
   });
 

@@ -55,7 +55,7 @@ describe('stages (#11 item 4)', () => {
   });
 
   it('deploys prod to the account and region it names, protected from termination, its logs and backups kept', () => {
-    const app = appWith({ stage: 'prod', account: '123456789012', region: 'ap-south-1' });
+    const app = appWith({ stage: 'prod', account: '123456789012', region: 'ap-south-1', mailFrom: 'crm@mail.example.com' });
     const crm = createCrmStacks(app);
     const stacks = stacksOf(app);
     expect(stacks).toHaveLength(15);
@@ -82,12 +82,15 @@ describe('stages (#11 item 4)', () => {
     expect(() => createCrmStacks(appWith({ stage: 'prod', region: 'ap-south-1' }))).toThrow(/stage prod needs an explicit account and region/);
     expect(() => createCrmStacks(appWith({ stage: 'qa' }))).toThrow('-c stage=qa: the stage is one of dev, staging, prod');
     expect(() => createCrmStacks(appWith({ stage: 'prod', account: '1234', region: 'ap-south-1' }))).toThrow('account 1234: an AWS account id is 12 digits');
+    expect(() => createCrmStacks(appWith({ stage: 'prod', account: '123456789012', region: 'ap-south-1' }))).toThrow(
+      'stage prod needs mailFrom, a verified SES identity to send invitations and reports from: set stages.prod.mailFrom in cdk.json, or pass -c mailFrom=…',
+    );
   });
 
   it('reads a stage’s settings from cdk.json’s `stages` context', () => {
-    const app = appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-2', owner: 'crm-staging', alarmEmail: 'oncall@example.com' } } });
+    const app = appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-2', owner: 'crm-staging', alarmEmail: 'oncall@example.com', mailFrom: 'crm@staging.example.com' } } });
     const crm = createCrmStacks(app);
-    expect(crm.stage).toEqual({ name: 'staging', env: { account: '210987654321', region: 'ap-south-2' }, owner: 'crm-staging', costCentre: 'crm', alarmEmail: 'oncall@example.com', production: false });
+    expect(crm.stage).toEqual({ name: 'staging', env: { account: '210987654321', region: 'ap-south-2' }, owner: 'crm-staging', costCentre: 'crm', alarmEmail: 'oncall@example.com', mailFrom: 'crm@staging.example.com', production: false });
     Template.fromStack(crm.monitoring).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 });

@@ -25,6 +25,8 @@ export const Staff = z
     /** Ancestors from the root down, then the staff id: `admin/manager/tse-1`. */
     path: z.string(),
     active: z.boolean(),
+    /** The Cognito username of the staff member's sign-in account (AWS only; absent on records made before it was kept). */
+    signInUsername: z.string().optional(),
     createdAt: z.string(),
     /** Who made the last change (absent only on data written before it was recorded). */
     updatedBy: z.string().optional(),

@@ -1,7 +1,7 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { principalFromClaims } from '../lib/auth/verifier';
-import { handler } from './pre-token-generation';
+import { handler, tokenClaims } from './pre-token-generation';
 
 type TriggerSource = PreTokenGenerationV2TriggerEvent['triggerSource'];
 
@@ -84,5 +84,52 @@ describe('pre-token-generation trigger (V2_0)', () => {
 
   it('refuses a V1_0 event, whose response could not carry access-token claims', async () => {
     await expect(handler(event({ version: '1' }))).rejects.toThrow(/not set up for sign-in/);
+  });
+});
+
+describe('admins’ second factor (#11 item 5)', () => {
+  const lookups: [string, string][] = [];
+  const withTotp = (on: boolean) =>
+    tokenClaims(async (pool, user) => {
+      lookups.push([pool, user]);
+      return on;
+    });
+
+  it.each([
+    ['tenant_admin', true, 'totp'],
+    ['tenant_admin', false, 'none'],
+    ['platform_admin', true, 'totp'],
+  ] as const)('marks a %s’s access token with whether the account signs in with TOTP (on: %s → %s)', async (role, on, mfa) => {
+    lookups.length = 0;
+    const answered = await withTotp(on)(event({ groups: [role] }));
+    expect(answered.response).toEqual({
+      claimsAndScopeOverrideDetails: { accessTokenGeneration: { claimsToAddOrOverride: { tenant_id: 'demo', staff_id: 'tse-3', mfa } } },
+    });
+    expect(lookups).toEqual([['ap-south-1_AbCdEf123', '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b']]);
+    // What the API makes of it: an admin is served only with "totp".
+    const claims = { token_use: 'access', tenant_id: 'demo', staff_id: 'tse-3', 'cognito:groups': [role], exp: Math.floor(Date.now() / 1000) + 3600, mfa };
+    if (mfa === 'totp') expect(principalFromClaims(claims)).toEqual({ tenantId: 'demo', staffId: 'tse-3', role });
+    else expect(() => principalFromClaims(claims)).toThrow(expect.objectContaining({ kind: 'forbidden', code: 'mfa_required' }));
+  });
+
+  it('asks Cognito nothing for other roles, and adds no mfa claim', async () => {
+    lookups.length = 0;
+    const answered = await withTotp(true)(event({ groups: ['manager'] }));
+    expect(answered.response.claimsAndScopeOverrideDetails?.accessTokenGeneration?.claimsToAddOrOverride).toEqual({ tenant_id: 'demo', staff_id: 'tse-3' });
+    expect(lookups).toEqual([]);
+  });
+
+  it('refuses an admin without tenant attributes before asking Cognito anything', async () => {
+    lookups.length = 0;
+    const bad = event({ groups: ['tenant_admin'], userAttributes: { sub: 'x', email: 'a@example.com' } });
+    await expect(withTotp(true)(bad)).rejects.toThrow('This account is not set up for sign-in. Ask your administrator.');
+    expect(lookups).toEqual([]);
+  });
+
+  it('refuses an admin token without the claim, or with "none", whoever signed it', () => {
+    const base = { token_use: 'access', tenant_id: 'demo', staff_id: 'admin', 'cognito:groups': ['tenant_admin'], exp: Math.floor(Date.now() / 1000) + 3600 };
+    expect(() => principalFromClaims(base)).toThrow(expect.objectContaining({ code: 'mfa_required' }));
+    expect(() => principalFromClaims({ ...base, mfa: 'sms' })).toThrow(expect.objectContaining({ code: 'invalid_claims' }));
+    expect(principalFromClaims({ ...base, 'cognito:groups': ['manager'] })).toEqual({ tenantId: 'demo', staffId: 'admin', role: 'manager' });
   });
 });

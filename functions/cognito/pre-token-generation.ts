@@ -15,7 +15,13 @@ const TenantAttributes = z.object({ 'custom:tenant_id': Slug, 'custom:staff_id':
  * An account without both ids, or with malformed ones, gets no tokens at all: a throw here fails
  * the sign-in or refresh, which is better than a token that is valid but belongs to no tenant.
  */
-export function addTenantClaims(event: PreTokenGenerationV2TriggerEvent): PreTokenGenerationV2TriggerEvent {
+/** Roles whose tokens carry `mfa` (and that the API refuses without TOTP: functions/lib/auth/verifier.ts). */
+export const MFA_ROLES: readonly string[] = ['platform_admin', 'tenant_admin'];
+
+/** Whether the account has TOTP on (with the pool's MFA optional, Cognito then asks for it at every sign-in). */
+export type MfaLookup = (userPoolId: string, username: string) => Promise<boolean>;
+
+export function addTenantClaims(event: PreTokenGenerationV2TriggerEvent, mfa?: 'totp' | 'none'): PreTokenGenerationV2TriggerEvent {
   // A V1_0 event would ignore the access-token override below and issue tokens without the claims.
   if (event.version !== '2') throw refuse(event, 'the trigger must be attached with LambdaVersion.V2_0', { version: event.version });
   const attributes = TenantAttributes.safeParse(event.request.userAttributes);
@@ -29,7 +35,7 @@ export function addTenantClaims(event: PreTokenGenerationV2TriggerEvent): PreTok
   event.response = {
     claimsAndScopeOverrideDetails: {
       accessTokenGeneration: {
-        claimsToAddOrOverride: { tenant_id: attributes.data['custom:tenant_id'], staff_id: attributes.data['custom:staff_id'] },
+        claimsToAddOrOverride: { tenant_id: attributes.data['custom:tenant_id'], staff_id: attributes.data['custom:staff_id'], ...(mfa && { mfa }) },
       },
     },
   };
@@ -42,4 +48,32 @@ function refuse(event: PreTokenGenerationV2TriggerEvent, reason: string, details
   return new Error('This account is not set up for sign-in. Ask your administrator.');
 }
 
-export const handler = async (event: PreTokenGenerationV2TriggerEvent) => addTenantClaims(event);
+/**
+ * Cognito's own answer, read only for admins (AdminGetUser; the SDK loads on the first admin
+ * sign-in): the trigger event does not say whether the sign-in used MFA.
+ */
+const cognitoMfaLookup: MfaLookup = async (userPoolId, username) => {
+  const { AdminGetUserCommand, CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
+  client ??= new CognitoIdentityProviderClient({ maxAttempts: 2 });
+  const user = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
+  return user.UserMFASettingList?.includes('SOFTWARE_TOKEN_MFA') ?? false;
+};
+let client: import('@aws-sdk/client-cognito-identity-provider').CognitoIdentityProviderClient | undefined;
+
+/**
+ * Admins' access tokens also say whether the account signs in with TOTP (`mfa: "totp" | "none"`):
+ * the API serves admins only with "totp" (#11 item 5), so an admin without it can still sign in
+ * to set TOTP up (AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference with that
+ * access token), and nothing else.
+ */
+export function tokenClaims(lookup: MfaLookup) {
+  return async (event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> => {
+    const groups = event.request?.groupConfiguration?.groupsToOverride ?? [];
+    if (!groups.some((g) => MFA_ROLES.includes(g))) return addTenantClaims(event);
+    // Checked first, so an account without tenant attributes never costs a Cognito call.
+    addTenantClaims(event);
+    return addTenantClaims(event, (await lookup(event.userPoolId, event.userName)) ? 'totp' : 'none');
+  };
+}
+
+export const handler = tokenClaims(cognitoMfaLookup);

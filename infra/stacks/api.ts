@@ -1,6 +1,7 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { roles } from '../../domain/access/roles';
@@ -9,6 +10,24 @@ import { CrmFunction } from '../constructs/crm-function';
 
 /** Routes the manifest marks as managing sign-in accounts (create and deactivate staff); reads never get the grant. */
 export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccounts'>) => route.signInAccounts !== undefined;
+
+export interface ApiStackProps extends StackProps {
+  /** The verified SES identity Cognito's invitations and codes come from (else Cognito's own sender, dev only). */
+  readonly mailFrom?: string;
+}
+
+/** Who outranks whom when a user is in more than one group (each staff member is in exactly one): lower first. */
+export const groupPrecedence: Readonly<Record<(typeof roles)[number], number>> = {
+  platform_admin: 0,
+  tenant_admin: 10,
+  manager: 20,
+  asst_manager: 30,
+  sales_officer: 40,
+  tse: 50,
+  warrior: 60,
+  partner: 70,
+  analyst: 80,
+};
 
 /**
  * The HTTP API's core (DESIGN §6): the API itself, Cognito sign-in for staff and the JWT
@@ -30,10 +49,10 @@ export class ApiStack extends Stack {
   /** Puts tenant_id and staff_id into every access token (functions/cognito/pre-token-generation.ts). */
   readonly preTokenGeneration: CrmFunction;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: ApiStackProps = {}) {
     super(scope, id, props);
 
-    this.userPool = this.createUserPool();
+    this.userPool = this.createUserPool(props.mailFrom);
     this.preTokenGeneration = new CrmFunction(this, 'PreTokenGeneration', {
       entry: 'functions/cognito/pre-token-generation.ts',
       description: 'Cognito pre-token-generation (V2_0): tenant_id and staff_id into the access token',
@@ -43,7 +62,21 @@ export class ApiStack extends Stack {
     // V2_0: the V1_0 event can only change the ID token, and the API reads the access token.
     // addTrigger also lets this pool, and only it, invoke the function; the function gets no grant.
     this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.preTokenGeneration.lambda, cognito.LambdaVersion.V2_0);
+    // The trigger reads an admin's MFA setting (AdminGetUser). Named by pattern, not by this pool's
+    // ARN: the pool names the trigger, so the trigger's policy naming the pool would be a cycle.
+    this.preTokenGeneration.lambda.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cognito-idp:AdminGetUser'], resources: [this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' })] }),
+    );
+    const [partition, region, account] = [this.partition, this.region, this.account].map((v, i) => (Token.isUnresolved(v) ? ['<AWS::Partition>', '<AWS::Region>', '<AWS::AccountId>'][i] : v));
+    Validations.of(this.preTokenGeneration).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${partition}:cognito-idp:${region}:${account}:userpool/*]`,
+      reason: 'The trigger reads one attribute of the user signing in (AdminGetUser, read-only) in the pool that invokes it; the pool ARN cannot be named without a dependency cycle.',
+    });
     this.userPoolClient = this.userPool.addClient('AppClient', {
+      // A staff member may not change their own email (deactivation and invitations go by it) or
+      // anything else Cognito holds; tenant and staff ids are immutable anyway.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+      readAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, emailVerified: true, fullname: true }).withCustomAttributes('tenant_id', 'staff_id'),
       // Web and mobile apps cannot keep a secret; SRP keeps the password off the wire.
       generateSecret: false,
       authFlows: { userSrp: true },
@@ -56,7 +89,7 @@ export class ApiStack extends Stack {
       refreshTokenValidity: Duration.days(30),
     });
     // The role is the user's Cognito group (the verifier reads cognito:groups).
-    for (const role of roles) this.userPool.addGroup(`Group-${role}`, { groupName: role });
+    for (const role of roles) this.userPool.addGroup(`Group-${role}`, { groupName: role, precedence: groupPrecedence[role], description: `CRM role ${role}` });
 
     this.api = new apigwv2.HttpApi(this, 'HttpApi', { description: 'Sales CRM API', createDefaultStage: false });
     // Declared here rather than by HttpUserPoolAuthorizer, which would create it inside the first
@@ -98,8 +131,20 @@ export class ApiStack extends Stack {
     return secret;
   }
 
-  private createUserPool(): cognito.UserPool {
+  private createUserPool(mailFrom: string | undefined): cognito.UserPool {
     const userPool = new cognito.UserPool(this, 'UserPool', {
+      // Our own sender and words (Cognito's default sender allows about 50 emails a day).
+      email: mailFrom ? cognito.UserPoolEmail.withSES({ fromEmail: mailFrom, fromName: 'Sales CRM', sesVerifiedDomain: mailFrom.split('@')[1]! }) : cognito.UserPoolEmail.withCognito(),
+      userInvitation: {
+        emailSubject: 'Your Sales CRM account',
+        emailBody:
+          'Hello,<br><br>Your administrator has created a Sales CRM account for you.<br><br>Sign in with <b>{username}</b> and the temporary password <b>{####}</b> within 3 days; you will choose your own password then.<br><br>— Sales CRM',
+      },
+      userVerification: {
+        emailSubject: 'Your Sales CRM verification code',
+        emailBody: 'Your Sales CRM verification code is <b>{####}</b>. If you did not ask for it, ignore this email.',
+        emailStyle: cognito.VerificationEmailStyle.CODE,
+      },
       // Staff accounts are created by tenant admins, never by visitors.
       selfSignUpEnabled: false,
       signInAliases: { email: true },

@@ -15,7 +15,8 @@ export interface LocalIssuer {
   kid: string;
   privateKey: KeyObject;
   jwks(): { keys: Record<string, unknown>[] };
-  mint(claims: { tenantId: string; staffId: string; role: Role }, opts?: { ttlSeconds?: number; now?: Date }): string;
+  /** `mfa` for admins (default `totp`, as after a TOTP sign-in; `none` as an admin without it gets). */
+  mint(claims: { tenantId: string; staffId: string; role: Role }, opts?: { ttlSeconds?: number; now?: Date; mfa?: 'totp' | 'none' }): string;
 }
 
 const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
@@ -33,7 +34,7 @@ export function createIssuer(privateKey: KeyObject): LocalIssuer {
     kid,
     privateKey,
     jwks: () => ({ keys: [{ ...publicJwk, kid, alg: 'RS256', use: 'sig' }] }),
-    mint: ({ tenantId, staffId, role }, { ttlSeconds = 12 * 3600, now = new Date() } = {}) => {
+    mint: ({ tenantId, staffId, role }, { ttlSeconds = 12 * 3600, now = new Date(), mfa } = {}) => {
       const iat = Math.floor(now.getTime() / 1000);
       return signJwt(
         { alg: 'RS256', typ: 'JWT', kid },
@@ -45,6 +46,8 @@ export function createIssuer(privateKey: KeyObject): LocalIssuer {
           tenant_id: tenantId,
           staff_id: staffId,
           'cognito:groups': [role],
+          // As the pre-token-generation trigger marks an admin who signs in with TOTP.
+          ...((role === 'tenant_admin' || role === 'platform_admin') && { mfa: mfa ?? 'totp' }),
           iat,
           exp: iat + ttlSeconds,
           jti: crypto.randomUUID(),

@@ -3,6 +3,7 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { z } from 'zod';
 import { Role, Slug, type Principal } from '../../../domain/access/roles';
+import { DomainError } from '../../../domain/errors';
 import type { Config } from '../config';
 import { unauthenticated } from '../http/errors';
 import { logger } from '../logger';
@@ -16,12 +17,17 @@ const Claims = z.object({
   tenant_id: Slug,
   staff_id: Slug,
   'cognito:groups': z.array(z.string()).min(1),
+  /** Admins only (functions/cognito/pre-token-generation.ts): whether the account signs in with TOTP. */
+  mfa: z.enum(['totp', 'none']).optional(),
   /** Seconds since the epoch; aws-jwt-verify refuses an expired token, this refuses one that never expires. */
   exp: z.number(),
   iat: z.number().optional(),
 });
 
 export type VerifyToken = (token: string) => Promise<Principal>;
+
+/** Roles the API serves only on a TOTP sign-in (#11 item 5). */
+export const MFA_REQUIRED: readonly Role[] = ['platform_admin', 'tenant_admin'];
 
 /**
  * The longest a token may live: Cognito access tokens last 5 minutes to 1 day (1 h by default),
@@ -46,6 +52,10 @@ export function principalFromClaims(payload: unknown, now: Date = new Date()): P
   if (known.length > 1) throw unauthenticated('ambiguous_role', 'The token carries more than one role.');
   const role = known[0];
   if (!role) throw unauthenticated('invalid_claims', 'The token carries no known role.');
+  // Admins administer users, targets and every record of a tenant: only with a second factor.
+  if (MFA_REQUIRED.includes(role) && claims.data.mfa !== 'totp') {
+    throw new DomainError('forbidden', 'mfa_required', 'Administrators must sign in with an authenticator app (TOTP): set it up for your account, then sign in again.');
+  }
   return { tenantId: claims.data.tenant_id, staffId: claims.data.staff_id, role };
 }
 

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CognitoIdentityProvider, createIdentityProvider, IdentityMismatchError, LocalIdentityProvider, type NewIdentity } from './identity-provider';
+import { CognitoIdentityProvider, createIdentityProvider, IdentityMismatchError, IdentityNotFoundError, LocalIdentityProvider, type NewIdentity } from './identity-provider';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 const USER_POOL_ID = 'ap-south-1_AbCdEf123';
@@ -59,7 +59,8 @@ beforeEach(() => {
 
 describe('CognitoIdentityProvider.createUser', () => {
   it('creates the account under the lower-cased email with the tenant and staff attributes, invites by email, then adds it to the role group', async () => {
-    await provider.createUser(newIdentity());
+    // Cognito's own (generated) username comes back, for the staff record to keep.
+    expect(await provider.createUser(newIdentity())).toEqual({ username: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' });
 
     expect(inputs(AdminCreateUserCommand)).toEqual([
       {
@@ -85,7 +86,7 @@ describe('CognitoIdentityProvider.createUser', () => {
     cognito.on(AdminCreateUserCommand).rejects(exists());
     cognito.on(AdminGetUserCommand).resolves(account('demo', 'tse-3'));
 
-    await provider.createUser(newIdentity({ role: 'manager' }));
+    expect(await provider.createUser(newIdentity({ role: 'manager' }))).toEqual({ username: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' });
 
     expect(inputs(AdminGetUserCommand)).toEqual([{ UserPoolId: USER_POOL_ID, Username: 'asha.nair@example.com' }]);
     expect(inputs(AdminAddUserToGroupCommand)).toEqual([{ UserPoolId: USER_POOL_ID, Username: 'asha.nair@example.com', GroupName: 'manager' }]);
@@ -164,10 +165,22 @@ describe('CognitoIdentityProvider.disableUser', () => {
     expect(inputs(AdminDisableUserCommand)).toEqual([byEmail, byEmail]);
   });
 
-  it('succeeds without a call when no account has the email', async () => {
+  it('finds the account by the username the staff record keeps, not by the email (which Cognito lets change)', async () => {
+    cognito.on(AdminGetUserCommand).resolves(account('demo', 'tse-3'));
+    const byUsername = { UserPoolId: USER_POOL_ID, Username: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' };
+
+    await provider.disableUser({ ...ref, username: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b' });
+
+    expect(inputs(AdminGetUserCommand)).toEqual([byUsername]);
+    expect(inputs(AdminUserGlobalSignOutCommand)).toEqual([byUsername]);
+    expect(inputs(AdminDisableUserCommand)).toEqual([byUsername]);
+  });
+
+  it('fails with IdentityNotFoundError, changing nothing, when no account answers to the username (#11 item 5)', async () => {
     cognito.on(AdminGetUserCommand).rejects(notFound());
 
-    await provider.disableUser(ref);
+    await expect(provider.disableUser({ ...ref, username: 'gone' })).rejects.toBeInstanceOf(IdentityNotFoundError);
+    await expect(provider.disableUser(ref)).rejects.toThrow('no sign-in account found for staff demo/tse-3');
 
     expect(cognito.commandCalls(AdminUserGlobalSignOutCommand)).toHaveLength(0);
     expect(cognito.commandCalls(AdminDisableUserCommand)).toHaveLength(0);
@@ -196,7 +209,7 @@ describe('CognitoIdentityProvider.disableUser', () => {
 describe('LocalIdentityProvider', () => {
   it('accepts both calls and sends nothing anywhere', async () => {
     const local = new LocalIdentityProvider();
-    await expect(local.createUser()).resolves.toBeUndefined();
+    await expect(local.createUser()).resolves.toEqual({});
     await expect(local.disableUser()).resolves.toBeUndefined();
     expect(cognito.calls()).toHaveLength(0);
   });
@@ -206,7 +219,7 @@ describe('createIdentityProvider', () => {
   it('uses Cognito with the configured pool when AUTH_MODE=cognito', async () => {
     const chosen = createIdentityProvider({ AUTH_MODE: 'cognito', COGNITO_USER_POOL_ID: 'ap-south-1_Other' }, new CognitoIdentityProviderClient({ region: 'ap-south-1' }));
     expect(chosen).toBeInstanceOf(CognitoIdentityProvider);
-    cognito.on(AdminGetUserCommand).rejects(notFound());
+    cognito.on(AdminGetUserCommand).resolves(account('demo', 'tse-3'));
     await chosen.disableUser({ tenantId: 'demo', staffId: 'tse-3', email: 'a@example.com' });
     expect(inputs(AdminGetUserCommand)).toEqual([{ UserPoolId: 'ap-south-1_Other', Username: 'a@example.com' }]);
   });

@@ -3,11 +3,21 @@ import type { Role } from '../../../domain/access/roles';
 import type { Config } from '../config';
 import { logger } from '../logger';
 
-/** Who a sign-in account belongs to. The email is the account's Cognito username (see below). */
+/** Who a sign-in account belongs to. */
 export interface IdentityRef {
   tenantId: string;
   staffId: string;
   email: string;
+  /**
+   * The account's Cognito username, as createUser returned it and the staff record keeps it
+   * (`signInUsername`). Records made before it was kept have none: their account is found by email.
+   */
+  username?: string | undefined;
+}
+
+/** What createUser made: the account's own username (Cognito's generated one; none locally). */
+export interface CreatedIdentity {
+  username?: string;
 }
 
 export interface NewIdentity extends IdentityRef {
@@ -21,8 +31,12 @@ export interface NewIdentity extends IdentityRef {
  */
 export interface IdentityProvider {
   /** Creates the account, invites the person by email and puts them in their role's group. */
-  createUser(user: NewIdentity): Promise<void>;
-  /** The account can no longer sign in, and its refresh tokens stop working. */
+  createUser(user: NewIdentity): Promise<CreatedIdentity>;
+  /**
+   * The account can no longer sign in, and its refresh tokens stop working. No account by that
+   * username is an error (IdentityNotFoundError): the staff record and Cognito disagree, and
+   * "deactivated" must never be reported for someone who may still sign in.
+   */
   disableUser(user: IdentityRef): Promise<void>;
 }
 
@@ -65,11 +79,12 @@ export class CognitoIdentityProvider implements IdentityProvider {
     return { client: this.injected ?? (await defaultClient()), sdk: await cognitoSdk() };
   }
 
-  async createUser(user: NewIdentity): Promise<void> {
+  async createUser(user: NewIdentity): Promise<CreatedIdentity> {
     const { client, sdk } = await this.sdk();
     const Username = cognitoUsername(user.email);
+    let username: string | undefined;
     try {
-      await client.send(
+      const created = await client.send(
         new sdk.AdminCreateUserCommand({
           UserPoolId: this.userPoolId,
           Username,
@@ -84,6 +99,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
           DesiredDeliveryMediums: ['EMAIL'],
         }),
       );
+      username = created.User?.Username;
     } catch (error) {
       if (!(error instanceof sdk.UsernameExistsException)) throw error;
       // A retry after a partial failure finds its own account and carries on; anyone else's is refused
@@ -92,19 +108,21 @@ export class CognitoIdentityProvider implements IdentityProvider {
       if (!existing) throw error;
       if (!ownedBy(existing, user)) throw new IdentityMismatchError(user);
       logger.info('identity already exists for this staff member; continuing', { tenantId: user.tenantId, staffId: user.staffId });
+      username = existing.Username;
     }
     // Adding a user to a group they are already in succeeds, so this step is retry-safe as it is.
     await client.send(new sdk.AdminAddUserToGroupCommand({ UserPoolId: this.userPoolId, Username, GroupName: user.role }));
+    return username ? { username } : {};
   }
 
   async disableUser(user: IdentityRef): Promise<void> {
     const { client, sdk } = await this.sdk();
-    const Username = cognitoUsername(user.email);
+    // By the username the record keeps: an email can be changed in Cognito, a username cannot.
+    const Username = user.username ?? cognitoUsername(user.email);
     const existing = await this.getUser(Username);
     if (!existing) {
-      // Nothing can sign in with this email, which is what was asked.
-      logger.warn('no identity to disable', { tenantId: user.tenantId, staffId: user.staffId });
-      return;
+      logger.error('no identity to disable', { tenantId: user.tenantId, staffId: user.staffId, by: user.username ? 'username' : 'email' });
+      throw new IdentityNotFoundError(user);
     }
     // The email comes from our staff record, but the pool spans tenants: never act on another tenant's account.
     if (!ownedBy(existing, user)) throw new IdentityMismatchError(user);
@@ -143,6 +161,14 @@ export class IdentityMismatchError extends Error {
   }
 }
 
+/** No sign-in account answers to the staff record's username (or email): nothing was changed. */
+export class IdentityNotFoundError extends Error {
+  override readonly name = 'IdentityNotFoundError';
+  constructor(ref: IdentityRef) {
+    super(`no sign-in account found for staff ${ref.tenantId}/${ref.staffId}`);
+  }
+}
+
 /**
  * Locally there are no accounts to keep in step: the local issuer (scripts/local/issuer.ts,
  * `npm run token`) mints a signed token for any tenant, staff id and role on demand. So creating
@@ -150,7 +176,9 @@ export class IdentityMismatchError extends Error {
  * record's business, in both modes.
  */
 export class LocalIdentityProvider implements IdentityProvider {
-  async createUser(): Promise<void> {}
+  async createUser(): Promise<CreatedIdentity> {
+    return {};
+  }
   async disableUser(): Promise<void> {}
 }
 

@@ -3,7 +3,7 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import { conflict, notFound } from '../../../domain/errors';
 import { deactivated, moveUnder, newStaff, withNewReport } from '../../../domain/staff/hierarchy';
 import type { Staff, StaffInput } from '../../../domain/staff/staff';
-import { IdentityMismatchError } from '../identity/identity-provider';
+import { IdentityMismatchError, IdentityNotFoundError } from '../identity/identity-provider';
 import { assertVersion, auditOf, retryLostRace, tenantConfig, type UseCaseContext } from './context';
 import type { Page, PageRequest } from './ports';
 
@@ -25,9 +25,12 @@ async function addStaff(ctx: UseCaseContext, input: StaffInput): Promise<Staff> 
     // Staff only join a provisioned tenant.
     tenantConfig(ctx),
   ]);
-  const staff = newStaff(input, manager, ctx.now, ctx.actor.staffId);
+  const made = newStaff(input, manager, ctx.now, ctx.actor.staffId);
+  let staff = made;
   try {
-    await ctx.services.identity.createUser({ tenantId: ctx.actor.tenantId, staffId: staff.staffId, email: staff.email, name: staff.name, role: staff.role });
+    const { username } = await ctx.services.identity.createUser({ tenantId: ctx.actor.tenantId, staffId: made.staffId, email: made.email, name: made.name, role: made.role });
+    // Kept so deactivation finds the account by its username, which no one can change.
+    if (username) staff = { ...made, signInUsername: username };
   } catch (error) {
     if (error instanceof IdentityMismatchError) {
       throw conflict('email_in_use', 'This email already signs in as someone else.');
@@ -85,7 +88,14 @@ export async function deactivateStaff(ctx: UseCaseContext, staffId: string, expe
   assertVersion(staff.version, expectedVersion, 'staff member');
   if (!staff.active) return staff;
   if (staffId === ctx.actor.staffId) throw conflict('cannot_deactivate_self', 'You cannot deactivate yourself.');
-  await ctx.services.identity.disableUser({ tenantId: ctx.actor.tenantId, staffId, email: staff.email });
+  try {
+    await ctx.services.identity.disableUser({ tenantId: ctx.actor.tenantId, staffId, email: staff.email, username: staff.signInUsername });
+  } catch (error) {
+    if (error instanceof IdentityNotFoundError) {
+      throw conflict('sign_in_account_missing', 'No sign-in account matches this staff member, so none could be disabled; nothing was changed. Ask a platform administrator to check the user pool.');
+    }
+    throw error;
+  }
   const after = deactivated(staff, { now: ctx.now, actor: ctx.actor.staffId });
   await ctx.services.staff.save(ctx.actor.tenantId, [{ before: staff, after }], staffAudit(ctx, staffId, 'deactivated', staff, after));
   return after;
