@@ -8,6 +8,7 @@ import { ApiRoutesStack } from './stacks/api-routes';
 import { ApiStageStack } from './stacks/api-stage';
 import { DataStack } from './stacks/data';
 import { EventsStack } from './stacks/events';
+import { EdgeStack } from './stacks/edge';
 import { MonitoringStack } from './stacks/monitoring';
 import { JOBS_RULE, SchedulesStack } from './stacks/schedules';
 import { stageOf, type Stage } from './stage';
@@ -25,6 +26,8 @@ export interface CrmStacks {
   readonly routeFunctions: ReadonlyMap<string, CrmFunction>;
   readonly schedules: SchedulesStack;
   readonly monitoring: MonitoringStack;
+  /** CloudFront and WAF in front of the API's own domain (us-east-1), when the stage has a domain. */
+  readonly edge: EdgeStack | undefined;
   readonly stage: Stage;
 }
 
@@ -44,7 +47,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
   // Strong (Export/ImportValue) on purpose: the data stack cannot be deleted, nor its table
   // replaced, while the API and events stacks still use it.
   CrossStackReferences.of(app).consume(ReferenceStrength.STRONG);
-  const data = new DataStack(app, 'Crm-Data', { ...at('Crm-Data', 'CRM single table, idempotency records, media'), lockBackupVault: stage.production });
+  const data = new DataStack(app, 'Crm-Data', { ...at('Crm-Data', 'CRM single table, idempotency records, media'), lockBackupVault: stage.production, allowedOrigins: stage.allowedOrigins });
   // Every rule of events/rules.ts gets its queue and consumer in Crm-Events, except the analytics
   // loader's, which Crm-Analytics owns with the ClickHouse endpoint it needs (see stacks/analytics.ts).
   const loaderRule = rules.find((r) => r.name === ANALYTICS_LOADER_RULE);
@@ -62,7 +65,12 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     bus: events.bus,
     loaderRule,
   });
-  const api = new ApiStack(app, 'Crm-Api', { ...at('Crm-Api', 'CRM HTTP API core: the API, sign-in, the JWT authorizer, the cursor key'), ...(stage.mailFrom && { mailFrom: stage.mailFrom }) });
+  const api = new ApiStack(app, 'Crm-Api', {
+    ...at('Crm-Api', 'CRM HTTP API core: the API, sign-in, the JWT authorizer, the cursor key'),
+    ...(stage.mailFrom && { mailFrom: stage.mailFrom }),
+    allowedOrigins: stage.allowedOrigins,
+    customDomain: stage.domain !== undefined,
+  });
   const clickHouseParameters = { urlParameter: analytics.endpointParameters.url, databaseParameter: analytics.endpointParameters.database, credentialsArnParameter: analytics.endpointParameters.credentialsArn };
   const apiRoutes = new Map(
     (Object.keys(routeGroups) as RouteGroup[]).map((group) => {
@@ -83,7 +91,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       return [group, stack] as const;
     }),
   );
-  const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { ...at('Crm-Api-Stage', 'CRM HTTP API stage: access logs and throttling'), core: api, routes });
+  const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { ...at('Crm-Api-Stage', 'CRM HTTP API stage: access logs, throttling, its domain'), core: api, routes, ...(stage.domain && { domain: stage.domain }) });
   for (const stack of apiRoutes.values()) apiStage.addStackDependency(stack);
   const routeFunctions = new Map([...apiRoutes.values()].flatMap((stack) => [...stack.functions]));
   const schedules = new SchedulesStack(app, 'Crm-Schedules', {
@@ -118,9 +126,14 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     scheduleGroupName: schedules.scheduleGroup.ref,
     ...(stage.alarmEmail && { alarmEmail: stage.alarmEmail }),
   });
+  // CloudFront's certificate and web ACL must be in us-east-1: a stack of its own there, which
+  // needs nothing from the others (the origin is a hostname), so no cross-region reference.
+  const edge = stage.domain
+    ? new EdgeStack(app, 'Crm-Edge', { ...at('Crm-Edge', 'CRM API edge: CloudFront, WAF and the API domain'), env: { account: stage.env!.account!, region: 'us-east-1' }, domain: stage.domain })
+    : undefined;
   // On every taggable resource: what it is, which stage, who answers for it, who pays.
   for (const [key, value] of [['app', 'crm'], ['stage', stage.name], ['owner', stage.owner], ['cost-centre', stage.costCentre]] as const) Tags.of(app).add(key, value);
-  return { data, events, analytics, api, apiRoutes, apiStage, routeFunctions, schedules, monitoring, stage };
+  return { data, events, analytics, api, apiRoutes, apiStage, routeFunctions, schedules, monitoring, edge, stage };
 }
 
 /** `client-profile` → `ClientProfile`: a rule's name as a construct id. */

@@ -6,12 +6,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './constructs/crm-function';
 import { createCrmStacks } from './crm-stacks';
+import { prodContext } from './stage.fixtures';
 
 const cdkContext: Record<string, unknown> = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')).context;
 const appWith = (context: Record<string, unknown>) => new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...context } });
 const stacksOf = (app: App) => app.node.children.filter((c): c is Stack => c instanceof Stack);
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
 
 describe('stages (#11 item 4)', () => {
   it('is dev by default: every stack named <id>-dev, no termination protection, logs removed with their stack after a month', () => {
@@ -55,13 +57,14 @@ describe('stages (#11 item 4)', () => {
   });
 
   it('deploys prod to the account and region it names, protected from termination, its logs and backups kept', () => {
-    const app = appWith({ stage: 'prod', account: '123456789012', region: 'ap-south-1', mailFrom: 'crm@mail.example.com' });
+    const app = appWith(prodContext);
     const crm = createCrmStacks(app);
     const stacks = stacksOf(app);
-    expect(stacks).toHaveLength(15);
+    expect(stacks).toHaveLength(16);
     for (const s of stacks) {
       expect(s.stackName, s.node.id).toBe(`${s.node.id}-prod`);
-      expect([s.account, s.region, s.terminationProtection], s.stackName).toEqual(['123456789012', 'ap-south-1', true]);
+      // CloudFront's certificate and web ACL live in us-east-1: Crm-Edge alone is there.
+      expect([s.account, s.region, s.terminationProtection], s.stackName).toEqual(['123456789012', s.node.id === 'Crm-Edge' ? 'us-east-1' : 'ap-south-1', true]);
     }
     const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
     for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([90, 'Retain']);
@@ -82,15 +85,37 @@ describe('stages (#11 item 4)', () => {
     expect(() => createCrmStacks(appWith({ stage: 'prod', region: 'ap-south-1' }))).toThrow(/stage prod needs an explicit account and region/);
     expect(() => createCrmStacks(appWith({ stage: 'qa' }))).toThrow('-c stage=qa: the stage is one of dev, staging, prod');
     expect(() => createCrmStacks(appWith({ stage: 'prod', account: '1234', region: 'ap-south-1' }))).toThrow('account 1234: an AWS account id is 12 digits');
-    expect(() => createCrmStacks(appWith({ stage: 'prod', account: '123456789012', region: 'ap-south-1' }))).toThrow(
+    expect(() => createCrmStacks(appWith({ ...prodContext, mailFrom: '' }))).toThrow(
       'stage prod needs mailFrom, a verified SES identity to send invitations and reports from: set stages.prod.mailFrom in cdk.json, or pass -c mailFrom=…',
     );
+    expect(() => createCrmStacks(appWith({ ...prodContext, allowedOrigins: '' }))).toThrow(
+      "stage prod needs allowedOrigins, the web apps' origins (https://…): set stages.prod.allowedOrigins in cdk.json, or pass -c allowedOrigins=https://a,https://b",
+    );
+    expect(() => createCrmStacks(appWith({ ...prodContext, allowedOrigins: 'https://*.example.com' }))).toThrow(
+      'allowed origin https://*.example.com: an origin is https://host[:port] (http://localhost only in dev), without a path or a wildcard',
+    );
+    expect(() => createCrmStacks(appWith({ ...prodContext, allowedOrigins: 'http://localhost:3000' }))).toThrow(/allowed origin http:\/\/localhost:3000/);
+    expect(() => createCrmStacks(appWith({ ...prodContext, domainName: '' }))).toThrow('stage prod needs domainName, hostedZoneId and hostedZoneName: the API is served from its own domain behind CloudFront and WAF');
+    expect(() => createCrmStacks(appWith({ ...prodContext, domainName: 'api.other.example' }))).toThrow('domainName api.other.example is not in the zone crm.example.com');
   });
 
   it('reads a stage’s settings from cdk.json’s `stages` context', () => {
-    const app = appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-2', owner: 'crm-staging', alarmEmail: 'oncall@example.com', mailFrom: 'crm@staging.example.com' } } });
+    const app = appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-2', owner: 'crm-staging', alarmEmail: 'oncall@example.com', mailFrom: 'crm@staging.example.com', allowedOrigins: ['https://staging.crm.example.com'] } } });
     const crm = createCrmStacks(app);
-    expect(crm.stage).toEqual({ name: 'staging', env: { account: '210987654321', region: 'ap-south-2' }, owner: 'crm-staging', costCentre: 'crm', alarmEmail: 'oncall@example.com', mailFrom: 'crm@staging.example.com', production: false });
+    expect(crm.stage).toEqual({
+      name: 'staging',
+      env: { account: '210987654321', region: 'ap-south-2' },
+      owner: 'crm-staging',
+      costCentre: 'crm',
+      alarmEmail: 'oncall@example.com',
+      mailFrom: 'crm@staging.example.com',
+      allowedOrigins: ['https://staging.crm.example.com'],
+      domain: undefined,
+      production: false,
+    });
+    // No domain: no edge stack, and the execute-api endpoint stays on.
+    expect(crm.edge).toBeUndefined();
+    Template.fromStack(crm.api).hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
     Template.fromStack(crm.monitoring).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 });

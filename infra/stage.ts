@@ -18,6 +18,14 @@ export interface Stage {
    * sender allows about 50 emails a day. Dev without one uses Cognito's sender.
    */
   readonly mailFrom: string | undefined;
+  /** The web apps' origins: the API's and the media bucket's CORS allow these and no other. */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * The API's own hostname behind CloudFront and WAF (Crm-Edge), with the Route 53 zone it lives
+   * in. Required in prod; without it (dev, and staging if it names none) the API is reached at
+   * its execute-api endpoint, with no WAF.
+   */
+  readonly domain: { name: string; hostedZoneId: string; hostedZoneName: string } | undefined;
   /** Production: termination protection, retained log groups, a locked backup vault. */
   readonly production: boolean;
 }
@@ -29,7 +37,14 @@ interface StageSettings {
   costCentre?: string;
   alarmEmail?: string;
   mailFrom?: string;
+  allowedOrigins?: string[];
+  domainName?: string;
+  hostedZoneId?: string;
+  hostedZoneName?: string;
 }
+
+/** Where a web app runs while it is developed against the dev stage. */
+const DEV_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
 
 /**
  * The stage this synth is for: `-c stage=dev|staging|prod` (dev by default), its settings from
@@ -56,6 +71,19 @@ export function stageOf(scope: IConstruct): Stage {
   const mailFrom = ctx('mailFrom') ?? settings.mailFrom;
   if (stage !== 'dev' && !mailFrom) throw new Error(`stage ${stage} needs mailFrom, a verified SES identity to send invitations and reports from: set stages.${stage}.mailFrom in cdk.json, or pass -c mailFrom=…`);
   if (mailFrom !== undefined && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(mailFrom)) throw new Error(`mailFrom ${mailFrom}: an email address`);
+  const origins = ctx('allowedOrigins')?.split(',').map((o) => o.trim()) ?? settings.allowedOrigins ?? (stage === 'dev' ? DEV_ORIGINS : []);
+  if (origins.length === 0) throw new Error(`stage ${stage} needs allowedOrigins, the web apps' origins (https://…): set stages.${stage}.allowedOrigins in cdk.json, or pass -c allowedOrigins=https://a,https://b`);
+  for (const o of origins) {
+    const ok = /^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(o) || (stage === 'dev' && /^http:\/\/localhost(:\d+)?$/.test(o));
+    if (!ok) throw new Error(`allowed origin ${o}: an origin is https://host[:port] (http://localhost only in dev), without a path or a wildcard`);
+  }
+  const domainName = ctx('domainName') ?? settings.domainName;
+  const hostedZoneId = ctx('hostedZoneId') ?? settings.hostedZoneId;
+  const hostedZoneName = ctx('hostedZoneName') ?? settings.hostedZoneName;
+  if (stage === 'prod' && !domainName) throw new Error('stage prod needs domainName, hostedZoneId and hostedZoneName: the API is served from its own domain behind CloudFront and WAF');
+  if (domainName && (!hostedZoneId || !hostedZoneName)) throw new Error(`domainName ${domainName} needs hostedZoneId and hostedZoneName (the Route 53 zone it is in; no lookups at synth)`);
+  if (domainName && hostedZoneName && !domainName.endsWith(`.${hostedZoneName}`)) throw new Error(`domainName ${domainName} is not in the zone ${hostedZoneName}`);
+  if (domainName && !account) throw new Error(`domainName ${domainName} needs an explicit account (its certificate and WAF live in us-east-1 of that account)`);
   return {
     name: stage,
     env: account && region ? { account, region } : region ? { region } : undefined,
@@ -63,6 +91,8 @@ export function stageOf(scope: IConstruct): Stage {
     costCentre: ctx('costCentre') ?? settings.costCentre ?? 'crm',
     alarmEmail: ctx('alarmEmail') ?? settings.alarmEmail,
     mailFrom,
+    allowedOrigins: origins,
+    domain: domainName && hostedZoneId && hostedZoneName ? { name: domainName, hostedZoneId, hostedZoneName } : undefined,
     production: stage === 'prod',
   };
 }

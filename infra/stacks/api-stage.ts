@@ -1,7 +1,10 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { routeKey, type RouteDefinition } from '../../functions/http/routes';
 import { stageOf } from '../stage';
@@ -33,7 +36,15 @@ export interface ApiStageStackProps extends StackProps {
   readonly routes: readonly RouteDefinition[];
   /** Steady-state and burst limits for every route of the stage. @default 100 rps, burst 200 */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /**
+   * The API's domain: the stage is mapped to `origin.<name>` (a regional custom domain with its
+   * own certificate), which Crm-Edge's CloudFront distribution serves as `<name>`.
+   */
+  readonly domain?: { name: string; hostedZoneId: string; hostedZoneName: string };
 }
+
+/** The hostname CloudFront reaches the API at (its regional custom domain). */
+export const originHostOf = (domainName: string) => `origin.${domainName}`;
 
 /**
  * The API's `$default` stage, deployed after every route stack (it names routes by key in its
@@ -63,6 +74,20 @@ export class ApiStageStack extends Stack {
     cfn.routeSettings = Object.fromEntries(
       props.routes.filter((r) => r.throttle).map((r) => [routeKey(r), { ThrottlingRateLimit: r.throttle!.rate, ThrottlingBurstLimit: r.throttle!.burst }]),
     );
-    new CfnOutput(this, 'ApiUrl', { value: props.core.api.apiEndpoint });
+    if (props.domain) {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: props.domain.hostedZoneId, zoneName: props.domain.hostedZoneName });
+      const originHost = originHostOf(props.domain.name);
+      const certificate = new acm.Certificate(this, 'OriginCertificate', { domainName: originHost, validation: acm.CertificateValidation.fromDns(zone) });
+      const domainName = new apigwv2.DomainName(this, 'OriginDomain', { domainName: originHost, certificate, securityPolicy: apigwv2.SecurityPolicy.TLS_1_2 });
+      new apigwv2.ApiMapping(this, 'OriginMapping', { api: props.core.api, domainName, stage: this.stage });
+      new route53.ARecord(this, 'OriginRecord', {
+        zone,
+        recordName: originHost,
+        target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(domainName.regionalDomainName, domainName.regionalHostedZoneId)),
+      });
+      new CfnOutput(this, 'ApiUrl', { value: `https://${props.domain.name}` });
+    } else {
+      new CfnOutput(this, 'ApiUrl', { value: props.core.api.apiEndpoint });
+    }
   }
 }

@@ -14,7 +14,17 @@ export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccount
 export interface ApiStackProps extends StackProps {
   /** The verified SES identity Cognito's invitations and codes come from (else Cognito's own sender, dev only). */
   readonly mailFrom?: string;
+  /** The web apps' origins: CORS preflights from any other origin get no CORS headers. @default the dev origins */
+  readonly allowedOrigins?: readonly string[];
+  /** The API has its own domain (Crm-Edge): its default execute-api endpoint is switched off. */
+  readonly customDomain?: boolean;
 }
+
+/** What a browser may send and read (functions/lib/http: If-Match, Idempotency-Key; ETag, Retry-After, the request id). */
+export const corsHeaders = {
+  allow: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
+  expose: ['etag', 'retry-after', 'x-request-id', 'idempotent-replayed'],
+} as const;
 
 /** Who outranks whom when a user is in more than one group (each staff member is in exactly one): lower first. */
 export const groupPrecedence: Readonly<Record<(typeof roles)[number], number>> = {
@@ -91,7 +101,20 @@ export class ApiStack extends Stack {
     // The role is the user's Cognito group (the verifier reads cognito:groups).
     for (const role of roles) this.userPool.addGroup(`Group-${role}`, { groupName: role, precedence: groupPrecedence[role], description: `CRM role ${role}` });
 
-    this.api = new apigwv2.HttpApi(this, 'HttpApi', { description: 'Sales CRM API', createDefaultStage: false });
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Sales CRM API',
+      createDefaultStage: false,
+      // API Gateway answers preflights itself; only the stage's web apps get CORS headers.
+      corsPreflight: {
+        allowOrigins: [...(props.allowedOrigins ?? ['http://localhost:3000', 'http://localhost:5173'])],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PUT, apigwv2.CorsHttpMethod.PATCH, apigwv2.CorsHttpMethod.DELETE],
+        allowHeaders: [...corsHeaders.allow],
+        exposeHeaders: [...corsHeaders.expose],
+        maxAge: Duration.hours(1),
+      },
+      // With a domain of its own the API is reached only through it (CloudFront and WAF in front).
+      disableExecuteApiEndpoint: props.customDomain ?? false,
+    });
     // Declared here rather than by HttpUserPoolAuthorizer, which would create it inside the first
     // route stack that binds it: every route stack names this one by id.
     this.authorizer = new apigwv2.HttpAuthorizer(this, 'CognitoAuthorizer', {

@@ -12,6 +12,8 @@ const stringKey = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.
 export interface DataStackProps extends StackProps {
   /** Lock the backup vault (production): recovery points cannot be deleted before 35 days. */
   readonly lockBackupVault?: boolean;
+  /** The web apps' origins, which upload and show client images through presigned URLs. @default the dev origins */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** The single table (DESIGN §5). Its shape comes from table-schema.ts, shared with the local stack. */
@@ -102,7 +104,14 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'media/',
       // Apps PUT and GET through presigned URLs straight from the browser or phone.
-      cors: [{ allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET], allowedOrigins: ['*'], allowedHeaders: ['content-type', 'content-length'], maxAge: 3600 }],
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
+          allowedOrigins: [...(props?.allowedOrigins ?? ['http://localhost:3000', 'http://localhost:5173'])],
+          allowedHeaders: ['content-type', 'content-length'],
+          maxAge: 3600,
+        },
+      ],
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });

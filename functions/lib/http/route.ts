@@ -1,11 +1,10 @@
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createVerifier, type VerifyToken } from '../auth/verifier';
 import { config } from '../config';
 import { getIdempotency, getServices } from '../services';
-import { count, metrics } from '../observability';
+import { count, flushMetrics } from '../observability';
 import { contextOf, type UseCaseContext } from '../use-cases/context';
 import { DomainError } from '../../../domain/errors';
 import { badRequest, HttpError } from './errors';
@@ -118,9 +117,10 @@ export function httpRoute<
   Pub extends boolean = false,
 >(spec: RouteSpec<B, Q, P, R, M> & { public?: Pub }, fn: (input: RouteInput<B, Q, P, Pub, M>) => Promise<RouteResult<BodyOf<R>>> | RouteResult<BodyOf<R>>): HttpHandler {
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, RouteContext>()
-    // The trace's handler subsegment and one EMF line a request (the service's Requests count).
-    .use(logMetrics(metrics))
-    .use({ before: () => count('Requests') })
+    // One EMF line a request (the service's Requests count), written last, after any error answer.
+    // Not Powertools' logMetrics: with requests served side by side in one process (the local
+    // stack) one flush empties the store for all, and it would warn about every empty one.
+    .use({ before: () => count('Requests'), after: flushMetrics, onError: flushMetrics })
     .use(requestLog())
     .use(problemErrors());
   if (!spec.public) handler.use(authenticate(sharedVerifier));
