@@ -11,14 +11,39 @@ import { actorGuard, auditItem, staffItem, staffUnchanged, toItem, transact, typ
 import { keys, type ConfigName, type Key } from './keys';
 
 /** Tenant settings, catalogue and stage configuration, and the provisioning of a new tenant. */
+/**
+ * How long a container reuses a tenant's configuration on the hot paths (README, "Capacity"):
+ * every opportunity write reads it, and one document item takes at most 3,000 consistent reads a
+ * second. A change made in this container is seen at once; one made in another within this long.
+ */
+export const CONFIG_MAX_AGE_MS = 10_000;
+
 export class TenantsRepository implements TenantsStore {
+  private readonly cached = new Map<string, { readAt: number; config: TenantConfig }>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
-  /** Settings, products and stages of a tenant in one BatchGetItem; undefined when the tenant was never provisioned. */
-  async config(tenantId: string): Promise<TenantConfig | undefined> {
+  /**
+   * Settings, products, stages and targets of a tenant; undefined when the tenant was never
+   * provisioned (never cached). `fresh` reads the table (routes that show or replace a document
+   * and its version); otherwise a read of the last CONFIG_MAX_AGE_MS is reused.
+   */
+  async config(tenantId: string, opts: { fresh?: boolean } = {}): Promise<TenantConfig | undefined> {
+    const hit = this.cached.get(tenantId);
+    if (!opts.fresh && hit && this.now() - hit.readAt < CONFIG_MAX_AGE_MS) return hit.config;
+    const readAt = this.now();
+    const config = await this.readConfig(tenantId);
+    if (config) this.cached.set(tenantId, { readAt, config });
+    else this.cached.delete(tenantId);
+    return config;
+  }
+
+  /** Settings, products and stages of a tenant in one BatchGetItem. */
+  private async readConfig(tenantId: string): Promise<TenantConfig | undefined> {
     const names = ['TENANT', 'PRODUCTS', 'STAGES', 'TARGETS'] as const;
     const { Responses } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: names.map((n) => keys.config(tenantId, n)), ConsistentRead: true } } }));
     const found = Responses?.[this.tableName] ?? [];
@@ -66,6 +91,15 @@ export class TenantsRepository implements TenantsStore {
 
   /** Replaces a configuration document if unchanged since `expectedVersion` (0: it must not exist), with its audit entry. */
   private async putDocument(tenantId: string, key: Key & Record<string, unknown>, field: string, value: unknown, expectedVersion: number, audit: AuditEntry, checks: Write[], auditName: ConfigName = String(key.sk) as ConfigName): Promise<number> {
+    // This container sees its own change at once (and a read racing the write is dropped too).
+    try {
+      return await this.writeDocument(tenantId, key, field, value, expectedVersion, audit, checks, auditName);
+    } finally {
+      this.cached.delete(tenantId);
+    }
+  }
+
+  private async writeDocument(tenantId: string, key: Key & Record<string, unknown>, field: string, value: unknown, expectedVersion: number, audit: AuditEntry, checks: Write[], auditName: ConfigName): Promise<number> {
     const version = expectedVersion + 1;
     await transact(this.db, [
       {
@@ -103,6 +137,7 @@ export class TenantsRepository implements TenantsStore {
    * Returns false (and writes nothing) when the tenant already exists, so provisioning is repeatable.
    */
   async provision(settings: TenantSettings, products: readonly Product[], staff: readonly Staff[], audit: AuditEntry): Promise<boolean> {
+    this.cached.delete(settings.tenantId);
     const tenantId = settings.tenantId;
     const put = (Item: Record<string, unknown>) => ({ item: { Put: { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } } });
     try {

@@ -10,12 +10,12 @@ const configAudit = (ctx: UseCaseContext, name: string, before: unknown, after: 
 
 export async function getProducts(ctx: UseCaseContext): Promise<Versioned<Product[]>> {
   authorize(ctx.actor, 'config:read');
-  return (await tenantConfig(ctx)).products;
+  return (await tenantConfig(ctx, { fresh: true })).products;
 }
 
 export async function getStages(ctx: UseCaseContext): Promise<Versioned<StagesConfig>> {
   authorize(ctx.actor, 'config:read');
-  return (await tenantConfig(ctx)).stages;
+  return (await tenantConfig(ctx, { fresh: true })).stages;
 }
 
 /**
@@ -24,7 +24,7 @@ export async function getStages(ctx: UseCaseContext): Promise<Versioned<StagesCo
  */
 export async function putProducts(ctx: UseCaseContext, products: Product[], expectedVersion: number): Promise<Versioned<Product[]>> {
   authorize(ctx.actor, 'config:write');
-  const current = (await tenantConfig(ctx)).products;
+  const current = (await tenantConfig(ctx, { fresh: true })).products;
   assertVersion(current.version, expectedVersion, 'product catalogue');
   const seen = new Set<string>();
   const errors = products.flatMap((p, i) => (seen.has(p.id) ? [{ field: `body.products.${i}.id`, code: 'duplicate', message: `${p.id} is listed twice` }] : (seen.add(p.id), [])));
@@ -37,7 +37,7 @@ export async function putProducts(ctx: UseCaseContext, products: Product[], expe
 
 export async function putStages(ctx: UseCaseContext, stages: StagesConfig, expectedVersion: number): Promise<Versioned<StagesConfig>> {
   authorize(ctx.actor, 'config:write');
-  const current = (await tenantConfig(ctx)).stages;
+  const current = (await tenantConfig(ctx, { fresh: true })).stages;
   assertVersion(current.version, expectedVersion, 'stage configuration');
   const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'STAGES', stages, current.version, configAudit(ctx, 'stages', current.value, stages));
   return { value: stages, version };

@@ -37,8 +37,13 @@ async function resolveViewer(actor: Principal, services: Services): Promise<View
   return { ...actor, subtree: new Set([actor.staffId, ...below.map((s) => s.staffId)]) };
 }
 
-export async function tenantConfig(ctx: UseCaseContext): Promise<TenantConfig> {
-  const config = await ctx.services.tenants.config(ctx.actor.tenantId);
+/**
+ * The tenant's configuration. Reads and writes that only apply it may use the container's copy of
+ * the last few seconds (TenantsRepository.config); `fresh` for routes that show or replace a
+ * document with its version (If-Match).
+ */
+export async function tenantConfig(ctx: UseCaseContext, opts: { fresh?: boolean } = {}): Promise<TenantConfig> {
+  const config = await ctx.services.tenants.config(ctx.actor.tenantId, opts);
   // A token for a tenant that was never provisioned cannot act on anything.
   if (!config) throw forbidden('unknown_tenant', 'Your tenant is not provisioned.');
   return config;

@@ -113,7 +113,8 @@ export interface StaffStore {
 
 export interface TenantsStore {
   /** Undefined when the tenant was never provisioned. */
-  config(tenantId: string): Promise<TenantConfig | undefined>;
+  /** `fresh`: read the table, not the container's copy of the last few seconds (showing or replacing a document and its version). */
+  config(tenantId: string, opts?: { fresh?: boolean }): Promise<TenantConfig | undefined>;
   /** Replaces a configuration document if unchanged since `expectedVersion`; returns the new version. */
   putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
   /** Staff members' own target versions, by staff id (absent: none set, version 0). */

@@ -35,7 +35,7 @@ function notInPast(effectiveFrom: string, day: string, field: string): void {
 
 export async function getTargets(ctx: UseCaseContext): Promise<Versioned<TenantTargets>> {
   authorize(ctx.actor, 'config:read');
-  const config = await tenantConfig(ctx);
+  const config = await tenantConfig(ctx, { fresh: true });
   const versions = config.targets.value;
   return { value: { current: inForce(versions, today(ctx, config.settings.timeZone)) ?? versions[0]!, versions }, version: config.targets.version };
 }
@@ -43,7 +43,7 @@ export async function getTargets(ctx: UseCaseContext): Promise<Versioned<TenantT
 /** A new tenant version from `effectiveFrom` (default today), replacing any version from that day on. */
 export async function putTargets(ctx: UseCaseContext, input: Omit<TargetsVersion, 'effectiveFrom'> & { effectiveFrom?: string | undefined }, expectedVersion: number): Promise<Versioned<TenantTargets>> {
   authorize(ctx.actor, 'config:write');
-  const config = await tenantConfig(ctx);
+  const config = await tenantConfig(ctx, { fresh: true });
   assertVersion(config.targets.version, expectedVersion, 'targets');
   const day = today(ctx, config.settings.timeZone);
   const next: TargetsVersion = { ...input, effectiveFrom: input.effectiveFrom ?? day };
