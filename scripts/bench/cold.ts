@@ -15,7 +15,8 @@ import { table } from './report';
  * module evaluation and whatever the handler builds at module scope, as a cold start does before
  * the first invocation. The AWS SDK resolves from node_modules (in Lambda the runtime's copy).
  *
- * Knobs: BENCH_RUNS (5 imports per handler), BENCH_ONLY (a substring of the handler names).
+ * Knobs: BENCH_RUNS (5 imports per handler), BENCH_ONLY (a substring of the handler names),
+ * BENCH_BUNDLE_SDK=1 (bundle the AWS SDK rather than take the runtime's).
  */
 const runs = Math.max(3, Number(process.env.BENCH_RUNS) || 5);
 const only = process.env.BENCH_ONLY;
@@ -60,7 +61,8 @@ for (const h of handlers) {
     format: 'esm',
     target: 'node24',
     mainFields: ['module', 'main'],
-    external: bundleExternals,
+    // BENCH_BUNDLE_SDK=1: the AWS SDK inside the bundle (pinned to the lock's version) instead of the runtime's.
+    external: process.env.BENCH_BUNDLE_SDK ? bundleExternals.filter((m) => !m.startsWith('@aws-sdk') && !m.startsWith('@smithy')) : bundleExternals,
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: 'error',
   });
