@@ -8,7 +8,9 @@ export function fieldErrorsOf(error: z.ZodError, where?: string): FieldError[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, code: 'unknown_field', message: 'is not a known field' }));
     }
-    return [{ field: base, code: issue.code, message: issue.message }];
+    // A refinement may name its own code (`params: { code }`): `invalid_gstin` says more than `custom`.
+    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : issue.code;
+    return [{ field: base, code, message: issue.message }];
   });
 }
 

@@ -2,6 +2,7 @@ import { getCountryCallingCode, parsePhoneNumberWithError, type CountryCode } fr
 import { z } from 'zod';
 import type { FieldError } from '../errors';
 import { decimal, text } from '../shared/schemas';
+import { Gstin, Pincode } from './gstin';
 
 /** Spec §3 client details. Phones are stored E.164, emails lower-cased (DESIGN §3 Clients). */
 
@@ -10,6 +11,11 @@ export const Geo = z.strictObject({
   lat: decimal(7, -90, 90),
   lng: decimal(7, -180, 180),
 });
+
+/** A system's name (lower case, digits, `-`/`_`) → the client's id there; at most 10. */
+export const ExternalRefs = z
+  .record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a system name: lower-case letters, digits, - or _, up to 32'), text({ max: 128 }))
+  .refine((refs) => Object.keys(refs).length <= 10, { message: 'must name at most 10 systems' });
 
 export const ClientInput = z.strictObject({
   companyName: text({ max: 200 }),
@@ -20,6 +26,11 @@ export const ClientInput = z.strictObject({
   address: text({ max: 500, multiline: true }).optional(),
   landmark: text({ max: 200 }).optional(),
   geo: Geo.optional(),
+  city: text({ max: 100 }).optional(),
+  pincode: Pincode.optional(),
+  gstin: Gstin.optional(),
+  /** The client's ids in other systems (`{"tally": "LED-0042", "zoho": "4815000000123"}`): imports and integrations match on them. */
+  externalRefs: ExternalRefs.optional(),
 });
 export type ClientInput = z.infer<typeof ClientInput>;
 
@@ -40,6 +51,12 @@ export const Client = z
     address: z.string().optional(),
     landmark: z.string().optional(),
     geo: z.object({ lat: z.number(), lng: z.number() }).optional(),
+    city: z.string().optional(),
+    /** Six digits. */
+    pincode: z.string().optional(),
+    /** Upper case, check character verified. */
+    gstin: z.string().optional(),
+    externalRefs: z.record(z.string(), z.string()).optional(),
     /** Where the visiting card or signboard image is stored (GET /v1/clients/{id}/image signs a download). */
     imageKey: z.string().optional(),
     createdBy: z.string(),

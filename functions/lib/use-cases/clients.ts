@@ -112,6 +112,10 @@ const pickInput = (c: Client): ClientInput => ({
   ...(c.address && { address: c.address }),
   ...(c.landmark && { landmark: c.landmark }),
   ...(c.geo && { geo: c.geo }),
+  ...(c.city && { city: c.city }),
+  ...(c.pincode && { pincode: c.pincode }),
+  ...(c.gstin && { gstin: c.gstin }),
+  ...(c.externalRefs && { externalRefs: c.externalRefs }),
 });
 
 /**
