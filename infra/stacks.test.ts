@@ -209,7 +209,16 @@ describe('CRM stacks', () => {
           'POST /v1/opportunities/{id}/stage',
         ],
         'Crm-Api-Events-dev': ['GET /v1/events', 'GET /v1/events/{id}', 'POST /v1/events/{id}/complete'],
-        'Crm-Api-Config-dev': ['GET /v1/config/products', 'GET /v1/config/stages', 'GET /v1/config/targets', 'PUT /v1/config/products', 'PUT /v1/config/stages', 'PUT /v1/config/targets'],
+        'Crm-Api-Config-dev': [
+          'GET /v1/config/dedup',
+          'GET /v1/config/products',
+          'GET /v1/config/stages',
+          'GET /v1/config/targets',
+          'PUT /v1/config/dedup',
+          'PUT /v1/config/products',
+          'PUT /v1/config/stages',
+          'PUT /v1/config/targets',
+        ],
         'Crm-Api-Staff-dev': [
           'GET /v1/staff',
           'GET /v1/staff/{staffId}',

@@ -127,7 +127,7 @@ export async function seedHistory(services: Services, opts: HistoryOptions): Pro
       for (let n = 2 + (rnd.chance(0.5) ? 1 : 0); n > 0; n--) {
         const when = tick();
         phone += 7;
-        const client = await createClient(
+        const { client } = await createClient(
           as(owner, when),
           ClientInput.parse({ companyName: `${rnd.pick(NAMES)} ${rnd.pick(TRADES)} ${summary.clients + 1}`, ownerName: rnd.pick(OWNERS), mobile: String(phone) }),
         );
@@ -143,7 +143,7 @@ export async function seedHistory(services: Services, opts: HistoryOptions): Pro
       if (index % 6 === 3) {
         const when = tick();
         phone += 7;
-        const client = await createClient(as(owner, when), ClientInput.parse({ companyName: `${rnd.pick(NAMES)} Walk-in ${summary.clients + 1}`, ownerName: rnd.pick(OWNERS), mobile: String(phone) }));
+        const { client } = await createClient(as(owner, when), ClientInput.parse({ companyName: `${rnd.pick(NAMES)} Walk-in ${summary.clients + 1}`, ownerName: rnd.pick(OWNERS), mobile: String(phone) }));
         summary.clients++;
         const deal: Deal = { o: await createOpportunity(as(owner, when), client.id, OpportunityInput.parse({ productId: rnd.pick(PRODUCTS) })), owner, fate: 'Won', due: '9999-12-31' };
         summary.opportunities++;

@@ -716,6 +716,40 @@ const matrix: Record<string, Entry> = {
     mutates: { state: () => snap(adminOf('demo'), '/v1/config/stages'), foreign: () => snap(adminOf('acme'), '/v1/config/stages') },
   },
 
+  'GET /v1/config/dedup': {
+    variant: 'the same request in every case; sees = fuzzy:warn (demo) in/out, never fuzzy:block (acme) for other-tenant',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/config/dedup'),
+    list: {
+      items: (body) => [`fuzzy:${body.dedup.fuzzy}`],
+      target: (_fx, s) => (s.kase === 'other-tenant' ? 'fuzzy:block' : 'fuzzy:warn'),
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   y   y   y  y   y   y   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'PUT /v1/config/dedup': {
+    variant: 'the same request in every case: demo’s current rules, If-Match their version; acme’s rules must never change',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  403  403  403  403  403  403  403'),
+    },
+    fixture: noFx,
+    request: (_fx, _s, before) => ({ method: 'PUT', path: '/v1/config/dedup', body: { dedup: (before!.body as { dedup: unknown }).dedup }, headers: ifMatch(before) }),
+    mutates: { state: () => snap(adminOf('demo'), '/v1/config/dedup'), foreign: () => snap(adminOf('acme'), '/v1/config/dedup') },
+  },
+
   // ── staff ──
   'POST /v1/staff': {
     variant:
@@ -1127,6 +1161,8 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'PUT /v1/config/products': 403,
   'GET /v1/config/stages': 403,
   'PUT /v1/config/stages': 403,
+  'GET /v1/config/dedup': 403,
+  'PUT /v1/config/dedup': 403,
   'GET /v1/config/targets': 403,
   'PUT /v1/config/targets': 403,
   'GET /v1/staff/{staffId}/targets': 403,
@@ -1199,6 +1235,9 @@ beforeAll(async () => {
   const stagesRes = must(await acmeAdmin.call('GET', '/v1/config/stages'), 200, 'acme stages');
   const stages = (stagesRes.body.stages as { stage: string; multiplier: number }[]).map((s) => (s.stage === 'Lead' ? { ...s, multiplier: 60 } : s));
   must(await acmeAdmin.call('PUT', '/v1/config/stages', { stages }, { 'if-match': stagesRes.headers.get('etag')! }), 200, 'acme stages');
+  // acme blocks look-alikes, demo warns: a leak of acme's rules into demo would show.
+  const dedupRes = must(await acmeAdmin.call('GET', '/v1/config/dedup'), 200, 'acme dedup');
+  must(await acmeAdmin.call('PUT', '/v1/config/dedup', { dedup: { fuzzy: 'block' } }, { 'if-match': dedupRes.headers.get('etag')! }), 200, 'acme dedup');
   const targets = must(await acmeAdmin.call('GET', '/v1/config/targets'), 200, 'acme targets');
   const roles = targets.body.current.roles;
   must(

@@ -1,18 +1,18 @@
 import { searchableName, type Client } from './client';
 
 /**
- * DESIGN §3 Clients: a new client that matches an existing one on phone or email is refused. These
- * are the contact points a client holds uniquely within its tenant (its mobile and, if it has one,
- * its email), and what an edit claims and releases of them.
+ * DESIGN §3 Clients: a new client that matches an existing one on phone, email or GSTIN is refused
+ * (#12). These are the points a client holds uniquely within its tenant (its mobile and, if it has
+ * them, its email and GSTIN), and what an edit claims and releases of them.
  */
-export type ContactKind = 'mobile' | 'email';
+export type ContactKind = 'mobile' | 'email' | 'gstin';
 export interface ContactPoint {
   on: ContactKind;
   value: string;
 }
 
-export function uniqueContacts(c: Pick<Client, 'mobile' | 'email'>): ContactPoint[] {
-  return [{ on: 'mobile', value: c.mobile }, ...(c.email ? [{ on: 'email' as const, value: c.email }] : [])];
+export function uniqueContacts(c: Pick<Client, 'mobile' | 'email' | 'gstin'>): ContactPoint[] {
+  return [{ on: 'mobile', value: c.mobile }, ...(c.email ? [{ on: 'email' as const, value: c.email }] : []), ...(c.gstin ? [{ on: 'gstin' as const, value: c.gstin }] : [])];
 }
 
 const same = (a: ContactPoint, b: ContactPoint) => a.on === b.on && a.value === b.value;

@@ -61,11 +61,13 @@ describe('DynamoDB round trips (DESIGN §7)', () => {
     expect(await count(() => api.as(tse1).get(`/v1/clients/${client.id}/profile`))).toEqual({ status: 200, commands: ['QueryCommand'] });
   });
 
-  it('creates a client in one transaction after one config read (none within 10 s of the last)', async () => {
+  it('creates a client in one transaction after one config read (none within 10 s of the last) and one Query per fuzzy duplicate key', async () => {
     configCopyExpires();
+    // No city or PIN code: the owner-and-phone key alone is looked up (domain/clients/dedup.ts).
     const res = await count(() => api.as(tse1).post('/v1/clients', { companyName: 'Tx Co', ownerName: 'R', mobile: '9961000003', email: 'tx@example.com' }));
-    expect(res).toEqual({ status: 201, commands: ['BatchGetItemCommand', 'TransactWriteItemsCommand'] });
-    const again = await count(() => api.as(tse1).post('/v1/clients', { companyName: 'Tx Two Co', ownerName: 'R', mobile: '9961000004' }));
-    expect(again).toEqual({ status: 201, commands: ['TransactWriteItemsCommand'] });
+    expect(res).toEqual({ status: 201, commands: ['BatchGetItemCommand', 'QueryCommand', 'TransactWriteItemsCommand'] });
+    const again = await count(() => api.as(tse1).post('/v1/clients', { companyName: 'Tx Two Co', ownerName: 'R', mobile: '9961000004', city: 'Kochi', pincode: '682001' }));
+    // Name + city, name + PIN code, owner + phone: three keys, three Queries, no config read.
+    expect(again).toEqual({ status: 201, commands: ['QueryCommand', 'QueryCommand', 'QueryCommand', 'TransactWriteItemsCommand'] });
   });
 });

@@ -61,6 +61,8 @@ export const routes: readonly RouteDefinition[] = [
   r('PUT', '/v1/config/products', 'config/put-products', 'PutProducts'),
   r('GET', '/v1/config/stages', 'config/get-stages', 'GetStages'),
   r('PUT', '/v1/config/stages', 'config/put-stages', 'PutStages'),
+  r('GET', '/v1/config/dedup', 'config/get-dedup', 'GetDedupRules'),
+  r('PUT', '/v1/config/dedup', 'config/put-dedup', 'PutDedupRules'),
   r('GET', '/v1/config/targets', 'targets/get', 'GetTargets'),
   r('PUT', '/v1/config/targets', 'targets/put', 'PutTargets'),
   r('POST', '/v1/staff', 'staff/create', 'CreateStaff', { signInAccounts: 'create', throttle: ACCOUNT_THROTTLE }),

@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { searchableName, type Client } from '../../../domain/clients/client';
 import { contactChanges, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
+import { fuzzyKeys, type FuzzyReason } from '../../../domain/clients/dedup';
 import { conflict } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
 import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
@@ -29,9 +30,22 @@ export class ClientsRepository implements ClientsStore {
       { item: { Put: { TableName: this.tableName, Item: clientItem(tenantId, client), ConditionExpression: 'attribute_not_exists(pk)' } } },
       ...uniqueContacts(client).map((c) => this.claim(tenantId, c, client.id)),
       { item: this.nameItem(tenantId, client) },
+      ...fuzzyKeys(client).map((f) => ({ item: this.fuzzyItem(tenantId, f.key, client.id) })),
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, client.id, audit.at, audit.id), client.id, audit) },
       ...actorGuard(this.tableName, tenantId, audit),
     ]);
+  }
+
+  async possibleDuplicates(tenantId: string, client: Client): Promise<{ clientId: string; reason: FuzzyReason }[]> {
+    const found = await Promise.all(
+      fuzzyKeys(client).map(async ({ reason, key }) => {
+        // A key shared by more than 20 clients is not a duplicate any more, it is a pattern: 20 are enough to show.
+        const { Items } = await this.db.send(new QueryCommand({ TableName: this.tableName, ...keys.query.clientFuzzy(tenantId, key), Limit: 20 }));
+        return (Items ?? []).map((i) => ({ clientId: i.clientId as string, reason }));
+      }),
+    );
+    const seen = new Set<string>();
+    return found.flat().filter((m) => m.clientId !== client.id && !seen.has(m.clientId) && (seen.add(m.clientId), true));
   }
 
   /** Replaces a client if unchanged since it was read, moving its contact and name index items. */
@@ -44,6 +58,8 @@ export class ClientsRepository implements ClientsStore {
       ...(renamed(before, after)
         ? [{ item: { Delete: { TableName: this.tableName, Key: keys.clientName(tenantId, searchableName(before.companyName), before.id) } } }, { item: this.nameItem(tenantId, after) }]
         : []),
+      ...fuzzyMoves(before, after).released.map((key) => ({ item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzy(tenantId, key, before.id) } } })),
+      ...fuzzyMoves(before, after).claimed.map((key) => ({ item: this.fuzzyItem(tenantId, key, after.id) })),
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, after.id, audit.at, audit.id), after.id, audit) },
       ...actorGuard(this.tableName, tenantId, audit),
     ]);
@@ -67,9 +83,20 @@ export class ClientsRepository implements ClientsStore {
     };
   }
 
+  private fuzzyItem(tenantId: string, fuzzyKey: string, clientId: string) {
+    return { Put: { TableName: this.tableName, Item: toItem('client_index', tenantId, keys.clientFuzzy(tenantId, fuzzyKey, clientId), { clientId }) } };
+  }
+
   private nameItem(tenantId: string, c: Client) {
     return { Put: { TableName: this.tableName, Item: toItem('client_index', tenantId, keys.clientName(tenantId, searchableName(c.companyName), c.id), { clientId: c.id }) } };
   }
+}
+
+/** The fuzzy keys an edit gives up and takes (a new name, city, PIN code, owner or phone moves them). */
+function fuzzyMoves(before: Client, after: Client): { claimed: string[]; released: string[] } {
+  const was = fuzzyKeys(before).map((f) => f.key);
+  const now = fuzzyKeys(after).map((f) => f.key);
+  return { claimed: now.filter((k) => !was.includes(k)), released: was.filter((k) => !now.includes(k)) };
 }
 
 /** SET every field of the new version and REMOVE the ones it dropped, guarded by the version read. */

@@ -17,7 +17,9 @@ import { tableSchema } from './table-schema';
  * | opportunities of the tenant       | tenantOpportunities (gsi2) | gsi2pk=T#{t}#OPPS          gsi2sk={stage}#{opp} |
  * | events of the tenant by status    | tenantEvents (gsi2)        | gsi2pk=T#{t}#EVTS#{status} gsi2sk={scheduledAt}#{event} (missed sweep) |
  * | client by phone / email (dedupe)  | table | pk=T#{t}#CIDX              sk=PHONE#{e164} / EMAIL#{email} |
+ * | client by GSTIN (dedupe)          | table | pk=T#{t}#CIDX              sk=GSTIN#{gstin} |
  * | search clients by name prefix     | table | pk=T#{t}#CIDX              sk begins NAME#{name} |
+ * | possible duplicates of a client   | table | pk=T#{t}#CIDX              sk begins FUZZY#{fuzzy key}# (one Query per key: name+city, name+PIN, owner+phone) |
  * | tenant settings / catalogue / stages / targets | table | pk=T#{t}#CONFIG sk=TENANT / PRODUCTS / STAGES / TARGETS |
  * | a staff member's own targets      | table | pk=T#{t}#CONFIG            sk=TARGETS#STAFF#{staff} |
  * | audit of a configuration document | table | pk=T#{t}#CONFIG            sk=AUDIT#{name}#{at}#{id} |
@@ -81,7 +83,7 @@ const treePartition = (tenantId: string) => `${tenantPrefix(tenantId)}#TREE`;
 const alertsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#ALERTS`;
 const jobsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#JOBS`;
 
-const contactSk = { mobile: 'PHONE', email: 'EMAIL' } as const;
+const contactSk = { mobile: 'PHONE', email: 'EMAIL', gstin: 'GSTIN' } as const;
 const searchSk = { name: 'NAME', phone: 'PHONE', email: 'EMAIL' } as const;
 
 /** Equality on the partition key, plus begins_with on the sort key when `prefix` is not empty. */
@@ -118,6 +120,8 @@ export const keys = {
   /** A unique contact point of a client (phone or email): a second client cannot hold it. */
   clientContact: (tenantId: string, on: keyof typeof contactSk, value: string): Key => ({ pk: indexPartition(tenantId), sk: `${contactSk[on]}#${value}` }),
   clientName: (tenantId: string, name: string, clientId: string): Key => ({ pk: indexPartition(tenantId), sk: `${searchSk.name}#${name}#${clientId}` }),
+  /** A client under one of its fuzzy duplicate keys (domain/clients/dedup.ts fuzzyKeys). */
+  clientFuzzy: (tenantId: string, fuzzyKey: string, clientId: string): Key => ({ pk: indexPartition(tenantId), sk: `FUZZY#${fuzzyKey}#${clientId}` }),
   opportunity: (tenantId: string, clientId: string, opportunityId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `OPP#${opportunityId}` }),
   event: (tenantId: string, clientId: string, eventId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `EVT#${eventId}` }),
   openOpportunity: (tenantId: string, clientId: string, productId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `UNIQ#OPEN#${productId}` }),
@@ -179,6 +183,8 @@ export const keys = {
     stageHistory: (tenantId: string, clientId: string, opportunityId: string) => byPrefix(table, clientPartition(tenantId, clientId), `STAGE#${opportunityId}#`),
     clientAudit: (tenantId: string, clientId: string) => byPrefix(table, clientPartition(tenantId, clientId), 'AUDIT#'),
     clientSearch: (tenantId: string, field: keyof typeof searchSk, prefix: string) => byPrefix(table, indexPartition(tenantId), `${searchSk[field]}#${prefix}`),
+    /** The clients under one fuzzy key. */
+    clientFuzzy: (tenantId: string, fuzzyKey: string) => byPrefix(table, indexPartition(tenantId), `FUZZY#${fuzzyKey}#`),
     staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
     tenants: () => byPrefix(table, 'PLATFORM#TENANTS', 'T#'),
     /** Everyone below `path` (not the staff member at `path`). */
@@ -194,4 +200,4 @@ export const keys = {
   },
 };
 
-export type ConfigName = 'PRODUCTS' | 'STAGES' | 'TARGETS';
+export type ConfigName = 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP';

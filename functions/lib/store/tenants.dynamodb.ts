@@ -2,6 +2,7 @@ import { BatchGetCommand, QueryCommand, type BatchGetCommandInput, type BatchGet
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import { conflict, DomainError } from '../../../domain/errors';
+import { DedupRules, seedDedupRules } from '../../../domain/clients/dedup';
 import { seedStages, type StagesConfig } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
 import { seedTargets, type StaffTargetsVersion, type TargetsVersion } from '../../../domain/targets/targets';
@@ -44,7 +45,7 @@ export class TenantsRepository implements TenantsStore {
 
   /** Settings, products and stages of a tenant in one BatchGetItem. */
   private async readConfig(tenantId: string): Promise<TenantConfig | undefined> {
-    const names = ['TENANT', 'PRODUCTS', 'STAGES', 'TARGETS'] as const;
+    const names = ['TENANT', 'PRODUCTS', 'STAGES', 'TARGETS', 'DEDUP'] as const;
     const { Responses } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: names.map((n) => keys.config(tenantId, n)), ConsistentRead: true } } }));
     const found = Responses?.[this.tableName] ?? [];
     const item = (name: (typeof names)[number]) => found.find((i) => i.sk === keys.config(tenantId, name).sk);
@@ -53,6 +54,7 @@ export class TenantsRepository implements TenantsStore {
     const products = item('PRODUCTS');
     const stages = item('STAGES');
     const targets = item('TARGETS');
+    const dedup = item('DEDUP');
     return {
       // Settings read through their schema: fields added later get their defaults.
       settings: storedSettings(tenant.settings as Record<string, unknown>),
@@ -61,6 +63,8 @@ export class TenantsRepository implements TenantsStore {
       stages: { value: (stages?.stages as StagesConfig) ?? seedStages, version: (stages?.version as number) ?? 0 },
       // Until an admin sets targets the seed's are in force, from the beginning (version 0).
       targets: { value: (targets?.targets as TargetsVersion[]) ?? [seedTargets], version: (targets?.version as number) ?? 0 },
+      // Read through the schema, so a field added later gets its default.
+      dedup: { value: DedupRules.parse(dedup?.dedup ?? seedDedupRules), version: (dedup?.version as number) ?? 0 },
     };
   }
 

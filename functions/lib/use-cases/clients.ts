@@ -6,7 +6,8 @@ import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageDownload,
 import { newClient } from '../../../domain/clients/new-client';
 import { buildProfile, coOwnershipScores, type ClientProfile } from '../../../domain/clients/profile';
 import { logger } from '../logger';
-import { DomainError, notFound } from '../../../domain/errors';
+import { conflict, DomainError, notFound } from '../../../domain/errors';
+import { FUZZY_SCORE, fuzzyKeys, type DedupRules, type FuzzyReason } from '../../../domain/clients/dedup';
 import { parseOrThrow } from '../../../domain/validation';
 import { ids } from '../ids';
 import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
@@ -14,12 +15,43 @@ import type { Page, PageRequest, StoredClient } from './ports';
 
 const audit = (ctx: UseCaseContext, entityId: string, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'client', entityId, action, before, after);
 
-export async function createClient(ctx: UseCaseContext, input: ClientInput): Promise<Client> {
+/** A client that looks like the one being written (#12): named only when the caller may open it. */
+export interface PossibleDuplicate {
+  id?: string;
+  reason: FuzzyReason;
+  score: number;
+  /** A match the caller may not open: counted, never named. */
+  hidden?: true;
+}
+
+/**
+ * A new client. An exact match (phone, email, GSTIN) is refused by the store's transaction (409
+ * `duplicate_client`); a fuzzy one (dedup.ts) is refused with 409 `possible_duplicate` when the
+ * tenant's rule is `block`, else the client is created and the matches come back with it.
+ */
+export async function createClient(ctx: UseCaseContext, input: ClientInput): Promise<{ client: Client; possibleDuplicates: PossibleDuplicate[] }> {
   authorize(ctx.actor, 'client:create');
-  const { settings } = await tenantConfig(ctx);
+  const { settings, dedup } = await tenantConfig(ctx);
   const client = newClient(input, { id: ids.client(), staffId: ctx.actor.staffId, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
+  const possibleDuplicates = await possibleDuplicatesOf(ctx, client, dedup.value);
   await ctx.services.clients.create(ctx.actor.tenantId, client, audit(ctx, client.id, 'created', undefined, client));
-  return client;
+  return { client, possibleDuplicates };
+}
+
+/** The fuzzy matches of a client about to be written; `block` refuses when there is any. */
+async function possibleDuplicatesOf(ctx: UseCaseContext, client: Client, rules: DedupRules): Promise<PossibleDuplicate[]> {
+  const matches = await ctx.services.clients.possibleDuplicates(ctx.actor.tenantId, client);
+  if (matches.length === 0) return [];
+  const [viewer, stored] = await Promise.all([ctx.viewer(), Promise.all(matches.map((m) => ctx.services.clients.get(ctx.actor.tenantId, m.clientId)))]);
+  const found = matches
+    .map((m, i) => ({ m, s: stored[i] }))
+    .filter((x): x is { m: (typeof matches)[number]; s: StoredClient } => x.s !== undefined)
+    .map(({ m, s }): PossibleDuplicate => (inScope(viewer, { team: s.team }) ? { id: m.clientId, reason: m.reason, score: FUZZY_SCORE[m.reason] } : { reason: m.reason, score: FUZZY_SCORE[m.reason], hidden: true }))
+    .sort((a, b) => b.score - a.score);
+  if (found.length > 0 && rules.fuzzy === 'block') {
+    throw conflict('possible_duplicate', 'A client like this one exists (same name in the same city or PIN code, or the same owner and phone); check it before adding another.', { possibleDuplicates: found });
+  }
+  return found;
 }
 
 /** A client the caller may see (404 otherwise) and may act on (403 otherwise). */
@@ -37,7 +69,7 @@ export async function getClient(ctx: UseCaseContext, clientId: string): Promise<
 export async function updateClient(ctx: UseCaseContext, clientId: string, patch: Partial<ClientInput>, expectedVersion: number): Promise<Client> {
   const { client: before } = await visibleClient(ctx, clientId, 'client:update');
   assertVersion(before.version, expectedVersion, 'client');
-  const { settings } = await tenantConfig(ctx);
+  const { settings, dedup } = await tenantConfig(ctx);
   const merged = parseOrThrow(ClientInput, { ...pickInput(before), ...patch }, 'body');
   const normalised = newClient(merged, { id: before.id, staffId: before.createdBy, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
   const after: Client = {
@@ -47,6 +79,10 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
     updatedBy: ctx.actor.staffId,
     version: before.version + 1,
   };
+  // An edit that makes the client look like another (a new name, city, PIN code, owner or phone)
+  // is refused under `block`; under `warn` it is written (the list of candidate pairs for cleanup is still to come, #12).
+  const moved = fuzzyKeys(after).some((k) => !fuzzyKeys(before).some((b) => b.key === k.key));
+  if (moved && dedup.value.fuzzy === 'block') await possibleDuplicatesOf(ctx, after, dedup.value);
   await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
   return after;
 }

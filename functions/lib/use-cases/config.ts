@@ -4,6 +4,7 @@ import type { Product } from '../../../domain/catalogue/products';
 import { invalid } from '../../../domain/errors';
 import type { StagesConfig } from '../../../domain/pipeline/stages';
 import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
+import type { DedupRules } from '../../../domain/clients/dedup';
 import type { Versioned } from './ports';
 
 const configAudit = (ctx: UseCaseContext, name: string, before: unknown, after: unknown) => auditOf(ctx, 'config', name, 'updated', before, after);
@@ -41,4 +42,17 @@ export async function putStages(ctx: UseCaseContext, stages: StagesConfig, expec
   assertVersion(current.version, expectedVersion, 'stage configuration');
   const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'STAGES', stages, current.version, configAudit(ctx, 'stages', current.value, stages));
   return { value: stages, version };
+}
+
+export async function getDedup(ctx: UseCaseContext): Promise<Versioned<DedupRules>> {
+  authorize(ctx.actor, 'config:read');
+  return (await tenantConfig(ctx, { fresh: true })).dedup;
+}
+
+export async function putDedup(ctx: UseCaseContext, rules: DedupRules, expectedVersion: number): Promise<Versioned<DedupRules>> {
+  authorize(ctx.actor, 'config:write');
+  const current = (await tenantConfig(ctx, { fresh: true })).dedup;
+  assertVersion(current.version, expectedVersion, 'duplicate rules');
+  const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'DEDUP', rules, current.version, configAudit(ctx, 'dedup', current.value, rules));
+  return { value: rules, version };
 }

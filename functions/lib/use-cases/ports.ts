@@ -15,6 +15,7 @@ import type { ConversionCounts } from '../../../domain/targets/conversion';
 import type { StaffTargetsVersion, TargetsVersion } from '../../../domain/targets/targets';
 import type { TenantSettings } from '../../../domain/tenants/tenant';
 import type { IdentityProvider } from '../identity/identity-provider';
+import type { DedupRules, FuzzyReason } from '../../../domain/clients/dedup';
 import type { MediaStore } from '../media/media-store';
 
 /**
@@ -59,12 +60,16 @@ export interface TenantConfig {
   stages: Versioned<StagesConfig>;
   /** The tenant's target versions (the seed's alone, version 0, until an admin sets them). */
   targets: Versioned<TargetsVersion[]>;
+  /** What a fuzzy duplicate does (warn, version 0, until an admin sets it). */
+  dedup: Versioned<DedupRules>;
 }
 
 export interface ClientsStore {
   get(tenantId: string, clientId: string): Promise<StoredClient | undefined>;
   /** 409 `duplicate_client` naming the holder when a unique contact point is taken. */
   create(tenantId: string, client: Client, audit: AuditEntry): Promise<void>;
+  /** Clients sharing a fuzzy key with `client` (domain/clients/dedup.ts), itself left out: one Query per key, never a scan. */
+  possibleDuplicates(tenantId: string, client: Client): Promise<{ clientId: string; reason: FuzzyReason }[]>;
   /** Replaces the client if it is still at `before.version` (409 otherwise). */
   update(tenantId: string, before: Client, after: Client, audit: AuditEntry): Promise<void>;
   /** Ids of clients whose name, phone or email starts with `prefix`. */
@@ -116,7 +121,7 @@ export interface TenantsStore {
   /** `fresh`: read the table, not the container's copy of the last few seconds (showing or replacing a document and its version). */
   config(tenantId: string, opts?: { fresh?: boolean }): Promise<TenantConfig | undefined>;
   /** Replaces a configuration document if unchanged since `expectedVersion`; returns the new version. */
-  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
+  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
   /** Staff members' own target versions, by staff id (absent: none set, version 0). */
   staffTargets(tenantId: string, staffIds: readonly string[]): Promise<Map<string, Versioned<StaffTargetsVersion[]>>>;
   /** Replaces one staff member's own targets if unchanged since `expectedVersion`; the staff record must be unchanged (`staff`, as read). */

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { useLocalStack } from '../../../test/stack';
+
+/** #12 item 2: exact duplicates refused, fuzzy ones warned about or blocked as the tenant chooses. */
+const api = useLocalStack();
+const tse1 = { tenantId: 'demo', staffId: 'tse-1', role: 'tse' } as const;
+const tse2 = { tenantId: 'demo', staffId: 'tse-2', role: 'tse' } as const;
+const admin = { tenantId: 'demo', staffId: 'admin', role: 'tenant_admin' } as const;
+
+describe('duplicate rules', () => {
+  it('refuse a second client with a GSTIN another holds, naming the holder', async () => {
+    const first = await api.as(tse1).post('/v1/clients', { companyName: 'GST One', ownerName: 'A', mobile: '9847020001', gstin: '27AAPFU0939F1ZV' });
+    expect(first.status).toBe(201);
+    const second = await api.as(tse1).post('/v1/clients', { companyName: 'GST Two', ownerName: 'B', mobile: '9847020002', gstin: '27 aapfu 0939 f1zv' });
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ code: 'duplicate_client', existingClientId: first.body.id, matchedOn: 'gstin' });
+  });
+
+  it('warn by default: the same name in the same city, or the same owner and phone digits, come back as possible duplicates', async () => {
+    const sree = await api.as(tse1).post('/v1/clients', { companyName: 'Sree Jewellers Pvt Ltd', ownerName: 'Anil Kumar', mobile: '9847030001', city: 'Kochi', pincode: '682001' });
+    expect(sree.status).toBe(201);
+    expect(sree.body.possibleDuplicates).toBeUndefined();
+
+    const shree = await api.as(tse1).post('/v1/clients', { companyName: 'Shree Jewelers', ownerName: 'Biju', mobile: '9847030002', city: 'kochi' });
+    expect(shree.status).toBe(201);
+    expect(shree.body.possibleDuplicates).toEqual([{ id: sree.body.id, reason: 'name_and_city', score: 0.9 }]);
+
+    // Another number with the same last seven digits, the same owner: a second branch or a typo.
+    const owner = await api.as(tse1).post('/v1/clients', { companyName: 'AK Gold', ownerName: 'ANIL KUMAR', mobile: '9947030001' });
+    expect(owner.body.possibleDuplicates).toEqual([{ id: sree.body.id, reason: 'owner_and_phone', score: 0.8 }]);
+  });
+
+  it('count a match the caller may not open, without naming it', async () => {
+    const mine = await api.as(tse1).post('/v1/clients', { companyName: 'Lakshmi Traders', ownerName: 'L', mobile: '9847040001', pincode: '682020' });
+    const theirs = await api.as(tse2).post('/v1/clients', { companyName: 'Laxmi Trading Co', ownerName: 'M', mobile: '9847040002', pincode: '682020' });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.possibleDuplicates).toEqual([{ reason: 'name_and_pincode', score: 0.95, hidden: true }]);
+    expect(JSON.stringify(theirs.body)).not.toContain(mine.body.id);
+  });
+
+  it('block when the tenant says so: 409 possible_duplicate on create and on an edit that makes a look-alike, nothing written', async () => {
+    const rules = await api.as(admin).get('/v1/config/dedup');
+    expect(rules.status).toBe(200);
+    expect(rules.body).toEqual({ dedup: { fuzzy: 'warn' } });
+    expect((await api.as(admin).put('/v1/config/dedup', { dedup: { fuzzy: 'block' } })).status).toBe(428);
+    expect((await api.as(tse1).put('/v1/config/dedup', { dedup: { fuzzy: 'block' } }, { 'if-match': rules.headers.get('etag')! })).status).toBe(403);
+    expect((await api.as(admin).put('/v1/config/dedup', { dedup: { fuzzy: 'ignore' } }, { 'if-match': rules.headers.get('etag')! })).status).toBe(422);
+    const set = await api.as(admin).put('/v1/config/dedup', { dedup: { fuzzy: 'block' } }, { 'if-match': rules.headers.get('etag')! });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ dedup: { fuzzy: 'block' } });
+
+    const original = await api.as(tse1).post('/v1/clients', { companyName: 'Krishna Textiles LLP', ownerName: 'K', mobile: '9847050001', city: 'Thrissur' });
+    expect(original.status).toBe(201);
+    const blocked = await api.as(tse1).post('/v1/clients', { companyName: 'KRISHNA TEXTILES', ownerName: 'R', mobile: '9847050002', city: 'Thrissur' });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body).toMatchObject({ code: 'possible_duplicate', possibleDuplicates: [{ id: original.body.id, reason: 'name_and_city', score: 0.9 }] });
+    expect((await api.as(tse1).get('/v1/clients?q=9847050002')).body.items).toEqual([]);
+
+    const other = await api.as(tse1).post('/v1/clients', { companyName: 'Krishna Silks', ownerName: 'S', mobile: '9847050003', city: 'Thrissur' });
+    expect(other.status).toBe(201);
+    const renamed = await api.as(tse1).patch(`/v1/clients/${other.body.id}`, { companyName: 'Krishna Textiles' }, { 'if-match': `"${other.body.version}"` });
+    expect(renamed.status).toBe(409);
+    expect(renamed.body.code).toBe('possible_duplicate');
+    expect((await api.as(tse1).get(`/v1/clients/${other.body.id}`)).body.companyName).toBe('Krishna Silks');
+  });
+});
