@@ -215,6 +215,21 @@ async function clientFx(s: Spec): Promise<Fx> {
   return { tenant: s.tenant, clientId: client.id, ...linked };
 }
 
+/** Two look-alike clients (the same name in the same city) of `by`: a duplicate pair; the first one's id. */
+async function lookalikePair(tenant: Tenant, by: string): Promise<string> {
+  const name = `Aaa Lookalike ${next()}`;
+  const first = must(await as(person(tenant, by)).call('POST', '/v1/clients', { companyName: `${name} Pvt Ltd`, ownerName: 'Matrix Owner', mobile: nextMobile(), city: 'Kochi' }), 201, 'look-alike');
+  must(await as(person(tenant, by)).call('POST', '/v1/clients', { companyName: name, ownerName: 'Matrix Twin', mobile: nextMobile(), city: 'Kochi' }), 201, 'look-alike twin');
+  return first.body.id;
+}
+/** acme blocks look-alikes (see the setup): its pair is made before the rule is set. */
+let acmeLookalike = '';
+
+/** A fresh look-alike pair of the case's link owner (other-tenant: acme's, made in the setup). */
+async function duplicatePairFx(s: Spec): Promise<Fx> {
+  return { tenant: s.tenant, clientId: s.tenant === 'acme' ? acmeLookalike : await lookalikePair(s.tenant, s.link.owner) };
+}
+
 async function opportunityFx(s: Spec): Promise<Fx> {
   const client = await createClient(s.tenant, s.link.owner, `Row ${next()} [${linkKey(s.link)}]`);
   return { tenant: s.tenant, clientId: client.id, ...(await createOpportunity(s.tenant, s.link, client.id, 'Lead')) };
@@ -438,6 +453,27 @@ const matrix: Record<string, Entry> = {
         'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
         'out-of-scope': /*   */ sees('-   y   n   n   n  n   n   n   y'),
         'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'GET /v1/clients/duplicates': {
+    variant: 'a fresh look-alike pair (same name, same city) of the case’s link owner; sees = its first client is in a pair',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  200  200  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  200  200  403  403  403  403  403'),
+    },
+    fixture: duplicatePairFx,
+    request: () => get('/v1/clients/duplicates?limit=100'),
+    list: {
+      items: (body) => body.pairs.flatMap((p: { a: { id: string }; b: { id: string } }) => [p.a.id, p.b.id]),
+      target: (fx) => fx.clientId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   -  -   -   -   -'),
+        'out-of-scope': /*   */ sees('-   y   n   n   -  -   -   -   -'),
+        'other-tenant': /*   */ sees('-   n   n   n   -  -   -   -   -'),
       },
     },
   },
@@ -1152,6 +1188,7 @@ const GHOST: Principal = { tenantId: 'ghost', staffId: 'admin', role: 'tenant_ad
 const ghostExpect: Record<string, number | readonly number[]> = {
   'POST /v1/clients': 403,
   'GET /v1/clients': 403,
+  'GET /v1/clients/duplicates': 403,
   'PATCH /v1/clients/{id}': 404,
   'GET /v1/clients/{id}/profile': 403,
   'POST /v1/clients/{id}/opportunities': 403,
@@ -1236,6 +1273,7 @@ beforeAll(async () => {
   const stages = (stagesRes.body.stages as { stage: string; multiplier: number }[]).map((s) => (s.stage === 'Lead' ? { ...s, multiplier: 60 } : s));
   must(await acmeAdmin.call('PUT', '/v1/config/stages', { stages }, { 'if-match': stagesRes.headers.get('etag')! }), 200, 'acme stages');
   // acme blocks look-alikes, demo warns: a leak of acme's rules into demo would show.
+  acmeLookalike = await lookalikePair('acme', 'tse-1');
   const dedupRes = must(await acmeAdmin.call('GET', '/v1/config/dedup'), 200, 'acme dedup');
   must(await acmeAdmin.call('PUT', '/v1/config/dedup', { dedup: { fuzzy: 'block' } }, { 'if-match': dedupRes.headers.get('etag')! }), 200, 'acme dedup');
   const targets = must(await acmeAdmin.call('GET', '/v1/config/targets'), 200, 'acme targets');

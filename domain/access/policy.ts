@@ -10,6 +10,8 @@ export const actions = [
   'client:create',
   'client:read',
   'client:update',
+  /** List look-alike clients for cleanup (and, to come, merge them): managers and admins, within their scope. */
+  'client:dedupe',
   'opportunity:create',
   'opportunity:read',
   'opportunity:update',
@@ -47,7 +49,7 @@ const seller: readonly Action[] = [
   'task:read', 'alert:read', 'alert:acknowledge',
 ];
 // Managers set their reports' own targets (never their own); admins anyone's. Alerts are resolved by managers.
-const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve'];
+const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe'];
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },

@@ -40,6 +40,7 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/openapi.json', 'openapi', 'OpenApi', { public: true, noTable: true }),
   r('POST', '/v1/clients', 'clients/create', 'CreateClient'),
   r('GET', '/v1/clients', 'clients/search', 'SearchClients'),
+  r('GET', '/v1/clients/duplicates', 'clients/duplicates', 'ListDuplicateClients'),
   r('GET', '/v1/clients/{id}', 'clients/get', 'GetClient'),
   r('PATCH', '/v1/clients/{id}', 'clients/update', 'UpdateClient'),
   r('GET', '/v1/clients/{id}/profile', 'clients/profile', 'GetClientProfile', { analytics: true }),

@@ -23,7 +23,7 @@ function build() {
   const db = createDocumentClient(ddb);
   const cursors = new CursorCodec(cursorKeys(cfg));
   const services: Services = {
-    clients: new ClientsRepository(db, cfg.TABLE_NAME),
+    clients: new ClientsRepository(db, cfg.TABLE_NAME, cursors),
     pipeline: new PipelineRepository(db, cfg.TABLE_NAME, cursors),
     tenants: new TenantsRepository(db, cfg.TABLE_NAME),
     staff: new StaffRepository(db, cfg.TABLE_NAME, cursors),

@@ -107,7 +107,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     if (document && req.method === 'GET') return send(res, requestId, { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(document()) });
 
     const candidates = compiled.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).filter((c) => c.m);
-    const match = candidates.find((c) => c.r.def.method === req.method);
+    // As API Gateway chooses: a route with fewer path variables is more specific (`/v1/clients/duplicates` before `/v1/clients/{id}`).
+    const match = candidates.filter((c) => c.r.def.method === req.method).sort((a, b) => a.r.params.length - b.r.params.length)[0];
     if (!match?.m) {
       return refuse(
         candidates.length > 0

@@ -63,4 +63,30 @@ describe('duplicate rules', () => {
     expect(renamed.body.code).toBe('possible_duplicate');
     expect((await api.as(tse1).get(`/v1/clients/${other.body.id}`)).body.companyName).toBe('Krishna Silks');
   });
+
+  it('list the look-alike pairs for cleanup, page by page, to managers and admins only', async () => {
+    const all: { a: string; b: string; reason: string; score: number }[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      // limit=1 reads 10 index items a page: groups are never cut in two across pages.
+      const res = await api.as(admin).get(`/v1/clients/duplicates?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.status).toBe(200);
+      for (const p of res.body.pairs) all.push({ a: p.a.companyName, b: p.b.companyName, reason: p.reason, score: p.score });
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(pages).toBeGreaterThan(1);
+    expect(all).toEqual([
+      { a: 'Lakshmi Traders', b: 'Laxmi Trading Co', reason: 'name_and_pincode', score: 0.95 },
+      { a: 'Sree Jewellers Pvt Ltd', b: 'Shree Jewelers', reason: 'name_and_city', score: 0.9 },
+      { a: 'Sree Jewellers Pvt Ltd', b: 'AK Gold', reason: 'owner_and_phone', score: 0.8 },
+    ]);
+    // A seller lists nothing of the kind; a forged cursor is a 400.
+    expect((await api.as(tse1).get('/v1/clients/duplicates')).status).toBe(403);
+    expect((await api.as(admin).get('/v1/clients/duplicates?cursor=abc.def')).status).toBe(400);
+    // /v1/clients/duplicates is its own route, not a client called "duplicates".
+    expect((await api.as(admin).get('/v1/clients/duplicates')).body.pairs).toHaveLength(3);
+  });
 });
+

@@ -6,6 +6,7 @@ import { fuzzyKeys, type FuzzyReason } from '../../../domain/clients/dedup';
 import { conflict } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
 import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
+import type { CursorCodec } from './cursor';
 import { keys } from './keys';
 
 /** Clients and their contact and name index items. */
@@ -13,6 +14,7 @@ export class ClientsRepository implements ClientsStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly cursors?: CursorCodec,
   ) {}
 
   /** One GetItem, strongly consistent. */
@@ -71,6 +73,37 @@ export class ClientsRepository implements ClientsStore {
     return [...new Set((Items ?? []).map((i) => i.clientId as string))];
   }
 
+  /**
+   * Groups of clients sharing a fuzzy key, read in key order from the tenant's index partition
+   * (one Query of up to 300 index items a page). A group the page cuts off is left for the next
+   * page, whose cursor starts at it, unless it alone fills the page.
+   */
+  async fuzzyGroups(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ groups: { key: string; reason: FuzzyReason; clientIds: string[] }[]; cursor?: string }> {
+    if (!this.cursors) throw new Error('ClientsRepository.fuzzyGroups needs the cursor codec');
+    const scope = `${tenantId}|duplicates`;
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({ TableName: this.tableName, ...keys.query.clientFuzzyAll(tenantId), Limit: Math.min(300, page.limit * 10), ExclusiveStartKey: await this.cursors.decode(page.cursor, scope) }),
+    );
+    const groups: { key: string; reason: FuzzyReason; clientIds: string[]; last: Record<string, unknown> }[] = [];
+    for (const item of Items) {
+      const sk = String(item.sk);
+      const key = sk.slice('FUZZY#'.length, sk.lastIndexOf('#'));
+      const current = groups.at(-1);
+      if (current?.key === key) {
+        current.clientIds.push(String(item.clientId));
+        current.last = { pk: item.pk, sk: item.sk };
+      } else groups.push({ key, reason: reasonOf(key), clientIds: [String(item.clientId)], last: { pk: item.pk, sk: item.sk } });
+    }
+    let until = LastEvaluatedKey;
+    // The last group may go on in the next page: start there, unless it is all this page holds.
+    if (LastEvaluatedKey && groups.length > 1) {
+      groups.pop();
+      until = groups.at(-1)!.last;
+    }
+    const cursor = await this.cursors.encode(until, scope);
+    return { groups: groups.map(({ key, reason, clientIds }) => ({ key, reason, clientIds })), ...(cursor && { cursor }) };
+  }
+
   /** A contact point taken for the client; held by another client, it is a 409 naming that client. */
   private claim(tenantId: string, contact: ContactPoint, clientId: string): Write {
     const key = keys.clientContact(tenantId, contact.on, contact.value);
@@ -91,6 +124,8 @@ export class ClientsRepository implements ClientsStore {
     return { Put: { TableName: this.tableName, Item: toItem('client_index', tenantId, keys.clientName(tenantId, searchableName(c.companyName), c.id), { clientId: c.id }) } };
   }
 }
+
+const reasonOf = (key: string): FuzzyReason => (key.startsWith('OWNER#') ? 'owner_and_phone' : key.includes('#PIN#') ? 'name_and_pincode' : 'name_and_city');
 
 /** The fuzzy keys an edit gives up and takes (a new name, city, PIN code, owner or phone moves them). */
 function fuzzyMoves(before: Client, after: Client): { claimed: string[]; released: string[] } {

@@ -185,6 +185,8 @@ export const keys = {
     clientSearch: (tenantId: string, field: keyof typeof searchSk, prefix: string) => byPrefix(table, indexPartition(tenantId), `${searchSk[field]}#${prefix}`),
     /** The clients under one fuzzy key. */
     clientFuzzy: (tenantId: string, fuzzyKey: string) => byPrefix(table, indexPartition(tenantId), `FUZZY#${fuzzyKey}#`),
+    /** Every fuzzy index item of the tenant, in key order (the cleanup list). */
+    clientFuzzyAll: (tenantId: string) => byPrefix(table, indexPartition(tenantId), 'FUZZY#'),
     staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
     tenants: () => byPrefix(table, 'PLATFORM#TENANTS', 'T#'),
     /** Everyone below `path` (not the staff member at `path`). */

@@ -80,7 +80,7 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
     version: before.version + 1,
   };
   // An edit that makes the client look like another (a new name, city, PIN code, owner or phone)
-  // is refused under `block`; under `warn` it is written (the list of candidate pairs for cleanup is still to come, #12).
+  // is refused under `block`; under `warn` it is written, and GET /v1/clients/duplicates lists it for cleanup.
   const moved = fuzzyKeys(after).some((k) => !fuzzyKeys(before).some((b) => b.key === k.key));
   if (moved && dedup.value.fuzzy === 'block') await possibleDuplicatesOf(ctx, after, dedup.value);
   await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
@@ -181,4 +181,37 @@ export async function imageDownload(ctx: UseCaseContext, clientId: string): Prom
     url: await ctx.services.media.downloadUrl(client.imageKey, DOWNLOAD_URL_SECONDS),
     expiresAt: new Date(ctx.now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString(),
   };
+}
+
+/** Two clients that look alike (GET /v1/clients/duplicates): both ones the caller may open. */
+export interface DuplicatePair {
+  a: { id: string; companyName: string };
+  b: { id: string; companyName: string };
+  reason: FuzzyReason;
+  score: number;
+}
+
+/**
+ * Candidate pairs for cleanup, by fuzzy key (dedup.ts), a page at a time: only pairs of clients
+ * the caller may open (a manager, their team's; an admin, the tenant's). At most 20 clients of a
+ * key are paired (a key shared by more is a pattern, not a duplicate).
+ */
+export async function listDuplicates(ctx: UseCaseContext, page: { limit: number; cursor?: string | undefined }): Promise<{ pairs: DuplicatePair[]; cursor?: string }> {
+  authorize(ctx.actor, 'client:dedupe');
+  // An unprovisioned tenant's token acts on nothing (403), as on every route.
+  await tenantConfig(ctx);
+  const { groups, cursor } = await ctx.services.clients.fuzzyGroups(ctx.actor.tenantId, { limit: page.limit, ...(page.cursor && { cursor: page.cursor }) });
+  const ids = [...new Set(groups.flatMap((g) => g.clientIds.slice(0, 20)))];
+  const [viewer, stored] = await Promise.all([ctx.viewer(), Promise.all(ids.map((id) => ctx.services.clients.get(ctx.actor.tenantId, id)))]);
+  const visible = new Map(stored.filter((s): s is StoredClient => s !== undefined && inScope(viewer, { team: s.team })).map((s) => [s.client.id, s.client]));
+  const pairs: DuplicatePair[] = [];
+  for (const g of groups) {
+    const members = g.clientIds.slice(0, 20).flatMap((id) => (visible.has(id) ? [visible.get(id)!] : []));
+    for (let i = 0; i < members.length; i++) {
+      for (let j = i + 1; j < members.length; j++) {
+        pairs.push({ a: { id: members[i]!.id, companyName: members[i]!.companyName }, b: { id: members[j]!.id, companyName: members[j]!.companyName }, reason: g.reason, score: FUZZY_SCORE[g.reason] });
+      }
+    }
+  }
+  return { pairs, ...(cursor && { cursor }) };
 }

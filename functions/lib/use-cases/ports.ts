@@ -70,6 +70,8 @@ export interface ClientsStore {
   create(tenantId: string, client: Client, audit: AuditEntry): Promise<void>;
   /** Clients sharing a fuzzy key with `client` (domain/clients/dedup.ts), itself left out: one Query per key, never a scan. */
   possibleDuplicates(tenantId: string, client: Client): Promise<{ clientId: string; reason: FuzzyReason }[]>;
+  /** Clients sharing a fuzzy key, a page of groups in key order (the cleanup list). */
+  fuzzyGroups(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ groups: { key: string; reason: FuzzyReason; clientIds: string[] }[]; cursor?: string }>;
   /** Replaces the client if it is still at `before.version` (409 otherwise). */
   update(tenantId: string, before: Client, after: Client, audit: AuditEntry): Promise<void>;
   /** Ids of clients whose name, phone or email starts with `prefix`. */
