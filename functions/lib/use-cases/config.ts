@@ -5,7 +5,7 @@ import { invalid } from '../../../domain/errors';
 import type { StagesConfig } from '../../../domain/pipeline/stages';
 import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
 import type { DedupRules } from '../../../domain/clients/dedup';
-import type { Versioned } from './ports';
+import type { TenantConfig, Versioned } from './ports';
 
 const configAudit = (ctx: UseCaseContext, name: string, before: unknown, after: unknown) => auditOf(ctx, 'config', name, 'updated', before, after);
 
@@ -36,23 +36,26 @@ export async function putProducts(ctx: UseCaseContext, products: Product[], expe
   return { value: products, version };
 }
 
-export async function putStages(ctx: UseCaseContext, stages: StagesConfig, expectedVersion: number): Promise<Versioned<StagesConfig>> {
+/** The documents a tenant admin replaces whole, by the field of TenantConfig that holds each. */
+const documents = {
+  stages: { name: 'STAGES', what: 'stage configuration' },
+  dedup: { name: 'DEDUP', what: 'duplicate rules' },
+} as const;
+
+/** Replaces one configuration document if the caller read its current version (If-Match). */
+async function replaceDocument<K extends keyof typeof documents>(ctx: UseCaseContext, field: K, value: TenantConfig[K]['value'], expectedVersion: number): Promise<Versioned<TenantConfig[K]['value']>> {
   authorize(ctx.actor, 'config:write');
-  const current = (await tenantConfig(ctx, { fresh: true })).stages;
-  assertVersion(current.version, expectedVersion, 'stage configuration');
-  const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'STAGES', stages, current.version, configAudit(ctx, 'stages', current.value, stages));
-  return { value: stages, version };
+  const current = (await tenantConfig(ctx, { fresh: true }))[field];
+  assertVersion(current.version, expectedVersion, documents[field].what);
+  const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, documents[field].name, value, current.version, configAudit(ctx, field, current.value, value));
+  return { value, version };
 }
+
+export const putStages = (ctx: UseCaseContext, stages: StagesConfig, expectedVersion: number) => replaceDocument(ctx, 'stages', stages, expectedVersion);
 
 export async function getDedup(ctx: UseCaseContext): Promise<Versioned<DedupRules>> {
   authorize(ctx.actor, 'config:read');
   return (await tenantConfig(ctx, { fresh: true })).dedup;
 }
 
-export async function putDedup(ctx: UseCaseContext, rules: DedupRules, expectedVersion: number): Promise<Versioned<DedupRules>> {
-  authorize(ctx.actor, 'config:write');
-  const current = (await tenantConfig(ctx, { fresh: true })).dedup;
-  assertVersion(current.version, expectedVersion, 'duplicate rules');
-  const version = await ctx.services.tenants.putConfig(ctx.actor.tenantId, 'DEDUP', rules, current.version, configAudit(ctx, 'dedup', current.value, rules));
-  return { value: rules, version };
-}
+export const putDedup = (ctx: UseCaseContext, rules: DedupRules, expectedVersion: number) => replaceDocument(ctx, 'dedup', rules, expectedVersion);
