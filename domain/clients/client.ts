@@ -12,10 +12,20 @@ export const Geo = z.strictObject({
   lng: decimal(7, -180, 180),
 });
 
-/** A system's name (lower case, digits, `-`/`_`) → the client's id there; at most 10. */
+/** A system's name: lower case, digits, `-`/`_`, and not a name every object already has (`constructor`). */
+const SystemName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a system name: lower-case letters, digits, - or _, up to 32')
+  .refine((name) => !(name in Object.prototype), { message: 'is a reserved name' });
+
+/** A system's name → the client's id there; at most 10. */
 export const ExternalRefs = z
-  .record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a system name: lower-case letters, digits, - or _, up to 32'), text({ max: 128 }))
-  .refine((refs) => Object.keys(refs).length <= 10, { message: 'must name at most 10 systems' });
+  .unknown()
+  .superRefine((raw, ctx) => {
+    // JSON.parse keeps "__proto__" as an own key, which a record would silently drop: refuse it.
+    if (raw !== null && typeof raw === 'object' && Object.hasOwn(raw, '__proto__')) ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'is a reserved name' });
+  })
+  .pipe(z.record(SystemName, text({ max: 128 })).refine((refs) => Object.keys(refs).length <= 10, { message: 'must name at most 10 systems' }));
 
 export const ClientInput = z.strictObject({
   companyName: text({ max: 200 }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DedupRules, fuzzyKeys, normaliseCompanyName, normalisePersonName } from './dedup';
+import { DedupRules, fuzzyKeys, keyPart, normaliseCompanyName, normalisePersonName } from './dedup';
 
 describe('company names as compared (#12 item 2)', () => {
   it.each([
@@ -40,6 +40,19 @@ describe('fuzzy keys', () => {
     ]);
     // Without a city or PIN code, only the owner key: a name alone is too common to flag.
     expect(fuzzyKeys({ companyName: 'Sree Jewellers', ownerName: 'Anil', mobile: '+919847012345' })).toEqual([{ reason: 'owner_and_phone', key: 'OWNER#anil#7012345' }]);
+  });
+});
+
+describe('fuzzy keys stay short enough for a sort key (1,024 bytes)', () => {
+  it('replace a long normalised part by its digest: the same long names match, different ones do not', () => {
+    const long = { companyName: '한'.repeat(200), ownerName: 'ﷺ'.repeat(200), mobile: '+919847012345', city: 'ﷺ'.repeat(100), pincode: '682001' };
+    const keys = fuzzyKeys(long);
+    expect(keys.map((k) => k.reason)).toEqual(['name_and_city', 'name_and_pincode', 'owner_and_phone']);
+    for (const k of keys) expect(Buffer.byteLength(k.key)).toBeLessThan(400);
+    expect(fuzzyKeys({ ...long })).toEqual(keys);
+    expect(fuzzyKeys({ ...long, companyName: `${'한'.repeat(199)}글` })[0]!.key).not.toBe(keys[0]!.key);
+    // Short parts stay readable.
+    expect(keyPart('sri jevel')).toBe('sri jevel');
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -108,19 +109,29 @@ export type FuzzyReason = 'name_and_city' | 'name_and_pincode' | 'owner_and_phon
 export const FUZZY_SCORE: Readonly<Record<FuzzyReason, number>> = { name_and_pincode: 0.95, name_and_city: 0.9, owner_and_phone: 0.8 };
 
 /**
+ * A key part as stored: itself, or — when its normalised form is long (decomposition can make 200
+ * characters into 3,600 bytes, and a sort key holds 1,024) — a digest of it, which matches exactly
+ * when the normalised forms do.
+ */
+export const keyPart = (normalised: string) => (Buffer.byteLength(normalised) <= 160 ? normalised : `~${createHash('sha256').update(normalised).digest('base64url')}`);
+
+/**
  * The fuzzy keys of a client: each is one index item beside the client (written in the same
- * transaction), so a new client's check reads exactly these keys.
+ * transaction), so a new client's check reads exactly these keys. Each at most ~400 bytes.
  */
 export function fuzzyKeys(c: { companyName: string; ownerName: string; mobile: string; city?: string | undefined; pincode?: string | undefined }): { reason: FuzzyReason; key: string }[] {
-  const name = normaliseCompanyName(c.companyName);
+  const name = keyPart(normaliseCompanyName(c.companyName));
   const keys: { reason: FuzzyReason; key: string }[] = [];
-  if (name && c.city) keys.push({ reason: 'name_and_city', key: `NAME#${name}#CITY#${normaliseCity(c.city)}` });
+  if (name && c.city) keys.push({ reason: 'name_and_city', key: `NAME#${name}#CITY#${keyPart(normaliseCity(c.city))}` });
   if (name && c.pincode) keys.push({ reason: 'name_and_pincode', key: `NAME#${name}#PIN#${c.pincode}` });
   const digits = c.mobile.replace(/\D/g, '');
-  const owner = normalisePersonName(c.ownerName);
+  const owner = keyPart(normalisePersonName(c.ownerName));
   if (owner && digits.length >= 7) keys.push({ reason: 'owner_and_phone', key: `OWNER#${owner}#${digits.slice(-7)}` });
   return keys;
 }
+
+/** Members of one fuzzy key paired with each other in the cleanup list (more is a pattern, not a duplicate). */
+export const MAX_PAIRED = 20;
 
 /** A tenant's duplicate rules (GET|PUT /v1/config/dedup): exact matches always block. */
 export const DedupRules = z.strictObject({

@@ -45,6 +45,8 @@ describe('duplicate rules', () => {
     expect((await api.as(admin).put('/v1/config/dedup', { dedup: { fuzzy: 'block' } })).status).toBe(428);
     expect((await api.as(tse1).put('/v1/config/dedup', { dedup: { fuzzy: 'block' } }, { 'if-match': rules.headers.get('etag')! })).status).toBe(403);
     expect((await api.as(admin).put('/v1/config/dedup', { dedup: { fuzzy: 'ignore' } }, { 'if-match': rules.headers.get('etag')! })).status).toBe(422);
+    // An empty document does not quietly mean the default (found by the probe).
+    expect((await api.as(admin).put('/v1/config/dedup', { dedup: {} }, { 'if-match': rules.headers.get('etag')! })).status).toBe(422);
     const set = await api.as(admin).put('/v1/config/dedup', { dedup: { fuzzy: 'block' } }, { 'if-match': rules.headers.get('etag')! });
     expect(set.status).toBe(200);
     expect(set.body).toEqual({ dedup: { fuzzy: 'block' } });
@@ -76,7 +78,6 @@ describe('duplicate rules', () => {
       cursor = res.body.nextCursor;
       pages++;
     } while (cursor && pages < 20);
-    expect(pages).toBeGreaterThan(1);
     expect(all).toEqual([
       { a: 'Lakshmi Traders', b: 'Laxmi Trading Co', reason: 'name_and_pincode', score: 0.95 },
       { a: 'Sree Jewellers Pvt Ltd', b: 'Shree Jewelers', reason: 'name_and_city', score: 0.9 },
@@ -87,6 +88,56 @@ describe('duplicate rules', () => {
     expect((await api.as(admin).get('/v1/clients/duplicates?cursor=abc.def')).status).toBe(400);
     // /v1/clients/duplicates is its own route, not a client called "duplicates".
     expect((await api.as(admin).get('/v1/clients/duplicates')).body.pairs).toHaveLength(3);
+  });
+
+  it('pair the first 20 clients of a large look-alike group whatever the page size, and never split a group (found by the probe)', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const res = await api.as(admin).post('/v1/clients', { companyName: 'Mega Mart', ownerName: `Owner ${i}`, mobile: String(9847060000 + i), city: 'Aluva' });
+      expect([201, 409]).toContain(res.status);
+      if (res.status === 201) ids.push(res.body.id);
+    }
+    // Under block (set above) only the first got in; make the rest under warn.
+    const rules = await api.as(admin).get('/v1/config/dedup');
+    expect((await api.as(admin).put('/v1/config/dedup', { dedup: { fuzzy: 'warn' } }, { 'if-match': rules.headers.get('etag')! })).status).toBe(200);
+    for (let i = ids.length; i < 25; i++) ids.push((await api.as(admin).post('/v1/clients', { companyName: 'Mega Mart', ownerName: `Owner ${i}`, mobile: String(9847060000 + i), city: 'Aluva' })).body.id);
+    const megaPairs = async (limit: number) => {
+      const pairs: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 50; pages++) {
+        const res = await api.as(admin).get(`/v1/clients/duplicates?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(res.status).toBe(200);
+        for (const p of res.body.pairs) if (p.a.companyName === 'Mega Mart') pairs.push(`${p.a.id}|${p.b.id}`);
+        cursor = res.body.nextCursor;
+        if (!cursor) break;
+      }
+      return pairs.sort();
+    };
+    const one = await megaPairs(1);
+    expect(one).toHaveLength((20 * 19) / 2);
+    expect(await megaPairs(100)).toEqual(one);
+    expect(new Set(one.flatMap((p) => p.split('|')))).toEqual(new Set(ids.slice(0, 20)));
+  });
+
+  it('take long names that decompose to many bytes, and match them (found by the probe: a 1,024-byte key limit)', async () => {
+    const long = '한'.repeat(200);
+    const first = await api.as(tse1).post('/v1/clients', { companyName: long, ownerName: 'ﷺ'.repeat(50), mobile: '9847070001', city: 'ﷺ'.repeat(100) });
+    expect(first.status).toBe(201);
+    const second = await api.as(tse1).post('/v1/clients', { companyName: long, ownerName: 'B', mobile: '9847070002', city: 'ﷺ'.repeat(100) });
+    // The rule is warn again (the test before set it back).
+    expect(second.status).toBe(201);
+    expect(second.body.possibleDuplicates).toEqual([{ id: first.body.id, reason: 'name_and_city', score: 0.9 }]);
+    const renamed = await api.as(tse1).patch(`/v1/clients/${first.body.id}`, { ownerName: 'ﷺ'.repeat(60) }, { 'if-match': `"${first.body.version}"` });
+    expect(renamed.status).toBe(200);
+  });
+
+  it('refuse external references named like what every object has (found by the probe: constructor was a 500)', async () => {
+    for (const raw of ['{"constructor":"x"}', '{"toString":"x"}', '{"__proto__":"x"}', '{"__proto__":{"a":"b"}}']) {
+      const res = await api.as(tse1).post('/v1/clients', JSON.parse(`{"companyName":"Refs Co","ownerName":"R","mobile":"9847080001","externalRefs":${raw}}`));
+      expect(res.status, raw).toBe(422);
+      expect(res.body.errors[0].field, raw).toMatch(/^body\.externalRefs\./);
+    }
+    expect((await api.as(tse1).get('/v1/clients?q=9847080001')).body.items).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { httpRoute } from '../../lib/http/route';
 import { putDedup } from '../../lib/use-cases/config';
-import { DedupDocument } from './schemas';
+import { DedupDocument, DedupReplacement } from './schemas';
 
 /** PUT /v1/config/dedup */
 export const handler = httpRoute(
@@ -8,7 +8,7 @@ export const handler = httpRoute(
     summary: 'Replace the duplicate rules',
     description:
       'tenant_admin. `fuzzy`: `warn` (a new client like an existing one is created, and the matches come back in `possibleDuplicates`) or `block` (409 `possible_duplicate`). A phone, email or GSTIN another client holds is refused either way.',
-    body: DedupDocument,
+    body: DedupReplacement,
     ifMatch: 'required',
     response: { status: 200, schema: DedupDocument },
   },

@@ -9,3 +9,5 @@ export const ProductsDocument = z.strictObject({ products: z.array(Product).min(
 export const StagesDocument = z.strictObject({ stages: StagesConfig });
 /** What a fuzzy duplicate does (exact matches on phone, email or GSTIN are always refused). */
 export const DedupDocument = z.strictObject({ dedup: DedupRules }).meta({ id: 'DedupDocument' });
+/** A PUT names the rule: an empty document must not switch `block` off by default. */
+export const DedupReplacement = z.strictObject({ dedup: DedupRules.required() });

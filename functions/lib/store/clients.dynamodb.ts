@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { searchableName, type Client } from '../../../domain/clients/client';
 import { contactChanges, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
-import { fuzzyKeys, type FuzzyReason } from '../../../domain/clients/dedup';
+import { fuzzyKeys, MAX_PAIRED, type FuzzyReason } from '../../../domain/clients/dedup';
 import { conflict } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
 import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
@@ -81,8 +81,9 @@ export class ClientsRepository implements ClientsStore {
   async fuzzyGroups(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ groups: { key: string; reason: FuzzyReason; clientIds: string[] }[]; cursor?: string }> {
     if (!this.cursors) throw new Error('ClientsRepository.fuzzyGroups needs the cursor codec');
     const scope = `${tenantId}|duplicates`;
+    // At least 21 items a page: a group that fills a page has its 20 paired members in it.
     const { Items = [], LastEvaluatedKey } = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, ...keys.query.clientFuzzyAll(tenantId), Limit: Math.min(300, page.limit * 10), ExclusiveStartKey: await this.cursors.decode(page.cursor, scope) }),
+      new QueryCommand({ TableName: this.tableName, ...keys.query.clientFuzzyAll(tenantId), Limit: Math.max(MAX_PAIRED + 1, Math.min(300, page.limit * 10)), ExclusiveStartKey: await this.cursors.decode(page.cursor, scope) }),
     );
     const groups: { key: string; reason: FuzzyReason; clientIds: string[]; last: Record<string, unknown> }[] = [];
     for (const item of Items) {
@@ -94,11 +95,16 @@ export class ClientsRepository implements ClientsStore {
         current.last = { pk: item.pk, sk: item.sk };
       } else groups.push({ key, reason: reasonOf(key), clientIds: [String(item.clientId)], last: { pk: item.pk, sk: item.sk } });
     }
-    let until = LastEvaluatedKey;
-    // The last group may go on in the next page: start there, unless it is all this page holds.
+    let until: Record<string, unknown> | undefined = LastEvaluatedKey;
     if (LastEvaluatedKey && groups.length > 1) {
+      // The last group may go on in the next page: start there.
       groups.pop();
       until = groups.at(-1)!.last;
+    } else if (LastEvaluatedKey) {
+      // One group fills the page: its first MAX_PAIRED members are here; the next page starts
+      // after the whole group ('~' sorts after every client id), so paging never splits it.
+      const only = groups[0]!;
+      until = { pk: only.last.pk, sk: `FUZZY#${only.key}#~` };
     }
     const cursor = await this.cursors.encode(until, scope);
     return { groups: groups.map(({ key, reason, clientIds }) => ({ key, reason, clientIds })), ...(cursor && { cursor }) };

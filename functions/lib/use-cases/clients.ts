@@ -7,7 +7,7 @@ import { newClient } from '../../../domain/clients/new-client';
 import { buildProfile, coOwnershipScores, type ClientProfile } from '../../../domain/clients/profile';
 import { logger } from '../logger';
 import { conflict, DomainError, notFound } from '../../../domain/errors';
-import { FUZZY_SCORE, fuzzyKeys, type DedupRules, type FuzzyReason } from '../../../domain/clients/dedup';
+import { FUZZY_SCORE, fuzzyKeys, MAX_PAIRED, type DedupRules, type FuzzyReason } from '../../../domain/clients/dedup';
 import { parseOrThrow } from '../../../domain/validation';
 import { ids } from '../ids';
 import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
@@ -201,12 +201,12 @@ export async function listDuplicates(ctx: UseCaseContext, page: { limit: number;
   // An unprovisioned tenant's token acts on nothing (403), as on every route.
   await tenantConfig(ctx);
   const { groups, cursor } = await ctx.services.clients.fuzzyGroups(ctx.actor.tenantId, { limit: page.limit, ...(page.cursor && { cursor: page.cursor }) });
-  const ids = [...new Set(groups.flatMap((g) => g.clientIds.slice(0, 20)))];
+  const ids = [...new Set(groups.flatMap((g) => g.clientIds.slice(0, MAX_PAIRED)))];
   const [viewer, stored] = await Promise.all([ctx.viewer(), Promise.all(ids.map((id) => ctx.services.clients.get(ctx.actor.tenantId, id)))]);
   const visible = new Map(stored.filter((s): s is StoredClient => s !== undefined && inScope(viewer, { team: s.team })).map((s) => [s.client.id, s.client]));
   const pairs: DuplicatePair[] = [];
   for (const g of groups) {
-    const members = g.clientIds.slice(0, 20).flatMap((id) => (visible.has(id) ? [visible.get(id)!] : []));
+    const members = g.clientIds.slice(0, MAX_PAIRED).flatMap((id) => (visible.has(id) ? [visible.get(id)!] : []));
     for (let i = 0; i < members.length; i++) {
       for (let j = i + 1; j < members.length; j++) {
         pairs.push({ a: { id: members[i]!.id, companyName: members[i]!.companyName }, b: { id: members[j]!.id, companyName: members[j]!.companyName }, reason: g.reason, score: FUZZY_SCORE[g.reason] });
