@@ -200,8 +200,20 @@ export async function listDuplicates(ctx: UseCaseContext, page: { limit: number;
   authorize(ctx.actor, 'client:dedupe');
   // An unprovisioned tenant's token acts on nothing (403), as on every route.
   await tenantConfig(ctx);
-  const { groups, cursor } = await ctx.services.clients.fuzzyGroups(ctx.actor.tenantId, { limit: page.limit, ...(page.cursor && { cursor: page.cursor }) });
-  const ids = [...new Set(groups.flatMap((g) => g.clientIds.slice(0, MAX_PAIRED)))];
+  const pairs: DuplicatePair[] = [];
+  let cursor = page.cursor;
+  // Most index items belong to no pair: read on (up to 5 index pages) until the page has `limit` pairs.
+  for (let read = 0; read < 5 && pairs.length < page.limit; read++) {
+    const got = await ctx.services.clients.fuzzyGroups(ctx.actor.tenantId, { limit: page.limit, ...(cursor && { cursor }) });
+    pairs.push(...(await visiblePairs(ctx, got.groups)));
+    cursor = got.cursor;
+    if (!cursor) break;
+  }
+  return { pairs, ...(cursor && { cursor }) };
+}
+
+async function visiblePairs(ctx: UseCaseContext, groups: { reason: FuzzyReason; clientIds: string[] }[]): Promise<DuplicatePair[]> {
+  const ids = [...new Set(groups.filter((g) => g.clientIds.length > 1).flatMap((g) => g.clientIds.slice(0, MAX_PAIRED)))];
   const [viewer, stored] = await Promise.all([ctx.viewer(), Promise.all(ids.map((id) => ctx.services.clients.get(ctx.actor.tenantId, id)))]);
   const visible = new Map(stored.filter((s): s is StoredClient => s !== undefined && inScope(viewer, { team: s.team })).map((s) => [s.client.id, s.client]));
   const pairs: DuplicatePair[] = [];
@@ -213,5 +225,5 @@ export async function listDuplicates(ctx: UseCaseContext, page: { limit: number;
       }
     }
   }
-  return { pairs, ...(cursor && { cursor }) };
+  return pairs;
 }
