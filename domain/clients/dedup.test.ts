@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DedupRules, fuzzyKeys, keyPart, normaliseCompanyName, normalisePersonName } from './dedup';
+import { DedupRules, fuzzyKeyChanges, fuzzyKeys, keyPart, normaliseCompanyName, normalisePersonName } from './dedup';
 
 describe('company names as compared (#12 item 2)', () => {
   it.each([
@@ -53,6 +53,14 @@ describe('fuzzy keys stay short enough for a sort key (1,024 bytes)', () => {
     expect(fuzzyKeys({ ...long, companyName: `${'한'.repeat(199)}글` })[0]!.key).not.toBe(keys[0]!.key);
     // Short parts stay readable.
     expect(keyPart('sri jevel')).toBe('sri jevel');
+  });
+});
+
+describe('fuzzy key changes of an edit', () => {
+  it('release the keys the old fields made and claim the new ones, and move nothing for an edit they do not see', () => {
+    const before = { companyName: 'Sree Jewellers', ownerName: 'Anil', mobile: '+919847012345', city: 'Kochi' };
+    expect(fuzzyKeyChanges(before, { ...before, city: 'Aluva' })).toEqual({ claimed: ['NAME#sri jevel#CITY#aluva'], released: ['NAME#sri jevel#CITY#kochi'] });
+    expect(fuzzyKeyChanges(before, { ...before, companyName: 'SHREE JEWELERS PVT LTD' })).toEqual({ claimed: [], released: [] });
   });
 });
 

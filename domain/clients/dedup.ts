@@ -130,6 +130,13 @@ export function fuzzyKeys(c: { companyName: string; ownerName: string; mobile: s
   return keys;
 }
 
+/** The fuzzy keys an edit gives up and takes (a new name, city, PIN code, owner or phone moves them). */
+export function fuzzyKeyChanges(before: Parameters<typeof fuzzyKeys>[0], after: Parameters<typeof fuzzyKeys>[0]): { claimed: string[]; released: string[] } {
+  const was = fuzzyKeys(before).map((f) => f.key);
+  const now = fuzzyKeys(after).map((f) => f.key);
+  return { claimed: now.filter((k) => !was.includes(k)), released: was.filter((k) => !now.includes(k)) };
+}
+
 /** Members of one fuzzy key paired with each other in the cleanup list (more is a pattern, not a duplicate). */
 export const MAX_PAIRED = 20;
 

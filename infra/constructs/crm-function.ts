@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -48,6 +48,15 @@ export interface CrmFunctionProps {
  *   (for arm64: @resvg/resvg-js-linux-arm64-gnu, a layer — not done yet, see the README).
  */
 export const bundleExternals = ['@aws-sdk/*', '@smithy/*', 'chdb', '@chdb/*', '*/analytics.chdb', '@resvg/*'];
+
+/**
+ * How cdk-nag writes a wildcard ARN of this stack's account in a finding id: pseudo-parameters in
+ * an environment-agnostic synth, the account and region themselves in a stage that names them.
+ */
+export function nagArn(stack: Stack, service: string, resource: string): string {
+  const [partition, region, account] = [stack.partition, stack.region, stack.account].map((v, i) => (Token.isUnresolved(v) ? ['<AWS::Partition>', '<AWS::Region>', '<AWS::AccountId>'][i] : v));
+  return `arn:${partition}:${service}:${region}:${account}:${resource}`;
+}
 
 /** Custom metrics' namespace (functions/lib/observability.ts). */
 export const METRICS_NAMESPACE = 'Crm';

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { roles } from '../../domain/access/roles';
 import type { RouteDefinition } from '../../functions/http/routes';
-import { CrmFunction } from '../constructs/crm-function';
+import { CrmFunction, nagArn } from '../constructs/crm-function';
 
 /** Routes the manifest marks as managing sign-in accounts (create and deactivate staff); reads never get the grant. */
 export const managesStaffAccounts = (route: Pick<RouteDefinition, 'signInAccounts'>) => route.signInAccounts !== undefined;
@@ -77,9 +77,8 @@ export class ApiStack extends Stack {
     this.preTokenGeneration.lambda.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['cognito-idp:AdminGetUser'], resources: [this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' })] }),
     );
-    const [partition, region, account] = [this.partition, this.region, this.account].map((v, i) => (Token.isUnresolved(v) ? ['<AWS::Partition>', '<AWS::Region>', '<AWS::AccountId>'][i] : v));
     Validations.of(this.preTokenGeneration).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:${partition}:cognito-idp:${region}:${account}:userpool/*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'cognito-idp', 'userpool/*')}]`,
       reason: 'The trigger reads one attribute of the user signing in (AdminGetUser, read-only) in the pool that invokes it; the pool ARN cannot be named without a dependency cycle.',
     });
     this.userPoolClient = this.userPool.addClient('AppClient', {

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RuleDefinition } from '../../events/rules';
 import { schedules, type ScheduleDefinition } from '../../events/schedules';
-import { bindBus, bindClickHouse, bindSecret, bindTable, CrmFunction } from '../constructs/crm-function';
+import { bindBus, bindClickHouse, bindSecret, bindTable, CrmFunction, nagArn } from '../constructs/crm-function';
 import { CrmDeadLetterQueue } from '../constructs/crm-queue';
 import { consumerTimeout, RuleConsumer } from '../constructs/rule-consumer';
 
@@ -62,11 +62,8 @@ export class SchedulesStack extends Stack {
     bindClickHouse(worker, clickHouse, Duration.seconds(30));
     const identity = this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
     worker.lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [identity] }));
-    // cdk-nag names the finding by the resource as written: pseudo-parameters in an
-    // environment-agnostic synth, the account and region themselves in a stage that names them.
-    const [partition, region, account] = [this.partition, this.region, this.account].map((v, i) => (Token.isUnresolved(v) ? ['<AWS::Partition>', '<AWS::Region>', '<AWS::AccountId>'][i] : v));
     Validations.of(worker).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:${partition}:ses:${region}:${account}:identity/*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'ses', 'identity/*')}]`,
       reason: 'The sender identity (a verified domain or address) is chosen per deployment; sending is the only action granted.',
     });
 

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { searchableName, type Client } from '../../../domain/clients/client';
 import { contactChanges, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
-import { fuzzyKeys, MAX_PAIRED, type FuzzyReason } from '../../../domain/clients/dedup';
+import { fuzzyKeyChanges, fuzzyKeys, MAX_PAIRED, type FuzzyReason } from '../../../domain/clients/dedup';
 import { conflict } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
 import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
@@ -53,6 +53,7 @@ export class ClientsRepository implements ClientsStore {
   /** Replaces a client if unchanged since it was read, moving its contact and name index items. */
   async update(tenantId: string, before: Client, after: Client, audit: AuditEntry): Promise<void> {
     const { claimed, released } = contactChanges(before, after);
+    const fuzzy = fuzzyKeyChanges(before, after);
     await transact(this.db, [
       ...claimed.map((c) => this.claim(tenantId, c, after.id)),
       { item: { Update: { TableName: this.tableName, Key: keys.client(tenantId, after.id), ConditionExpression: 'version = :v', ...updateAll(before, after) } } },
@@ -60,8 +61,8 @@ export class ClientsRepository implements ClientsStore {
       ...(renamed(before, after)
         ? [{ item: { Delete: { TableName: this.tableName, Key: keys.clientName(tenantId, searchableName(before.companyName), before.id) } } }, { item: this.nameItem(tenantId, after) }]
         : []),
-      ...fuzzyMoves(before, after).released.map((key) => ({ item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzy(tenantId, key, before.id) } } })),
-      ...fuzzyMoves(before, after).claimed.map((key) => ({ item: this.fuzzyItem(tenantId, key, after.id) })),
+      ...fuzzy.released.map((key) => ({ item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzy(tenantId, key, before.id) } } })),
+      ...fuzzy.claimed.map((key) => ({ item: this.fuzzyItem(tenantId, key, after.id) })),
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, after.id, audit.at, audit.id), after.id, audit) },
       ...actorGuard(this.tableName, tenantId, audit),
     ]);
@@ -132,13 +133,6 @@ export class ClientsRepository implements ClientsStore {
 }
 
 const reasonOf = (key: string): FuzzyReason => (key.startsWith('OWNER#') ? 'owner_and_phone' : key.includes('#PIN#') ? 'name_and_pincode' : 'name_and_city');
-
-/** The fuzzy keys an edit gives up and takes (a new name, city, PIN code, owner or phone moves them). */
-function fuzzyMoves(before: Client, after: Client): { claimed: string[]; released: string[] } {
-  const was = fuzzyKeys(before).map((f) => f.key);
-  const now = fuzzyKeys(after).map((f) => f.key);
-  return { claimed: now.filter((k) => !was.includes(k)), released: was.filter((k) => !now.includes(k)) };
-}
 
 /** SET every field of the new version and REMOVE the ones it dropped, guarded by the version read. */
 function updateAll(before: Client, after: Client) {

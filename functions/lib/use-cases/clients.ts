@@ -7,7 +7,7 @@ import { newClient } from '../../../domain/clients/new-client';
 import { buildProfile, coOwnershipScores, type ClientProfile } from '../../../domain/clients/profile';
 import { logger } from '../logger';
 import { conflict, DomainError, notFound } from '../../../domain/errors';
-import { FUZZY_SCORE, fuzzyKeys, MAX_PAIRED, type DedupRules, type FuzzyReason } from '../../../domain/clients/dedup';
+import { FUZZY_SCORE, fuzzyKeyChanges, MAX_PAIRED, type DedupRules, type FuzzyReason } from '../../../domain/clients/dedup';
 import { parseOrThrow } from '../../../domain/validation';
 import { ids } from '../ids';
 import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
@@ -81,8 +81,7 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
   };
   // An edit that makes the client look like another (a new name, city, PIN code, owner or phone)
   // is refused under `block`; under `warn` it is written, and GET /v1/clients/duplicates lists it for cleanup.
-  const moved = fuzzyKeys(after).some((k) => !fuzzyKeys(before).some((b) => b.key === k.key));
-  if (moved && dedup.value.fuzzy === 'block') await possibleDuplicatesOf(ctx, after, dedup.value);
+  if (dedup.value.fuzzy === 'block' && fuzzyKeyChanges(before, after).claimed.length > 0) await possibleDuplicatesOf(ctx, after, dedup.value);
   await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
   return after;
 }
