@@ -105,6 +105,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
   });
   schedules.addStackDependency(analytics);
+  const dataWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.dataWorker ? [stack.dataWorker] : []));
   const monitoring = new MonitoringStack(app, 'Crm-Monitoring', {
     ...at('Crm-Monitoring', 'CRM alarms (to an SNS topic) and the operations dashboard'),
     groups: [
@@ -113,6 +114,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       { name: 'Events', kind: 'pipeline', functions: [events.publisher, ...events.consumers.map((c) => c.consumer)] },
       { name: 'Analytics', kind: 'pipeline', functions: [analytics.loader.consumer, analytics.migrator] },
       { name: 'Schedules', kind: 'pipeline', functions: [schedules.dispatcher, schedules.jobs.consumer] },
+      ...dataWorkers.map((w) => ({ name: 'DataWorker', kind: 'pipeline' as const, functions: [w.worker] })),
     ],
     streamPublisher: events.publisher,
     deadLetterQueues: [
@@ -121,6 +123,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       { name: 'AnalyticsLoader', queue: analytics.loader.deadLetterQueue },
       { name: 'Jobs', queue: schedules.jobs.deadLetterQueue },
       { name: 'Schedules', queue: schedules.deadLetterQueue },
+      ...dataWorkers.map((w) => ({ name: 'DataJobs', queue: w.deadLetterQueue })),
     ],
     api: api.api,
     scheduleGroupName: schedules.scheduleGroup.ref,

@@ -59,12 +59,16 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       ApiInsightsThrottles: lambdaThrottles(6),
       ApiWorkErrors: lambdaErrors(5, 5),
       ApiWorkThrottles: lambdaThrottles(5),
+      ApiDataErrors: lambdaErrors(7, 5),
+      ApiDataThrottles: lambdaThrottles(7),
       EventsErrors: lambdaErrors(1, 1),
       EventsThrottles: lambdaThrottles(1),
       AnalyticsErrors: lambdaErrors(2, 1),
       AnalyticsThrottles: lambdaThrottles(2),
       SchedulesErrors: lambdaErrors(2, 1),
       SchedulesThrottles: lambdaThrottles(2),
+      DataWorkerErrors: lambdaErrors(1, 1),
+      DataWorkerThrottles: lambdaThrottles(1),
       StreamPublisherIteratorAge: 'AWS/Lambda IteratorAge Maximum/60s ≥ 60000 in 5 of 5',
       StreamPublisherDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
       StreamPublisherDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
@@ -74,6 +78,8 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       JobsDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
       SchedulesDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
       SchedulesDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
+      DataJobsDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
+      DataJobsDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
       Api5xxRate: 'IF(requests >= 20, 100 * errors / requests, 0) of AWS/ApiGateway 5xx Sum/300s, AWS/ApiGateway Count Sum/300s ≥ 1 in 2 of 3',
       ApiLatencyP99: 'AWS/ApiGateway Latency p99/300s ≥ 2000 in 3 of 3',
       LoaderClickHouseFailures: 'Crm ClickHouseFailures Sum/300s ≥ 1 in 1 of 1',
@@ -99,12 +105,13 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.analytics.migrator,
       stacks.schedules.dispatcher,
       stacks.schedules.jobs.consumer,
+      stacks.apiRoutes.get('Data')!.dataWorker!.worker,
     ];
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.
     const depthAlarms = Object.values(alarms).filter((a) => JSON.stringify(a.Properties).includes('ApproximateNumberOfMessagesVisible'));
-    expect(depthAlarms).toHaveLength(4);
+    expect(depthAlarms).toHaveLength(5);
   });
 
   it('publishes to an encrypted, TLS-only topic CloudWatch may use, with the operator’s email subscribed', () => {

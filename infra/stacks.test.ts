@@ -54,6 +54,22 @@ function actionsOf(fn: CrmFunction, template: Template = templateOf(fn)): string
     .flatMap((s) => [s.Action].flat());
 }
 
+/** The function's S3 statements: the key prefix each reaches (`(bucket)` for the bucket itself), actions sorted. */
+function s3StatementsOf(fn: CrmFunction, template: Template = templateOf(fn)): { prefix: string; actions: string[] }[] {
+  const roleId = logicalId(fn.lambda.role!);
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+    .filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')))
+    .flatMap((st) =>
+      [st.Resource].flat().map((r) => {
+        const text = JSON.stringify(r);
+        const prefix = /\/(tenants|imports|exports)\/\*/.exec(text)?.[1];
+        return { prefix: prefix ? `${prefix}/` : '(bucket)', actions: [st.Action].flat().filter((a) => a.startsWith('s3:')).sort() };
+      }),
+    );
+}
+
 /** The function's statements that mention any cognito-idp action, actions sorted. */
 function cognitoStatements(fn: CrmFunction, template: Template = templateOf(fn)): { Action: string[]; Effect: string; Resource: unknown }[] {
   const roleId = logicalId(fn.lambda.role!);
@@ -153,10 +169,28 @@ describe('CRM stacks', () => {
 
   it('lets only the image routes sign media URLs: uploads PutObject, downloads GetObject, nothing else', () => {
     for (const route of routes) {
-      const s3Actions = actionsOf(stacks.routeFunctions.get(route.name)!).filter((a) => a.startsWith('s3:'));
+      const s3Actions = s3StatementsOf(stacks.routeFunctions.get(route.name)!).filter((st) => st.prefix === 'tenants/').flatMap((st) => st.actions);
       expect(s3Actions, route.name).toEqual(route.media === 'write' ? ['s3:PutObject'] : route.media === 'read' ? ['s3:GetObject'] : []);
     }
     expect(routes.filter((r) => r.media).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /v1/clients/{id}/image', 'POST /v1/clients/{id}/image']);
+  });
+
+  it('lets only the import and export routes reach their files: under imports/ and exports/, signing uploads only where an import is created or started (#12)', () => {
+    const expected: Record<string, string[]> = {
+      CreateImport: ['imports/ s3:GetObject,s3:PutObject'],
+      StartImport: ['imports/ s3:GetObject,s3:PutObject'],
+      GetImport: ['imports/ s3:GetObject'],
+      ListImports: ['imports/ s3:GetObject'],
+      GetExport: ['exports/ s3:GetObject'],
+      ListExports: ['exports/ s3:GetObject'],
+    };
+    for (const route of routes) {
+      const data = s3StatementsOf(stacks.routeFunctions.get(route.name)!).filter((st) => st.prefix !== 'tenants/').map((st) => `${st.prefix} ${st.actions.join(',')}`);
+      expect(data, route.name).toEqual(expected[route.name] ?? []);
+      expect(actionsOf(stacks.routeFunctions.get(route.name)!).includes('sqs:SendMessage'), route.name).toBe(route.name === 'CreateImport' || route.name === 'StartImport' || route.name === 'CreateExport');
+    }
+    const worker = stacks.apiRoutes.get('Data')!.dataWorker!.worker;
+    expect(s3StatementsOf(worker).map((st) => `${st.prefix} ${st.actions.join(',')}`).sort()).toEqual(['(bucket) s3:ListBucket', 'exports/ s3:AbortMultipartUpload,s3:GetObject,s3:PutObject', 'imports/ s3:AbortMultipartUpload,s3:GetObject,s3:PutObject']);
   });
 
   it('runs every Lambda on nodejs24.x, arm64, 512 MB, with its own log group', () => {
@@ -238,9 +272,11 @@ describe('CRM stacks', () => {
           'GET /v1/pipeline/{staffId}',
         ],
         'Crm-Api-Work-dev': ['GET /v1/alerts', 'GET /v1/alerts/{id}', 'GET /v1/tasks', 'POST /v1/alerts/{id}/acknowledge', 'POST /v1/alerts/{id}/resolve'],
+        'Crm-Api-Data-dev': ['GET /v1/exports', 'GET /v1/exports/{id}', 'GET /v1/imports', 'GET /v1/imports/{id}', 'POST /v1/exports', 'POST /v1/imports', 'POST /v1/imports/{id}/start'],
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
-      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length);
+      // A function per route, and in the Data stack the data worker beside them.
+      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length + (group === 'Data' ? 1 : 0));
       // The core holds the API, the authorizer, sign-in and its trigger: no route.
       api.resourceCountIs('AWS::ApiGatewayV2::Route', 0);
       api.resourceCountIs('AWS::Lambda::Function', 1);
@@ -330,7 +366,7 @@ describe('CRM stacks', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       });
       expect(stacks.apiStage.dependencies.map((d) => d.stackName).sort()).toEqual(
-        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev'].sort(),
+        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev'].sort(),
       );
     });
 
@@ -530,9 +566,9 @@ describe('CRM stacks', () => {
           expect(queues[queueId]!.Properties.VisibilityTimeout, queueId).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
         }
       }
-      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's and the jobs' queues.
+      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's, the jobs' and the data queue.
       expect(clickHouseFunctions).toBe(routes.filter((r) => r.analytics).length + 3);
-      expect(mappings).toBe(2);
+      expect(mappings).toBe(3);
     });
 
     it('archives every domain event of the bus for a year, and not the job requests', () => {
@@ -673,14 +709,14 @@ describe('CRM stacks', () => {
       };
       const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
 
-      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run or tenant_registry; or a REMOVE of an item that is not one either', () => {
+      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job or tenant_registry; or a REMOVE of an item that is not one either', () => {
         expect(patterns()).toEqual([
-          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","tenant_registry"]}]}}}}',
-          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","tenant_registry"]}]}}}}',
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry"]}]}}}}',
         ]);
       });
 
-      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'tenant_registry'])('drops every change of a %s item', (entity) => {
+      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'data_job', 'tenant_registry'])('drops every change of a %s item', (entity) => {
         for (const kind of ['INSERT', 'MODIFY', 'REMOVE'] as const) expect(passes(record(kind, entity)), kind).toBe(false);
       });
 

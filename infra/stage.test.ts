@@ -34,6 +34,7 @@ describe('stages (#11 item 4)', () => {
       'Crm-Api-Staff-dev',
       'Crm-Api-Insights-dev',
       'Crm-Api-Work-dev',
+      'Crm-Api-Data-dev',
       'Crm-Api-Stage-dev',
       'Crm-Schedules-dev',
       'Crm-Monitoring-dev',
@@ -60,7 +61,7 @@ describe('stages (#11 item 4)', () => {
     const app = appWith(prodContext);
     const crm = createCrmStacks(app);
     const stacks = stacksOf(app);
-    expect(stacks).toHaveLength(16);
+    expect(stacks).toHaveLength(17);
     for (const s of stacks) {
       expect(s.stackName, s.node.id).toBe(`${s.node.id}-prod`);
       // CloudFront's certificate and web ACL live in us-east-1: Crm-Edge alone is there.

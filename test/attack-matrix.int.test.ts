@@ -173,6 +173,8 @@ interface Fx {
   /** Ids the role must not be shown in a 200 answer (a client's other, un-handed lead and its event). */
   hiddenIds?: string[];
   alertId?: string;
+  importId?: string;
+  exportId?: string;
 }
 
 async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
@@ -317,6 +319,31 @@ async function alertFx(s: Spec): Promise<Fx> {
   return { tenant: s.tenant, alertId: alert.id };
 }
 const alertState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/alerts/${fx.alertId}`);
+
+/**
+ * A fresh import or export by someone the case makes: the role itself when it may make one
+ * (in-scope), m-2 (out-of-scope: another manager's), acme's manager (other-tenant). Jobs are their
+ * creator's; a tenant admin sees every job of the tenant.
+ */
+const dataJobMaker: Partial<Record<Role, string>> = { tenant_admin: 'admin', manager: 'manager', asst_manager: 'am-1', analyst: 'an-1' };
+async function dataJobFx(kind: 'import' | 'export', s: Spec): Promise<Fx> {
+  const maker = s.kase === 'other-tenant' ? 'manager' : s.kase === 'out-of-scope' ? 'm-2' : kind === 'import' && s.role === 'analyst' ? 'manager' : (dataJobMaker[s.role] ?? 'manager');
+  const name = `matrix-${next()}.csv`;
+  if (kind === 'import') {
+    const res = must(await as(person(s.tenant, maker)).call('POST', '/v1/imports', { entity: 'clients', format: 'csv', size: 10, fileName: name }), 201, `import of ${s.tenant}/${maker}`);
+    return { tenant: s.tenant, importId: res.body.id, name };
+  }
+  const res = must(await as(person(s.tenant, maker)).call('POST', '/v1/exports', { entity: 'clients', format: 'csv', filter: { city: name } }), 202, `export of ${s.tenant}/${maker}`);
+  return { tenant: s.tenant, exportId: res.body.id, name };
+}
+const importFx = (s: Spec) => dataJobFx('import', s);
+const exportFx = (s: Spec) => dataJobFx('export', s);
+/** What a refused create must not have made: the tenant's jobs carrying the row's unique name. */
+const jobsNamed = async (tenant: Tenant, kind: 'imports' | 'exports', name: string): Promise<Snap> => {
+  const all = await snap(adminOf(tenant), `/v1/${kind}?limit=100`);
+  const items = (all.body as { items: { fileName?: string; filter?: { city?: string } }[] }).items;
+  return { ...all, body: items.filter((j) => j.fileName === name || j.filter?.city === name) };
+};
 
 // ───────────────────────── expectations ─────────────────────────
 
@@ -1099,6 +1126,108 @@ const matrix: Record<string, Entry> = {
       },
     },
   },
+
+  // ── imports and exports (#12) ──
+  'POST /v1/imports': {
+    variant: 'no object: the same request in every case (a 10-byte CSV of clients, a fresh fileName); a refused one creates no import',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  201  201  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 201  201  201  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 201  201  201  403  403  403  403  403'),
+    },
+    fixture: async (s) => ({ tenant: 'demo', name: `matrix-${next()}-${s.role}.csv` }),
+    request: (fx) => ({ method: 'POST', path: '/v1/imports', body: { entity: 'clients', format: 'csv', size: 10, fileName: fx.name } }),
+    mutates: { state: (fx) => jobsNamed('demo', 'imports', fx.name!) },
+  },
+  'GET /v1/imports': {
+    variant: 'a fresh import by the role (in), by m-2 (out) or by acme’s manager (other-tenant); sees = it is listed',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  200  200  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  200  200  403  403  403  403  403'),
+    },
+    fixture: importFx,
+    request: () => get('/v1/imports?limit=100'),
+    list: {
+      items: (body) => body.items.map((i: { id: string }) => i.id),
+      target: (fx) => fx.importId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   -  -   -   -   -'),
+        'out-of-scope': /*   */ sees('-   y   n   n   -  -   -   -   -'),
+        'other-tenant': /*   */ sees('-   n   n   n   -  -   -   -   -'),
+      },
+    },
+  },
+  'GET /v1/imports/{id}': {
+    variant: 'a fresh import by the role (in), by m-2 (out) or by acme’s manager (other-tenant)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  404  404  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  404  403  403  403  403  403'),
+    },
+    fixture: importFx,
+    request: (fx) => get(`/v1/imports/${fx.importId}`),
+  },
+  'POST /v1/imports/{id}/start': {
+    variant: 'a fresh import with no file uploaded: whoever may start it is told 409 upload_missing; it stays awaiting_upload',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 409  409  409  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 409  404  404  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  404  403  403  403  403  403'),
+    },
+    fixture: importFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/imports/${fx.importId}/start` }),
+    mutates: { state: (fx) => snap(adminOf(fx.tenant), `/v1/imports/${fx.importId}`) },
+  },
+  'POST /v1/exports': {
+    variant: 'no object: the same request in every case (clients as CSV, a fresh city filter); a refused one creates no export',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 202  202  202  403  403  403  403  202'),
+      'out-of-scope': /*     */ st('403 202  202  202  403  403  403  403  202'),
+      'other-tenant': /*     */ st('403 202  202  202  403  403  403  403  202'),
+    },
+    fixture: async (s) => ({ tenant: 'demo', name: `matrix-${next()}-${s.role}` }),
+    request: (fx) => ({ method: 'POST', path: '/v1/exports', body: { entity: 'clients', format: 'csv', filter: { city: fx.name } } }),
+    mutates: { state: (fx) => jobsNamed('demo', 'exports', fx.name!) },
+  },
+  'GET /v1/exports': {
+    variant: 'a fresh export by the role (in), by m-2 (out) or by acme’s manager (other-tenant); sees = it is listed',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  403  403  403  403  200'),
+      'other-tenant': /*     */ st('403 200  200  200  403  403  403  403  200'),
+    },
+    fixture: exportFx,
+    request: () => get('/v1/exports?limit=100'),
+    list: {
+      items: (body) => body.items.map((i: { id: string }) => i.id),
+      target: (fx) => fx.exportId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   -  -   -   -   y'),
+        'out-of-scope': /*   */ sees('-   y   n   n   -  -   -   -   n'),
+        'other-tenant': /*   */ sees('-   n   n   n   -  -   -   -   n'),
+      },
+    },
+  },
+  'GET /v1/exports/{id}': {
+    variant: 'a fresh export by the role (in), by m-2 (out) or by acme’s manager (other-tenant)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  403  403  403  403  404'),
+      'other-tenant': /*     */ st('403 404  404  404  403  403  403  403  404'),
+    },
+    fixture: exportFx,
+    request: (fx) => get(`/v1/exports/${fx.exportId}`),
+  },
 };
 
 /** The manager dashboard's target: a manager the role sees (in), one it does not (out), or ao-1 (other tenant). */
@@ -1215,6 +1344,8 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/alerts/{id}': 403,
   'POST /v1/alerts/{id}/acknowledge': 403,
   'POST /v1/alerts/{id}/resolve': 403,
+  'POST /v1/imports': 403,
+  'POST /v1/exports': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];

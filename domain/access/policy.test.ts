@@ -48,14 +48,14 @@ const seller: Action[] = [
 /** DESIGN §4, written out: how far each role sees and what it may do. */
 const expected: Record<Role, { scope: Scope; may: Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'config:write', 'staff:write'] },
-  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe'] },
-  asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe'] },
+  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export', 'config:write', 'staff:write'] },
+  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'] },
+  asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'] },
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },
   warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read'] },
   partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read', 'data:export'] },
 };
 
 describe('the role table', () => {
@@ -77,10 +77,10 @@ describe('the role table', () => {
     expect(roles.filter((role) => can(aViewer({ role }), 'opportunity:correct'))).toEqual(['tenant_admin', 'manager', 'asst_manager']);
   });
 
-  it('keeps the analyst read-only', () => {
+  it('keeps the analyst read-only: reads, and exports of what they may read', () => {
     const allowed = actions.filter((a) => can(aViewer({ role: 'analyst' }), a));
     expect(allowed.length).toBeGreaterThan(0);
-    expect(allowed.filter((a) => !a.endsWith(':read'))).toEqual([]);
+    expect(allowed.filter((a) => !a.endsWith(':read'))).toEqual(['data:export']);
   });
 
   it('does not let a warrior create clients or opportunities, nor close or edit a deal', () => {

@@ -33,6 +33,10 @@ export const actions = [
   'alert:read',
   'alert:acknowledge',
   'alert:resolve',
+  /** Bulk imports (#12): each row then goes through the use case and the caller's own rights. */
+  'data:import',
+  /** Bulk exports (#12): of what the caller may read, nothing more. */
+  'data:export',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -49,7 +53,7 @@ const seller: readonly Action[] = [
   'task:read', 'alert:read', 'alert:acknowledge',
 ];
 // Managers set their reports' own targets (never their own); admins anyone's. Alerts are resolved by managers.
-const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe'];
+const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'];
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
@@ -61,7 +65,7 @@ export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   // Spec §4: warriors follow up on what a salesperson hands them; they may move the stage but not close, nor edit the deal.
   warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read'] },
   partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read', 'data:export'] },
 };
 
 /** Opportunity fields and who may write them (API3: field-level authorization). */

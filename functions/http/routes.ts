@@ -16,6 +16,11 @@ export interface RouteDefinition {
   noTable?: true;
   /** Signs URLs for client images: `write` may sign uploads, `read` downloads. */
   media?: 'read' | 'write';
+  /**
+   * Imports and exports (#12): `import` signs upload URLs and queues steps, `export` queues runs,
+   * `read` signs downloads of error files and exports. Only these reach the data bucket prefixes and the data queue.
+   */
+  files?: 'import' | 'export' | 'read';
   /** Reads the reporting facts: only these functions get ClickHouse's address and credentials. */
   analytics?: boolean;
   /** Requests per second (steady, burst) this route takes, below the stage's default: set for the costly ones. */
@@ -84,6 +89,13 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/alerts/{id}', 'alerts/get', 'GetAlert'),
   r('POST', '/v1/alerts/{id}/acknowledge', 'alerts/acknowledge', 'AcknowledgeAlert'),
   r('POST', '/v1/alerts/{id}/resolve', 'alerts/resolve', 'ResolveAlert'),
+  r('POST', '/v1/imports', 'imports/create', 'CreateImport', { files: 'import' }),
+  r('GET', '/v1/imports', 'imports/list', 'ListImports', { files: 'read' }),
+  r('GET', '/v1/imports/{id}', 'imports/get', 'GetImport', { files: 'read' }),
+  r('POST', '/v1/imports/{id}/start', 'imports/start', 'StartImport', { files: 'import' }),
+  r('POST', '/v1/exports', 'exports/create', 'CreateExport', { files: 'export' }),
+  r('GET', '/v1/exports', 'exports/list', 'ListExports', { files: 'read' }),
+  r('GET', '/v1/exports/{id}', 'exports/get', 'GetExport', { files: 'read' }),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;
@@ -102,6 +114,7 @@ export const routeGroups = {
   Staff: ['staff'],
   Insights: ['pipeline', 'dashboards', 'gap-analysis'],
   Work: ['tasks', 'alerts'],
+  Data: ['imports', 'exports'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteGroup = keyof typeof routeGroups;

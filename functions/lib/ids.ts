@@ -1,5 +1,5 @@
-import { randomFillSync } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { createHash, randomFillSync } from 'node:crypto';
+import { encodeTime, monotonicFactory } from 'ulid';
 
 /**
  * Ids say what they name and, for what lives in a client's partition, which client:
@@ -31,12 +31,38 @@ export const ids = {
   opportunity: (clientId: string) => `o_${clientUlid(clientId)}${next()}`,
   event: (clientId: string) => `e_${clientUlid(clientId)}${next()}`,
   audit: () => next(),
+  import: () => `imp_${next()}`,
+  export: () => `exp_${next()}`,
 };
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * The same ids, made from a seed instead of chance: an import's row `n` always creates the same
+ * client (or opportunity, or event), so a chunk run twice after a crash finds what its first run
+ * wrote instead of writing it again. The time part is the import's creation, the rest a digest of
+ * the seed (80 bits, as random as a ulid's).
+ */
+export function derivedIds(seed: string, at: Date) {
+  const ulidOf = (what: string) => {
+    const digest = createHash('sha256').update(`${seed}\n${what}`).digest();
+    let random = '';
+    for (let i = 0; i < 16; i++) random += CROCKFORD[digest[i]! & 31];
+    return `${encodeTime(at.getTime(), 10)}${random}`.toLowerCase();
+  };
+  return {
+    client: (row: number) => `c_${ulidOf(`client:${row}`)}`,
+    opportunity: (clientId: string, row: number) => `o_${clientUlid(clientId)}${ulidOf(`opportunity:${row}`)}`,
+    event: (clientId: string, row: number) => `e_${clientUlid(clientId)}${ulidOf(`event:${row}`)}`,
+  };
+}
 
 export const idPatterns = {
   client: new RegExp(`^c_${ULID}$`),
   opportunity: new RegExp(`^o_${ULID}${ULID}$`),
   event: new RegExp(`^e_${ULID}${ULID}$`),
+  import: new RegExp(`^imp_${ULID}$`),
+  export: new RegExp(`^exp_${ULID}$`),
 };
 
 const clientUlid = (clientId: string) => clientId.slice(2);

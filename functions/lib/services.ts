@@ -3,6 +3,9 @@ import { config } from './config';
 import { createIdempotency } from './http/idempotency';
 import { createIdentityProvider } from './identity/identity-provider';
 import { createMediaStore } from './media/media-store';
+import { createDataFiles } from './files/data-files';
+import { createDataQueue } from './files/data-queue';
+import { DataJobsRepository } from './store/data-jobs.dynamodb';
 import { AlertsRepository } from './store/alerts.dynamodb';
 import { ClientsRepository } from './store/clients.dynamodb';
 import { CursorCodec, parseCursorKeys, type CursorKeySource } from './store/cursor';
@@ -32,6 +35,9 @@ function build() {
     // ClickHouse is reached on a dashboard's first read, not at cold start.
     insights: new ClickHouseInsights(async () => (await import('./analytics')).getAnalytics()),
     alerts: new AlertsRepository(db, cfg.TABLE_NAME, cursors),
+    dataJobs: new DataJobsRepository(db, cfg.TABLE_NAME, cursors),
+    files: createDataFiles(cfg),
+    dataQueue: createDataQueue(cfg),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

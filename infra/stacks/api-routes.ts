@@ -7,6 +7,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { routeKey, type RouteDefinition, type RouteGroup } from '../../functions/http/routes';
 import { bindClickHouse, bindMedia, bindSecret, bindTable, bindUserPool, CrmFunction, type ClickHouseEndpoint } from '../constructs/crm-function';
+import { bindDataFiles, DataWorker } from '../constructs/data-worker';
 import type { ApiStack } from './api';
 import type { MediaBucketRef } from './data';
 
@@ -37,6 +38,8 @@ const dashboardRequestTimeout = Duration.seconds(8);
 export class ApiRoutesStack extends Stack {
   readonly functions: ReadonlyMap<string, CrmFunction>;
   readonly routes: readonly apigwv2.HttpRoute[];
+  /** The data queue and worker, in the stack of the routes that queue imports and exports. */
+  readonly dataWorker: DataWorker | undefined;
   private clickHouseEndpoint: ClickHouseEndpoint | undefined;
 
   constructor(scope: Construct, id: string, private readonly props: ApiRoutesStackProps) {
@@ -44,6 +47,9 @@ export class ApiRoutesStack extends Stack {
     const authorizerId = props.core.authorizer.authorizerId;
     // The core's authorizer, named by id (an IHttpRouteAuthorizer that creates nothing here).
     const cognitoAuthorizer: apigwv2.IHttpRouteAuthorizer = { bind: () => ({ authorizationType: 'JWT', authorizerId }) };
+    this.dataWorker = props.routes.some((r) => r.files === 'import' || r.files === 'export')
+      ? new DataWorker(this, 'DataWorker', { table: props.table, bucket: props.mediaBucket, cursorSecret: props.core.cursorSecret, environment: props.core.functionEnvironment })
+      : undefined;
     const made = props.routes.map((route) => this.addRoute(route, route.public ? new apigwv2.HttpNoneAuthorizer() : cognitoAuthorizer));
     this.functions = new Map(made.map(({ route, fn }) => [route.name, fn]));
     this.routes = made.map((m) => m.httpRoute);
@@ -61,6 +67,11 @@ export class ApiRoutesStack extends Stack {
     // Writes may carry an Idempotency-Key; its records live in their own table (no indexes).
     if (route.method !== 'GET' && !route.noTable) bindTable(fn, this.props.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
     if (route.media) bindMedia(fn, this.props.mediaBucket, route.media);
+    // Import routes sign uploads (and check them) under imports/; reads sign downloads of their own
+    // prefix; creating an export only queues it.
+    if (route.files === 'import') bindDataFiles(fn, this.props.mediaBucket, 'write', ['imports/']);
+    if (route.files === 'read') bindDataFiles(fn, this.props.mediaBucket, 'read', [route.path.startsWith('/v1/imports') ? 'imports/' : 'exports/']);
+    if (route.files === 'import' || route.files === 'export') this.dataWorker!.bindQueue(fn);
     if (route.signInAccounts) bindUserPool(fn, core.userPool, route.signInAccounts);
     // Only the routes that read facts may reach ClickHouse (and read its credentials).
     if (route.analytics) bindClickHouse(fn, this.clickHouse(), dashboardRequestTimeout);

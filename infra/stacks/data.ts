@@ -112,7 +112,13 @@ export class DataStack extends Stack {
           maxAge: 3600,
         },
       ],
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      lifecycleRules: [
+        { noncurrentVersionExpiration: Duration.days(90) },
+        // Import files and their error files, and exports, are working copies: a week, then gone
+        // (an export's URL lasts 15 minutes; asking again makes a new one).
+        { prefix: 'imports/', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { prefix: 'exports/', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const [name, value] of [['MediaBucketName', this.mediaBucket.bucketName], ['MediaBucketArn', this.mediaBucket.bucketArn]] as const) {

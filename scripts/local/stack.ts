@@ -7,6 +7,8 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
 import type { LocalPipeline } from './pipeline';
 import { startLocalS3 } from './s3';
+import { startLocalDataQueue, type LocalDataQueue } from './data-queue';
+import { installDataQueue } from '../../functions/lib/files/data-queue';
 import { newControl, publishStack, type Control } from './control';
 import { startLocalServer, type LocalServer } from './server';
 import { ensureIdempotencyTable, ensureTable } from './table';
@@ -50,6 +52,8 @@ export interface LocalStack {
   pipeline?: LocalPipeline;
   /** Where mail is written (.eml files). */
   outboxDir: string;
+  /** The in-process data queue (imports, exports): `idle()` waits for it to drain. */
+  dataQueue: LocalDataQueue;
   stop(): Promise<void>;
 }
 
@@ -105,6 +109,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       MAIL_MODE: 'outbox',
       OUTBOX_DIR: outboxDir,
     });
+    // Imports and exports step through the same worker handler as in AWS, in this process.
+    const dataQueue = startLocalDataQueue();
+    installDataQueue(dataQueue);
+    stops.push(async () => {
+      await dataQueue.stop();
+      installDataQueue(undefined);
+    });
     // After the env above: the pipeline's handlers read it when they load.
     let pipeline: LocalPipeline | undefined;
     if (opts.pipeline !== false) {
@@ -129,7 +140,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const unpublish = publishStack(opts.dataDir, server.url, control);
       stops.push(async () => unpublish());
     }
-    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, ...(pipeline && { pipeline }), stop };
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, dataQueue, ...(pipeline && { pipeline }), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { lazyS3 } from './s3';
 
 /** Presigned URLs for client images: the API never carries the bytes (DESIGN §3 Clients). */
 export interface MediaStore {
@@ -7,27 +8,9 @@ export interface MediaStore {
   downloadUrl(key: string, expiresIn: number): Promise<string>;
 }
 
-/**
- * The S3 SDK and its presigner load on the first URL signed (imported dynamically, so the bundle
- * keeps them lazy): only the two image routes sign, and every other route's cold start skips
- * ~100 ms of SDK (npm run bench:cold). The client is built once per process.
- */
+/** Signs with the lazily loaded S3 SDK (s3.ts): only the two image routes sign. */
 export function createMediaStore(cfg: Pick<Config, 'AWS_REGION' | 'S3_ENDPOINT' | 'MEDIA_BUCKET'>): MediaStore {
-  let sdk: Promise<{ s3: import('@aws-sdk/client-s3').S3Client; s3sdk: typeof import('@aws-sdk/client-s3'); getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl }> | undefined;
-  const load = () =>
-    (sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([s3sdk, presigner]) => ({
-      s3sdk,
-      getSignedUrl: presigner.getSignedUrl,
-      s3: new s3sdk.S3Client({
-        region: cfg.AWS_REGION,
-        ...(cfg.S3_ENDPOINT && {
-          endpoint: cfg.S3_ENDPOINT,
-          forcePathStyle: true,
-          // s3rver's fixed local credentials; never a real profile in local mode.
-          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-        }),
-      }),
-    })));
+  const load = lazyS3(cfg);
   return {
     // Content type and length are signed: an upload of another type or size is refused by S3.
     async uploadUrl(key, contentType, contentLength, expiresIn) {

@@ -1,9 +1,8 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { searchableName, type Client } from '../../../domain/clients/client';
-import { contactChanges, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
+import { contactChanges, duplicateClient, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
 import { fuzzyKeyChanges, fuzzyKeys, MAX_PAIRED, type FuzzyReason } from '../../../domain/clients/dedup';
-import { conflict } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
 import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
 import type { CursorCodec } from './cursor';
@@ -36,6 +35,35 @@ export class ClientsRepository implements ClientsStore {
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, client.id, audit.at, audit.id), client.id, audit) },
       ...actorGuard(this.tableName, tenantId, audit),
     ]);
+  }
+
+  /**
+   * Every client of the tenant, a page at a time: the name index in name order (one Query of up
+   * to 500 items), then the clients of that page (BatchGetItem, 100 a call). For exports.
+   */
+  async *pages(tenantId: string): AsyncGenerator<StoredClient[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ TableName: this.tableName, ...keys.query.clientNames(tenantId), Limit: 500, ExclusiveStartKey: start }));
+      const ids = (page.Items ?? []).map((i) => i.clientId as string);
+      const found = new Map<string, StoredClient>();
+      for (let i = 0; i < ids.length; i += 100) {
+        let request: BatchGetCommandInput['RequestItems'] = { [this.tableName]: { Keys: ids.slice(i, i + 100).map((id) => keys.client(tenantId, id)) } };
+        while (request && Object.keys(request).length > 0) {
+          const res: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+          for (const item of res.Responses?.[this.tableName] ?? []) found.set(item.id as string, clientFromItem(item));
+          request = res.UnprocessedKeys;
+        }
+      }
+      yield ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** The client holding a contact point (a phone, email, GSTIN or external ref): one GetItem. */
+  async lookup(tenantId: string, contact: ContactPoint): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.clientContact(tenantId, contact.on, contact.value), ConsistentRead: true }));
+    return Item?.clientId as string | undefined;
   }
 
   async possibleDuplicates(tenantId: string, client: Client): Promise<{ clientId: string; reason: FuzzyReason }[]> {
@@ -118,7 +146,7 @@ export class ClientsRepository implements ClientsStore {
       item: { Put: { TableName: this.tableName, Item: toItem('client_index', tenantId, key, { clientId }), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
       onConditionFailed: async (old) => {
         const existingClientId = (old?.clientId as string | undefined) ?? ((await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item?.clientId as string | undefined);
-        return conflict('duplicate_client', `A client with this ${contact.on} already exists.`, { existingClientId, matchedOn: contact.on });
+        return duplicateClient(contact, existingClientId);
       },
     };
   }

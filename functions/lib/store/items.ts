@@ -35,6 +35,7 @@ export type EntityType =
   | 'membership'
   | 'alert'
   | 'job_run'
+  | 'data_job'
   | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */

@@ -18,6 +18,7 @@ import { tableSchema } from './table-schema';
  * | events of the tenant by status    | tenantEvents (gsi2)        | gsi2pk=T#{t}#EVTS#{status} gsi2sk={scheduledAt}#{event} (missed sweep) |
  * | client by phone / email (dedupe)  | table | pk=T#{t}#CIDX              sk=PHONE#{e164} / EMAIL#{email} |
  * | client by GSTIN (dedupe)          | table | pk=T#{t}#CIDX              sk=GSTIN#{gstin} |
+ * | client by its id in another system | table | pk=T#{t}#CIDX             sk=EXTREF#{system}:{id} (imports, integrations) |
  * | search clients by name prefix     | table | pk=T#{t}#CIDX              sk begins NAME#{name} |
  * | possible duplicates of a client   | table | pk=T#{t}#CIDX              sk begins FUZZY#{fuzzy key}# (one Query per key: name+city, name+PIN, owner+phone) |
  * | tenant settings / catalogue / stages / targets | table | pk=T#{t}#CONFIG sk=TENANT / PRODUCTS / STAGES / TARGETS |
@@ -31,6 +32,7 @@ import { tableSchema } from './table-schema';
  * | alert by id                       | table | pk=T#{t}#ALERTS            sk=A#{alert}         |
  * | alerts of the tenant by status    | tenantAlerts (gsi2)        | gsi2pk=T#{t}#ALERTS#{status} gsi2sk={createdAt}#{alert} (list, escalation sweep) |
  * | alerts about a staff member       | staffAlerts (gsi1)         | gsi1pk=T#{t}#ALERTS#S#{staff} gsi1sk={status}#{createdAt}#{alert} |
+ * | import / export jobs, newest first | table | pk=T#{t}#IMPORTS / T#{t}#EXPORTS sk=JOB#{id} |
  * | a job's run for a tenant          | table | pk=T#{t}#JOBS              sk=RUN#{job}#{key}   (once per job and instant or night) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
@@ -82,8 +84,12 @@ const tenantEventsPartition = (tenantId: string, status: string) => `${tenantPre
 const treePartition = (tenantId: string) => `${tenantPrefix(tenantId)}#TREE`;
 const alertsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#ALERTS`;
 const jobsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#JOBS`;
+const dataJobsPartition = (tenantId: string, kind: DataJobKind) => `${tenantPrefix(tenantId)}#${kind === 'import' ? 'IMPORTS' : 'EXPORTS'}`;
 
-const contactSk = { mobile: 'PHONE', email: 'EMAIL', gstin: 'GSTIN' } as const;
+/** Bulk imports and exports (#12): one partition of each per tenant, newest first by id. */
+export type DataJobKind = 'import' | 'export';
+
+const contactSk = { mobile: 'PHONE', email: 'EMAIL', gstin: 'GSTIN', externalRef: 'EXTREF' } as const;
 const searchSk = { name: 'NAME', phone: 'PHONE', email: 'EMAIL' } as const;
 
 /** Equality on the partition key, plus begins_with on the sort key when `prefix` is not empty. */
@@ -147,6 +153,9 @@ export const keys = {
   /** A job's run for a tenant (the nightly email to one manager, a sweep at one instant): written once. */
   jobRun: (tenantId: string, job: string, runKey: string): Key => ({ pk: jobsPartition(tenantId), sk: `RUN#${job}#${runKey}` }),
 
+  /** An import or export job: its status, counts and checkpoint. */
+  dataJob: (tenantId: string, kind: DataJobKind, id: string): Key => ({ pk: dataJobsPartition(tenantId, kind), sk: `JOB#${id}` }),
+
   /** The platform's list of tenants: the only key outside every tenant, read by the scheduled jobs' dispatcher alone. */
   tenantRegistry: (tenantId: string): Key => ({ pk: 'PLATFORM#TENANTS', sk: `T#${tenantId}` }),
 
@@ -188,6 +197,9 @@ export const keys = {
     /** Every fuzzy index item of the tenant, in key order (the cleanup list). */
     clientFuzzyAll: (tenantId: string) => byPrefix(table, indexPartition(tenantId), 'FUZZY#'),
     staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
+    dataJobs: (tenantId: string, kind: DataJobKind) => byPrefix(table, dataJobsPartition(tenantId, kind), 'JOB#'),
+    /** Every client of the tenant, once each, in name order (the name index): exports. */
+    clientNames: (tenantId: string) => byPrefix(table, indexPartition(tenantId), `${searchSk.name}#`),
     tenants: () => byPrefix(table, 'PLATFORM#TENANTS', 'T#'),
     /** Everyone below `path` (not the staff member at `path`). */
     subtree: (tenantId: string, path: string) => byPrefix(gsi(indexes.staffTree), treePartition(tenantId), `${path}/`),

@@ -4,6 +4,7 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import { ClientInput, searchTerm, type Client } from '../../../domain/clients/client';
 import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageDownload, type ImageUpload, type ImageUploadInput } from '../../../domain/clients/image';
 import { newClient } from '../../../domain/clients/new-client';
+import { contactChanges, duplicateClient, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
 import { buildProfile, coOwnershipScores, type ClientProfile } from '../../../domain/clients/profile';
 import { logger } from '../logger';
 import { conflict, DomainError, notFound } from '../../../domain/errors';
@@ -29,13 +30,30 @@ export interface PossibleDuplicate {
  * `duplicate_client`); a fuzzy one (dedup.ts) is refused with 409 `possible_duplicate` when the
  * tenant's rule is `block`, else the client is created and the matches come back with it.
  */
-export async function createClient(ctx: UseCaseContext, input: ClientInput): Promise<{ client: Client; possibleDuplicates: PossibleDuplicate[] }> {
+export async function createClient(ctx: UseCaseContext, input: ClientInput, opts: WriteOptions = {}): Promise<{ client: Client; possibleDuplicates: PossibleDuplicate[] }> {
   authorize(ctx.actor, 'client:create');
   const { settings, dedup } = await tenantConfig(ctx);
-  const client = newClient(input, { id: ids.client(), staffId: ctx.actor.staffId, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
+  const client = newClient(input, { id: opts.id ?? ids.client(), staffId: ctx.actor.staffId, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
   const possibleDuplicates = await possibleDuplicatesOf(ctx, client, dedup.value);
-  await ctx.services.clients.create(ctx.actor.tenantId, client, audit(ctx, client.id, 'created', undefined, client));
+  if (opts.dryRun) await assertContactsFree(ctx, client.id, uniqueContacts(client));
+  else await ctx.services.clients.create(ctx.actor.tenantId, client, audit(ctx, client.id, 'created', undefined, client));
   return { client, possibleDuplicates };
+}
+
+/**
+ * How a write path other than the API's calls a use case: an import gives the id its row always
+ * makes (ids.ts derivedIds), and a dry run does every check and read but writes nothing.
+ */
+export interface WriteOptions {
+  id?: string;
+  dryRun?: boolean;
+}
+
+/** What the store's transaction would refuse (a contact point another client holds), checked by reads: for dry runs. */
+async function assertContactsFree(ctx: UseCaseContext, clientId: string, contacts: readonly ContactPoint[]) {
+  const held = await Promise.all(contacts.map((c) => ctx.services.clients.lookup(ctx.actor.tenantId, c)));
+  const taken = contacts.findIndex((_, i) => held[i] !== undefined && held[i] !== clientId);
+  if (taken >= 0) throw duplicateClient(contacts[taken]!, held[taken]);
 }
 
 /** The fuzzy matches of a client about to be written; `block` refuses when there is any. */
@@ -66,7 +84,7 @@ export async function getClient(ctx: UseCaseContext, clientId: string): Promise<
   return (await visibleClient(ctx, clientId, 'client:read')).client;
 }
 
-export async function updateClient(ctx: UseCaseContext, clientId: string, patch: Partial<ClientInput>, expectedVersion: number): Promise<Client> {
+export async function updateClient(ctx: UseCaseContext, clientId: string, patch: Partial<ClientInput>, expectedVersion: number, opts: Pick<WriteOptions, 'dryRun'> = {}): Promise<Client> {
   const { client: before } = await visibleClient(ctx, clientId, 'client:update');
   assertVersion(before.version, expectedVersion, 'client');
   const { settings, dedup } = await tenantConfig(ctx);
@@ -82,7 +100,8 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
   // An edit that makes the client look like another (a new name, city, PIN code, owner or phone)
   // is refused under `block`; under `warn` it is written, and GET /v1/clients/duplicates lists it for cleanup.
   if (dedup.value.fuzzy === 'block' && fuzzyKeyChanges(before, after).claimed.length > 0) await possibleDuplicatesOf(ctx, after, dedup.value);
-  await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
+  if (opts.dryRun) await assertContactsFree(ctx, clientId, contactChanges(before, after).claimed);
+  else await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
   return after;
 }
 
@@ -138,7 +157,8 @@ export async function clientAudit(ctx: UseCaseContext, clientId: string, page: P
   return ctx.services.pipeline.clientAudit(ctx.actor.tenantId, clientId, { ...page, scopes });
 }
 
-const pickInput = (c: Client): ClientInput => ({
+/** A client's own fields, as the API takes them: what an upsert compares to know a row changes nothing. */
+export const pickInput = (c: Client): ClientInput => ({
   companyName: c.companyName,
   ownerName: c.ownerName,
   mobile: c.mobile,

@@ -8,16 +8,17 @@ import { ids } from '../ids';
 import { assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
 import type { Page } from './ports';
 import { listSubject, visibleOpportunity } from './opportunities';
+import type { WriteOptions } from './clients';
 
 const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'event', e.id, action, before, after);
 
 /** Follow-ups exist only as events (spec §17); none on a closed opportunity. */
-export async function addEvent(ctx: UseCaseContext, opportunityId: string, input: z.infer<typeof EventInput>): Promise<CrmEvent> {
+export async function addEvent(ctx: UseCaseContext, opportunityId: string, input: z.infer<typeof EventInput>, opts: WriteOptions = {}): Promise<CrmEvent> {
   const o = await visibleOpportunity(ctx, opportunityId, 'event:create');
   assertOpen(o);
   // A follow-up goes to someone on the opportunity (or the caller): not into a stranger's list.
-  const event = newEvent(input, { id: ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, productId: o.productId, actor: ctx.actor, now: ctx.now, assignees: [...opportunityTeam(o), ctx.actor.staffId] });
-  await ctx.services.pipeline.createEvent(ctx.actor.tenantId, event, eventAudit(ctx, event, 'created', undefined, event));
+  const event = newEvent(input, { id: opts.id ?? ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, productId: o.productId, actor: ctx.actor, now: ctx.now, assignees: [...opportunityTeam(o), ctx.actor.staffId] });
+  if (!opts.dryRun) await ctx.services.pipeline.createEvent(ctx.actor.tenantId, event, eventAudit(ctx, event, 'created', undefined, event));
   return event;
 }
 

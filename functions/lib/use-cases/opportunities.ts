@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import { authorize, authorizeFields, authorizeOn, mayListFor, partnerSubject, policy } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
-import { notFound } from '../../../domain/errors';
-import { checkAssignees, newOpportunity, OpportunityInput, patchOpportunity, type Opportunity, type OpportunityPatch } from '../../../domain/pipeline/opportunity';
+import { conflict, notFound } from '../../../domain/errors';
+import { checkAssignees, isOpen, newOpportunity, OpportunityInput, patchOpportunity, type Opportunity, type OpportunityPatch } from '../../../domain/pipeline/opportunity';
 import { changeStage, closerOf, type StageChangeInput, type StageTransition } from '../../../domain/pipeline/stage-change';
 import { ids } from '../ids';
-import { visibleClient } from './clients';
+import { visibleClient, type WriteOptions } from './clients';
 import { allInOrder, assertVersion, auditOf, tenantConfig, type UseCaseContext } from './context';
 import type { Page, PageRequest } from './ports';
 
@@ -19,7 +19,7 @@ async function checkNamedStaff(ctx: UseCaseContext, named: { assignedTo?: string
   checkAssignees(named, await ctx.services.staff.getMany(ctx.actor.tenantId, idsNamed));
 }
 
-export async function createOpportunity(ctx: UseCaseContext, clientId: string, input: z.infer<typeof OpportunityInput>): Promise<Opportunity> {
+export async function createOpportunity(ctx: UseCaseContext, clientId: string, input: z.infer<typeof OpportunityInput>, opts: WriteOptions = {}): Promise<Opportunity> {
   authorize(ctx.actor, 'opportunity:create');
   // Handing to someone else or to a partner is a manager's decision, on creation as on edit.
   authorizeFields(ctx.actor, [
@@ -28,7 +28,7 @@ export async function createOpportunity(ctx: UseCaseContext, clientId: string, i
   ]);
   const [config] = await allInOrder([tenantConfig(ctx), visibleClient(ctx, clientId, 'client:read'), checkNamedStaff(ctx, input)]);
   const o = newOpportunity(input, {
-    id: ids.opportunity(clientId),
+    id: opts.id ?? ids.opportunity(clientId),
     clientId,
     actor: ctx.actor,
     now: ctx.now,
@@ -36,7 +36,10 @@ export async function createOpportunity(ctx: UseCaseContext, clientId: string, i
     stagesConfig: config.stages.value,
     currency: config.settings.currency,
   });
-  await ctx.services.pipeline.createOpportunity(ctx.actor.tenantId, o, opportunityAudit(ctx, o, 'created', undefined, o));
+  if (opts.dryRun) {
+    const open = (await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId)).find((x) => x.productId === o.productId && isOpen(x) && x.id !== o.id);
+    if (open) throw conflict('open_opportunity_exists', `The client already has an open ${o.productId} opportunity.`, { existingOpportunityId: open.id });
+  } else await ctx.services.pipeline.createOpportunity(ctx.actor.tenantId, o, opportunityAudit(ctx, o, 'created', undefined, o));
   return o;
 }
 

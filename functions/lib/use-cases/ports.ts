@@ -3,6 +3,7 @@ import type { Alert, AlertStatus } from '../../../domain/alerts/alert';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import type { Client } from '../../../domain/clients/client';
+import type { ContactPoint } from '../../../domain/clients/contacts';
 import type { CrmEvent, EventStatus } from '../../../domain/events/event';
 import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { StageTransition } from '../../../domain/pipeline/stage-change';
@@ -17,6 +18,9 @@ import type { TenantSettings } from '../../../domain/tenants/tenant';
 import type { IdentityProvider } from '../identity/identity-provider';
 import type { DedupRules, FuzzyReason } from '../../../domain/clients/dedup';
 import type { MediaStore } from '../media/media-store';
+import type { DataFiles } from '../files/data-files';
+import type { DataQueue } from '../files/data-queue';
+import type { DataJobKind } from '../store/keys';
 
 /**
  * The ports the use cases depend on: what they need of storage, identity and media, declared
@@ -69,6 +73,10 @@ export interface ClientsStore {
   /** 409 `duplicate_client` naming the holder when a unique contact point is taken. */
   create(tenantId: string, client: Client, audit: AuditEntry): Promise<void>;
   /** Clients sharing a fuzzy key with `client` (domain/clients/dedup.ts), itself left out: one Query per key, never a scan. */
+  /** Every client of the tenant, a page at a time (exports). */
+  pages(tenantId: string): AsyncIterable<StoredClient[]>;
+  /** The client holding a unique contact point (imports and integrations find clients by natural key). */
+  lookup(tenantId: string, contact: ContactPoint): Promise<string | undefined>;
   possibleDuplicates(tenantId: string, client: Client): Promise<{ clientId: string; reason: FuzzyReason }[]>;
   /** Clients sharing a fuzzy key, a page of groups in key order (the cleanup list). */
   fuzzyGroups(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ groups: { key: string; reason: FuzzyReason; clientIds: string[] }[]; cursor?: string }>;
@@ -116,6 +124,15 @@ export interface StaffStore {
   create(tenantId: string, s: Staff, audit: AuditEntry, manager?: { before: Staff; after: Staff }): Promise<void>;
   /** Saves changed staff (a move rewrites a whole subtree and its new manager), each if unchanged since read. */
   save(tenantId: string, changed: { before: Staff; after: Staff }[], audit: AuditEntry): Promise<void>;
+}
+
+/** Import and export jobs (#12): read, created, moved on by version, listed newest first. */
+export interface DataJobsStore {
+  get<T extends { id: string; version: number }>(tenantId: string, kind: DataJobKind, id: string): Promise<T | undefined>;
+  create(tenantId: string, kind: DataJobKind, job: { id: string; version: number }): Promise<void>;
+  /** False when the job is no longer at `expectedVersion` (another delivery of the step moved it). */
+  save(tenantId: string, kind: DataJobKind, job: { id: string; version: number }, expectedVersion: number): Promise<boolean>;
+  list<T extends { createdBy: string }>(tenantId: string, kind: DataJobKind, q: PageRequest & { createdBy?: string }): Promise<Page<T>>;
 }
 
 export interface TenantsStore {
@@ -247,4 +264,8 @@ export interface Services {
   media: MediaStore;
   insights: Insights;
   alerts: AlertsStore;
+  dataJobs: DataJobsStore;
+  /** Import and export files (S3). */
+  files: DataFiles;
+  dataQueue: DataQueue;
 }

@@ -30,6 +30,8 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   // Alerts and job runs are read through the API; their events (alert.*) arrive with outbound webhooks (#15).
   alert: null,
   job_run: null,
+  // Imports and exports publish through what they write (clients, opportunities, events), not as jobs.
+  data_job: null,
   tenant_registry: null,
 };
 
