@@ -44,6 +44,13 @@ export const clientUpdated = defineEvent(
   }),
 );
 
+/**
+ * A duplicate client merged into another (#12): the merged id is an alias of the survivor's from
+ * now on, and its opportunities and events are the survivor's (each one's own change says so).
+ * Published once, when the merge has moved everything.
+ */
+export const clientMerged = defineEvent('client.merged', 1, z.object({ survivorId: z.string(), mergedId: z.string() }));
+
 // ── opportunities ───────────────────────────────────────────────────────────────────────────────
 
 export const opportunityCreated = defineEvent('opportunity.created', 1, z.object({ after: OpportunitySnapshot }));
@@ -153,6 +160,7 @@ export const auditRecorded = defineEvent('audit.recorded', 1, z.object({ entry: 
 export const catalog = [
   clientCreated,
   clientUpdated,
+  clientMerged,
   opportunityCreated,
   opportunityUpdated,
   opportunityStageChanged,

@@ -45,8 +45,11 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       AuthThrottles: lambdaThrottles(1),
       ApiMetaErrors: lambdaErrors(2, 5),
       ApiMetaThrottles: lambdaThrottles(2),
+      // An alarm sums at most 10 functions' metrics: the eleventh route is in a second alarm.
       ApiClientsErrors: lambdaErrors(10, 5),
+      ApiClientsErrors1: lambdaErrors(1, 5),
       ApiClientsThrottles: lambdaThrottles(10),
+      ApiClientsThrottles1: lambdaThrottles(1),
       ApiOpportunitiesErrors: lambdaErrors(7, 5),
       ApiOpportunitiesThrottles: lambdaThrottles(7),
       ApiEventsErrors: lambdaErrors(3, 5),

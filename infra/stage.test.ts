@@ -41,7 +41,7 @@ describe('stages (#11 item 4)', () => {
     ]);
     for (const s of stacks) expect(s.terminationProtection, s.stackName).toBe(false);
     const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
-    expect(logs.length).toBe(10);
+    expect(logs.length).toBe(11);
     for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([30, 'Delete']);
   });
 

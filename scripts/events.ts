@@ -60,6 +60,7 @@ export function sampleHistory(): DomainEvent[] {
   o = h.move(manager, at('18:45'), o, { stage: 'Closed', outcome: 'Won', closingOwner: 'tse-2' }, { role: 'tse', active: true });
   const other = h.opportunity(tse, at('19:00'), client.id, { productId: 'website' });
   h.move(tse, at('19:05'), other, { stage: 'Closed', outcome: 'Lost', reason: 'price' });
+  h.merge(manager, at('19:30'), client, h.client(tse, at('19:20'), { companyName: 'Sri Jewellers', mobile: '9847012346' }));
   h.deactivate(admin, at('20:00'), tse2);
   return h.changes.flatMap((change) => domainEventsOf(change).events);
 }

@@ -175,6 +175,8 @@ interface Fx {
   alertId?: string;
   importId?: string;
   exportId?: string;
+  /** The client a merge row merges into `clientId`. */
+  mergedId?: string;
 }
 
 async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
@@ -503,6 +505,22 @@ const matrix: Record<string, Entry> = {
         'other-tenant': /*   */ sees('-   n   n   n   -  -   -   -   -'),
       },
     },
+  },
+  'POST /v1/clients/{id}/merge': {
+    variant: 'two fresh clients of the case’s link owner (other-tenant: in acme): the first survives, the second is merged; a refused merge leaves the second as it was',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  404  404  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  404  403  403  403  403  403'),
+    },
+    fixture: async (s) => {
+      const survivor = await createClient(s.tenant, s.link.owner, `Survivor ${next()}`);
+      const merged = await createClient(s.tenant, s.link.owner, `Merged ${next()}`);
+      return { tenant: s.tenant, clientId: survivor.id, mergedId: merged.id };
+    },
+    request: (fx) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/merge`, body: { from: [fx.mergedId] } }),
+    mutates: { state: (fx) => snap(adminOf(fx.tenant), `/v1/clients/${fx.mergedId}`) },
   },
   'GET /v1/clients/{id}': {
     variant: 'the case’s client',
@@ -1319,6 +1337,7 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/clients': 403,
   'GET /v1/clients/duplicates': 403,
   'PATCH /v1/clients/{id}': 404,
+  'POST /v1/clients/{id}/merge': 404,
   'GET /v1/clients/{id}/profile': 403,
   'POST /v1/clients/{id}/opportunities': 403,
   'PATCH /v1/opportunities/{id}': 403,

@@ -52,6 +52,7 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/clients/{id}/audit', 'clients/audit', 'GetClientAudit'),
   r('POST', '/v1/clients/{id}/image', 'clients/image-upload', 'RequestClientImageUpload', { media: 'write' }),
   r('GET', '/v1/clients/{id}/image', 'clients/image-get', 'GetClientImage', { media: 'read' }),
+  r('POST', '/v1/clients/{id}/merge', 'clients/merge', 'MergeClients'),
   r('POST', '/v1/clients/{id}/opportunities', 'opportunities/create', 'CreateOpportunity'),
   r('GET', '/v1/opportunities', 'opportunities/list', 'ListOpportunities'),
   r('GET', '/v1/opportunities/{id}', 'opportunities/get', 'GetOpportunity'),

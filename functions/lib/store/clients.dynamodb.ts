@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import { searchableName, type Client } from '../../../domain/clients/client';
 import { contactChanges, duplicateClient, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
 import { fuzzyKeyChanges, fuzzyKeys, MAX_PAIRED, type FuzzyReason } from '../../../domain/clients/dedup';
+import { conflict, DomainError } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
 import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
 import type { CursorCodec } from './cursor';
@@ -137,6 +138,79 @@ export class ClientsRepository implements ClientsStore {
     }
     const cursor = await this.cursors.encode(until, scope);
     return { groups: groups.map(({ key, reason, clientIds }) => ({ key, reason, clientIds })), ...(cursor && { cursor }) };
+  }
+
+  /**
+   * A merge's first step (#12): the merged client points at the survivor — every write to it is
+   * refused from now on, its version moves so one in flight loses — and the survivor lists its
+   * partitions (its own and those merged into it before), so reads of the survivor take them in at once.
+   */
+  async claimMerge(tenantId: string, survivorId: string, merged: Client, partitions: readonly string[], audit: AuditEntry): Promise<void> {
+    await transact(
+      this.db,
+      [
+        {
+          item: {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.client(tenantId, merged.id),
+              UpdateExpression: 'SET mergedInto = :s, mergeState = :moving, version = :next, updatedAt = :at, updatedBy = :by',
+              ConditionExpression: 'version = :v AND attribute_not_exists(mergedInto)',
+              ExpressionAttributeValues: { ':s': survivorId, ':moving': 'moving', ':next': merged.version + 1, ':v': merged.version, ':at': audit.at, ':by': audit.actor },
+            },
+          },
+        },
+        {
+          item: {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.client(tenantId, survivorId),
+              UpdateExpression: 'SET mergedFrom = list_append(if_not_exists(mergedFrom, :none), :m)',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND NOT contains(mergedFrom, :id)',
+              ExpressionAttributeValues: { ':none': [], ':m': [...partitions], ':id': merged.id },
+            },
+          },
+          onConditionFailed: () => conflict('client_merged', `Client ${survivorId} was merged into another client meanwhile; merge into that one.`, { survivorId }),
+        },
+        { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, merged.id, audit.at, audit.id), merged.id, audit) },
+        ...actorGuard(this.tableName, tenantId, audit),
+      ],
+      { lostRace: () => new DomainError('conflict', 'concurrent_update', `Client ${merged.id} changed while it was being merged; try the merge again.`, {}, 1) },
+    );
+  }
+
+  /**
+   * A merge's last step: the merged client's contact points (phone, email, GSTIN, external ids)
+   * now find the survivor, its name and look-alike index items go, the survivor takes what it
+   * lacked (`after`: external ids, the image), and the merged client is marked done.
+   */
+  async finishMerge(tenantId: string, survivor: { before: Client; after: Client }, merged: Client, audits: AuditEntry[]): Promise<void> {
+    const survivorChanged = survivor.after.version !== survivor.before.version;
+    await transact(this.db, [
+      ...uniqueContacts(merged).map((c) => ({
+        item: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.clientContact(tenantId, c.on, c.value),
+            UpdateExpression: 'SET clientId = :s',
+            ConditionExpression: 'clientId IN (:m, :s)',
+            ExpressionAttributeValues: { ':s': survivor.after.id, ':m': merged.id },
+          },
+        },
+      })),
+      { item: { Delete: { TableName: this.tableName, Key: keys.clientName(tenantId, searchableName(merged.companyName), merged.id) } } },
+      ...fuzzyKeys(merged).map((f) => ({ item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzy(tenantId, f.key, merged.id) } } })),
+      ...(survivorChanged
+        ? [{ item: { Update: { TableName: this.tableName, Key: keys.client(tenantId, survivor.after.id), ConditionExpression: 'version = :v', ...updateAll(survivor.before, survivor.after) } } }]
+        : []),
+      {
+        item: {
+          Update: { TableName: this.tableName, Key: keys.client(tenantId, merged.id), UpdateExpression: 'SET mergeState = :done', ConditionExpression: 'mergedInto = :s', ExpressionAttributeValues: { ':done': 'done', ':s': survivor.after.id } },
+        },
+      },
+      ...audits.map((a) => ({ item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, a.entityId, a.at, a.id), a.entityId, a) })),
+      ...(audits[0] ? actorGuard(this.tableName, tenantId, audits[0]) : []),
+    ]);
   }
 
   /** A contact point taken for the client; held by another client, it is a 409 naming that client. */

@@ -63,13 +63,18 @@ export const clientItem = (tenantId: string, client: Client): Item =>
   // A Map, not an object literal: a staff id such as `constructor` is a key like any other.
   toItem('client', tenantId, keys.client(tenantId, client.id), { ...client, links: new Map([[client.createdBy, 1]]) });
 
+/** Kept on the client item beside the client, never part of it: who may see it, and where a merge took it (#12). */
+const CLIENT_BOOKKEEPING = ['links', 'mergedInto', 'mergedFrom', 'mergeState'];
+
 export function clientFromItem(item: Item): StoredClient {
   const links = (item.links as Record<string, number> | undefined) ?? {};
   return {
-    client: fromItem<Client>(item, ['links']),
+    client: fromItem<Client>(item, CLIENT_BOOKKEEPING),
     team: Object.entries(links)
       .filter(([, count]) => count > 0)
       .map(([subject]) => subject),
+    ...(typeof item.mergedInto === 'string' && { mergedInto: item.mergedInto, mergeDone: item.mergeState === 'done' }),
+    ...(Array.isArray(item.mergedFrom) && item.mergedFrom.length > 0 && { mergedFrom: item.mergedFrom as string[] }),
   };
 }
 

@@ -1,10 +1,11 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { opportunityTeam } from '../../../domain/access/policy';
 import type { AuditEntry } from '../../../domain/audit/audit';
-import { conflict, notFound } from '../../../domain/errors';
+import { conflict, DomainError, notFound } from '../../../domain/errors';
+import { clientMerged } from '../../../domain/clients/merge';
 import type { CrmEvent } from '../../../domain/events/event';
 import { openSlotChange } from '../../../domain/pipeline/open-slot';
-import type { Opportunity } from '../../../domain/pipeline/opportunity';
+import { isOpen, type Opportunity } from '../../../domain/pipeline/opportunity';
 import type { StageTransition } from '../../../domain/pipeline/stage-change';
 import type { Staff } from '../../../domain/staff/staff';
 import { clientOf } from '../ids';
@@ -51,21 +52,86 @@ export class PipelineRepository implements PipelineStore {
     return Item ? fromItem<CrmEvent>(Item) : undefined;
   }
 
-  /** The client, its opportunities and their events: one Query over the profile range of the partition. */
+  /**
+   * The client, its opportunities and their events: one Query over the profile range of the
+   * partition — and, for a client others were merged into, of each of theirs (what moved to it
+   * still lives where it was born: ids name their partition).
+   */
   async clientPartition(tenantId: string, clientId: string): Promise<ClientPartition> {
     const result: ClientPartition = { opportunities: [], events: [] };
-    for await (const item of this.all(keys.query.profile(tenantId, clientId))) {
-      if (keys.isClientItem(item)) result.client = clientFromItem(item);
-      else if (item.entity === 'opportunity') result.opportunities.push(fromItem<Opportunity>(item));
-      else if (item.entity === 'event') result.events.push(fromItem<CrmEvent>(item));
-    }
+    const read = async (partition: string) => {
+      for await (const item of this.all(keys.query.profile(tenantId, partition))) {
+        if (keys.isClientItem(item)) {
+          if (partition === clientId) result.client = clientFromItem(item);
+        } else if (item.clientId !== clientId) continue;
+        else if (item.entity === 'opportunity') result.opportunities.push(fromItem<Opportunity>(item));
+        else if (item.entity === 'event') result.events.push(fromItem<CrmEvent>(item));
+      }
+    };
+    await read(clientId);
+    for (const merged of result.client?.mergedFrom ?? []) await read(merged);
     return result;
   }
 
+  /** The client's opportunities, in its partition and in those of the clients merged into it. */
   async clientOpportunities(tenantId: string, clientId: string): Promise<Opportunity[]> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.client(tenantId, clientId), ProjectionExpression: 'mergedFrom', ConsistentRead: true }));
     const out: Opportunity[] = [];
-    for await (const item of this.all(keys.query.clientOpportunities(tenantId, clientId))) out.push(fromItem<Opportunity>(item));
+    for (const partition of [clientId, ...((Item?.mergedFrom as string[] | undefined) ?? [])]) {
+      for await (const item of this.all(keys.query.clientOpportunities(tenantId, partition))) if (item.clientId === clientId) out.push(fromItem<Opportunity>(item));
+    }
     return out;
+  }
+
+  /** The events born in a partition that belong to a client (a merge moves them one by one). */
+  async partitionEvents(tenantId: string, partition: string, clientId: string): Promise<CrmEvent[]> {
+    const out: CrmEvent[] = [];
+    for await (const item of this.all(keys.query.profile(tenantId, partition))) if (item.entity === 'event' && item.clientId === clientId) out.push(fromItem<CrmEvent>(item));
+    return out;
+  }
+
+  async reparentOpportunity(tenantId: string, before: Opportunity, after: Opportunity, audit: AuditEntry): Promise<void> {
+    const team = opportunityTeam(after);
+    const links = (clientId: string, delta: number): Write => ({
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.client(tenantId, clientId),
+          UpdateExpression: `SET ${team.map((_, i) => `links.#s${i} = if_not_exists(links.#s${i}, :zero) + :d`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(team.map((subject, i) => [`#s${i}`, subject])),
+          ExpressionAttributeValues: { ':zero': 0, ':d': delta },
+        },
+      },
+    });
+    const open = isOpen(before);
+    await transact(
+      this.db,
+      [
+        { item: { Put: { ...this.opportunityPut(tenantId, after).Put, ConditionExpression: 'version = :v AND clientId = :from', ExpressionAttributeValues: { ':v': before.version, ':from': before.clientId } } } },
+        ...(open
+          ? [
+              { item: { Delete: { TableName: this.tableName, Key: keys.openOpportunity(tenantId, before.clientId, before.productId), ConditionExpression: 'opportunityId = :id', ExpressionAttributeValues: { ':id': before.id } } } },
+              ...this.openSlot(tenantId, undefined, after),
+            ]
+          : []),
+        links(after.clientId, 1),
+        links(before.clientId, -1),
+        ...this.memberships(tenantId, before, after),
+        this.audit(tenantId, after.clientId, after.id, audit),
+        ...actorGuard(this.tableName, tenantId, audit),
+      ],
+      { lostRace: () => new DomainError('conflict', 'concurrent_update', `Opportunity ${before.id} changed while it was being moved; the merge reads it again.`, {}, 1) },
+    );
+  }
+
+  async reparentEvents(tenantId: string, moves: readonly { before: CrmEvent; after: CrmEvent }[]): Promise<void> {
+    for (let i = 0; i < moves.length; i += 25) {
+      await transact(
+        this.db,
+        moves.slice(i, i + 25).map(({ before, after }) => ({ item: { Put: { ...this.eventPut(tenantId, after).Put, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } } } })),
+        { lostRace: () => new DomainError('conflict', 'concurrent_update', 'An event changed while it was being moved; the merge reads it again.', {}, 1) },
+      );
+    }
   }
 
   /** A new opportunity, holding the (client, product) open slot; a second open one is a 409 naming the first. */
@@ -157,15 +223,15 @@ export class PipelineRepository implements PipelineStore {
   }
 
   private opportunityPut(tenantId: string, o: Opportunity) {
-    return { Put: { TableName: this.tableName, Item: toItem('opportunity', tenantId, { ...keys.opportunity(tenantId, o.clientId, o.id), ...keys.opportunityIndexes(tenantId, o) }, o) } };
+    return { Put: { TableName: this.tableName, Item: toItem('opportunity', tenantId, { ...keys.opportunity(tenantId, clientOf(o.id), o.id), ...keys.opportunityIndexes(tenantId, o) }, o) } };
   }
 
   private eventPut(tenantId: string, e: CrmEvent) {
-    return { Put: { TableName: this.tableName, Item: toItem('event', tenantId, { ...keys.event(tenantId, e.clientId, e.id), ...keys.eventIndexes(tenantId, e) }, e), ConditionExpression: 'attribute_not_exists(pk)' } };
+    return { Put: { TableName: this.tableName, Item: toItem('event', tenantId, { ...keys.event(tenantId, clientOf(e.id), e.id), ...keys.eventIndexes(tenantId, e) }, e), ConditionExpression: 'attribute_not_exists(pk)' } };
   }
 
   private transitionPut(tenantId: string, t: StageTransition) {
-    return { Put: { TableName: this.tableName, Item: toItem('stage_transition', tenantId, keys.transition(tenantId, t.clientId, t.opportunityId, t.seq), t), ConditionExpression: 'attribute_not_exists(pk)' } };
+    return { Put: { TableName: this.tableName, Item: toItem('stage_transition', tenantId, keys.transition(tenantId, clientOf(t.opportunityId), t.opportunityId, t.seq), t), ConditionExpression: 'attribute_not_exists(pk)' } };
   }
 
   private audit(tenantId: string, clientId: string, scopeId: string, a: AuditEntry): Write {
@@ -218,27 +284,36 @@ export class PipelineRepository implements PipelineStore {
         TableName: this.tableName,
         Key: keys.client(tenantId, o.clientId),
         UpdateExpression: `SET ${deltas.map((_, i) => `links.#s${i} = if_not_exists(links.#s${i}, :zero) + :d${i}`).join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: before ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
         ExpressionAttributeNames: Object.fromEntries(deltas.map(([subject], i) => [`#s${i}`, subject])),
         ExpressionAttributeValues: { ':zero': 0, ...Object.fromEntries(deltas.map(([, d], i) => [`:d${i}`, d])) },
       },
     };
     // Only a new opportunity can find its client gone; a later change found the opportunity, so the client is there.
-    return before ? { item } : { item, onConditionFailed: () => notFound('client', o.clientId) };
+    // A client merged meanwhile takes no new opportunity (#12).
+    return before ? { item } : { item: { Update: { ...item.Update!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }, onConditionFailed: (old) => (old?.mergedInto ? clientMerged(o.clientId, String(old.mergedInto)) : notFound('client', o.clientId)) };
   }
 
+  /**
+   * The event's opportunity is open and still the event's client's: a merge that moved it meanwhile
+   * makes the write a lost race (it is read again and lands on the survivor).
+   */
   private openCheck(tenantId: string, e: CrmEvent): Write {
     return {
       item: {
         ConditionCheck: {
           TableName: this.tableName,
-          Key: keys.opportunity(tenantId, e.clientId, e.opportunityId),
-          ConditionExpression: 'attribute_exists(pk) AND #stage <> :closed',
+          Key: keys.opportunity(tenantId, clientOf(e.opportunityId), e.opportunityId),
+          ConditionExpression: 'attribute_exists(pk) AND #stage <> :closed AND clientId = :client',
           ExpressionAttributeNames: { '#stage': 'stage' },
-          ExpressionAttributeValues: { ':closed': 'Closed' },
+          ExpressionAttributeValues: { ':closed': 'Closed', ':client': e.clientId },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      onConditionFailed: () => conflict('opportunity_closed', `Opportunity ${e.opportunityId} closed while this request ran; it takes no more events.`),
+      onConditionFailed: (old) =>
+        old && old.stage !== 'Closed'
+          ? new DomainError('conflict', 'concurrent_update', `Opportunity ${e.opportunityId} moved to another client while this request ran; try again.`, {}, 1)
+          : conflict('opportunity_closed', `Opportunity ${e.opportunityId} closed while this request ran; it takes no more events.`),
     };
   }
 }

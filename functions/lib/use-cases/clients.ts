@@ -5,6 +5,7 @@ import { ClientInput, searchTerm, type Client } from '../../../domain/clients/cl
 import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageDownload, type ImageUpload, type ImageUploadInput } from '../../../domain/clients/image';
 import { newClient } from '../../../domain/clients/new-client';
 import { contactChanges, duplicateClient, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
+import { clientMerged } from '../../../domain/clients/merge';
 import { buildProfile, coOwnershipScores, type ClientProfile } from '../../../domain/clients/profile';
 import { logger } from '../logger';
 import { conflict, DomainError, notFound } from '../../../domain/errors';
@@ -72,13 +73,24 @@ async function possibleDuplicatesOf(ctx: UseCaseContext, client: Client, rules: 
   return found;
 }
 
-/** A client the caller may see (404 otherwise) and may act on (403 otherwise). */
+/**
+ * A client the caller may see (404 otherwise) and may act on (403 otherwise). The id of a client
+ * merged into another is an alias (#12): a read answers the survivor, a write is refused with 409
+ * `client_merged` naming it.
+ */
 export async function visibleClient(ctx: UseCaseContext, clientId: string, action: 'client:read' | 'client:update' | 'audit:read'): Promise<StoredClient> {
-  const [stored, viewer] = await Promise.all([ctx.services.clients.get(ctx.actor.tenantId, clientId), ctx.viewer()]);
+  let [stored, viewer] = await Promise.all([ctx.services.clients.get(ctx.actor.tenantId, clientId), ctx.viewer()]);
+  // A chain of merges (A into B, B into C) is a few hops at most.
+  for (let hop = 0; stored?.mergedInto && hop < MAX_ALIAS_HOPS; hop++) {
+    if (action === 'client:update') throw clientMerged(stored.client.id, stored.mergedInto);
+    stored = await ctx.services.clients.get(ctx.actor.tenantId, stored.mergedInto);
+  }
   if (!stored) throw notFound('client', clientId);
-  authorizeOn(viewer, action, { kind: 'client', id: clientId, links: { team: stored.team } });
+  authorizeOn(viewer, action, { kind: 'client', id: stored.client.id, links: { team: stored.team } });
   return stored;
 }
+
+const MAX_ALIAS_HOPS = 5;
 
 export async function getClient(ctx: UseCaseContext, clientId: string): Promise<Client> {
   return (await visibleClient(ctx, clientId, 'client:read')).client;
@@ -125,8 +137,11 @@ export async function searchClients(ctx: UseCaseContext, q: string, limit: numbe
  */
 export async function clientProfile(ctx: UseCaseContext, clientId: string): Promise<ClientProfile> {
   authorize(ctx.actor, 'client:read');
-  const [partition, config, viewer] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx), ctx.viewer()]);
+  const [first, config, viewer] = await Promise.all([ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId), tenantConfig(ctx), ctx.viewer()]);
+  // A merged client's id answers its survivor's view.
+  const partition = first.client?.mergedInto ? await ctx.services.pipeline.clientPartition(ctx.actor.tenantId, (await visibleClient(ctx, clientId, 'client:read')).client.id) : first;
   if (!partition.client) throw notFound('client', clientId);
+  clientId = partition.client.client.id;
   authorizeOn(viewer, 'client:read', { kind: 'client', id: clientId, links: { team: partition.client.team } });
   const whole = policy[viewer.role].scope === 'tenant';
   const opportunities = whole ? partition.opportunities : partition.opportunities.filter((o) => inScope(viewer, o));
@@ -149,7 +164,7 @@ export async function clientProfile(ctx: UseCaseContext, clientId: string): Prom
  * of the opportunities they can see (with their events) — never a hidden deal's value or feedback.
  */
 export async function clientAudit(ctx: UseCaseContext, clientId: string, page: PageRequest): Promise<Page<AuditEntry>> {
-  await visibleClient(ctx, clientId, 'audit:read');
+  clientId = (await visibleClient(ctx, clientId, 'audit:read')).client.id;
   const viewer = await ctx.viewer();
   if (policy[viewer.role].scope === 'tenant') return ctx.services.pipeline.clientAudit(ctx.actor.tenantId, clientId, page);
   const opportunities = await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId);
@@ -195,7 +210,7 @@ export async function requestImageUpload(ctx: UseCaseContext, clientId: string, 
 
 export async function imageDownload(ctx: UseCaseContext, clientId: string): Promise<ImageDownload> {
   const { client } = await visibleClient(ctx, clientId, 'client:read');
-  if (!client.imageKey) throw new DomainError('not_found', 'image_not_found', `Client ${clientId} has no image.`);
+  if (!client.imageKey) throw new DomainError('not_found', 'image_not_found', `Client ${client.id} has no image.`);
   return {
     url: await ctx.services.media.downloadUrl(client.imageKey, DOWNLOAD_URL_SECONDS),
     expiresAt: new Date(ctx.now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString(),

@@ -48,6 +48,12 @@ export interface Versioned<T> {
 export interface StoredClient {
   client: Client;
   team: string[];
+  /** Merged into this client (#12): its id is an alias of the survivor's. */
+  mergedInto?: string;
+  /** The merge finished (every opportunity, event and contact point moved). */
+  mergeDone?: boolean;
+  /** Clients merged into this one: their partitions hold some of its opportunities and events. */
+  mergedFrom?: string[];
 }
 
 /** The client, its opportunities and their events, as the 360 view reads them. */
@@ -73,6 +79,10 @@ export interface ClientsStore {
   /** 409 `duplicate_client` naming the holder when a unique contact point is taken. */
   create(tenantId: string, client: Client, audit: AuditEntry): Promise<void>;
   /** Clients sharing a fuzzy key with `client` (domain/clients/dedup.ts), itself left out: one Query per key, never a scan. */
+  /** A merge's first step: the merged client points at the survivor, the survivor lists it (#12). */
+  claimMerge(tenantId: string, survivorId: string, merged: Client, partitions: readonly string[], audit: AuditEntry): Promise<void>;
+  /** A merge's last step: contact points re-pointed, index items dropped, the survivor completed, the merged client done. */
+  finishMerge(tenantId: string, survivor: { before: Client; after: Client }, merged: Client, audits: AuditEntry[]): Promise<void>;
   /** Every client of the tenant, a page at a time (exports). */
   pages(tenantId: string): AsyncIterable<StoredClient[]>;
   /** The client holding a unique contact point (imports and integrations find clients by natural key). */
@@ -101,6 +111,12 @@ export interface PipelineStore {
   /** `closer`: the closing owner of a win, as read — the write fails (409) if their record changed meanwhile. */
   saveOpportunity(tenantId: string, before: Opportunity, after: Opportunity, extra: { audit: AuditEntry; transition?: StageTransition; closer?: Staff }): Promise<void>;
   createEvent(tenantId: string, e: CrmEvent, audit: AuditEntry): Promise<void>;
+  /** An opportunity now another client's (a merge): its open slot, the clients' links and its list copies move with it. */
+  reparentOpportunity(tenantId: string, before: Opportunity, after: Opportunity, audit: AuditEntry): Promise<void>;
+  /** The events in a partition that belong to a client (a merge moves them one by one). */
+  partitionEvents(tenantId: string, partition: string, clientId: string): Promise<CrmEvent[]>;
+  /** Events now another client's (a merge), each if unchanged since read. */
+  reparentEvents(tenantId: string, moves: readonly { before: CrmEvent; after: CrmEvent }[]): Promise<void>;
   saveEvent(tenantId: string, e: CrmEvent, expectedVersion: number, extra: { audit: AuditEntry[]; created?: CrmEvent; requireOpen: boolean }): Promise<void>;
   stageHistory(tenantId: string, opportunityId: string): Promise<StageTransition[]>;
   /** Audit entries of a client's partition, newest first. */

@@ -1,11 +1,12 @@
-import { clientCreated, clientUpdated } from '../../../events/catalog';
+import { clientCreated, clientMerged, clientUpdated } from '../../../events/catalog';
 import { changedFieldsOf, eventOf, snapshotOf, text, type ItemMapper } from './mapper';
 
-/** Stored beside the client for access checks (who may see it), not part of the client. */
-const NOT_PUBLISHED = ['links'];
+/** Stored beside the client for access checks (who may see it) and a merge's bookkeeping, not part of the client. */
+const NOT_PUBLISHED = ['links', 'mergedInto', 'mergedFrom', 'mergeState'];
 
 /**
- * Client items (functions/lib/store/clients.dynamodb.ts) → client.created / client.updated.
+ * Client items (functions/lib/store/clients.dynamodb.ts) → client.created / client.updated, and
+ * client.merged when a merge marks a merged client done.
  * The actor is the item's `updatedBy` (writers stamp it on every change), else its creator.
  */
 export const clientChanges: ItemMapper = (change) => {
@@ -13,6 +14,9 @@ export const clientChanges: ItemMapper = (change) => {
   if (change.kind === 'INSERT' && newItem) {
     const after = snapshotOf(newItem, NOT_PUBLISHED);
     return [eventOf(change, clientCreated, { tenantId: newItem.tenantId, entityId: newItem.id, at: newItem.createdAt, actor: text(newItem.updatedBy) ?? newItem.createdBy, data: { after: after as never } })];
+  }
+  if (change.kind === 'MODIFY' && newItem && oldItem && newItem.mergeState === 'done' && oldItem.mergeState !== 'done') {
+    return [eventOf(change, clientMerged, { tenantId: newItem.tenantId, entityId: newItem.id, at: undefined, actor: newItem.updatedBy, data: { survivorId: String(newItem.mergedInto), mergedId: String(newItem.id) } })];
   }
   if (change.kind === 'MODIFY' && newItem && oldItem) {
     const before = snapshotOf(oldItem, NOT_PUBLISHED);

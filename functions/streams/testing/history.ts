@@ -65,6 +65,13 @@ export class History {
     return after;
   }
 
+  /** A merge (#12) as the client items see it: the merged client claimed by the survivor, then done. */
+  merge(actor: Principal, at: Date, survivor: Client, merged: Client): void {
+    const claimed = { ...clientItem(this.tenantId, { ...merged, updatedBy: actor.staffId, updatedAt: at.toISOString(), version: merged.version + 1 }), mergedInto: survivor.id, mergeState: 'moving' };
+    this.write([claimed], at);
+    this.write([{ ...claimed, mergeState: 'done' }], at);
+  }
+
   opportunity(actor: Principal, at: Date, clientId: string, input: z.input<typeof OpportunityInput>): Opportunity {
     const o = newOpportunity(OpportunityInput.parse(input), {
       id: `o_${clientId.slice(2)}${this.id('', 26)}`,
