@@ -35,7 +35,8 @@ const fieldFamilies: Record<ImportEntity, readonly RegExp[]> = {
   opportunities: [/^client\.externalRefs\.[a-z][a-z0-9_-]{0,31}$/],
   events: [/^client\.externalRefs\.[a-z][a-z0-9_-]{0,31}$/, /^feedback\.[a-zA-Z]{1,40}$/],
 };
-export const isImportField = (entity: ImportEntity, field: string) => importFields[entity].includes(field) || fieldFamilies[entity].some((f) => f.test(field));
+export const isImportField = (entity: ImportEntity, field: string) =>
+  importFields[entity].includes(field) || (fieldFamilies[entity].some((f) => f.test(field)) && !(field.slice(field.lastIndexOf('.') + 1) in Object.prototype));
 
 /** Fields a text cell holds as a number or a `;`-separated list (CSV and XML cells are all text). */
 const numeric = new Set(['geo.lat', 'geo.lng', 'dealValue', 'closingProbability']);
@@ -51,8 +52,12 @@ export const ImportRequest = z
     matchOn: z.array(ClientKey).min(1).max(4).optional(),
     /** A column of the file → the field it fills; `null` ignores the column. Unmapped columns must be field names. */
     mapping: z
-      .record(text({ max: 200 }), z.string().max(80).nullable())
-      .refine((m) => Object.keys(m).length <= 200, { message: 'must map at most 200 columns' })
+      .unknown()
+      .superRefine((raw, ctx) => {
+        // JSON.parse keeps "__proto__" as an own key, which a record would silently drop: refuse it.
+        if (raw !== null && typeof raw === 'object' && Object.hasOwn(raw, '__proto__')) ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'is a reserved name' });
+      })
+      .pipe(z.record(text({ max: 200 }), z.string().max(80).nullable()).refine((m) => Object.keys(m).length <= 200, { message: 'must map at most 200 columns' }))
       .optional(),
     /** Read and check every row, resolve every relation, report what would happen; write nothing. */
     dryRun: z.boolean().default(false),

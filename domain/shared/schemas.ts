@@ -76,6 +76,9 @@ export function text(opts: TextOptions) {
     .string({ error: (issue) => (issue.input === undefined ? requiredMessage : 'must be text') })
     .check((ctx) => {
       if (!ctx.value.isWellFormed()) ctx.issues.push({ code: 'invalid_format', format: 'unicode', input: ctx.value, message: 'must be well-formed Unicode text', continue: false });
+      // Far too long before normalising (NFC composes at most a few code units into one): refused
+      // at once, not after normalising and scanning 64 KB of it (an import row, found by a probe).
+      else if (ctx.value.length > max * 4 + 64) ctx.issues.push({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: ctx.value, message: `must be at most ${max} characters`, continue: false });
     })
     .normalize('NFC')
     // Line and paragraph separators are line breaks: stored as one.

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DATA_MAX_RECEIVES } from '../../functions/lib/files/data-queue';
 import type { MediaBucketRef } from '../stacks/data';
 import { bindSecret, bindTable, CrmFunction } from './crm-function';
 import { CrmDeadLetterQueue, CrmQueue } from './crm-queue';
@@ -29,7 +30,7 @@ export class DataWorker extends Construct {
   constructor(scope: Construct, id: string, props: { table: ITable; bucket: MediaBucketRef; cursorSecret: ISecret; environment: Record<string, string> }) {
     super(scope, id);
     this.deadLetterQueue = new CrmDeadLetterQueue(this, 'DeadLetterQueue');
-    this.queue = new CrmQueue(this, 'Queue', { visibilityTimeout: Duration.seconds(stepTimeout.toSeconds() * 6), deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 } });
+    this.queue = new CrmQueue(this, 'Queue', { visibilityTimeout: Duration.seconds(stepTimeout.toSeconds() * 6), deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DATA_MAX_RECEIVES } });
     this.worker = new CrmFunction(this, 'Worker', {
       entry: 'functions/queues/data-jobs.ts',
       description: 'Imports and exports: one step per message (scan, a chunk of rows, finish; or an export).',

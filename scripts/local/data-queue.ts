@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
-import type { DataJobMessage, DataQueue } from '../../functions/lib/files/data-queue';
+import { DATA_MAX_RECEIVES, type DataJobMessage, type DataQueue } from '../../functions/lib/files/data-queue';
 import { logger } from '../../functions/lib/logger';
 import { lambdaContext } from './lambda-context';
 import type { SqsHandler } from './local-bus';
@@ -22,7 +22,7 @@ export interface LocalDataQueue extends DataQueue {
 }
 
 export function startLocalDataQueue(opts: { maxReceiveCount?: number; retryDelayMs?: number; handler?: SqsHandler } = {}): LocalDataQueue {
-  const maxReceiveCount = opts.maxReceiveCount ?? 5;
+  const maxReceiveCount = opts.maxReceiveCount ?? DATA_MAX_RECEIVES;
   const queue: { message: DataJobMessage; receiveCount: number; messageId: string }[] = [];
   let handler: Promise<SqsHandler> | undefined;
   let running: Promise<void> | undefined;

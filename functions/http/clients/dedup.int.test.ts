@@ -66,6 +66,22 @@ describe('duplicate rules', () => {
     expect((await api.as(tse1).get(`/v1/clients/${other.body.id}`)).body.companyName).toBe('Krishna Silks');
   });
 
+  it('block look-alikes written at the same instant: of 20 at once exactly one gets in; a renamed client gives its key back', async () => {
+    // The tenant's rule is `block` since the test above.
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api.as(i % 2 ? tse1 : tse2).post('/v1/clients', { companyName: `Parvathi Agencies ${i % 2 ? 'Pvt Ltd' : 'LLP'}`, ownerName: `P${i}`, mobile: String(9847090001 + i), pincode: '680001' })),
+    );
+    expect(burst.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(burst.filter((r) => r.status === 409).every((r) => r.body.code === 'possible_duplicate')).toBe(true);
+    expect(burst.filter((r) => r.status === 409)).toHaveLength(19);
+    const winner = burst.find((r) => r.status === 201)!.body;
+    const who = winner.createdBy === 'tse-1' ? tse1 : tse2;
+    const renamed = await api.as(who).patch(`/v1/clients/${winner.id}`, { companyName: 'Parvathi Traders' }, { 'if-match': `"${winner.version}"` });
+    expect(renamed.status).toBe(200);
+    const next = await api.as(tse1).post('/v1/clients', { companyName: 'Parvathi Agencies', ownerName: 'Q', mobile: '9847090099', pincode: '680001' });
+    expect(next.status).toBe(201);
+  });
+
   it('list the look-alike pairs for cleanup, page by page, to managers and admins only', async () => {
     const all: { a: string; b: string; reason: string; score: number }[] = [];
     let cursor: string | undefined;

@@ -146,7 +146,7 @@ describe('opportunity and event imports', () => {
     const job = await runImport(manager, csv, { entity: 'opportunities', format: 'csv' });
     expect(counts(job)).toEqual({ status: 'completed', total: 3, processed: 3, created: 1, updated: 0, skipped: 0, failed: 2 });
     const errors = (await errorFile(job))!.split('\r\n');
-    expect(errors[1]).toBe('2,client.mobile: no client has this mobile,9888800009,Website,tse-1,1000');
+    expect(errors[1]).toBe('2,client.mobile: names no client you can see,9888800009,Website,tse-1,1000');
     expect(errors[2]).toMatch(/^3,"product: is not in the catalogue \(website, kml, .*\)",9888800001,Spaceship,tse-1,1$/);
     const opportunities = (await api.as(tse).get(`/v1/clients/${client.body.id}/profile`)).body;
     expect(opportunities.activeOpportunities).toMatchObject([{ productId: 'website', assignedTo: 'tse-1', stage: 'Lead' }]);
@@ -164,6 +164,89 @@ describe('opportunity and event imports', () => {
     expect(counts(job)).toEqual({ status: 'completed', total: 2, processed: 2, created: 1, updated: 0, skipped: 0, failed: 1 });
     const events = (await api.as(tse).get(`/v1/events?assignee=tse-1&status=Pending&from=2026-12-10T00:00:00Z&to=2026-12-10T23:59:59Z`)).body.items;
     expect(events).toMatchObject([{ opportunityId: opportunity.body.id, type: 'Call', scheduledAt: '2026-12-10T05:30:00.000Z' }]);
+  });
+});
+
+describe('what a hostile probe found (regression tests)', () => {
+  it('fails a row whose ids or natural keys cannot be keys, and completes the import (was: the chunk failed on every receive and the import hung)', async () => {
+    const csv = ['clientId,product', `c_${'a'.repeat(3000)},jewellery`].join('\n');
+    const json = JSON.stringify([{ client: { email: `${'a'.repeat(1100)}@x.in` }, product: 'jewellery' }, { client: { mobile: '9'.repeat(1100) }, product: 'jewellery' }]);
+    expect(counts(await runImport(manager, csv, { entity: 'opportunities', format: 'csv' }))).toEqual({ status: 'completed', total: 1, processed: 1, created: 0, updated: 0, skipped: 0, failed: 1 });
+    expect(counts(await runImport(manager, json, { entity: 'opportunities', format: 'json' }))).toEqual({ status: 'completed', total: 2, processed: 2, created: 0, updated: 0, skipped: 0, failed: 2 });
+    const events = await runImport(manager, JSON.stringify([{ opportunityId: `o_${'b'.repeat(3000)}`, type: 'Call', scheduledAt: '2026-12-20T05:00:00Z' }]), { entity: 'events', format: 'json' });
+    expect(counts(events)).toMatchObject({ status: 'completed', failed: 1 });
+  });
+
+  it('refuses a record nested past 16 levels when the file is read (was: the error line overflowed the stack)', async () => {
+    const deep = `{"companyName":"D","ownerName":"D","mobile":"9866700001","x":${'['.repeat(5000)}${']'.repeat(5000)}}\n`;
+    const job = await runImport(manager, deep, { entity: 'clients', format: 'json' });
+    expect(job.status).toBe('failed');
+    expect(job.failure).toEqual({ code: 'not_records', message: 'Row 1 nests deeper than 16 levels.', row: 1 });
+  });
+
+  it('maps a column named constructor, and refuses __proto__ in a mapping (was: a 500 from the marshaller)', async () => {
+    const job = await runImport(manager, 'Firm,constructor,mobile\nCtor Traders,C,9866700002\n', { entity: 'clients', format: 'csv', mapping: { Firm: 'companyName', constructor: 'ownerName' } });
+    expect(counts(job)).toMatchObject({ status: 'completed', created: 1, failed: 0 });
+    expect(job.mapping).toEqual({ Firm: 'companyName', constructor: 'ownerName' });
+    const proto = await api.as(manager).post('/v1/imports', JSON.parse('{"entity":"clients","format":"csv","size":10,"mapping":{"__proto__":"companyName"}}'));
+    expect(proto.status).toBe(422);
+    expect((await api.as(manager).post('/v1/imports', { entity: 'clients', format: 'csv', size: 10, mapping: { a: 'externalRefs.constructor' } })).status).toBe(422);
+  });
+
+  it('never names or tells of a client or deal the importer may not see (was: the error file quoted a hidden opportunity)', async () => {
+    // A second manager's seller: outside the manager's subtree.
+    for (const s of [{ staffId: 'm-9', role: 'manager', managerId: 'admin' }, { staffId: 'tse-9', role: 'tse', managerId: 'm-9' }]) {
+      expect((await api.as(admin).post('/v1/staff', { ...s, name: s.staffId, email: `${s.staffId}@demo.example` })).status).toBe(201);
+    }
+    const other = { tenantId: 'demo', staffId: 'tse-9', role: 'tse' } as const;
+    const hidden = await api.as(other).post('/v1/clients', { companyName: 'Elsewhere Own', ownerName: 'A', mobile: '9866700003' });
+    const deal = await api.as(other).post(`/v1/clients/${hidden.body.id}/opportunities`, { productId: 'jewellery' });
+    expect([hidden.status, deal.status]).toEqual([201, 201]);
+    const csv = ['clientId,product,stage', `${hidden.body.id},jewellery,Demo`].join('\n');
+    const job = await runImport(manager, csv, { entity: 'opportunities', format: 'csv', mode: 'upsert', dryRun: true });
+    expect(counts(job)).toMatchObject({ failed: 1 });
+    const errors = (await errorFile(job))!;
+    expect(errors).toContain('clientId: names no client you can see');
+    expect(errors).not.toContain(deal.body.id);
+    const byPhone = await runImport(manager, 'client.mobile,product,type,scheduledAt\n9866700003,jewellery,Call,2026-12-20T05:00:00Z\n', { entity: 'events', format: 'csv' });
+    expect(await errorFile(byPhone)).not.toContain(deal.body.id);
+    expect(await errorFile(byPhone)).toContain('client.mobile: names no client you can see');
+  });
+
+  it('defuses formulas in the CSV error file, as in exports', async () => {
+    const job = await runImport(manager, 'companyName,ownerName,mobile\n"=HYPERLINK(""http://evil/"",""x"")",,+cmd\n', { entity: 'clients', format: 'csv' });
+    const lines = (await errorFile(job))!.split('\r\n');
+    expect(lines[1]).toMatch(/^1,.*,"'=HYPERLINK\(""http:\/\/evil\/"",""x""\)",,'\+cmd$/);
+  });
+
+  it('applies upsert rows of one client one after another: the last wins, none fails (was: 267 of 300 failed stale)', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `Racing Name ${i},R,9866700010`);
+    const job = await runImport(manager, ['companyName,ownerName,mobile', ...rows].join('\n'), { entity: 'clients', format: 'csv', mode: 'upsert', matchOn: ['mobile'] });
+    expect(counts(job)).toMatchObject({ status: 'completed', total: 60, created: 1, failed: 0 });
+    expect(job.updated + job.skipped).toBe(59);
+  });
+
+  it('reports a duplicate on a key the upsert does not match on (was: "created meanwhile" after ten retries)', async () => {
+    await api.as(tse).post('/v1/clients', { companyName: 'Gst Less', ownerName: 'G', mobile: '9866700020' });
+    const job = await runImport(manager, 'companyName,ownerName,mobile\nGst Less Two,G,9866700020\n', { entity: 'clients', format: 'csv', mode: 'upsert', matchOn: ['gstin'] });
+    expect(counts(job)).toMatchObject({ status: 'completed', failed: 1 });
+    expect(await errorFile(job)).toContain('A client with this mobile already exists.');
+  });
+
+  it('fails the import, saying where, when a step fails on its every receive (was: it hung, running, for ever)', async () => {
+    const clients = getServices().clients;
+    const lookup = clients.lookup.bind(clients);
+    clients.lookup = async () => {
+      throw new Error('the store is down');
+    };
+    try {
+      const job = await runImport(manager, 'client.mobile,product\n9866700030,jewellery\n', { entity: 'opportunities', format: 'csv' });
+      expect(job.status).toBe('failed');
+      expect(job.failure).toMatchObject({ code: 'step_failed', row: 1 });
+      expect(job.failure.message).toContain('the store is down');
+    } finally {
+      clients.lookup = lookup;
+    }
   });
 });
 

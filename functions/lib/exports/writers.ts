@@ -56,7 +56,7 @@ function csvCell(value: unknown): string {
  * only (+919876543210) — which a spreadsheet reads as a number and which must stay as it is, to be
  * imported back.
  */
-const defused = (cell: string) => (/^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(cell) && !/^\+\d+$/.test(cell) ? `'${cell}` : cell);
+export const defused = (cell: string) => (/^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(cell) && !/^\+\d+$/.test(cell) ? `'${cell}` : cell);
 
 function text(value: unknown): string {
   if (value === undefined || value === null) return '';

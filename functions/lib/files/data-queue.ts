@@ -15,6 +15,9 @@ export const DataJobMessage = z.strictObject({
 });
 export type DataJobMessage = z.infer<typeof DataJobMessage>;
 
+/** Receives of one step before it is given up: the last one marks its job failed (functions/queues/data-jobs.ts). */
+export const DATA_MAX_RECEIVES = 5;
+
 export interface DataQueue {
   send(message: DataJobMessage): Promise<void>;
 }

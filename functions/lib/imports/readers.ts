@@ -344,17 +344,22 @@ function lineRecord(line: string, reading: { row: number }, limits: ReaderLimits
   return { row, record: jsonRecord(value, row, limits) };
 }
 
-/** A JSON value as a record: an object, of at most maxFields fields, with no `__proto__` key at any depth. */
+const MAX_DEPTH = 16;
+
+/** A JSON value as a record: an object, of at most maxFields fields, nested at most MAX_DEPTH levels, with no `__proto__` key at any depth. */
 function jsonRecord(value: unknown, row: number, limits: ReaderLimits): RawRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FileError('not_records', `Row ${row} is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not an object.`, row);
   }
   if (Object.keys(value).length > limits.maxFields) throw tooManyFields(limits.maxFields, row);
-  // A loop, not recursion: 64 KiB of `[` is 65,536 levels.
-  for (const pending: object[] = [value]; pending.length > 0; ) {
-    for (const [key, v] of Object.entries(pending.pop()!)) {
+  // A loop, not recursion: 64 KiB of `[` is 65,536 levels. No record field nests deeper than a few
+  // levels; past MAX_DEPTH a record is refused (its error line, JSON.stringify, would overflow the stack).
+  for (const pending: [object, number][] = [[value, 1]]; pending.length > 0; ) {
+    const [at, depth] = pending.pop()!;
+    if (depth > MAX_DEPTH) throw new FileError('not_records', `Row ${row} nests deeper than ${MAX_DEPTH} levels.`, row);
+    for (const [key, v] of Object.entries(at)) {
       if (key === '__proto__') throw reservedKey(row);
-      if (v !== null && typeof v === 'object') pending.push(v);
+      if (v !== null && typeof v === 'object') pending.push([v, depth + 1]);
     }
   }
   return value as RawRecord;

@@ -2,7 +2,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandInput, t
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { searchableName, type Client } from '../../../domain/clients/client';
 import { contactChanges, duplicateClient, renamed, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
-import { fuzzyKeyChanges, fuzzyKeys, MAX_PAIRED, type FuzzyReason } from '../../../domain/clients/dedup';
+import { FUZZY_SCORE, fuzzyKeyChanges, fuzzyKeys, MAX_PAIRED, type FuzzyReason } from '../../../domain/clients/dedup';
 import { conflict, DomainError } from '../../../domain/errors';
 import type { ClientsStore, StoredClient } from '../use-cases/ports';
 import { actorGuard, auditItem, clientFromItem, clientItem, transact, toItem, type Write } from './items';
@@ -27,12 +27,13 @@ export class ClientsRepository implements ClientsStore {
    * The client, its phone/email/name index items and its audit entry in one transaction: a
    * duplicate phone or email cancels the whole write and answers 409 naming the client holding it.
    */
-  async create(tenantId: string, client: Client, audit: AuditEntry): Promise<void> {
+  async create(tenantId: string, client: Client, audit: AuditEntry, opts: { claimFuzzy?: boolean } = {}): Promise<void> {
     await transact(this.db, [
       { item: { Put: { TableName: this.tableName, Item: clientItem(tenantId, client), ConditionExpression: 'attribute_not_exists(pk)' } } },
       ...uniqueContacts(client).map((c) => this.claim(tenantId, c, client.id)),
       { item: this.nameItem(tenantId, client) },
       ...fuzzyKeys(client).map((f) => ({ item: this.fuzzyItem(tenantId, f.key, client.id) })),
+      ...(opts.claimFuzzy ? fuzzyKeys(client).map((f) => this.fuzzyClaim(tenantId, f.key, client.id)) : []),
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, client.id, audit.at, audit.id), client.id, audit) },
       ...actorGuard(this.tableName, tenantId, audit),
     ]);
@@ -80,7 +81,7 @@ export class ClientsRepository implements ClientsStore {
   }
 
   /** Replaces a client if unchanged since it was read, moving its contact and name index items. */
-  async update(tenantId: string, before: Client, after: Client, audit: AuditEntry): Promise<void> {
+  async update(tenantId: string, before: Client, after: Client, audit: AuditEntry, opts: { claimFuzzy?: boolean } = {}): Promise<void> {
     const { claimed, released } = contactChanges(before, after);
     const fuzzy = fuzzyKeyChanges(before, after);
     await transact(this.db, [
@@ -92,6 +93,9 @@ export class ClientsRepository implements ClientsStore {
         : []),
       ...fuzzy.released.map((key) => ({ item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzy(tenantId, key, before.id) } } })),
       ...fuzzy.claimed.map((key) => ({ item: this.fuzzyItem(tenantId, key, after.id) })),
+      // Claims go with the keys they claim, whatever the rule is now; new ones are taken under `block`.
+      ...fuzzy.released.map((key) => this.fuzzyRelease(tenantId, key, after.id)),
+      ...(opts.claimFuzzy ? fuzzy.claimed.map((key) => this.fuzzyClaim(tenantId, key, after.id)) : []),
       { item: auditItem(this.tableName, tenantId, keys.clientAudit(tenantId, after.id, audit.at, audit.id), after.id, audit) },
       ...actorGuard(this.tableName, tenantId, audit),
     ]);
@@ -199,7 +203,7 @@ export class ClientsRepository implements ClientsStore {
         },
       })),
       { item: { Delete: { TableName: this.tableName, Key: keys.clientName(tenantId, searchableName(merged.companyName), merged.id) } } },
-      ...fuzzyKeys(merged).map((f) => ({ item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzy(tenantId, f.key, merged.id) } } })),
+      ...fuzzyKeys(merged).flatMap((f) => [{ item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzy(tenantId, f.key, merged.id) } } }, this.fuzzyRelease(tenantId, f.key, merged.id)]),
       ...(survivorChanged
         ? [{ item: { Update: { TableName: this.tableName, Key: keys.client(tenantId, survivor.after.id), ConditionExpression: 'version = :v', ...updateAll(survivor.before, survivor.after) } } }]
         : []),
@@ -223,6 +227,27 @@ export class ClientsRepository implements ClientsStore {
         return duplicateClient(contact, existingClientId);
       },
     };
+  }
+
+  /** The fuzzy key is this client's alone (`block`): a look-alike written at the same instant loses, 409 `possible_duplicate`. */
+  private fuzzyClaim(tenantId: string, fuzzyKey: string, clientId: string): Write {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: toItem('client_index', tenantId, keys.clientFuzzyClaim(tenantId, fuzzyKey), { clientId }),
+          ConditionExpression: 'attribute_not_exists(pk) OR clientId = :me',
+          ExpressionAttributeValues: { ':me': clientId },
+        },
+      },
+      // Not named: the caller may not be allowed to open it. Asked again, the read check names what it may.
+      onConditionFailed: () => conflict('possible_duplicate', 'A client like this one was written a moment ago (same name in the same city or PIN code, or the same owner and phone); check it before adding another.', { possibleDuplicates: [{ reason: reasonOf(fuzzyKey), score: FUZZY_SCORE[reasonOf(fuzzyKey)], hidden: true }] }),
+    };
+  }
+
+  /** A claim given back with its key (when this client holds it; another's is left alone). */
+  private fuzzyRelease(tenantId: string, fuzzyKey: string, clientId: string): Write {
+    return { item: { Delete: { TableName: this.tableName, Key: keys.clientFuzzyClaim(tenantId, fuzzyKey), ConditionExpression: 'attribute_not_exists(pk) OR clientId = :me', ExpressionAttributeValues: { ':me': clientId } } } };
   }
 
   private fuzzyItem(tenantId: string, fuzzyKey: string, clientId: string) {

@@ -23,9 +23,11 @@ export class DataJobsRepository implements DataJobsStore {
   }
 
   private item(tenantId: string, kind: DataJobKind, job: { id: string; version: number }) {
-    // A job's `entity` (clients, opportunities, events) is kept as `jobEntity`: `entity` names the item type.
-    const { entity, ...rest } = job as { id: string; version: number; entity?: string };
-    return toItem('data_job', tenantId, keys.dataJob(tenantId, kind, job.id), { ...rest, jobEntity: entity });
+    // A job's `entity` (clients, opportunities, events) is kept as `jobEntity`: `entity` names the
+    // item type. A mapping is kept as pairs: a column named `constructor` would make the SDK's
+    // marshaller take the object for a class instance.
+    const { entity, mapping, ...rest } = job as { id: string; version: number; entity?: string; mapping?: Record<string, string | null> };
+    return toItem('data_job', tenantId, keys.dataJob(tenantId, kind, job.id), { ...rest, jobEntity: entity, ...(mapping && { mappingPairs: Object.entries(mapping) }) });
   }
 
   async create(tenantId: string, kind: DataJobKind, job: { id: string; version: number }): Promise<void> {
@@ -53,6 +55,8 @@ export class DataJobsRepository implements DataJobsStore {
 }
 
 function jobOf<T>(item: Record<string, unknown>): T {
-  const { jobEntity, ...rest } = fromItem<Record<string, unknown>>(item);
-  return { ...rest, entity: jobEntity } as T;
+  const { jobEntity, mappingPairs, ...rest } = fromItem<Record<string, unknown>>(item);
+  // A Map-free record: `constructor` as a column is an own key like any other.
+  const mapping = Array.isArray(mappingPairs) ? Object.fromEntries(mappingPairs as [string, string | null][]) : undefined;
+  return { ...rest, entity: jobEntity, ...(mapping && { mapping }) } as T;
 }

@@ -21,6 +21,7 @@ import { tableSchema } from './table-schema';
  * | client by its id in another system | table | pk=T#{t}#CIDX             sk=EXTREF#{system}:{id} (imports, integrations) |
  * | search clients by name prefix     | table | pk=T#{t}#CIDX              sk begins NAME#{name} |
  * | possible duplicates of a client   | table | pk=T#{t}#CIDX              sk begins FUZZY#{fuzzy key}# (one Query per key: name+city, name+PIN, owner+phone) |
+ * | a fuzzy key's claim under `block` | table | pk=T#{t}#CIDX              sk=FUZZYCLAIM#{fuzzy key} (written in the client's transaction) |
  * | tenant settings / catalogue / stages / targets | table | pk=T#{t}#CONFIG sk=TENANT / PRODUCTS / STAGES / TARGETS |
  * | a staff member's own targets      | table | pk=T#{t}#CONFIG            sk=TARGETS#STAFF#{staff} |
  * | audit of a configuration document | table | pk=T#{t}#CONFIG            sk=AUDIT#{name}#{at}#{id} |
@@ -128,6 +129,8 @@ export const keys = {
   clientName: (tenantId: string, name: string, clientId: string): Key => ({ pk: indexPartition(tenantId), sk: `${searchSk.name}#${name}#${clientId}` }),
   /** A client under one of its fuzzy duplicate keys (domain/clients/dedup.ts fuzzyKeys). */
   clientFuzzy: (tenantId: string, fuzzyKey: string, clientId: string): Key => ({ pk: indexPartition(tenantId), sk: `FUZZY#${fuzzyKey}#${clientId}` }),
+  /** Under the `block` rule, the one client a fuzzy key belongs to: look-alikes written at the same instant cannot both get in. */
+  clientFuzzyClaim: (tenantId: string, fuzzyKey: string): Key => ({ pk: indexPartition(tenantId), sk: `FUZZYCLAIM#${fuzzyKey}` }),
   opportunity: (tenantId: string, clientId: string, opportunityId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `OPP#${opportunityId}` }),
   event: (tenantId: string, clientId: string, eventId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `EVT#${eventId}` }),
   openOpportunity: (tenantId: string, clientId: string, productId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `UNIQ#OPEN#${productId}` }),

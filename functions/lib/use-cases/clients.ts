@@ -37,7 +37,7 @@ export async function createClient(ctx: UseCaseContext, input: ClientInput, opts
   const client = newClient(input, { id: opts.id ?? ids.client(), staffId: ctx.actor.staffId, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
   const possibleDuplicates = await possibleDuplicatesOf(ctx, client, dedup.value);
   if (opts.dryRun) await assertContactsFree(ctx, client.id, uniqueContacts(client));
-  else await ctx.services.clients.create(ctx.actor.tenantId, client, audit(ctx, client.id, 'created', undefined, client));
+  else await ctx.services.clients.create(ctx.actor.tenantId, client, audit(ctx, client.id, 'created', undefined, client), { claimFuzzy: dedup.value.fuzzy === 'block' });
   return { client, possibleDuplicates };
 }
 
@@ -113,7 +113,7 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
   // is refused under `block`; under `warn` it is written, and GET /v1/clients/duplicates lists it for cleanup.
   if (dedup.value.fuzzy === 'block' && fuzzyKeyChanges(before, after).claimed.length > 0) await possibleDuplicatesOf(ctx, after, dedup.value);
   if (opts.dryRun) await assertContactsFree(ctx, clientId, contactChanges(before, after).claimed);
-  else await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after));
+  else await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after), { claimFuzzy: dedup.value.fuzzy === 'block' });
   return after;
 }
 

@@ -187,3 +187,12 @@ async function* recordsOf(services: Services, tenantId: string, job: ExportJob, 
 const opportunityPasses = (o: Opportunity, f: ExportRequest['filter']) =>
   (!f.productId || o.productId === f.productId) && (!f.assignedTo || o.assignedTo === f.assignedTo) && (!f.outcome || (f.outcome === 'open' ? o.outcome === undefined : o.outcome === f.outcome));
 const eventPasses = (e: CrmEvent, f: ExportRequest['filter']) => (!f.type || e.type === f.type) && (!f.assignedTo || e.assignee === f.assignedTo);
+
+/** An export whose run failed on every receive: failed, with the reason. */
+export async function failExport(services: Services, m: DataJobMessage, reason: string, now: () => Date = () => new Date()): Promise<void> {
+  const job = await services.dataJobs.get<ExportJob>(m.tenantId, 'export', m.id);
+  if (!job || job.status === 'completed' || job.status === 'failed') return;
+  const at = now().toISOString();
+  const failed: ExportJob = { ...job, status: 'failed', failure: { code: 'step_failed', message: `The export could not be written (${reason.slice(0, 300)}); ask for it again.` }, finishedAt: at, updatedAt: at, version: job.version + 1 };
+  await services.dataJobs.save(m.tenantId, 'export', failed, job.version);
+}

@@ -8,8 +8,9 @@ import { clientRefOf, contactOf, DEFAULT_MATCH_ON, mapRow, type ClientRef, type 
 import { isOpen, OpportunityInput, OpportunityPatch, patchOpportunity, type Opportunity } from '../../../domain/pipeline/opportunity';
 import type { Staff } from '../../../domain/staff/staff';
 import { fieldErrorsOf } from '../../../domain/validation';
-import { derivedIds } from '../ids';
-import { createClient, pickInput, updateClient } from './clients';
+import { inScope } from '../../../domain/access/policy';
+import { derivedIds, idPatterns } from '../ids';
+import { createClient, pickInput, updateClient, visibleClient } from './clients';
 import { retryLostRace, tenantConfig, type UseCaseContext } from './context';
 import { addEvent } from './events';
 import { createOpportunity, updateOpportunity } from './opportunities';
@@ -25,7 +26,14 @@ import type { TenantConfig } from './ports';
  * Every row writes under the id it always makes (ids.ts derivedIds), so a chunk run again after a
  * crash finds its own earlier writes and counts them `created`, instead of writing them twice.
  */
-export type RowApplier = (row: number, record: Record<string, unknown>) => Promise<RowOutcome>;
+export type RowApplier = ((row: number, record: Record<string, unknown>) => Promise<RowOutcome>) & {
+  /**
+   * Rows of one lane touch the same record (the same phone, the same client and product): the
+   * chunk applies them one after another, in file order, so the last row wins instead of rows
+   * racing each other into retries.
+   */
+  laneOf(record: Record<string, unknown>): string;
+};
 
 export async function rowApplier(ctx: UseCaseContext, job: ImportJob & { tenantId: string }): Promise<RowApplier> {
   const config = await tenantConfig(ctx);
@@ -33,7 +41,7 @@ export async function rowApplier(ctx: UseCaseContext, job: ImportJob & { tenantI
   const staff = job.entity === 'clients' ? undefined : await staffDirectory(ctx);
   const dryRun = job.dryRun;
   const refs = { ctx, config, staff };
-  return async (row, record) => {
+  const apply = async (row: number, record: Record<string, unknown>): Promise<RowOutcome> => {
     const mapped = mapRow(job.entity, record, job.mapping);
     if (mapped.errors.length > 0) return { outcome: 'failed', errors: mapped.errors };
     try {
@@ -45,6 +53,15 @@ export async function rowApplier(ctx: UseCaseContext, job: ImportJob & { tenantI
       throw error;
     }
   };
+  return Object.assign(apply, { laneOf: (record: Record<string, unknown>) => laneOf(job.entity, mapRow(job.entity, record, job.mapping).fields) });
+}
+
+function laneOf(entity: ImportJob['entity'], fields: Record<string, unknown>): string {
+  const digits = (v: unknown) => (typeof v === 'string' ? v.replace(/\D/g, '').slice(-10) : '');
+  if (entity === 'clients') return digits(fields.mobile) || String(fields.email ?? '').toLowerCase();
+  const client = (fields.client ?? {}) as Record<string, unknown>;
+  const who = String(fields.clientId ?? '') || digits(client.mobile) || String(client.email ?? client.gstin ?? JSON.stringify(client.externalRefs ?? '')).toLowerCase();
+  return entity === 'events' && typeof fields.opportunityId === 'string' ? fields.opportunityId : `${who}|${String(fields.product ?? '').toLowerCase()}`;
 }
 
 async function importClient(ctx: UseCaseContext, job: ImportJob, mapped: MappedRow, id: string, config: TenantConfig): Promise<RowOutcome> {
@@ -52,7 +69,7 @@ async function importClient(ctx: UseCaseContext, job: ImportJob, mapped: MappedR
   if (!parsed.success) return failed(fieldErrorsOf(parsed.error), mapped);
   const input = parsed.data;
   const dryRun = job.dryRun;
-  return retryLostRace(async () => {
+  return retryLostRace(async (): Promise<RowOutcome> => {
     if (job.mode === 'upsert') {
       const existing = await matchClient(ctx, input, job.matchOn ?? DEFAULT_MATCH_ON, config);
       if (existing === id) return { outcome: 'created', id };
@@ -61,7 +78,8 @@ async function importClient(ctx: UseCaseContext, job: ImportJob, mapped: MappedR
         if (before) {
           const after = await updateClient(ctx, existing, input, before.client.version, { dryRun: true });
           if (JSON.stringify(pickInput(after)) === JSON.stringify(pickInput(before.client))) return { outcome: 'skipped', id: existing };
-          if (!dryRun) await updateClient(ctx, existing, input, before.client.version);
+          // Another row of the file updated it since it was read: read again (retryLostRace).
+          if (!dryRun) await updateClient(ctx, existing, input, before.client.version).catch((e: unknown) => Promise.reject(e instanceof DomainError && e.code === 'stale_version' ? lostRace() : e));
           return { outcome: 'updated', id: existing };
         }
       }
@@ -73,12 +91,25 @@ async function importClient(ctx: UseCaseContext, job: ImportJob, mapped: MappedR
       if (!(error instanceof DomainError && error.code === 'duplicate_client')) throw error;
       // This row's own client, written by a run that crashed before it could count it.
       if (error.details.existingClientId === id) return { outcome: 'created', id };
-      // Upsert: another row of the file created it a moment ago. Look again, and update it.
-      if (job.mode === 'upsert') throw new DomainError('conflict', 'concurrent_update', 'created meanwhile', {}, 0);
+      // Upsert: another row of the file created it a moment ago on a key it matches on. Look again, and update it.
+      if (job.mode === 'upsert' && matchesOn(job, error.details.matchedOn)) throw lostRace();
       throw error;
     }
-  });
+  }).catch(staleAsFailure);
 }
+
+/** An upsert's update lost to another row of the same file: read again and apply on top (last row wins). */
+const lostRace = () => new DomainError('conflict', 'concurrent_update', 'The record changed while this row was applied.', {}, 0);
+
+/** A row whose record kept changing under it (retried ten times): failed, saying so. */
+function staleAsFailure(error: unknown): never {
+  throw error instanceof DomainError && error.code === 'stale_version' ? new DomainError('conflict', 'concurrent_update', 'The record kept changing while this row was applied; import the row again.') : error;
+}
+
+const matchesOn = (job: ImportJob, matchedOn: unknown) => {
+  const keys: readonly string[] = job.matchOn ?? DEFAULT_MATCH_ON;
+  return matchedOn === 'externalRef' ? keys.some((k) => k.startsWith('externalRefs.')) : keys.includes(String(matchedOn));
+};
 
 /** The client an upsert row is: the first natural key that finds one; two keys finding two clients is ambiguous. */
 async function matchClient(ctx: UseCaseContext, input: ClientInput, matchOn: readonly string[], config: TenantConfig): Promise<string | undefined> {
@@ -87,7 +118,7 @@ async function matchClient(ctx: UseCaseContext, input: ClientInput, matchOn: rea
   const found = await Promise.all(contacts.map((c) => ctx.services.clients.lookup(ctx.actor.tenantId, c)));
   const distinct = [...new Set(found.filter((id): id is string => id !== undefined))];
   if (distinct.length > 1) {
-    throw new DomainError('conflict', 'ambiguous_match', `The row's ${matchOn.join(', ')} find different clients (${distinct.join(', ')}); fix the row or match on one key.`, { clientIds: distinct });
+    throw new DomainError('conflict', 'ambiguous_match', `The row's ${matchOn.join(', ')} find ${distinct.length} different clients; fix the row or match on one key.`);
   }
   return distinct[0];
 }
@@ -120,9 +151,10 @@ async function importOpportunity(refs: Refs, job: ImportJob, mapped: MappedRow, 
   const parsed = OpportunityInput.safeParse({ ...fields, productId, ...named });
   if (!parsed.success) return failed(fieldErrorsOf(parsed.error), mapped);
   const id = idFor(clientId);
-  return retryLostRace(async () => {
+  return retryLostRace(async (): Promise<RowOutcome> => {
+    const { open, hidden } = await openOpportunityOf(refs, clientId, productId!);
+    if (hidden) throw new DomainError('conflict', 'open_opportunity_exists', `The client already has an open ${productId} opportunity that is not yours to see.`);
     if (job.mode === 'upsert') {
-      const open = (await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId)).find((o) => o.productId === productId && isOpen(o));
       if (open?.id === id) return { outcome: 'created', id };
       if (open) return upsertOpportunity(ctx, open, parsed.data, { ...fields, ...named }, job.dryRun, refs.config);
     }
@@ -133,7 +165,7 @@ async function importOpportunity(refs: Refs, job: ImportJob, mapped: MappedRow, 
       if (e instanceof DomainError && e.code === 'open_opportunity_exists' && e.details.existingOpportunityId === id) return { outcome: 'created', id };
       throw e;
     }
-  });
+  }).catch(staleAsFailure);
 }
 
 const patchable = ['dealValue', 'closingProbability', 'assignedTo', 'expectedCloseDate', 'coSalespersons', 'warriors', 'partnerCompanyId'] as const;
@@ -159,7 +191,8 @@ async function importEvent(refs: Refs, mapped: MappedRow, dryRun: boolean, idFor
   const errors: FieldError[] = [];
   const named = assignee !== undefined ? { assignee: staffOf(refs.staff!, 'assignee', assignee, errors) } : {};
   let opportunity: string | undefined;
-  if (typeof opportunityId === 'string') {
+  if (opportunityId !== undefined) {
+    if (typeof opportunityId !== 'string' || !idPatterns.opportunity.test(opportunityId)) return failed([{ field: 'opportunityId', code: 'invalid_string', message: 'is not an opportunity id' }], mapped);
     opportunity = opportunityId;
     delete fields.client;
     delete fields.clientId;
@@ -172,9 +205,9 @@ async function importEvent(refs: Refs, mapped: MappedRow, dryRun: boolean, idFor
     const productId = productOf(refs.config, product, errors);
     const clientId = await clientOf(refs, ref, errors);
     if (clientId && productId) {
-      const open = (await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId)).find((o) => o.productId === productId && isOpen(o));
+      const { open } = await openOpportunityOf(refs, clientId, productId);
       if (open) opportunity = open.id;
-      else errors.push({ field: 'product', code: 'no_open_opportunity', message: `the client has no open ${productId} opportunity` });
+      else errors.push({ field: 'product', code: 'no_open_opportunity', message: `the client has no open ${productId} opportunity you can see` });
     }
   }
   if (errors.length > 0 || !opportunity) return failed(errors, mapped);
@@ -201,11 +234,33 @@ function productOf(config: TenantConfig, named: unknown, errors: FieldError[]): 
 
 /** The client a row names: by id (the use case checks it is there and visible), or by a contact point it holds. */
 async function clientOf(refs: Refs, ref: ClientRef, errors: FieldError[]): Promise<string | undefined> {
-  if ('id' in ref) return ref.id;
-  const contact = ref.contact.on === 'mobile' ? normalisedPhone(refs.config, ref.contact) : ref.contact.on === 'email' ? { ...ref.contact, value: normaliseEmail(ref.contact.value) } : ref.contact.on === 'gstin' ? { ...ref.contact, value: ref.contact.value.replace(/\s+/g, '').toUpperCase() } : ref.contact;
-  const id = await refs.ctx.services.clients.lookup(refs.ctx.actor.tenantId, contact);
-  if (!id) errors.push({ field: ref.field, code: 'unknown_client', message: `no client has this ${ref.field.slice('client.'.length)}` });
-  return id;
+  const field = 'id' in ref ? 'clientId' : ref.field;
+  const unknown = () => (errors.push({ field, code: 'unknown_client', message: `names no client you can see` }), undefined);
+  let id: string | undefined;
+  if ('id' in ref) {
+    if (!idPatterns.client.test(ref.id)) return (errors.push({ field, code: 'invalid_string', message: 'is not a client id' }), undefined);
+    id = ref.id;
+  } else {
+    // A natural key is a short text: a longer one names nothing (and would not fit a key).
+    if (ref.contact.value.length > 300) return unknown();
+    const contact = ref.contact.on === 'mobile' ? normalisedPhone(refs.config, ref.contact) : ref.contact.on === 'email' ? { ...ref.contact, value: normaliseEmail(ref.contact.value) } : ref.contact.on === 'gstin' ? { ...ref.contact, value: ref.contact.value.replace(/\s+/g, '').toUpperCase() } : ref.contact;
+    id = await refs.ctx.services.clients.lookup(refs.ctx.actor.tenantId, contact);
+    if (!id) return unknown();
+  }
+  // Only a client the importer may see (a merged id reads as its survivor); else as if there were none.
+  try {
+    return (await visibleClient(refs.ctx, id, 'client:read')).client.id;
+  } catch (error) {
+    if (error instanceof DomainError && (error.kind === 'not_found' || error.kind === 'forbidden')) return unknown();
+    throw error;
+  }
+}
+
+/** The client's open opportunity for a product, when the importer may see it (a hidden one is as none). */
+async function openOpportunityOf(refs: Refs, clientId: string, productId: string): Promise<{ open?: Opportunity; hidden: boolean }> {
+  const open = (await refs.ctx.services.pipeline.clientOpportunities(refs.ctx.actor.tenantId, clientId)).find((o) => o.productId === productId && isOpen(o));
+  if (!open) return { hidden: false };
+  return inScope(await refs.ctx.viewer(), open) ? { open, hidden: false } : { hidden: true };
 }
 
 const normalisedPhone = (config: TenantConfig, c: ContactPoint): ContactPoint => {

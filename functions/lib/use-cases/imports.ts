@@ -3,6 +3,7 @@ import { authorize, policy } from '../../../domain/access/policy';
 import type { Principal, Role } from '../../../domain/access/roles';
 import { conflict, notFound } from '../../../domain/errors';
 import { newImport, tally, type ImportJob, type ImportRequest, type RowOutcome } from '../../../domain/imports/import';
+import { defused } from '../exports/writers';
 import { FileChangedError } from '../files/data-files';
 import type { DataJobMessage } from '../files/data-queue';
 import { ids } from '../ids';
@@ -23,6 +24,8 @@ import type { Page, PageRequest, Services } from './ports';
  *   finish  the failed rows of every chunk, joined into the error file.
  */
 export const CHUNK_ROWS = 5_000;
+/** …or fewer, when the rows are large: a chunk (and its error lines) stays a few MB in the worker's memory. */
+export const CHUNK_BYTES = 8 * 1024 * 1024;
 /** Rows of a chunk in flight at once: DynamoDB's latency hidden, the Lambda's two cores not swamped. */
 export const ROW_CONCURRENCY = 16;
 const UPLOAD_URL_SECONDS = 15 * 60;
@@ -122,6 +125,20 @@ export async function runImportStep(services: Services, m: DataJobMessage, now: 
   logger.info('import step already done', { ...m, status: job.status, nextRow: job.nextRow });
 }
 
+/**
+ * A step that failed on its every receive (the store refusing something no row check caught): the
+ * import stops, saying where. Rows of the chunk it was on may be applied (each one whole); the
+ * counts are those of the chunks before.
+ */
+export async function failImport(services: Services, m: DataJobMessage, reason: string, now: () => Date = () => new Date()): Promise<void> {
+  const job = await services.dataJobs.get<StoredImport>(m.tenantId, 'import', m.id);
+  if (!job || job.status === 'completed' || job.status === 'failed') return;
+  const at = now().toISOString();
+  const message = `The import stopped at the chunk from row ${job.nextRow} (${reason.slice(0, 300)}); rows before it are applied and counted, rows of that chunk may be applied too. Fix the file and import the rest again.`;
+  const failed: StoredImport = { ...job, status: 'failed', failure: { code: 'step_failed', message, row: job.nextRow }, finishedAt: at, updatedAt: at, version: job.version + 1 };
+  await services.dataJobs.save(m.tenantId, 'import', failed, job.version);
+}
+
 class ImportStep {
   constructor(
     private readonly services: Services,
@@ -166,11 +183,13 @@ class ImportStep {
 
   async apply(ctx: UseCaseContext): Promise<void> {
     const rows: ReadRecord[] = [];
+    let bytes = 0;
     try {
       for await (const r of await this.records()) {
         if (r.row < this.job.nextRow) continue;
         rows.push(r);
-        if (rows.length === CHUNK_ROWS) break;
+        bytes += approximateSize(r.record);
+        if (rows.length === CHUNK_ROWS || bytes >= CHUNK_BYTES) break;
       }
     } catch (error) {
       if (error instanceof FileError) return this.fail(error.code, error.message, error.row);
@@ -178,7 +197,14 @@ class ImportStep {
       throw error;
     }
     const apply = await rowApplier(ctx, { ...this.job, tenantId: this.tenantId });
-    const outcomes = await mapLimit(rows, ROW_CONCURRENCY, (r) => apply(r.row, r.record));
+    // Rows of one lane wait for the one before them (it was started earlier, so this never deadlocks).
+    const lanes = new Map<string, Promise<unknown>>();
+    const outcomes = await mapLimit(rows, ROW_CONCURRENCY, (r) => {
+      const lane = apply.laneOf(r.record);
+      const run = (lane ? (lanes.get(lane) ?? Promise.resolve()) : Promise.resolve()).catch(() => undefined).then(() => apply(r.row, r.record));
+      if (lane) lanes.set(lane, run);
+      return run;
+    });
     const failures = rows.flatMap((r, i) => (outcomes[i]!.outcome === 'failed' ? [{ ...r, errors: (outcomes[i] as Extract<RowOutcome, { outcome: 'failed' }>).errors }] : []));
     // The chunk's failed rows, under a key of its own: a re-run overwrites them, never adds twice.
     if (failures.length > 0) await this.services.files.write(importKeys.errorPart(this.tenantId, this.job.id, this.job.nextRow), [failures.map((f) => this.errorLine(f)).join('')], 'text/plain');
@@ -188,7 +214,8 @@ class ImportStep {
 
   private errorLine(f: ReadRecord & { errors: { field: string; message: string }[] }): string {
     const reasons = f.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
-    if (this.job.format === 'csv') return stringify([[f.row, reasons, ...(this.job.columns ?? Object.keys(f.record)).map((c) => String(f.record[c] ?? ''))]], { record_delimiter: '\r\n' });
+    // The file's own cells, defused like an export's (a formula in a row must not run in the spreadsheet that opens the error file).
+    if (this.job.format === 'csv') return stringify([[f.row, defused(reasons), ...(this.job.columns ?? Object.keys(f.record)).map((c) => defused(String(f.record[c] ?? '')))]], { record_delimiter: '\r\n' });
     return `${JSON.stringify({ row: f.row, errors: f.errors, record: f.record })}\n`;
   }
 
@@ -213,16 +240,34 @@ class ImportStep {
   }
 }
 
-/** Maps with at most `limit` calls in flight; results in input order. */
+/** About the bytes a record holds: its text values' lengths, one level down (what a chunk's budget counts). */
+function approximateSize(record: Record<string, unknown>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(record)) {
+    n += k.length + (typeof v === 'string' ? v.length : v !== null && typeof v === 'object' ? Object.values(v).reduce<number>((m, x) => m + String(x).length, 0) : 8);
+  }
+  return n;
+}
+
+/**
+ * Maps with at most `limit` calls in flight; results in input order. After a call fails no new one
+ * starts, and the failure is thrown once those in flight have settled (none left writing behind it).
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      out[i] = await fn(items[i]!);
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return out;
 }

@@ -77,7 +77,8 @@ export interface TenantConfig {
 export interface ClientsStore {
   get(tenantId: string, clientId: string): Promise<StoredClient | undefined>;
   /** 409 `duplicate_client` naming the holder when a unique contact point is taken. */
-  create(tenantId: string, client: Client, audit: AuditEntry): Promise<void>;
+  /** `claimFuzzy` (the `block` rule): the client's fuzzy keys are claimed in the same transaction. */
+  create(tenantId: string, client: Client, audit: AuditEntry, opts?: { claimFuzzy?: boolean }): Promise<void>;
   /** Clients sharing a fuzzy key with `client` (domain/clients/dedup.ts), itself left out: one Query per key, never a scan. */
   /** A merge's first step: the merged client points at the survivor, the survivor lists it (#12). */
   claimMerge(tenantId: string, survivorId: string, merged: Client, partitions: readonly string[], audit: AuditEntry): Promise<void>;
@@ -91,7 +92,7 @@ export interface ClientsStore {
   /** Clients sharing a fuzzy key, a page of groups in key order (the cleanup list). */
   fuzzyGroups(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ groups: { key: string; reason: FuzzyReason; clientIds: string[] }[]; cursor?: string }>;
   /** Replaces the client if it is still at `before.version` (409 otherwise). */
-  update(tenantId: string, before: Client, after: Client, audit: AuditEntry): Promise<void>;
+  update(tenantId: string, before: Client, after: Client, audit: AuditEntry, opts?: { claimFuzzy?: boolean }): Promise<void>;
   /** Ids of clients whose name, phone or email starts with `prefix`. */
   search(tenantId: string, field: 'name' | 'phone' | 'email', prefix: string, limit: number): Promise<string[]>;
 }
