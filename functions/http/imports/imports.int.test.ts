@@ -233,6 +233,16 @@ describe('what a hostile probe found (regression tests)', () => {
     expect(await errorFile(job)).toContain('A client with this mobile already exists.');
   });
 
+  it('tells in a dry run what rows of the same file would do to each other (was: 100 rows of one mobile all "created")', async () => {
+    const csv = ['companyName,ownerName,mobile', 'Dry Twin,D,9866700040', 'Dry Twin Again,D,+91 98667 00040', 'Dry Single,S,9866700041'].join('\n');
+    const insert = await runImport(manager, csv, { entity: 'clients', format: 'csv', dryRun: true });
+    expect(counts(insert)).toEqual({ status: 'completed', total: 3, processed: 3, created: 2, updated: 0, skipped: 0, failed: 1 });
+    expect(await errorFile(insert)).toContain('2,A client with this contact would already exist: row 1 of this file creates it.');
+    const upsert = await runImport(manager, csv, { entity: 'clients', format: 'csv', dryRun: true, mode: 'upsert' });
+    expect(counts(upsert)).toEqual({ status: 'completed', total: 3, processed: 3, created: 2, updated: 1, skipped: 0, failed: 0 });
+    expect((await api.as(manager).get('/v1/clients?q=9866700040')).body.items).toEqual([]);
+  });
+
   it('fails the import, saying where, when a step fails on its every receive (was: it hung, running, for ever)', async () => {
     const clients = getServices().clients;
     const lookup = clients.lookup.bind(clients);

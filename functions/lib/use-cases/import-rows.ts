@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { z } from 'zod';
 import { ClientInput, normaliseEmail, normalisePhone } from '../../../domain/clients/client';
-import type { ContactPoint } from '../../../domain/clients/contacts';
+import { uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
 import { DomainError, type FieldError } from '../../../domain/errors';
 import { EventInput } from '../../../domain/events/event';
 import { clientRefOf, contactOf, DEFAULT_MATCH_ON, mapRow, type ClientRef, type ImportJob, type MappedRow, type RowOutcome } from '../../../domain/imports/import';
@@ -41,11 +41,14 @@ export async function rowApplier(ctx: UseCaseContext, job: ImportJob & { tenantI
   const staff = job.entity === 'clients' ? undefined : await staffDirectory(ctx);
   const dryRun = job.dryRun;
   const refs = { ctx, config, staff };
+  // A dry run writes nothing, so a row cannot find an earlier row of the file in the store: the
+  // contact points of the clients it would have created, by row (a chunk's worth).
+  const dryRunSeen = new Map<string, number>();
   const apply = async (row: number, record: Record<string, unknown>): Promise<RowOutcome> => {
     const mapped = mapRow(job.entity, record, job.mapping);
     if (mapped.errors.length > 0) return { outcome: 'failed', errors: mapped.errors };
     try {
-      if (job.entity === 'clients') return await importClient(ctx, job, mapped, made.client(row), config);
+      if (job.entity === 'clients') return await importClient(ctx, job, mapped, { row, id: made.client(row) }, config, dryRunSeen);
       if (job.entity === 'opportunities') return await importOpportunity(refs, job, mapped, (clientId) => made.opportunity(clientId, row));
       return await importEvent(refs, mapped, dryRun, (clientId) => made.event(clientId, row));
     } catch (error) {
@@ -64,10 +67,26 @@ function laneOf(entity: ImportJob['entity'], fields: Record<string, unknown>): s
   return entity === 'events' && typeof fields.opportunityId === 'string' ? fields.opportunityId : `${who}|${String(fields.product ?? '').toLowerCase()}`;
 }
 
-async function importClient(ctx: UseCaseContext, job: ImportJob, mapped: MappedRow, id: string, config: TenantConfig): Promise<RowOutcome> {
+async function importClient(ctx: UseCaseContext, job: ImportJob, mapped: MappedRow, { row, id }: { row: number; id: string }, config: TenantConfig, dryRunSeen: Map<string, number>): Promise<RowOutcome> {
   const parsed = ClientInput.safeParse(mapped.fields);
   if (!parsed.success) return failed(fieldErrorsOf(parsed.error), mapped);
   const input = parsed.data;
+  const dryRun = job.dryRun;
+  if (dryRun) {
+    const keys = uniqueContacts(normaliseClientKeys(input, config)).map((c) => `${c.on}:${c.value}`);
+    const earlier = keys.map((k) => dryRunSeen.get(k)).find((r) => r !== undefined);
+    if (earlier !== undefined) {
+      if (job.mode === 'upsert') return { outcome: 'updated', id };
+      return { outcome: 'failed', errors: [{ field: '', code: 'duplicate_client', message: `A client with this contact would already exist: row ${earlier} of this file creates it.` }] };
+    }
+    const outcome = await importClientNow(ctx, job, input, id, config);
+    if (outcome.outcome === 'created') for (const k of keys) dryRunSeen.set(k, row);
+    return outcome;
+  }
+  return importClientNow(ctx, job, input, id, config);
+}
+
+async function importClientNow(ctx: UseCaseContext, job: ImportJob, input: ClientInput, id: string, config: TenantConfig): Promise<RowOutcome> {
   const dryRun = job.dryRun;
   return retryLostRace(async (): Promise<RowOutcome> => {
     if (job.mode === 'upsert') {
