@@ -1,8 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { inScope, policy } from '../../domain/access/policy';
 import type { Principal } from '../../domain/access/roles';
-import { startLocalStack } from '../local/stack';
-import { seedDemo } from '../seed';
+import { keys, type KeyQuery } from '../../functions/lib/store/keys';
 import { callRecorder } from './calls';
 
 /**
@@ -19,7 +18,9 @@ import { callRecorder } from './calls';
  * and hands over the RSS timeline.
  *
  * It stops when its stdin closes or its IPC channel disconnects (the benchmark is gone, however it
- * went; it then stops the benchmark's DynamoDB Local too, BENCH_DYNAMODB_PID), or on SIGINT/SIGTERM.
+ * went; it then stops the benchmark's DynamoDB Local too, BENCH_DYNAMODB_PID), on SIGINT/SIGTERM, or
+ * at once when asked (`stop`). The benchmark gives it a TMPDIR of its own (s3rver's objects, the
+ * outbox), which it removes once the child is gone, however it went.
  */
 export const READY_PREFIX = 'BENCH_IMPORT_READY ';
 /** The staff member every benchmark import and export acts as: imports are `data:import`, a manager's right. */
@@ -53,7 +54,9 @@ export type ImportServerMessage =
   | { op: 'record' }
   | { op: 'take' }
   | { op: 'count'; actor: Principal }
-  | { op: 'memory' };
+  | { op: 'memory' }
+  /** Exit now, leaving DynamoDB Local running (an import still in progress is abandoned). */
+  | { op: 'stop' };
 /** Child → parent: `ready` once (unasked), then one reply per message. */
 export type ImportServerReply =
   | { op: 'ready'; ready: ImportServerReady }
@@ -68,6 +71,39 @@ export type ImportServerReply =
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 
+/**
+ * What-if experiments (BENCH_ABLATE, comma list; off by default), patched into this process and the
+ * benchmark's (its raw replay makes the same calls) before anything queries, to price a suggested
+ * change without making it:
+ *   prefix-between  (what keys.ts byPrefix now does by default: this experiment priced it, 5.6 → 121
+ *                   rows/s at 100 k rows, and finds nothing left to patch since.) Every Query keys.query
+ *                   builds with `begins_with(sk, :prefix)` sent as `sk BETWEEN :prefix AND :prefix + U+10FFFF` instead: the same items (all
+ *                   but a key holding U+10FFFF right after the prefix), but DynamoDB Local answers
+ *                   begins_with by reading the whole partition — for the fuzzy duplicate Queries and
+ *                   the export's name index, the tenant's client index, about 7 items a client — and
+ *                   BETWEEN from its index. DynamoDB itself reads only the range either way.
+ * Returns the experiments applied; an unknown name is an error.
+ */
+export function ablate(spec: string | undefined): string[] {
+  const what = [...new Set((spec ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  for (const name of what) {
+    if (name !== 'prefix-between') throw new Error(`BENCH_ABLATE: unknown experiment ${name} (known: prefix-between)`);
+    const builders = keys.query as unknown as Record<string, (...args: unknown[]) => KeyQuery>;
+    for (const [query, build] of Object.entries(builders)) builders[query] = (...args) => asRange(build(...args));
+  }
+  return what;
+}
+
+const asRange = (q: KeyQuery): KeyQuery => {
+  const m = /begins_with\((\w+), :prefix\)/.exec(q.KeyConditionExpression);
+  if (!m) return q;
+  return {
+    ...q,
+    KeyConditionExpression: q.KeyConditionExpression.replace(m[0], `${m[1]} BETWEEN :prefix AND :prefixEnd`),
+    ExpressionAttributeValues: { ...q.ExpressionAttributeValues, ':prefixEnd': `${q.ExpressionAttributeValues[':prefix']}\u{10FFFF}` },
+  };
+};
+
 async function main() {
   const samples: RssSample[] = [];
   let peakMb = 0;
@@ -81,8 +117,11 @@ async function main() {
   setInterval(() => samples.push(sample()), SAMPLE_MS).unref();
   const marks: RssMark[] = [];
 
+  ablate(process.env.BENCH_ABLATE);
   const dynamoEndpoint = process.env.BENCH_DYNAMODB_ENDPOINT;
   if (!dynamoEndpoint) throw new Error('BENCH_DYNAMODB_ENDPOINT is not set');
+  // Loaded here, not at the top: the benchmark imports this module for its types and ablate().
+  const [{ startLocalStack }, { seedDemo }] = await Promise.all([import('../local/stack'), import('../seed')]);
   const stack = await startLocalStack({ dynamoEndpoint, pipeline: false });
 
   let stopping = false;
@@ -147,6 +186,10 @@ async function main() {
         } else if (m.op === 'memory') {
           samples.push(sample());
           reply({ op: 'memory', peakMb, marks, samples });
+        } else if (m.op === 'stop') {
+          // Not stack.stop(): it waits for the data queue's step, which may run for minutes. Its temp
+          // directories are under TMPDIR, which the benchmark removes.
+          process.send?.({ op: 'ok' } satisfies ImportServerReply, () => process.exit(0));
         }
       } catch (error) {
         reply({ op: 'error', message: error instanceof Error ? error.message : String(error) });

@@ -9,8 +9,8 @@ describe('key conditions', () => {
     expect(keys.query.tenantOpportunities('demo')).toEqual({ IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': 'T#demo#OPPS' } });
     expect(keys.query.tenantOpportunities('demo', 'Demo')).toEqual({
       IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': 'T#demo#OPPS', ':prefix': 'Demo#' },
+      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :prefix AND :end',
+      ExpressionAttributeValues: { ':pk': 'T#demo#OPPS', ':prefix': 'Demo#', ':end': 'Demo#\u{10FFFF}' },
     });
   });
 

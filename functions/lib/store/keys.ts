@@ -93,12 +93,19 @@ export type DataJobKind = 'import' | 'export';
 const contactSk = { mobile: 'PHONE', email: 'EMAIL', gstin: 'GSTIN', externalRef: 'EXTREF' } as const;
 const searchSk = { name: 'NAME', phone: 'PHONE', email: 'EMAIL' } as const;
 
-/** Equality on the partition key, plus begins_with on the sort key when `prefix` is not empty. */
+/**
+ * Equality on the partition key, plus — when `prefix` is not empty — the sort keys that start with
+ * it, as the range [prefix, prefix + U+10FFFF] rather than begins_with: the same items (no key holds
+ * U+10FFFF, a non-character text() refuses), but DynamoDB Local answers begins_with by reading the
+ * whole partition, which made every fuzzy duplicate check of a 100 k-client tenant cost 30 ms
+ * (npm run bench:import: 5.6 rows/s; with ranges 121 rows/s). DynamoDB reads only the range either way.
+ */
+const PREFIX_END = '\u{10FFFF}';
 function byPrefix(index: { pk: string; sk: string; name?: string }, partition: string, prefix: string): KeyQuery {
   return {
     ...(index.name && { IndexName: index.name }),
-    KeyConditionExpression: prefix ? `${index.pk} = :pk AND begins_with(${index.sk}, :prefix)` : `${index.pk} = :pk`,
-    ExpressionAttributeValues: prefix ? { ':pk': partition, ':prefix': prefix } : { ':pk': partition },
+    KeyConditionExpression: prefix ? `${index.pk} = :pk AND ${index.sk} BETWEEN :prefix AND :end` : `${index.pk} = :pk`,
+    ExpressionAttributeValues: prefix ? { ':pk': partition, ':prefix': prefix, ':end': `${prefix}${PREFIX_END}` } : { ':pk': partition },
   };
 }
 

@@ -71,12 +71,12 @@ export async function allInOrder<T extends readonly unknown[]>(promises: { [K in
  * it wrote). Only for use cases that read everything afresh on each run and whose side effects
  * are idempotent, so a rerun is as if the request had come a moment later.
  */
-export async function retryLostRace<T>(run: () => Promise<T>, attempts = 10): Promise<T> {
+export async function retryLostRace<T>(run: () => Promise<T>, attempts = 10, codes: readonly string[] = ['concurrent_update']): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'concurrent_update') || attempt >= attempts) throw error;
+      if (!(error instanceof DomainError && codes.includes(error.code)) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt, 5)));
     }
   }

@@ -88,7 +88,7 @@ async function importClient(ctx: UseCaseContext, job: ImportJob, mapped: MappedR
 
 async function importClientNow(ctx: UseCaseContext, job: ImportJob, input: ClientInput, id: string, config: TenantConfig): Promise<RowOutcome> {
   const dryRun = job.dryRun;
-  return retryLostRace(async (): Promise<RowOutcome> => {
+  return retryRow(async (): Promise<RowOutcome> => {
     if (job.mode === 'upsert') {
       const existing = await matchClient(ctx, input, job.matchOn ?? DEFAULT_MATCH_ON, config);
       if (existing === id) return { outcome: 'created', id };
@@ -116,6 +116,13 @@ async function importClientNow(ctx: UseCaseContext, job: ImportJob, input: Clien
     }
   }).catch(staleAsFailure);
 }
+
+/**
+ * A row run again when it lost a race: to another row of the file, or — in AWS, where DynamoDB
+ * cancels transactions that touch one item at once, and every row's transaction checks the
+ * importer's staff item — to a sibling row's transaction (`transaction_conflict`).
+ */
+const retryRow = <T>(run: () => Promise<T>) => retryLostRace(run, 10, ['concurrent_update', 'transaction_conflict']);
 
 /** An upsert's update lost to another row of the same file: read again and apply on top (last row wins). */
 const lostRace = () => new DomainError('conflict', 'concurrent_update', 'The record changed while this row was applied.', {}, 0);
@@ -170,7 +177,7 @@ async function importOpportunity(refs: Refs, job: ImportJob, mapped: MappedRow, 
   const parsed = OpportunityInput.safeParse({ ...fields, productId, ...named });
   if (!parsed.success) return failed(fieldErrorsOf(parsed.error), mapped);
   const id = idFor(clientId);
-  return retryLostRace(async (): Promise<RowOutcome> => {
+  return retryRow(async (): Promise<RowOutcome> => {
     const { open, hidden } = await openOpportunityOf(refs, clientId, productId!);
     if (hidden) throw new DomainError('conflict', 'open_opportunity_exists', `The client already has an open ${productId} opportunity that is not yours to see.`);
     if (job.mode === 'upsert') {
