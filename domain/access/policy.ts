@@ -37,6 +37,8 @@ export const actions = [
   'data:import',
   /** Bulk exports (#12): of what the caller may read, nothing more. */
   'data:export',
+  /** Inbound connections (#13): their settings, write-only secrets, deliveries and replays. */
+  'integration:manage',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -57,7 +59,7 @@ const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:w
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write'] },
+  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write', 'integration:manage'] },
   manager: { scope: 'subtree', may: manager },
   asst_manager: { scope: 'subtree', may: manager },
   sales_officer: { scope: 'linked', may: seller },

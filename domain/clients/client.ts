@@ -67,6 +67,11 @@ export const Client = z
     /** Upper case, check character verified. */
     gstin: z.string().optional(),
     externalRefs: z.record(z.string(), z.string()).optional(),
+    /**
+     * Fields an integration last set (#13, DESIGN §9 field ownership): the system, and the source's
+     * time of that change — a later update from the same system with an older time is ignored.
+     */
+    fieldSources: z.record(z.string(), z.object({ system: z.string(), at: z.string() })).optional(),
     /** Where the visiting card or signboard image is stored (GET /v1/clients/{id}/image signs a download). */
     imageKey: z.string().optional(),
     createdBy: z.string(),

@@ -64,6 +64,8 @@ export const CrmEvent = z
     completedBy: z.string().optional(),
     /** The opportunity's product (it never changes): activity facts are by product. */
     productId: z.string().optional(),
+    /** `first_response`: the call a new lead gets, due within the tenant's first-response time (#13). */
+    purpose: z.enum(['first_response']).optional(),
     /** The status it was created with: Pending (scheduled) or Completed (logged as done). */
     createdAs: z.enum(['Pending', 'Completed']).optional(),
     createdBy: z.string(),
@@ -86,6 +88,7 @@ interface EventContext {
   now: Date;
   /** Who may be given the event: the opportunity's team and the caller. Omitted: anyone. */
   assignees?: readonly string[];
+  purpose?: CrmEvent['purpose'];
 }
 
 export function newEvent(input: z.infer<typeof EventInput>, ctx: EventContext): CrmEvent {
@@ -115,6 +118,7 @@ export function newEvent(input: z.infer<typeof EventInput>, ctx: EventContext): 
     ...(feedback && { feedback }),
     productId: ctx.productId,
     createdAs: input.status,
+    ...(ctx.purpose && { purpose: ctx.purpose }),
     createdBy: ctx.actor.staffId,
     createdAt: at,
     updatedBy: ctx.actor.staffId,

@@ -77,6 +77,8 @@ export const Opportunity = z
     closedAt: z.string().optional(),
     /** When it entered its current stage (pipeline health: how long a deal sits in a stage). */
     stageChangedAt: z.string().optional(),
+    /** A lead from a lead source (#13): where it came from and when it arrived (the first-response clock). */
+    source: z.object({ channel: z.string(), connectionId: z.string(), externalId: z.string(), arrivedAt: z.string() }).optional(),
     createdAt: z.string(),
     /** Who made the last change (absent only on data written before it was recorded). */
     updatedBy: z.string().optional(),
@@ -100,6 +102,7 @@ export interface OpportunityContext {
   product: Product | undefined;
   stagesConfig: StagesConfig;
   currency: string;
+  source?: Opportunity['source'];
 }
 
 export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: OpportunityContext): Opportunity {
@@ -135,6 +138,7 @@ export function newOpportunity(input: z.infer<typeof OpportunityInput>, ctx: Opp
     // A lead that arrives at Demo has passed Lead, Qualified and Potential on the way.
     stagesReached: stages.slice(0, stages.indexOf(input.stage) + 1),
     stageChangedAt: at,
+    ...(ctx.source && { source: ctx.source }),
     createdAt: at,
     updatedBy: ctx.actor.staffId,
     updatedAt: at,

@@ -4,7 +4,7 @@
  * `entry` is relative to the repository root; each module exports `handler`.
  */
 export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   path: string;
   entry: string;
   /** Stable CDK construct id for the route's function. */
@@ -23,6 +23,12 @@ export interface RouteDefinition {
   files?: 'import' | 'export' | 'read';
   /** Reads the reporting facts: only these functions get ClickHouse's address and credentials. */
   analytics?: boolean;
+  /**
+   * Inbound integrations (#13): `hook` stores deliveries (raw payloads over 256 KB to the data
+   * bucket's hooks/ prefix) and queues them; `manage` reads and writes connections' secrets and
+   * raw payloads and queues replays. Only these reach the secrets and the inbound queue.
+   */
+  inbound?: 'hook' | 'manage';
   /** Requests per second (steady, burst) this route takes, below the stage's default: set for the costly ones. */
   throttle?: { rate: number; burst: number };
 }
@@ -31,6 +37,11 @@ export interface RouteDefinition {
 const REPORT_THROTTLE = { rate: 20, burst: 40 };
 /** Creating and disabling sign-in accounts calls Cognito's admin API, which allows a few per second. */
 const ACCOUNT_THROTTLE = { rate: 5, burst: 10 };
+
+/** Providers post in bursts (a batch of Tally vouchers, Meta's retries): their own limit, above forms'. */
+const HOOK_THROTTLE = { rate: 50, burst: 100 };
+/** Web forms are public: per-form and per-address limits in the route, and this ceiling at the gateway. */
+const FORM_THROTTLE = { rate: 20, burst: 40 };
 
 const r = (method: RouteDefinition['method'], path: string, entry: string, name: string, extra: Partial<RouteDefinition> = {}): RouteDefinition => ({
   method,
@@ -97,6 +108,22 @@ export const routes: readonly RouteDefinition[] = [
   r('POST', '/v1/exports', 'exports/create', 'CreateExport', { files: 'export' }),
   r('GET', '/v1/exports', 'exports/list', 'ListExports', { files: 'read' }),
   r('GET', '/v1/exports/{id}', 'exports/get', 'GetExport', { files: 'read' }),
+  r('GET', '/v1/config/assignment', 'config/get-assignment', 'GetAssignmentRules'),
+  r('PUT', '/v1/config/assignment', 'config/put-assignment', 'PutAssignmentRules'),
+  r('POST', '/v1/integrations', 'integrations/create', 'CreateConnection', { inbound: 'manage' }),
+  r('GET', '/v1/integrations', 'integrations/list', 'ListConnections'),
+  r('GET', '/v1/integrations/{id}', 'integrations/get', 'GetConnection'),
+  r('PATCH', '/v1/integrations/{id}', 'integrations/update', 'UpdateConnection', { inbound: 'manage' }),
+  r('DELETE', '/v1/integrations/{id}', 'integrations/delete', 'DeleteConnection', { inbound: 'manage' }),
+  r('POST', '/v1/integrations/{id}/rotate-secret', 'integrations/rotate', 'RotateConnectionSecret', { inbound: 'manage' }),
+  r('GET', '/v1/integrations/{id}/deliveries', 'integrations/deliveries', 'ListDeliveries'),
+  r('GET', '/v1/integrations/{id}/deliveries/{deliveryId}', 'integrations/delivery', 'GetDelivery'),
+  r('GET', '/v1/integrations/{id}/deliveries/{deliveryId}/payload', 'integrations/payload', 'GetDeliveryPayload', { inbound: 'manage' }),
+  r('POST', '/v1/integrations/{id}/deliveries/{deliveryId}/replay', 'integrations/replay', 'ReplayDelivery', { inbound: 'manage' }),
+  r('POST', '/hooks/{tenantId}/{connectionId}', 'hooks/receive', 'ReceiveHook', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
+  r('GET', '/hooks/{tenantId}/{connectionId}', 'hooks/handshake', 'HookHandshake', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
+  r('POST', '/forms/{formKey}', 'forms/submit', 'SubmitForm', { public: true, inbound: 'hook', throttle: FORM_THROTTLE }),
+  r('OPTIONS', '/forms/{formKey}', 'forms/preflight', 'FormPreflight', { public: true, throttle: FORM_THROTTLE }),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.method} ${r.path}`;
@@ -116,6 +143,7 @@ export const routeGroups = {
   Insights: ['pipeline', 'dashboards', 'gap-analysis'],
   Work: ['tasks', 'alerts'],
   Data: ['imports', 'exports'],
+  Integrations: ['integrations', 'hooks', 'forms'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteGroup = keyof typeof routeGroups;

@@ -33,6 +33,7 @@ export const ids = {
   audit: () => next(),
   import: () => `imp_${next()}`,
   export: () => `exp_${next()}`,
+  connection: () => `ic_${next()}`,
 };
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -63,6 +64,8 @@ export const idPatterns = {
   event: new RegExp(`^e_${ULID}${ULID}$`),
   import: new RegExp(`^imp_${ULID}$`),
   export: new RegExp(`^exp_${ULID}$`),
+  connection: new RegExp(`^ic_${ULID}$`),
+  delivery: /^dl_[A-Za-z0-9_-]{26}$/,
 };
 
 const clientUlid = (clientId: string) => clientId.slice(2);

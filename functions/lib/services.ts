@@ -13,6 +13,9 @@ import { createDocumentClient, createDynamoClient } from './store/dynamo';
 import { PipelineRepository } from './store/pipeline.dynamodb';
 import { StaffRepository } from './store/staff.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
+import { IntegrationsRepository } from './store/integrations.dynamodb';
+import { createSecretsStore } from './integrations/secrets';
+import { createInboundQueue } from './integrations/inbound-queue';
 import type { Services } from './use-cases/ports';
 
 /**
@@ -38,6 +41,9 @@ function build() {
     dataJobs: new DataJobsRepository(db, cfg.TABLE_NAME, cursors),
     files: createDataFiles(cfg),
     dataQueue: createDataQueue(cfg),
+    integrations: new IntegrationsRepository(db, cfg.TABLE_NAME, cursors),
+    secrets: createSecretsStore(),
+    inboundQueue: createInboundQueue(cfg.AWS_REGION),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

@@ -15,6 +15,13 @@ export const DATA_WORKER_ENTRY = 'functions/queues/data-jobs.ts';
  * until `maxReceiveCount`, then it is logged and dropped (POST /v1/imports/{id}/start re-queues a
  * stalled job's step).
  */
+export interface LocalQueue<M> {
+  send(message: M): Promise<void>;
+  /** Resolves when nothing is queued or running (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface LocalDataQueue extends DataQueue {
   /** Resolves when nothing is queued or running (tests). */
   idle(): Promise<void>;
@@ -22,8 +29,16 @@ export interface LocalDataQueue extends DataQueue {
 }
 
 export function startLocalDataQueue(opts: { maxReceiveCount?: number; retryDelayMs?: number; handler?: SqsHandler } = {}): LocalDataQueue {
-  const maxReceiveCount = opts.maxReceiveCount ?? DATA_MAX_RECEIVES;
-  const queue: { message: DataJobMessage; receiveCount: number; messageId: string }[] = [];
+  return startLocalQueue<DataJobMessage>({ entry: DATA_WORKER_ENTRY, name: 'data-jobs', maxReceiveCount: DATA_MAX_RECEIVES, ...opts });
+}
+
+/**
+ * An SQS queue and its consumer Lambda in one process: one message at a time, a failed one back
+ * after a delay until its receives run out (the data queue; the inbound queue of #13).
+ */
+export function startLocalQueue<M>(opts: { entry: string; name: string; maxReceiveCount: number; retryDelayMs?: number; handler?: SqsHandler }): LocalQueue<M> {
+  const maxReceiveCount = opts.maxReceiveCount;
+  const queue: { message: M; receiveCount: number; messageId: string }[] = [];
   let handler: Promise<SqsHandler> | undefined;
   let running: Promise<void> | undefined;
   let waiting = 0;
@@ -44,21 +59,21 @@ export function startLocalDataQueue(opts: { maxReceiveCount?: number; retryDelay
             messageAttributes: {},
             md5OfBody: '',
             eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:local:000000000000:data-jobs',
+            eventSourceARN: `arn:aws:sqs:local:000000000000:${opts.name}`,
             awsRegion: 'local',
           },
         ],
       };
       let failed: string | undefined;
       try {
-        const out = await (await (handler ??= opts.handler ? Promise.resolve(opts.handler) : loadHandler<SqsHandler>(DATA_WORKER_ENTRY)))(event, lambdaContext('data-jobs'));
+        const out = await (await (handler ??= opts.handler ? Promise.resolve(opts.handler) : loadHandler<SqsHandler>(opts.entry)))(event, lambdaContext(opts.name));
         if (out && out.batchItemFailures.length > 0) failed = 'listed in batchItemFailures';
       } catch (error) {
         failed = error instanceof Error ? error.message : String(error);
       }
       if (!failed) continue;
       if (entry.receiveCount >= maxReceiveCount) {
-        logger.error('data job step dropped after its receives', { ...entry.message, receiveCount: entry.receiveCount, reason: failed });
+        logger.error(`${opts.name} message dropped after its receives`, { ...(entry.message as object), receiveCount: entry.receiveCount, reason: failed });
         continue;
       }
       waiting += 1;

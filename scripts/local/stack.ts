@@ -7,13 +7,15 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateIssuer, newIssuer, type LocalIssuer } from './issuer';
 import type { LocalPipeline } from './pipeline';
 import { startLocalS3 } from './s3';
-import { startLocalDataQueue, type LocalDataQueue } from './data-queue';
+import { startLocalDataQueue, startLocalQueue, type LocalDataQueue, type LocalQueue } from './data-queue';
+import { INBOUND_MAX_RECEIVES, installInboundQueue, type InboundMessage } from '../../functions/lib/integrations/inbound-queue';
 import { installDataQueue } from '../../functions/lib/files/data-queue';
 import { newControl, publishStack, type Control } from './control';
 import { startLocalServer, type LocalServer } from './server';
 import { ensureIdempotencyTable, ensureTable } from './table';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
+export const INBOUND_WORKER_ENTRY = 'functions/queues/inbound.ts';
 
 export interface LocalStackOptions {
   /** Persist under this directory (npm start); omitted → everything in memory (tests). */
@@ -54,6 +56,8 @@ export interface LocalStack {
   outboxDir: string;
   /** The in-process data queue (imports, exports): `idle()` waits for it to drain. */
   dataQueue: LocalDataQueue;
+  /** The in-process inbound queue (hook deliveries, #13): `idle()` waits for it to drain. */
+  inboundQueue: LocalQueue<InboundMessage>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +93,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const issuer = opts.dataDir ? loadOrCreateIssuer(opts.dataDir) : newIssuer();
     const outboxDir = opts.dataDir ? join(opts.dataDir, 'outbox') : mkdtempSync(join(tmpdir(), 'crm-outbox-'));
     if (!opts.dataDir) stops.push(async () => rmSync(outboxDir, { recursive: true, force: true }));
+    const secretsDir = opts.dataDir ? join(opts.dataDir, 'secrets') : mkdtempSync(join(tmpdir(), 'crm-secrets-'));
+    if (!opts.dataDir) stops.push(async () => rmSync(secretsDir, { recursive: true, force: true }));
     // Tools (`npm run backfill`, replay, jobs) reach a running npm start through its control channel.
     const control = newControl();
     const server = await startLocalServer({ port: opts.port ?? 0, documents: { [JWKS_PATH]: () => issuer.jwks() }, control });
@@ -108,6 +114,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       // Mail goes to files: <dataDir>/outbox/*.eml (npm start), a temp directory otherwise.
       MAIL_MODE: 'outbox',
       OUTBOX_DIR: outboxDir,
+      // Connections' secrets: files under <dataDir>/secrets (npm start), a temp directory otherwise.
+      SECRETS_DIR: secretsDir,
+      PUBLIC_BASE_URL: server.url,
     });
     // Imports and exports step through the same worker handler as in AWS, in this process.
     const dataQueue = startLocalDataQueue();
@@ -115,6 +124,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     stops.push(async () => {
       await dataQueue.stop();
       installDataQueue(undefined);
+    });
+    // Hook deliveries are processed by the same worker handler as in AWS, in this process.
+    const inboundQueue = startLocalQueue<InboundMessage>({ entry: INBOUND_WORKER_ENTRY, name: 'inbound', maxReceiveCount: INBOUND_MAX_RECEIVES });
+    installInboundQueue(inboundQueue);
+    stops.push(async () => {
+      await inboundQueue.stop();
+      installInboundQueue(undefined);
     });
     // After the env above: the pipeline's handlers read it when they load.
     let pipeline: LocalPipeline | undefined;
@@ -140,7 +156,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const unpublish = publishStack(opts.dataDir, server.url, control);
       stops.push(async () => unpublish());
     }
-    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, dataQueue, ...(pipeline && { pipeline }), stop };
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, dataQueue, inboundQueue, ...(pipeline && { pipeline }), stop };
   } catch (error) {
     await stop();
     throw error;

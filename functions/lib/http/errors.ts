@@ -3,7 +3,7 @@
  * cursor), not with what it asks the domain to do. Thrown by the edge and by the adapters that
  * read transport artefacts (the cursor codec); mapped beside the domain kinds in problem.ts.
  */
-export type HttpErrorKind = 'bad_request' | 'unauthenticated' | 'payload_too_large' | 'unsupported_media_type' | 'precondition_required' | 'not_found' | 'method_not_allowed' | 'unavailable';
+export type HttpErrorKind = 'bad_request' | 'unauthenticated' | 'payload_too_large' | 'unsupported_media_type' | 'precondition_required' | 'not_found' | 'method_not_allowed' | 'unavailable' | 'too_many_requests';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';

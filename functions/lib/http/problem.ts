@@ -17,6 +17,7 @@ export const problemKinds = {
   unsupported_media_type: { status: 415, title: 'Unsupported Media Type' },
   invalid: { status: 422, title: 'Unprocessable Content' },
   precondition_required: { status: 428, title: 'Precondition Required' },
+  too_many_requests: { status: 429, title: 'Too Many Requests' },
   unavailable: { status: 503, title: 'Service Unavailable' },
 } as const satisfies Record<ErrorKind, { status: number; title: string }>;
 
@@ -43,7 +44,8 @@ export function problemResponse(error: unknown, requestId: string, instance: str
         requestId,
       };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'x-request-id': requestId };
-  if (status === 401) headers['www-authenticate'] = 'Bearer';
+  // A hook refuses a signature, not a token: no bearer challenge for it.
+  if (status === 401 && !(error instanceof HttpError && error.code.startsWith('signature_'))) headers['www-authenticate'] = 'Bearer';
   if (known && error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   return { statusCode: status, headers, body: JSON.stringify(body) };
 }

@@ -42,6 +42,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   onReplay?: (ctx: UseCaseContext, stored: BodyOf<R>) => Promise<unknown>;
   ifMatch?: M;
   response: R;
+  /** A raw-body route (functions/lib/http/raw-route.ts): hooks and forms, for the API reference. */
+  raw?: { accepts: readonly string[]; signed: boolean; rateLimited?: boolean };
 }
 
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;

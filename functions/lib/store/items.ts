@@ -36,6 +36,12 @@ export type EntityType =
   | 'alert'
   | 'job_run'
   | 'data_job'
+  | 'connection'
+  | 'delivery'
+  | 'lead_ref'
+  | 'invoice'
+  | 'invoice_ref'
+  | 'counter'
   | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */
@@ -101,7 +107,7 @@ export function auditFromItem(item: Item): AuditEntry {
  * sweep) have no staff record.
  */
 export function actorGuard(tableName: string, tenantId: string, audit: Pick<AuditEntry, 'actor' | 'actorRole'>): Write[] {
-  if (!audit.actorRole || audit.actorRole === 'platform_admin' || audit.actor === 'system') return [];
+  if (!audit.actorRole || audit.actorRole === 'platform_admin' || audit.actor === 'system' || audit.actor.startsWith('integration:')) return [];
   return [
     {
       item: {

@@ -35,6 +35,14 @@ import { tableSchema } from './table-schema';
  * | alerts about a staff member       | staffAlerts (gsi1)         | gsi1pk=T#{t}#ALERTS#S#{staff} gsi1sk={status}#{createdAt}#{alert} |
  * | import / export jobs, newest first | table | pk=T#{t}#IMPORTS / T#{t}#EXPORTS sk=JOB#{id} |
  * | a job's run for a tenant          | table | pk=T#{t}#JOBS              sk=RUN#{job}#{key}   (once per job and instant or night) |
+ * | connection by id, list            | table | pk=T#{t}#INTEG             sk=CONN#{connection} |
+ * | audit of connections              | table | pk=T#{t}#INTEG             sk=AUDIT#{at}#{id}   |
+ * | delivery by id (= its provider id's digest: once per provider delivery) | table | pk=T#{t}#INTEG#{connection} sk=DLV#{delivery} |
+ * | deliveries of a connection, newest first | connectionDeliveries (gsi1) | gsi1pk=T#{t}#INTEG#{connection}#DLV gsi1sk={receivedAt}#{delivery} |
+ * | a lead already taken (per connection and the source's lead id) | table | pk=T#{t}#CIDX sk=LEADREF#{connection}#{digest} |
+ * | an invoice of a client (owned products; payments) | table | pk=T#{t}#C#{client} sk=INV#{system}#{digest} (in the 360 range) |
+ * | the client of an invoice (payments name the invoice alone) | table | pk=T#{t}#CIDX sk=INVREF#{system}#{digest} |
+ * | counters: round-robin tickets, rate-limit windows | table | pk=T#{t}#COUNT sk=RR#{config version}#{rule} / RATE#{bucket}#{window} (TTL) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
 
@@ -58,6 +66,7 @@ export const indexes = {
   tenantEvents: gsi2,
   staffAlerts: gsi1,
   tenantAlerts: gsi2,
+  connectionDeliveries: gsi1,
 } as const;
 
 /** Attributes that only address an item (keys, index keys, item type, tenant): never part of an entity. */
@@ -85,6 +94,9 @@ const tenantEventsPartition = (tenantId: string, status: string) => `${tenantPre
 const treePartition = (tenantId: string) => `${tenantPrefix(tenantId)}#TREE`;
 const alertsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#ALERTS`;
 const jobsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#JOBS`;
+const integrationsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#INTEG`;
+const connectionPartition = (tenantId: string, connectionId: string) => `${tenantPrefix(tenantId)}#INTEG#${connectionId}`;
+const countersPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#COUNT`;
 const dataJobsPartition = (tenantId: string, kind: DataJobKind) => `${tenantPrefix(tenantId)}#${kind === 'import' ? 'IMPORTS' : 'EXPORTS'}`;
 
 /** Bulk imports and exports (#12): one partition of each per tenant, newest first by id. */
@@ -166,6 +178,20 @@ export const keys = {
   /** An import or export job: its status, counts and checkpoint. */
   dataJob: (tenantId: string, kind: DataJobKind, id: string): Key => ({ pk: dataJobsPartition(tenantId, kind), sk: `JOB#${id}` }),
 
+  /** An inbound connection (#13). */
+  connection: (tenantId: string, connectionId: string): Key => ({ pk: integrationsPartition(tenantId), sk: `CONN#${connectionId}` }),
+  connectionAudit: (tenantId: string, at: string, id: string): Key => ({ pk: integrationsPartition(tenantId), sk: `AUDIT#${at}#${id}` }),
+  /** A delivery to a connection's hook; its id is the digest of the provider's delivery id, so a second delivery of it finds the first. */
+  delivery: (tenantId: string, connectionId: string, deliveryId: string): Key => ({ pk: connectionPartition(tenantId, connectionId), sk: `DLV#${deliveryId}` }),
+  /** A lead a connection has taken: the client and opportunity it became. `digest`: of the source's lead id. */
+  leadRef: (tenantId: string, connectionId: string, digest: string): Key => ({ pk: indexPartition(tenantId), sk: `LEADREF#${connectionId}#${digest}` }),
+  /** An ERP's invoice (or sales order, billing document) of a client. */
+  invoice: (tenantId: string, clientId: string, system: string, digest: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `INV#${system}#${digest}` }),
+  invoiceRef: (tenantId: string, system: string, digest: string): Key => ({ pk: indexPartition(tenantId), sk: `INVREF#${system}#${digest}` }),
+  isInvoiceItem: (item: Record<string, unknown>) => String(item[table.sk]).startsWith('INV#'),
+  /** An atomic counter: a round-robin rule's next ticket, a rate-limit window's hits. */
+  counter: (tenantId: string, name: string): Key => ({ pk: countersPartition(tenantId), sk: name }),
+
   /** The platform's list of tenants: the only key outside every tenant, read by the scheduled jobs' dispatcher alone. */
   tenantRegistry: (tenantId: string): Key => ({ pk: 'PLATFORM#TENANTS', sk: `T#${tenantId}` }),
 
@@ -185,6 +211,10 @@ export const keys = {
     [indexes.staffAlerts.sortKey]: `${a.status}#${a.createdAt}#${a.id}`,
     [indexes.tenantAlerts.partitionKey]: `${alertsPartition(tenantId)}#${a.status}`,
     [indexes.tenantAlerts.sortKey]: `${a.createdAt}#${a.id}`,
+  }),
+  deliveryIndexes: (tenantId: string, d: { connectionId: string; receivedAt: string; id: string }) => ({
+    [indexes.connectionDeliveries.partitionKey]: `${connectionPartition(tenantId, d.connectionId)}#DLV`,
+    [indexes.connectionDeliveries.sortKey]: `${d.receivedAt}#${d.id}`,
   }),
   staffIndexes: (tenantId: string, s: { path: string }) => ({
     [indexes.staffTree.partitionKey]: treePartition(tenantId),
@@ -207,6 +237,9 @@ export const keys = {
     /** Every fuzzy index item of the tenant, in key order (the cleanup list). */
     clientFuzzyAll: (tenantId: string) => byPrefix(table, indexPartition(tenantId), 'FUZZY#'),
     staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
+    connections: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'CONN#'),
+    connectionAudit: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'AUDIT#'),
+    deliveries: (tenantId: string, connectionId: string) => byPrefix(gsi(indexes.connectionDeliveries), `${connectionPartition(tenantId, connectionId)}#DLV`, ''),
     dataJobs: (tenantId: string, kind: DataJobKind) => byPrefix(table, dataJobsPartition(tenantId, kind), 'JOB#'),
     /** Every client of the tenant, once each, in name order (the name index): exports. */
     clientNames: (tenantId: string) => byPrefix(table, indexPartition(tenantId), `${searchSk.name}#`),
@@ -224,4 +257,4 @@ export const keys = {
   },
 };
 
-export type ConfigName = 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP';
+export type ConfigName = 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP' | 'ASSIGNMENT';

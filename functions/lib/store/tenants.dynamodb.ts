@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import { conflict, DomainError } from '../../../domain/errors';
 import { DedupRules, seedDedupRules } from '../../../domain/clients/dedup';
+import { AssignmentConfig } from '../../../domain/integrations/assignment';
 import { seedStages, type StagesConfig } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
 import { seedTargets, type StaffTargetsVersion, type TargetsVersion } from '../../../domain/targets/targets';
@@ -45,7 +46,7 @@ export class TenantsRepository implements TenantsStore {
 
   /** Settings, products and stages of a tenant in one BatchGetItem. */
   private async readConfig(tenantId: string): Promise<TenantConfig | undefined> {
-    const names = ['TENANT', 'PRODUCTS', 'STAGES', 'TARGETS', 'DEDUP'] as const;
+    const names = ['TENANT', 'PRODUCTS', 'STAGES', 'TARGETS', 'DEDUP', 'ASSIGNMENT'] as const;
     const { Responses } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: names.map((n) => keys.config(tenantId, n)), ConsistentRead: true } } }));
     const found = Responses?.[this.tableName] ?? [];
     const item = (name: (typeof names)[number]) => found.find((i) => i.sk === keys.config(tenantId, name).sk);
@@ -55,6 +56,7 @@ export class TenantsRepository implements TenantsStore {
     const stages = item('STAGES');
     const targets = item('TARGETS');
     const dedup = item('DEDUP');
+    const assignment = item('ASSIGNMENT');
     return {
       // Settings read through their schema: fields added later get their defaults.
       settings: storedSettings(tenant.settings as Record<string, unknown>),
@@ -65,6 +67,8 @@ export class TenantsRepository implements TenantsStore {
       targets: { value: (targets?.targets as TargetsVersion[]) ?? [seedTargets], version: (targets?.version as number) ?? 0 },
       // Read through the schema, so a field added later gets its default.
       dedup: { value: DedupRules.parse(dedup?.dedup ?? seedDedupRules), version: (dedup?.version as number) ?? 0 },
+      // No rules until an admin sets them (#13): leads then go to the tenant's first seller (use-cases/leads.ts).
+      assignment: { value: assignment ? AssignmentConfig.parse(assignment.assignment) : undefined, version: (assignment?.version as number) ?? 0 },
     };
   }
 

@@ -6,6 +6,7 @@ import { DOWNLOAD_URL_SECONDS, imageKey, UPLOAD_URL_SECONDS, type ImageDownload,
 import { newClient } from '../../../domain/clients/new-client';
 import { contactChanges, duplicateClient, uniqueContacts, type ContactPoint } from '../../../domain/clients/contacts';
 import { clientMerged } from '../../../domain/clients/merge';
+import { afterPersonEdit } from '../../../domain/integrations/ownership';
 import { buildProfile, coOwnershipScores, type ClientProfile } from '../../../domain/clients/profile';
 import { logger } from '../logger';
 import { conflict, DomainError, notFound } from '../../../domain/errors';
@@ -34,7 +35,8 @@ export interface PossibleDuplicate {
 export async function createClient(ctx: UseCaseContext, input: ClientInput, opts: WriteOptions = {}): Promise<{ client: Client; possibleDuplicates: PossibleDuplicate[] }> {
   authorize(ctx.actor, 'client:create');
   const { settings, dedup } = await tenantConfig(ctx);
-  const client = newClient(input, { id: opts.id ?? ids.client(), staffId: ctx.actor.staffId, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
+  const made = newClient(input, { id: opts.id ?? ids.client(), staffId: ctx.actor.staffId, now: ctx.now, defaultCountry: settings.defaultPhoneCountry as CountryCode });
+  const client: Client = opts.fieldSources ? { ...made, fieldSources: opts.fieldSources } : made;
   const possibleDuplicates = await possibleDuplicatesOf(ctx, client, dedup.value);
   if (opts.dryRun) await assertContactsFree(ctx, client.id, uniqueContacts(client));
   else await ctx.services.clients.create(ctx.actor.tenantId, client, audit(ctx, client.id, 'created', undefined, client), { claimFuzzy: dedup.value.fuzzy === 'block' });
@@ -48,6 +50,8 @@ export async function createClient(ctx: UseCaseContext, input: ClientInput, opts
 export interface WriteOptions {
   id?: string;
   dryRun?: boolean;
+  /** An integration's write (#13): the fields it set, with the source's time of each. */
+  fieldSources?: Client['fieldSources'];
 }
 
 /** What the store's transaction would refuse (a contact point another client holds), checked by reads: for dry runs. */
@@ -96,7 +100,7 @@ export async function getClient(ctx: UseCaseContext, clientId: string): Promise<
   return (await visibleClient(ctx, clientId, 'client:read')).client;
 }
 
-export async function updateClient(ctx: UseCaseContext, clientId: string, patch: Partial<ClientInput>, expectedVersion: number, opts: Pick<WriteOptions, 'dryRun'> = {}): Promise<Client> {
+export async function updateClient(ctx: UseCaseContext, clientId: string, patch: Partial<ClientInput>, expectedVersion: number, opts: Pick<WriteOptions, 'dryRun'> & { fieldSources?: Client['fieldSources'] } = {}): Promise<Client> {
   const { client: before } = await visibleClient(ctx, clientId, 'client:update');
   assertVersion(before.version, expectedVersion, 'client');
   const { settings, dedup } = await tenantConfig(ctx);
@@ -105,6 +109,8 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
   const after: Client = {
     ...normalised,
     ...(before.imageKey && { imageKey: before.imageKey }),
+    // What integrations last set stays with the client whoever edits it next (#13).
+    ...sourcesAfter(before, normalised, opts.fieldSources),
     createdAt: before.createdAt,
     updatedBy: ctx.actor.staffId,
     version: before.version + 1,
@@ -115,6 +121,12 @@ export async function updateClient(ctx: UseCaseContext, clientId: string, patch:
   if (opts.dryRun) await assertContactsFree(ctx, clientId, contactChanges(before, after).claimed);
   else await ctx.services.clients.update(ctx.actor.tenantId, before, after, audit(ctx, clientId, 'updated', before, after), { claimFuzzy: dedup.value.fuzzy === 'block' });
   return after;
+}
+
+/** An integration's write names the fields it set; a person's edit makes the fields it changed the CRM's (domain/integrations/ownership.ts). */
+function sourcesAfter(before: Client, after: Client, bySystem: Client['fieldSources']): Pick<Client, 'fieldSources'> {
+  const sources = bySystem ?? afterPersonEdit(before, after);
+  return sources && Object.keys(sources).length > 0 ? { fieldSources: sources } : {};
 }
 
 /** Search by name, phone or email prefix: the shape of `q` says which. */

@@ -12,6 +12,8 @@ export interface UseCaseContext {
   services: Services;
   /** The actor with what their scope needs (a manager's subtree, a partner's company), read once per request. */
   viewer(): Promise<Viewer>;
+  /** Set when an integration acts (#13): carried into every audit entry the request writes. */
+  auditExtras?: Pick<AuditEntry, 'source' | 'conflicts' | 'rule'>;
 }
 
 /** The use-case context of an actor at an instant: built by the HTTP route factory, and by jobs and scripts. */
@@ -94,5 +96,6 @@ export function auditOf(ctx: UseCaseContext, entity: AuditEntry['entity'], entit
     at: ctx.now.toISOString(),
     ...(before !== undefined && { before }),
     ...(after !== undefined && { after }),
+    ...ctx.auditExtras,
   };
 }

@@ -13,11 +13,11 @@ import type { WriteOptions } from './clients';
 const eventAudit = (ctx: UseCaseContext, e: CrmEvent, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'event', e.id, action, before, after);
 
 /** Follow-ups exist only as events (spec §17); none on a closed opportunity. */
-export async function addEvent(ctx: UseCaseContext, opportunityId: string, input: z.infer<typeof EventInput>, opts: WriteOptions = {}): Promise<CrmEvent> {
+export async function addEvent(ctx: UseCaseContext, opportunityId: string, input: z.infer<typeof EventInput>, opts: WriteOptions & { purpose?: CrmEvent['purpose'] } = {}): Promise<CrmEvent> {
   const o = await visibleOpportunity(ctx, opportunityId, 'event:create');
   assertOpen(o);
   // A follow-up goes to someone on the opportunity (or the caller): not into a stranger's list.
-  const event = newEvent(input, { id: opts.id ?? ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, productId: o.productId, actor: ctx.actor, now: ctx.now, assignees: [...opportunityTeam(o), ctx.actor.staffId] });
+  const event = newEvent(input, { id: opts.id ?? ids.event(o.clientId), opportunityId: o.id, clientId: o.clientId, productId: o.productId, actor: ctx.actor, now: ctx.now, assignees: [...opportunityTeam(o), ctx.actor.staffId], ...(opts.purpose && { purpose: opts.purpose }) });
   if (!opts.dryRun) await ctx.services.pipeline.createEvent(ctx.actor.tenantId, event, eventAudit(ctx, event, 'created', undefined, event));
   return event;
 }

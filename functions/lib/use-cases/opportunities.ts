@@ -19,7 +19,7 @@ async function checkNamedStaff(ctx: UseCaseContext, named: { assignedTo?: string
   checkAssignees(named, await ctx.services.staff.getMany(ctx.actor.tenantId, idsNamed));
 }
 
-export async function createOpportunity(ctx: UseCaseContext, clientId: string, input: z.infer<typeof OpportunityInput>, opts: WriteOptions = {}): Promise<Opportunity> {
+export async function createOpportunity(ctx: UseCaseContext, clientId: string, input: z.infer<typeof OpportunityInput>, opts: WriteOptions & { source?: Opportunity['source'] } = {}): Promise<Opportunity> {
   authorize(ctx.actor, 'opportunity:create');
   // Handing to someone else or to a partner is a manager's decision, on creation as on edit.
   authorizeFields(ctx.actor, [
@@ -35,6 +35,7 @@ export async function createOpportunity(ctx: UseCaseContext, clientId: string, i
     product: config.products.value.find((p) => p.id === input.productId),
     stagesConfig: config.stages.value,
     currency: config.settings.currency,
+    ...(opts.source && { source: opts.source }),
   });
   if (opts.dryRun) {
     const open = (await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId)).find((x) => x.productId === o.productId && isOpen(x) && x.id !== o.id);

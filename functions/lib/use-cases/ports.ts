@@ -21,6 +21,11 @@ import type { MediaStore } from '../media/media-store';
 import type { DataFiles } from '../files/data-files';
 import type { DataQueue } from '../files/data-queue';
 import type { DataJobKind } from '../store/keys';
+import type { Connection, Delivery } from '../../../domain/integrations/connection';
+import type { Invoice, LeadRef } from '../../../domain/integrations/records';
+import type { AssignmentConfig } from '../../../domain/integrations/assignment';
+import type { SecretsStore } from '../integrations/secrets';
+import type { InboundQueue } from '../integrations/inbound-queue';
 
 /**
  * The ports the use cases depend on: what they need of storage, identity and media, declared
@@ -72,6 +77,8 @@ export interface TenantConfig {
   targets: Versioned<TargetsVersion[]>;
   /** What a fuzzy duplicate does (warn, version 0, until an admin sets it). */
   dedup: Versioned<DedupRules>;
+  /** Who gets new leads (#13); undefined (version 0) until an admin sets the rules. */
+  assignment: Versioned<AssignmentConfig | undefined>;
 }
 
 export interface ClientsStore {
@@ -157,7 +164,7 @@ export interface TenantsStore {
   /** `fresh`: read the table, not the container's copy of the last few seconds (showing or replacing a document and its version). */
   config(tenantId: string, opts?: { fresh?: boolean }): Promise<TenantConfig | undefined>;
   /** Replaces a configuration document if unchanged since `expectedVersion`; returns the new version. */
-  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
+  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP' | 'ASSIGNMENT', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
   /** Staff members' own target versions, by staff id (absent: none set, version 0). */
   staffTargets(tenantId: string, staffIds: readonly string[]): Promise<Map<string, Versioned<StaffTargetsVersion[]>>>;
   /** Replaces one staff member's own targets if unchanged since `expectedVersion`; the staff record must be unchanged (`staff`, as read). */
@@ -271,6 +278,34 @@ export interface AlertsStore {
   finishRun(tenantId: string, job: string, runKey: string, state: 'done' | 'failed', details: Record<string, unknown>): Promise<void>;
 }
 
+/** A delivery as stored: its raw payload inline (`raw`) or in the data bucket (`rawKey`), and the headers its mapper may read. */
+export type StoredDelivery = Delivery & { raw?: Buffer; rawKey?: string; headers: Record<string, string> };
+
+/** Connections, deliveries and what integrations record (#13). */
+export interface IntegrationsStore {
+  getConnection(tenantId: string, id: string): Promise<Connection | undefined>;
+  createConnection(tenantId: string, c: Connection, audit: AuditEntry): Promise<void>;
+  /** Replaces (or, `after` undefined, deletes) the connection if still at `before.version`. */
+  saveConnection(tenantId: string, before: Connection, after: Connection | undefined, audit: AuditEntry): Promise<void>;
+  listConnections(tenantId: string, page: PageRequest): Promise<Page<Connection>>;
+  /** Stores a delivery unless one with its id (its provider delivery id) exists: false then. */
+  recordDelivery(tenantId: string, d: StoredDelivery): Promise<boolean>;
+  getDelivery(tenantId: string, connectionId: string, id: string): Promise<StoredDelivery | undefined>;
+  /** False when it is no longer at `expectedVersion`. */
+  saveDelivery(tenantId: string, d: StoredDelivery, expectedVersion: number): Promise<boolean>;
+  /** Newest first, without their payloads. */
+  listDeliveries(tenantId: string, connectionId: string, q: PageRequest & { status?: Delivery['status'] }): Promise<Page<Delivery>>;
+  getLeadRef(tenantId: string, connectionId: string, digest: string): Promise<LeadRef | undefined>;
+  putLeadRef(tenantId: string, connectionId: string, digest: string, ref: LeadRef): Promise<void>;
+  getInvoiceClient(tenantId: string, system: string, digest: string): Promise<string | undefined>;
+  getInvoice(tenantId: string, clientId: string, system: string, digest: string): Promise<Invoice | undefined>;
+  saveInvoice(tenantId: string, invoice: Invoice, digest: string, expectedVersion: number): Promise<void>;
+  /** An audit entry on a client that records no change (a sync conflict where the CRM's value was kept). */
+  auditClient(tenantId: string, clientId: string, entry: AuditEntry): Promise<void>;
+  /** Atomic: concurrent callers each get their own value. */
+  increment(tenantId: string, name: string, ttlSeconds?: number): Promise<number>;
+}
+
 /** Everything a use case may reach. */
 export interface Services {
   clients: ClientsStore;
@@ -285,4 +320,8 @@ export interface Services {
   /** Import and export files (S3). */
   files: DataFiles;
   dataQueue: DataQueue;
+  integrations: IntegrationsStore;
+  /** Write-only secrets of connections (Secrets Manager; `.local/secrets` locally). */
+  secrets: SecretsStore;
+  inboundQueue: InboundQueue;
 }

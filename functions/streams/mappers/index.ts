@@ -33,6 +33,13 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   // Imports and exports publish through what they write (clients, opportunities, events), not as jobs.
   data_job: null,
   tenant_registry: null,
+  // Integrations (#13) publish through what they write (clients, opportunities, events, audit); their own items are bookkeeping.
+  connection: null,
+  delivery: null,
+  lead_ref: null,
+  invoice: null,
+  invoice_ref: null,
+  counter: null,
 };
 
 /** Item types that never publish anything: the stream mapping's filter drops their records. */
