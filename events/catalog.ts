@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditEntry } from '../domain/audit/audit';
+import { AuditEntry, auditActionsV1, auditEntitiesV1 } from '../domain/audit/audit';
 import { Client } from '../domain/clients/client';
 import { CrmEvent } from '../domain/events/event';
 import { CreditRecord } from '../domain/pipeline/credit-split';
@@ -153,7 +153,14 @@ export const configChanged = defineEvent(
 // ── audit ───────────────────────────────────────────────────────────────────────────────────────
 
 /** Every audit entry (DESIGN §8): who, when, what, before and after; `scopeId` is what it concerns. */
-export const auditRecorded = defineEvent('audit.recorded', 1, z.object({ entry: AuditEntry.loose(), scopeId: z.string() }));
+/** v1: the entities and actions known before #13 — what its consumers rely on, published unchanged. */
+export const auditRecorded = defineEvent('audit.recorded', 1, z.object({ entry: AuditEntry.extend({ entity: z.enum(auditEntitiesV1), action: z.enum(auditActionsV1) }).loose(), scopeId: z.string() }));
+/**
+ * v2: any entry — integrations (#13) audit connections (`integration`; `deleted`, `secret_rotated`)
+ * and sync conflicts (`sync_conflict`), which v1's enums cannot carry. An entry is published once:
+ * as v1 when v1 can carry it, else as v2, so no consumer counts one twice.
+ */
+export const auditRecordedV2 = defineEvent('audit.recorded', 2, z.object({ entry: AuditEntry.loose(), scopeId: z.string() }));
 
 // ── the catalogue ───────────────────────────────────────────────────────────────────────────────
 
@@ -175,6 +182,7 @@ export const catalog = [
   staffDeactivated,
   configChanged,
   auditRecorded,
+  auditRecordedV2,
 ] as const;
 
 export type CatalogEvent = EventOf<(typeof catalog)[number]>;

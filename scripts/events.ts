@@ -62,6 +62,7 @@ export function sampleHistory(): DomainEvent[] {
   h.move(tse, at('19:05'), other, { stage: 'Closed', outcome: 'Lost', reason: 'price' });
   h.merge(manager, at('19:30'), client, h.client(tse, at('19:20'), { companyName: 'Sri Jewellers', mobile: '9847012346' }));
   h.deactivate(admin, at('20:00'), tse2);
+  h.syncConflict('ic_01kbz3q5v8r2m7n4p6t9w1x3y5', at('20:30'), client, { field: 'ownerName', crm: 'Owner', source: 'R. Owner' });
   return h.changes.flatMap((change) => domainEventsOf(change).events);
 }
 

@@ -48,7 +48,7 @@ const seller: Action[] = [
 /** DESIGN §4, written out: how far each role sees and what it may do. */
 const expected: Record<Role, { scope: Scope; may: Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export', 'config:write', 'staff:write'] },
+  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export', 'config:write', 'staff:write', 'integration:manage'] },
   manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'] },
   asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'] },
   sales_officer: { scope: 'linked', may: seller },

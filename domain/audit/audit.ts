@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { Role } from '../access/roles';
 
+/** What audit entries recorded before #13; audit.recorded v1 carries these alone (events/catalog.ts). */
+export const auditEntitiesV1 = ['client', 'opportunity', 'event', 'config', 'staff', 'tenant'] as const;
+export const auditActionsV1 = ['created', 'updated', 'stage_changed', 'completed', 'missed', 'moved', 'deactivated', 'provisioned'] as const;
+
 /** DESIGN §8: every change is in the audit log — who, when, before, after. */
 export const AuditEntry = z
   .object({
     id: z.string(),
-    entity: z.enum(['client', 'opportunity', 'event', 'config', 'staff', 'tenant', 'integration']),
+    entity: z.enum([...auditEntitiesV1, 'integration']),
     entityId: z.string(),
-    action: z.enum(['created', 'updated', 'stage_changed', 'completed', 'missed', 'moved', 'deactivated', 'provisioned', 'deleted', 'secret_rotated', 'sync_conflict']),
+    action: z.enum([...auditActionsV1, 'deleted', 'secret_rotated', 'sync_conflict']),
     /** The staff member who made the change, and in which role. */
     actor: z.string(),
     actorRole: Role.optional(),
@@ -27,3 +31,6 @@ export const AuditEntry = z
   })
   .meta({ id: 'AuditEntry' });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** An entry audit.recorded v1 can carry (its entity and action were known then). */
+export const fitsV1 = (a: Pick<AuditEntry, 'entity' | 'action'>) => (auditEntitiesV1 as readonly string[]).includes(a.entity) && (auditActionsV1 as readonly string[]).includes(a.action);

@@ -52,6 +52,17 @@ export class History {
     return (auditItem('crm', this.tenantId, keys.clientAudit(this.tenantId, clientId, a.at, a.id), scopeId, a) as TransactItem & { Put: { Item: Item } }).Put.Item;
   }
 
+  /** An integration's record disagreed with the client and the CRM's value was kept (#13): an audit entry, no change. */
+  syncConflict(connectionId: string, at: Date, client: Client, conflict: { field: string; crm: unknown; source: unknown }): void {
+    const a: AuditEntry = {
+      ...this.audit('client', client.id, 'sync_conflict', `integration:${connectionId}`, at, undefined, undefined),
+      actorRole: 'tenant_admin',
+      source: { connectionId, provider: 'quickbooks', externalId: '58' },
+      conflicts: [{ ...conflict, kept: 'crm', why: 'the CRM owns contact fields: a salesperson set it' }],
+    };
+    this.write([this.auditInClient(client.id, client.id, a)], at);
+  }
+
   client(actor: Principal, at: Date, input: { companyName: string; mobile: string }): Client {
     const client = newClient({ ownerName: 'Owner', ...input }, { id: `c_${this.id('', 26)}`, staffId: actor.staffId, now: at });
     this.write([clientItem(this.tenantId, client), this.auditInClient(client.id, client.id, this.audit('client', client.id, 'created', actor.staffId, at, undefined, client))], at);
