@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Invoice } from '../integrations/records';
 import type { Product } from '../catalogue/products';
 import { CrmEvent } from '../events/event';
 import { isOpen, Opportunity } from '../pipeline/opportunity';
@@ -9,8 +10,17 @@ import { Client } from './client';
 export const ClientProfile = z
   .object({
     client: Client,
-    /** Products the client bought: won opportunities. */
-    existingProducts: z.array(z.object({ productId: z.string(), opportunityId: z.string(), dealValue: z.number().int(), closedAt: z.string().optional() })),
+    /** Products the client bought: won opportunities, and what an ERP invoiced it with no deal in the CRM (#13). */
+    existingProducts: z.array(
+      z.object({
+        productId: z.string(),
+        opportunityId: z.string().optional(),
+        dealValue: z.number().int(),
+        closedAt: z.string().optional(),
+        /** Known from an ERP's invoice, not a won deal. */
+        invoice: z.object({ system: z.string(), number: z.string(), date: z.string() }).optional(),
+      }),
+    ),
     activeOpportunities: z.array(Opportunity),
     leadStageProducts: z.array(z.object({ productId: z.string(), opportunityId: z.string() })),
     /** DESIGN §3: at Visit, or with a Negotiation event pending. */
@@ -73,15 +83,23 @@ export function buildProfile(
   events: readonly CrmEvent[],
   catalogue: readonly Product[],
   coOwnership: Readonly<Record<string, CoOwnership>> = {},
+  invoices: readonly Invoice[] = [],
 ): ClientProfile {
   const won = opportunities.filter((o) => o.outcome === 'Won');
   const open = opportunities.filter(isOpen);
   const negotiating = new Set(events.filter((e) => e.type === 'Negotiation' && e.status === 'Pending').map((e) => e.opportunityId));
-  const held = new Set([...won, ...open].map((o) => o.productId));
+  // A product an invoice closed a deal for is that deal's; one invoiced with no deal is the invoice's.
+  const wonProducts = new Set(won.map((o) => o.productId));
+  const invoiced = invoices.flatMap((inv) =>
+    inv.productIds
+      .filter((p) => !wonProducts.has(p))
+      .map((productId) => ({ productId, dealValue: inv.lines.filter((l) => l.productId === productId).reduce((sum, l) => sum + l.amount, 0), closedAt: inv.createdAt, invoice: { system: inv.system, number: inv.number, date: inv.date } })),
+  );
+  const held = new Set([...won.map((o) => o.productId), ...open.map((o) => o.productId), ...invoiced.map((i) => i.productId)]);
   const order = (id: string) => catalogue.findIndex((p) => p.id === id);
   return {
     client,
-    existingProducts: won.map((o) => ({ productId: o.productId, opportunityId: o.id, dealValue: o.dealValue, ...(o.closedAt && { closedAt: o.closedAt }) })),
+    existingProducts: [...won.map((o) => ({ productId: o.productId, opportunityId: o.id, dealValue: o.dealValue, ...(o.closedAt && { closedAt: o.closedAt }) })), ...invoiced],
     activeOpportunities: open,
     leadStageProducts: open.filter((o) => o.stage === 'Lead').map((o) => ({ productId: o.productId, opportunityId: o.id })),
     closingStageProducts: open

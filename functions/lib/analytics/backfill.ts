@@ -4,7 +4,7 @@ import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { StageTransition } from '../../../domain/pipeline/stage-change';
 import type { Staff } from '../../../domain/staff/staff';
 import { auditFromItem, fromItem, type Item } from '../store/items';
-import { activityRowsOf, auditRow, creationTransition, creditRows, opportunityStateRow, staffRow, transitionRows } from './facts';
+import { activityRowsOf, auditRow, creationTransition, creditRows, leadArrivalRows, opportunityStateRow, staffRow, transitionRows } from './facts';
 import type { Analytics, Row } from './port';
 import type { FactRows, FactTable } from './projections';
 
@@ -34,9 +34,16 @@ export function factsOfItem(item: Item): FactRows {
     case 'audit': {
       const entry = auditFromItem(item);
       // An opportunity's creation is recorded only in its audit entry (and the event it published):
-      // the stages it started with, at the value it started with.
-      const created = entry.entity === 'opportunity' && entry.action === 'created' && entry.after ? transitionRows(tenantId, creationTransition(entry.after as Opportunity)) : [];
-      return { audit_log: [auditRow(tenantId, entry, String(item.scopeId ?? ''))], ...(created.length > 0 && { stage_transitions: created }) };
+      // the stages it started with, at the value it started with; for a lead, its arrival and
+      // whom it was assigned to then (the opportunity item holds the assignee now).
+      const createdAs = entry.entity === 'opportunity' && entry.action === 'created' && entry.after ? (entry.after as Opportunity) : undefined;
+      const created = createdAs ? transitionRows(tenantId, creationTransition(createdAs)) : [];
+      const lead = createdAs ? leadArrivalRows(tenantId, createdAs) : [];
+      return {
+        audit_log: [auditRow(tenantId, entry, String(item.scopeId ?? ''))],
+        ...(created.length > 0 && { stage_transitions: created }),
+        ...(lead.length > 0 && { lead_arrivals: lead }),
+      };
     }
     default:
       return {};

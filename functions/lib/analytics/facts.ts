@@ -149,6 +149,24 @@ export function opportunityStateRow(tenantId: string, o: Opportunity, previousAs
   };
 }
 
+/** The lead a lead source brought (issue #13): the opportunity as created, if it has a source; its assignee then. */
+export function leadArrivalRows(tenantId: string, o: Pick<Opportunity, 'id' | 'clientId' | 'productId' | 'assignedTo' | 'source'>): Row[] {
+  if (!o.source) return [];
+  return [
+    {
+      tenant_id: tenantId,
+      opportunity_id: o.id,
+      client_id: o.clientId,
+      product_id: o.productId,
+      assigned_to: o.assignedTo,
+      channel: o.source.channel,
+      connection_id: o.source.connectionId,
+      external_id: o.source.externalId,
+      arrived_at: toDateTime64(o.source.arrivedAt),
+    },
+  ];
+}
+
 export interface WonFact {
   opportunityId: string;
   clientId: string;

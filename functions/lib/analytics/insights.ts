@@ -2,7 +2,7 @@ import type { ProductRevenue } from '../../../domain/catalogue/product-mix';
 import type { Stage } from '../../../domain/pipeline/stages';
 import { noAchievement } from '../../../domain/targets/achievement';
 import { noConversions } from '../../../domain/targets/conversion';
-import type { EventTally, ExplainableFigure, FactRef, FactWindow, Insights, LeadFlow, OpenDeal, StaffFigures } from '../use-cases/ports';
+import type { EventTally, ExplainableFigure, FactRef, FactWindow, Insights, LeadFlow, LeadResponse, OpenDeal, StaffFigures } from '../use-cases/ports';
 import { toDateTime64 } from './facts';
 import { unavailable } from '../http/errors';
 import { logger } from '../logger';
@@ -256,6 +256,65 @@ export class ClickHouseInsights implements Insights {
       { ...windowParams(tenantId, staff, w), stage, next },
     );
     return new Map(rows.map((r) => [r.staff_id, { count: Number(r.n), value: Number(r.value), advanced: Number(r.advanced) }]));
+  }
+
+  async leadResponse(tenantId: string, staff: readonly string[] | undefined, w: FactWindow, opts: { slaMinutes: number; asOf: string }) {
+    const none: LeadResponse = { leads: 0, responded: 0, withinSla: 0, breached: 0 };
+    if (staff?.length === 0) return { total: none, byStaff: new Map<string, LeadResponse>() };
+    // The leads of the window (each once, under its assignee at arrival), each with its first
+    // completed follow-up up to asOf (min over the copies of a fact is the same: no FINAL needed),
+    // read among the tenant's completed activities of those opportunities only. Waited: to the
+    // response, or (none yet) to asOf; a response logged before the arrival instant a provider
+    // gave (clocks differ) is a wait of 0. ROLLUP adds the whole set's row (staff_id null): a
+    // team's median is the median of its leads, not of its members' medians.
+    type R = { staff_id: string | null; leads: number; responded: number; within_sla: number; breached: number; median: number | null; p90: number | null };
+    const rows = await this.query<R>(
+      `WITH leads AS (
+         SELECT opportunity_id, any(assigned_to) AS staff_id, toUnixTimestamp64Milli(any(arrived_at)) AS arrived
+         FROM lead_arrivals
+         WHERE tenant_id = {tenant:String} ${staffFilter('assigned_to', staff)} AND ${IN_WINDOW('arrived_at')}
+         GROUP BY opportunity_id),
+       first AS (
+         SELECT opportunity_id, toUnixTimestamp64Milli(min(at)) AS answered
+         FROM activities
+         WHERE tenant_id = {tenant:String} AND kind = 'completed' AND at <= {asOf:DateTime64(3, 'UTC')}
+           AND opportunity_id IN (SELECT opportunity_id FROM leads)
+         GROUP BY opportunity_id),
+       timed AS (
+         SELECT l.staff_id AS staff_id, f.opportunity_id != '' AS responded,
+                if(responded, greatest(f.answered - l.arrived, 0), toUnixTimestamp64Milli({asOf:DateTime64(3, 'UTC')}) - l.arrived) AS waited
+         FROM leads AS l LEFT JOIN first AS f ON f.opportunity_id = l.opportunity_id)
+       SELECT staff_id, count() AS leads, countIf(responded) AS responded,
+              countIf(responded AND waited <= {slaMs:Int64}) AS within_sla, countIf(waited > {slaMs:Int64}) AS breached,
+              quantileExactInclusiveIf(0.5)(waited / 60000, responded) AS median,
+              quantileExactInclusiveIf(0.9)(waited / 60000, responded) AS p90
+       FROM timed
+       GROUP BY ROLLUP(staff_id)
+       ORDER BY staff_id
+       SETTINGS group_by_use_nulls = 1`,
+      { ...windowParams(tenantId, staff, w), asOf: toDateTime64(opts.asOf), slaMs: Math.round(opts.slaMinutes * 60_000) },
+    );
+    const tenth = (x: number | null) => (x === null || !Number.isFinite(Number(x)) ? undefined : Math.round(Number(x) * 10) / 10);
+    const figure = (r: R): LeadResponse => {
+      const responded = Number(r.responded);
+      const median = responded > 0 ? tenth(r.median) : undefined;
+      const p90 = responded > 0 ? tenth(r.p90) : undefined;
+      return {
+        leads: Number(r.leads),
+        responded,
+        withinSla: Number(r.within_sla),
+        breached: Number(r.breached),
+        ...(median !== undefined && { medianMinutes: median }),
+        ...(p90 !== undefined && { p90Minutes: p90 }),
+      };
+    };
+    const byStaff = new Map<string, LeadResponse>();
+    let total = none;
+    for (const r of rows) {
+      if (r.staff_id === null) total = figure(r);
+      else byStaff.set(r.staff_id, figure(r));
+    }
+    return { total, byStaff };
   }
 
   async coOwnership(tenantId: string, owned: readonly string[]) {

@@ -17,8 +17,9 @@ import {
   staffUpdated,
   type CatalogEvent,
 } from '../../../events/catalog';
-import { activityRow, auditRow, creationTransition, creditRows, opportunityStateRow, staffRow, transitionRows } from './facts';
+import { activityRow, auditRow, creationTransition, creditRows, leadArrivalRows, opportunityStateRow, staffRow, transitionRows } from './facts';
 import type { Row } from './port';
+import type { FACT_TABLES } from './schema';
 
 /**
  * How domain events become fact rows (functions/lib/analytics/facts.ts defines each fact): for
@@ -26,7 +27,7 @@ import type { Row } from './port';
  * and inserts each table once. Projections copy and reshape; they hold no business rules.
  */
 export type FactRows = Partial<Record<FactTable, Row[]>>;
-export type FactTable = 'activities' | 'stage_transitions' | 'opportunity_state' | 'revenue_credits' | 'staff' | 'audit_log';
+export type FactTable = (typeof FACT_TABLES)[number];
 
 export function factsOf(event: CatalogEvent): FactRows {
   const t = event.tenantId;
@@ -35,6 +36,8 @@ export function factsOf(event: CatalogEvent): FactRows {
     const o = event.data.after as Opportunity;
     out.opportunity_state = [opportunityStateRow(t, o)];
     out.stage_transitions = transitionRows(t, creationTransition(o));
+    const lead = leadArrivalRows(t, o);
+    if (lead.length > 0) out.lead_arrivals = lead;
   } else if (opportunityUpdated.is(event)) {
     out.opportunity_state = [opportunityStateRow(t, event.data.after as Opportunity, (event.data.before as Opportunity).assignedTo)];
   } else if (opportunityStageChanged.is(event)) {

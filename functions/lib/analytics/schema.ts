@@ -240,10 +240,39 @@ export const migrations: readonly Migration[] = [
       `INSERT INTO followups SELECT tenant_id, opportunity_id, event_id, if(kind = 'scheduled', 1, 2), toUInt8(kind != 'scheduled') FROM activities`,
     ],
   },
+  {
+    version: 4,
+    name: 'lead arrivals, for lead response time',
+    statements: [
+      // One row per opportunity a lead source made (issue #13 item 7, DESIGN §9): when the lead
+      // arrived and whom it was assigned to then. Its response time is read at query time (no
+      // second fact to keep in step): the first completed follow-up of the opportunity in
+      // `activities` (kind = 'completed', any type: every follow-up is a contact with the client,
+      // and only a person completes one — the system only marks them Missed) minus arrived_at.
+      // Every column is fixed at creation, so a redelivered event is the same row (whole key).
+      // Leads that arrived before this migration are filled by `npm run backfill`.
+      `CREATE TABLE IF NOT EXISTS lead_arrivals (
+        tenant_id      LowCardinality(String),
+        opportunity_id String,
+        client_id      String,
+        product_id     LowCardinality(String),
+        assigned_to    LowCardinality(String),
+        channel        LowCardinality(String),
+        connection_id  String,
+        external_id    String,
+        arrived_at     DateTime64(3, 'UTC'),
+        loaded_at      DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(arrived_at)
+      ORDER BY (tenant_id, assigned_to, arrived_at, opportunity_id)
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];
 
 /** The tables the loader writes, for tests and tools that clear or count them. */
-export const FACT_TABLES = ['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log'] as const;
+export const FACT_TABLES = ['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log', 'lead_arrivals'] as const;
 /** Tables filled by materialized views from the fact tables (migration 3): cleared with them, never written directly. */
 export const DERIVED_TABLES = ['opportunity_by_staff', 'followups'] as const;
 

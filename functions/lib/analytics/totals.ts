@@ -19,6 +19,8 @@ export interface FactTotals {
   staff: Record<string, number>;
   /** `${entity} ${action}` → audit entries. */
   audit: Record<string, number>;
+  /** `${channel} ${assignedTo}` → leads that arrived from a lead source; absent when there are none. */
+  leads?: Record<string, number>;
 }
 
 const keyed = <T>(rows: Record<string, unknown>[], key: (r: Record<string, unknown>) => string, value: (r: Record<string, unknown>) => T): Record<string, T> =>
@@ -26,7 +28,7 @@ const keyed = <T>(rows: Record<string, unknown>[], key: (r: Record<string, unkno
 
 export async function factTotals(analytics: Analytics, tenantId: string): Promise<FactTotals> {
   const t = { tenant: tenantId };
-  const [activities, stages, opportunities, revenue, staff, audit] = await Promise.all([
+  const [activities, stages, opportunities, revenue, staff, audit, leads] = await Promise.all([
     analytics.query(
       `SELECT kind, event_type, staff_id, uniqExact(activity_id) AS n FROM activities WHERE tenant_id = {tenant:String} GROUP BY kind, event_type, staff_id`,
       t,
@@ -51,6 +53,7 @@ export async function factTotals(analytics: Analytics, tenantId: string): Promis
       t,
     ),
     analytics.query(`SELECT entity, action, uniqExact(audit_id) AS n FROM audit_log WHERE tenant_id = {tenant:String} GROUP BY entity, action`, t),
+    analytics.query(`SELECT channel, assigned_to, uniqExact(opportunity_id) AS n FROM lead_arrivals WHERE tenant_id = {tenant:String} GROUP BY channel, assigned_to`, t),
   ]);
   return {
     activities: keyed(activities, (r) => `${r.kind} ${r.event_type} ${r.staff_id}`, (r) => Number(r.n)),
@@ -59,5 +62,6 @@ export async function factTotals(analytics: Analytics, tenantId: string): Promis
     revenue: keyed(revenue, (r) => String(r.staff_id), (r) => Number(r.amount)),
     staff: keyed(staff, (r) => `${r.role} ${r.active}`, (r) => Number(r.n)),
     audit: keyed(audit, (r) => `${r.entity} ${r.action}`, (r) => Number(r.n)),
+    ...(leads.length > 0 && { leads: keyed(leads, (r) => `${r.channel} ${r.assigned_to}`, (r) => Number(r.n)) }),
   };
 }

@@ -1,5 +1,6 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { opportunityTeam } from '../../../domain/access/policy';
+import type { Invoice } from '../../../domain/integrations/records';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { conflict, DomainError, notFound } from '../../../domain/errors';
 import { clientMerged } from '../../../domain/clients/merge';
@@ -58,7 +59,7 @@ export class PipelineRepository implements PipelineStore {
    * still lives where it was born: ids name their partition).
    */
   async clientPartition(tenantId: string, clientId: string): Promise<ClientPartition> {
-    const result: ClientPartition = { opportunities: [], events: [] };
+    const result: ClientPartition = { opportunities: [], events: [], invoices: [] };
     const read = async (partition: string) => {
       for await (const item of this.all(keys.query.profile(tenantId, partition))) {
         if (keys.isClientItem(item)) {
@@ -66,6 +67,7 @@ export class PipelineRepository implements PipelineStore {
         } else if (item.clientId !== clientId) continue;
         else if (item.entity === 'opportunity') result.opportunities.push(fromItem<Opportunity>(item));
         else if (item.entity === 'event') result.events.push(fromItem<CrmEvent>(item));
+        else if (item.entity === 'invoice') result.invoices!.push(fromItem<Invoice>(item));
       }
     };
     await read(clientId);

@@ -167,7 +167,9 @@ export async function clientProfile(ctx: UseCaseContext, clientId: string): Prom
           logger.warn('cross-sell ranking unavailable: analytics did not answer', { error: error instanceof Error ? error.message : String(error) });
           return {};
         });
-  return buildProfile(partition.client.client, opportunities, events, config.products.value, scores);
+  // An invoice that closed a deal the caller cannot open is that deal's: it would tell of it.
+  const invoices = (partition.invoices ?? []).filter((inv) => whole || inv.closedOpportunities.every((id) => seen.has(id)));
+  return buildProfile(partition.client.client, opportunities, events, config.products.value, scores, invoices);
 }
 
 /**

@@ -112,13 +112,12 @@ export async function storeAndQueue(services: Services, tenantId: string, conn: 
 
 /** Base URLs of providers' APIs: production unless the environment names others (a sandbox, a test's loopback stub). */
 function endpointsFor(conn: Connection, worker: ProviderWorker): Record<string, string> {
-  const out = { ...worker.endpoints };
+  // SAP's OData host is the customer's own (https, from the connection's settings).
+  const out: Record<string, string> = { ...worker.endpoints, ...(typeof conn.settings.odataBaseUrl === 'string' && { odata: conn.settings.odataBaseUrl }) };
   for (const name of Object.keys(out)) {
     const override = process.env[`INTEGRATION_${conn.provider.toUpperCase()}_${name.toUpperCase()}_URL`];
     if (override) out[name] = override.replace(/\/+$/, '');
   }
-  // SAP's OData host is the customer's own (https, from the connection's settings).
-  if (typeof conn.settings.odataBaseUrl === 'string') out.odata = conn.settings.odataBaseUrl;
   return out;
 }
 

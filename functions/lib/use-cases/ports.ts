@@ -66,6 +66,8 @@ export interface ClientPartition {
   client?: StoredClient;
   opportunities: Opportunity[];
   events: CrmEvent[];
+  /** The ERP's invoices of the client (#13): it owns what they invoiced. */
+  invoices?: Invoice[];
 }
 
 /** What a use case needs to know of its tenant. */
@@ -253,6 +255,25 @@ export interface Insights {
    * the move); each once, with its deal value, and whether it reached `next` in the window.
    */
   leadFlow(tenantId: string, staff: readonly string[], window: FactWindow, stage: Stage, next: Stage): Promise<Map<string, LeadFlow>>;
+  /**
+   * Lead response time (issue #13 item 7): the leads from lead sources that arrived in the window,
+   * by their assignee at arrival (`byStaff`) and all together (`total`), each timed from its
+   * arrival to the first completed follow-up on its opportunity up to `asOf`, against the SLA.
+   */
+  leadResponse(tenantId: string, staff: readonly string[] | undefined, window: FactWindow, opts: { slaMinutes: number; asOf: string }): Promise<{ total: LeadResponse; byStaff: Map<string, LeadResponse> }>;
+}
+
+export interface LeadResponse {
+  leads: number;
+  /** With a follow-up completed on the lead's opportunity (any type: every follow-up is a contact). */
+  responded: number;
+  /** Responded within the SLA (arrival + SLA minutes, inclusive). */
+  withinSla: number;
+  /** Responded late, or not yet and already past the SLA at `asOf`; the rest are still inside it. */
+  breached: number;
+  /** Minutes from arrival to the first response, over the responded leads (interpolated, to 0.1); absent when none responded. */
+  medianMinutes?: number;
+  p90Minutes?: number;
 }
 
 export interface LeadFlow {
