@@ -243,6 +243,8 @@ export const Delivery = z
     outcomes: z.array(RecordOutcome).optional(),
     processedAt: z.string().optional(),
     payload: z.object({ bytes: z.number().int(), contentType: z.string() }),
+    /** `reconcile`: records a reconciliation pull fetched (canonical records), not a provider's push. */
+    origin: z.literal('reconcile').optional(),
     version: z.number().int().positive(),
   })
   .meta({ id: 'Delivery' });

@@ -115,6 +115,7 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/integrations/{id}', 'integrations/get', 'GetConnection'),
   r('PATCH', '/v1/integrations/{id}', 'integrations/update', 'UpdateConnection', { inbound: 'manage' }),
   r('DELETE', '/v1/integrations/{id}', 'integrations/delete', 'DeleteConnection', { inbound: 'manage' }),
+  r('POST', '/v1/integrations/{id}/reconcile', 'integrations/reconcile', 'ReconcileConnection', { inbound: 'manage' }),
   r('POST', '/v1/integrations/{id}/rotate-secret', 'integrations/rotate', 'RotateConnectionSecret', { inbound: 'manage' }),
   r('GET', '/v1/integrations/{id}/deliveries', 'integrations/deliveries', 'ListDeliveries'),
   r('GET', '/v1/integrations/{id}/deliveries/{deliveryId}', 'integrations/delivery', 'GetDelivery'),

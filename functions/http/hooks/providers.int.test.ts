@@ -84,6 +84,34 @@ describe('QuickBooks Online', () => {
   });
 });
 
+describe('QuickBooks reconciliation', () => {
+  it('pulls Change Data Capture since the last pull into a delivery of its own, applied like any other; nothing changed twice', async () => {
+    const conn = await connect('quickbooks', { realmId: '9341455130166501' }, { verifierToken: 'v', clientId: 'client-1', clientSecret: 'secret-1', refreshToken: 'refresh-1' });
+    stub.on('POST', '/oauth2/v1/tokens/bearer', { body: JSON.parse(fixture('quickbooks/fixtures/token.json')) });
+    stub.on('GET', '/v3/company/9341455130166501/cdc', { body: JSON.parse(fixture('quickbooks/fixtures/cdc.json')) });
+    const first = await api.as(admin).post(`/v1/integrations/${conn.id}/reconcile`);
+    expect(first.status, JSON.stringify(first.body)).toBe(202);
+    expect(first.body).toMatchObject({ connectionId: conn.id, deliveryId: expect.stringMatching(/^dl_/) });
+    expect(first.body.records).toBeGreaterThan(0);
+    await api.stack().inboundQueue.idle();
+    const d = (await api.as(admin).get(`/v1/integrations/${conn.id}/deliveries/${first.body.deliveryId}`)).body;
+    expect(d).toMatchObject({ origin: 'reconcile', payload: { contentType: 'application/json' } });
+    expect(d.counts.created).toBeGreaterThan(0);
+    expect((await api.as(admin).get('/v1/clients?q=9922033445')).body.items).toMatchObject([{ companyName: 'Rao Agro Foods', externalRefs: { quickbooks: '64' } }]);
+    const cdc = new URL(stub.requests.filter((r) => r.url.startsWith('/v3/company/9341455130166501/cdc')).at(-1)!.url, stub.url);
+    expect(cdc.searchParams.get('entities')).toBe('Customer,Invoice,Payment');
+    // The next pull starts where this one ended; the same answer again changes nothing.
+    const again = await api.as(admin).post(`/v1/integrations/${conn.id}/reconcile`);
+    expect(again.body.since).toBe(first.body.next);
+    await api.stack().inboundQueue.idle();
+    const second = (await api.as(admin).get(`/v1/integrations/${conn.id}/deliveries/${again.body.deliveryId}`)).body;
+    expect(second.counts.created).toBe(0);
+    // Providers that cannot be polled say so.
+    const generic = await connect('generic', {});
+    expect((await api.as(admin).post(`/v1/integrations/${generic.id}/reconcile`)).body.code).toBe('not_reconcilable');
+  });
+});
+
 describe('SAP S/4HANA', () => {
   it('verifies Standard Webhooks, reads the business partner named by a thin CloudEvent from OData', async () => {
     const conn = await connect('sap', { odataBaseUrl: 'https://s4.example.com' }, { username: 'CRM_USER', password: 'pw' });

@@ -76,7 +76,16 @@ export class SignatureError extends Error {
 }
 
 /** Stores a verified delivery (or finds it stored already) and queues it. Web forms come in here too. */
-export async function storeAndQueue(services: Services, tenantId: string, conn: Connection, providerDeliveryId: string, body: Buffer, headers: Record<string, string | undefined>, now: Date): Promise<HookAnswer & { status: 202 }> {
+export async function storeAndQueue(
+  services: Services,
+  tenantId: string,
+  conn: Connection,
+  providerDeliveryId: string,
+  body: Buffer,
+  headers: Record<string, string | undefined>,
+  now: Date,
+  origin?: 'reconcile',
+): Promise<HookAnswer & { status: 202 }> {
   const id = deliveryIdOf(`${conn.id}|${providerDeliveryId}`);
   const kept = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined && KEPT_HEADERS.test(e[0])));
   const inline = body.length <= INLINE_PAYLOAD_BYTES;
@@ -92,6 +101,7 @@ export async function storeAndQueue(services: Services, tenantId: string, conn: 
     attempts: 0,
     payload: { bytes: body.length, contentType: (headers['content-type'] ?? 'application/octet-stream').slice(0, 200) },
     headers: kept,
+    ...(origin && { origin }),
     ...(inline ? { raw: body } : { rawKey }),
     version: 1,
   };
@@ -184,7 +194,8 @@ export async function processDelivery(services: Services, msg: { tenantId: strin
   const conn = await services.integrations.getConnection(tenantId, msg.connectionId);
   if (!conn) return finish({ status: 'failed', reason: { code: 'connection_deleted', message: 'The connection was deleted before this delivery was processed.' } });
   try {
-    const worker = await workerOf(conn.provider);
+    // A reconciliation pull's delivery holds canonical records, whatever the provider.
+    const worker = await workerOf(d.origin === 'reconcile' ? 'generic' : conn.provider);
     const raw = d.raw ?? (await readAll(await services.files.read(d.rawKey!)));
     const parsed = worker.parse(raw.toString('utf8'), { settings: conn.settings, headers: d.headers, receivedAt: new Date(d.receivedAt) });
     let records = parsed.records;
