@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anEvent } from '../testing/builders';
-import { acknowledge, alertId, escalationDraft, lowConversionDrafts, missedFollowUpDraft, missedInARow, overdue, raise, repeatedMissesDraft, resolve, targetGapDraft } from './alert';
+import { acknowledge, alertId, escalationDraft, firstResponseOverdue, leadResponseDraft, lowConversionDrafts, missedFollowUpDraft, missedInARow, overdue, raise, repeatedMissesDraft, resolve, targetGapDraft } from './alert';
 
 const now = new Date('2026-12-01T15:30:00.000Z');
 
@@ -34,6 +34,37 @@ describe('alerts (DESIGN §3)', () => {
     // Each note kept: the acknowledgement's is not overwritten by the resolution's.
     expect(done).toMatchObject({ status: 'resolved', resolution: 'resolved', resolvedBy: 'manager', acknowledgeNote: 'calling back', resolveNote: 'spoke to them', version: 3 });
     expect(() => resolve(done, 'manager', now, 'resolved')).toThrow(/already resolved/);
+  });
+
+  it('raises a lead response alert for a first-response call still pending at its due time, one per call and day', () => {
+    const call = anEvent({ id: 'e-9', purpose: 'first_response', scheduledAt: '2026-12-01T09:15:00.000Z', assignee: 'tse-2' });
+    const source = { channel: 'facebook_lead_ads', connectionId: 'ic_1', externalId: 'lead-1', arrivedAt: '2026-12-01T09:00:00.000Z' };
+    expect(firstResponseOverdue(call, new Date('2026-12-01T09:14:59.999Z'))).toBe(false);
+    expect(firstResponseOverdue(call, new Date('2026-12-01T09:15:00.000Z'))).toBe(true);
+    expect(firstResponseOverdue({ ...call, status: 'Completed' }, now)).toBe(false);
+    expect(firstResponseOverdue({ ...call, purpose: undefined }, now)).toBe(false);
+    const a = raise(leadResponseDraft(call, source, 15, '2026-12-01', 'Asia/Kolkata'), new Date('2026-12-01T09:15:00.000Z'), 24);
+    expect(a).toEqual({
+      id: alertId('lead_response', 'tse-2', '2026-12-01', 'e-9'),
+      kind: 'lead_response',
+      staffId: 'tse-2',
+      status: 'open',
+      period: '2026-12-01',
+      subject: 'e-9',
+      message: 'New lead from Facebook Lead Ads not called within 15 minutes (the call was due 2026-12-01 14:45): call them now.',
+      evidence: { eventId: 'e-9', opportunityId: 'opp-1', clientId: 'client-1', dueAt: '2026-12-01T09:15:00.000Z', slaMinutes: 15, channel: 'facebook_lead_ads', arrivedAt: '2026-12-01T09:00:00.000Z', connectionId: 'ic_1' },
+      createdAt: '2026-12-01T09:15:00.000Z',
+      deadline: '2026-12-02T09:15:00.000Z',
+      version: 1,
+    });
+    // Raised again by the next sweep: the same alert.
+    expect(raise(leadResponseDraft(call, source, 15, '2026-12-01', 'Asia/Kolkata'), now, 24).id).toBe(a.id);
+    expect(leadResponseDraft(call, { ...source, channel: 'web_form' }, 30, '2026-12-01', 'Asia/Kolkata').message).toBe('New lead from the web form not called within 30 minutes (the call was due 2026-12-01 14:45): call them now.');
+    // A repeat lead on an opportunity made by hand: no source of its own.
+    expect(leadResponseDraft(call, undefined, 15, '2026-12-01', 'Asia/Kolkata')).toMatchObject({
+      message: 'New lead from a lead source not called within 15 minutes (the call was due 2026-12-01 14:45): call them now.',
+      evidence: { eventId: 'e-9', opportunityId: 'opp-1', clientId: 'client-1', dueAt: '2026-12-01T09:15:00.000Z', slaMinutes: 15 },
+    });
   });
 
   it('is overdue once unresolved at its deadline, acknowledged or not', () => {

@@ -18,6 +18,8 @@ import { eventWords, localDateTime } from '../tasks/tasks';
  *   low_conversion    a conversion step below its assumption by the tenant margin, from a sample of
  *                     at least `minimumSample` (period: the week; subject: the step)
  *   product_mix       low-ticket revenue above the tenant's share limit (period: the week)
+ *   lead_response     a new lead's first-response call still Pending at its due time (issue #13
+ *                     item 7; period: the day it was due; subject: the call)
  *   escalation        another alert unresolved past its deadline, or N follow-ups missed in a row:
  *                     to the staff member's manager, and up the hierarchy when unresolved again
  */
@@ -116,6 +118,43 @@ export function missedFollowUpDraft(e: { id: string; type: string; opportunityId
     subject: e.id,
     message: `${eventWords[e.type] ?? e.type} due ${localDateTime(e.scheduledAt, timeZone)} was missed: follow the client up and put the next step in the diary.`,
     evidence: { eventId: e.id, type: e.type, opportunityId: e.opportunityId, clientId: e.clientId, scheduledAt: e.scheduledAt },
+  };
+}
+
+/** A lead source's name in words ("New lead from Facebook Lead Ads"); the provider id otherwise. */
+const channelWords: Record<string, string> = { facebook_lead_ads: 'Facebook Lead Ads', web_form: 'the web form', whatsapp: 'WhatsApp', generic: 'an integration' };
+
+/** A new lead's first-response call (issue #13 item 7) still Pending at its due time: the SLA is breached from that instant. */
+export const firstResponseOverdue = (e: { purpose?: string | undefined; status: string; scheduledAt: string }, now: Date) =>
+  e.purpose === 'first_response' && e.status === 'Pending' && Date.parse(e.scheduledAt) <= now.getTime();
+
+/**
+ * The first-response SLA breached: raised at the call's due time, before the missed sweep's grace
+ * marks it Missed (that raises its own missed_follow_up). `lead`: the opportunity's source, when
+ * it has one (a repeat lead refreshes an opportunity that may have none of its own).
+ */
+export function leadResponseDraft(
+  e: { id: string; opportunityId: string; clientId: string; scheduledAt: string; assignee: string },
+  lead: { channel: string; connectionId?: string; arrivedAt: string } | undefined,
+  slaMinutes: number,
+  day: string,
+  timeZone: string,
+): AlertDraft {
+  const from = lead ? (channelWords[lead.channel] ?? lead.channel) : 'a lead source';
+  return {
+    kind: 'lead_response',
+    staffId: e.assignee,
+    period: day,
+    subject: e.id,
+    message: `New lead from ${from} not called within ${slaMinutes} minutes (the call was due ${localDateTime(e.scheduledAt, timeZone)}): call them now.`,
+    evidence: {
+      eventId: e.id,
+      opportunityId: e.opportunityId,
+      clientId: e.clientId,
+      dueAt: e.scheduledAt,
+      slaMinutes,
+      ...(lead && { channel: lead.channel, arrivedAt: lead.arrivedAt, ...(lead.connectionId && { connectionId: lead.connectionId }) }),
+    },
   };
 }
 

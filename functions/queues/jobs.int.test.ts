@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -260,5 +261,73 @@ describe('daily tasks (06:00) and the nightly gap analysis and email (21:00)', (
     expect(await runJob(working, 'gap-analysis', 'demo', night)).toMatchObject({ date: '2027-03-12', emailed: ['manager'] });
     expect(await runJob(working, 'gap-analysis', 'demo', night)).toMatchObject({ emailed: [] });
     expect(readdirSync(api.stack().outboxDir).sort()).toEqual(['nightly-demo-2027-03-11-manager.eml', 'nightly-demo-2027-03-12-manager.eml']);
+  });
+});
+
+describe('lead response alerts (issue #13 item 7), in another tenant', () => {
+  const acmeAdmin = { tenantId: 'acme', staffId: 'admin', role: 'tenant_admin' } as const;
+  const acmeSeller = { tenantId: 'acme', staffId: 'tse-2', role: 'tse' } as const;
+  const sweep = async (at: string) => {
+    const { runJobCommand } = await import('../../scripts/job');
+    const out = await runJobCommand({ job: 'missed-sweep', at, tenant: 'acme' });
+    await settled();
+    return out.tenants.acme!;
+  };
+  /** Standard Webhooks signing, from the specification: HMAC-SHA256 of id.timestamp.body with the base64-decoded key. */
+  const deliver = async (conn: { id: string; secret: string }, id: string, record: unknown) => {
+    const body = JSON.stringify(record);
+    const at = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', Buffer.from(conn.secret.replace(/^whsec_/, ''), 'base64')).update(`${id}.${at}.${body}`).digest('base64');
+    const res = await api.anonymous().post(`/hooks/acme/${conn.id}`, body, { 'webhook-id': id, 'webhook-timestamp': at, 'webhook-signature': `v1,${signature}`, 'content-type': 'application/json' });
+    expect(res.status).toBe(202);
+    await api.stack().inboundQueue.idle();
+  };
+  const sellerAlerts = async (query = '') => (await ok(api.as(acmeSeller).get(`/v1/alerts${query}`))).alerts as any[];
+  const lead = (externalId: string, mobile: string, receivedAt: string) => ({ type: 'lead.received', externalId, data: { ownerName: `Lead ${externalId}`, mobile, productId: 'website', receivedAt } });
+
+  it('raises one at the first-response call’s due time (before the grace marks it missed), once, and clears it when the lead is answered', async () => {
+    await ok(api.as(acmeAdmin).put('/v1/config/assignment', { rules: [], defaultOwner: 'tse-2', firstResponseMinutes: 10 }, { 'if-match': '"0"' }));
+    const conn = await ok(api.as(acmeAdmin).post('/v1/integrations', { provider: 'generic', name: 'Acme website', settings: {} }), 201);
+    // Two leads arriving on Wednesday 10 March 2027 at 14:30 and 14:50 IST: calls due 14:40 and 15:00.
+    await deliver(conn, 'lead-1', lead('LEAD-1', '9847500001', '2027-03-10T09:00:00.000Z'));
+    await deliver(conn, 'lead-2', lead('LEAD-2', '9847500002', '2027-03-10T09:20:00.000Z'));
+    const calls = ((await ok(api.as(acmeAdmin).get('/v1/events?status=Pending'))).items as any[]).filter((e) => e.purpose === 'first_response');
+    expect(calls.map((e) => [e.type, e.assignee, e.scheduledAt])).toEqual([
+      ['Call', 'tse-2', '2027-03-10T09:10:00.000Z'],
+      ['Call', 'tse-2', '2027-03-10T09:30:00.000Z'],
+    ]);
+    const [first, second] = calls;
+
+    expect(await sweep('2027-03-10T09:09:59.999Z')).toEqual({ marked: 0, raised: 0, resolved: 0, escalated: 0 });
+    expect(await sweep('2027-03-10T09:10:00.000Z')).toEqual({ marked: 0, raised: 1, resolved: 0, escalated: 0 });
+    expect(await sweep('2027-03-10T09:10:00.000Z')).toEqual({ marked: 0, raised: 0, resolved: 0, escalated: 0 });
+    const [alert, ...others] = await sellerAlerts();
+    expect(others).toEqual([]);
+    expect(alert).toMatchObject({
+      kind: 'lead_response',
+      staffId: 'tse-2',
+      status: 'open',
+      period: '2027-03-10',
+      subject: first.id,
+      message: 'New lead from an integration not called within 10 minutes (the call was due 2027-03-10 14:40): call them now.',
+      evidence: { eventId: first.id, opportunityId: first.opportunityId, clientId: first.clientId, dueAt: '2027-03-10T09:10:00.000Z', slaMinutes: 10, channel: 'generic', connectionId: conn.id, arrivedAt: '2027-03-10T09:00:00.000Z' },
+      createdAt: '2027-03-10T09:10:00.000Z',
+      deadline: '2027-03-11T09:10:00.000Z',
+    });
+    // Another tenant's manager never sees it.
+    expect((await alerts(manager)).map((a) => a.id)).not.toContain(alert.id);
+
+    // tse-2 calls the first lead (late); at 15:05 IST the second call is overdue and the first alert clears.
+    await ok(api.as(acmeSeller).post(`/v1/events/${first.id}/complete`, { remarks: 'spoke to them' }));
+    expect(await sweep('2027-03-10T09:35:00.000Z')).toEqual({ marked: 0, raised: 1, resolved: 1, escalated: 0 });
+    expect((await sellerAlerts('?status=resolved')).map((a) => [a.kind, a.subject, a.resolution])).toEqual([['lead_response', first.id, 'condition_cleared']]);
+    // Two hours' grace after 15:00 IST the second call is Missed: a missed follow-up of its own; the lead is still unanswered.
+    expect(await sweep('2027-03-10T11:30:00.000Z')).toEqual({ marked: 1, raised: 1, resolved: 0, escalated: 0 });
+    expect((await sellerAlerts()).map((a) => [a.kind, a.subject]).sort()).toEqual(
+      [
+        ['lead_response', second.id],
+        ['missed_follow_up', second.id],
+      ].sort(),
+    );
   });
 });

@@ -65,7 +65,7 @@ describe('backfill versus the live path', () => {
     // A second backfill over the rebuilt facts changes no total either.
     await runBackfill({ dynamoEndpoint, region: 'ap-south-1', tableName, analytics }, { tenant: 'demo' });
     expect(await factTotals(analytics, 'demo')).toEqual(live);
-    expect(REBUILT).toEqual(['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log', 'opportunity_by_staff', 'followups']);
+    expect(REBUILT).toEqual(['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log', 'lead_arrivals', 'opportunity_by_staff', 'followups']);
   });
 
   it('runs through the running stack’s control channel, with its token only', async () => {

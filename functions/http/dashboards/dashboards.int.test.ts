@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalStack } from '../../../test/stack';
 import { periodTargets } from '../../../domain/targets/achievement';
@@ -105,6 +106,8 @@ beforeAll(async () => {
 
 const dashboard = async (who: Who | typeof analyst | typeof admin, path: string) => ok(api.as(who).get(path));
 const week = () => periodOf('week', today, IST);
+/** No lead from a lead source in the period (the demo history has none). */
+const noLeads = { leads: 0, responded: 0, withinSla: 0, breached: 0, medianMinutes: null, p90Minutes: null, slaMinutes: 15 };
 
 describe('the staff dashboard, number by number', () => {
   it('counts tse-1’s week from the facts alone', async () => {
@@ -155,6 +158,7 @@ describe('the staff dashboard, number by number', () => {
     const due = periodTargets(w, { role: 'tse', tenant: [seedTargets] }, { now: new Date(d.asOf), timeZone: 'Asia/Kolkata' })!;
     expect(d.activity.map((a: any) => a.due)).toEqual([due.activity.calls, due.activity.qualified, due.activity.potential, due.activity.demos, due.activity.visits]);
     expect(d.revenue.due).toBe(due.revenue);
+    expect(d.leadResponse).toEqual(noLeads);
   });
 
   it('counts tse-2’s: the reassigned lead qualified by them, the visit they booked, half of the deal they closed', async () => {
@@ -232,6 +236,7 @@ describe('the manager dashboard', () => {
     ]);
     // Everyone is behind something unless the week has only just begun.
     for (const u of d.underperforming) for (const r of u.reasons) expect(r.achieved).toBeLessThan(0.7 * r.due);
+    expect(d.leadResponse).toEqual({ ...noLeads, byStaff: [] });
   });
 
   it('answers 422 for someone who is not a manager, and 404 outside the caller’s subtree', async () => {
@@ -266,6 +271,87 @@ describe('the events and tenant dashboards', () => {
       ['Demo', 2, 3],
     ]);
     expect((await api.as(manager).get('/v1/dashboards/tenant')).status).toBe(403);
+    expect(d.leadResponse).toEqual(noLeads);
+  });
+});
+
+describe('lead response time (issue #13 item 7), in another tenant', () => {
+  const acme = (staffId: string, role: string) => ({ tenantId: 'acme', staffId, role }) as never;
+  const [acmeAdmin, acmeManager, acmeTse1, acmeTse2] = [acme('admin', 'tenant_admin'), acme('manager', 'manager'), acme('tse-1', 'tse'), acme('tse-2', 'tse')];
+  /** Standard Webhooks signing, from the specification: HMAC-SHA256 of id.timestamp.body with the base64-decoded key. */
+  const deliver = async (conn: { id: string; secret: string }, id: string, record: unknown) => {
+    const body = JSON.stringify(record);
+    const at = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', Buffer.from(conn.secret.replace(/^whsec_/, ''), 'base64')).update(`${id}.${at}.${body}`).digest('base64');
+    const res = await api.anonymous().post(`/hooks/acme/${conn.id}`, body, { 'webhook-id': id, 'webhook-timestamp': at, 'webhook-signature': `v1,${signature}`, 'content-type': 'application/json' });
+    expect(res.status).toBe(202);
+  };
+  const withoutSla = ({ slaMinutes: _, ...figure }: Record<string, unknown>) => figure;
+  const minutes = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 60_000;
+  const tenth = (x: number) => Math.round(x * 10) / 10;
+  /** Interpolated quantile of sorted values (what "p90 of 4, 8 and 20 minutes" means: 8 + 0.8 × 12). */
+  const quantile = (sorted: number[], q: number) => {
+    const h = q * (sorted.length - 1);
+    const i = Math.floor(h);
+    return sorted[i]! + (h - i) * ((sorted[i + 1] ?? sorted[i]!) - sorted[i]!);
+  };
+
+  it('times each lead from its arrival to the first follow-up completed on its deal, per seller and for the team, against the tenant’s SLA', async () => {
+    await ok(api.as(acmeAdmin).put('/v1/config/assignment', { rules: [{ name: 'Kochi', match: { city: 'Kochi' }, strategy: 'fixed', staff: ['tse-1'] }], defaultOwner: 'tse-2', firstResponseMinutes: 10 }, { 'if-match': '"0"' }));
+    const conn = await ok(api.as(acmeAdmin).post('/v1/integrations', { provider: 'generic', name: 'Acme website', settings: {} }), 201);
+    const now = Date.now();
+    const ago = (m: number) => new Date(now - m * 60_000).toISOString();
+    // tse-1 (Kochi): answered after 4 and 20 minutes, and one not answered after 30; tse-2: one answered after 8, one 2 minutes old.
+    // (Arrivals a few minutes back: in the week unless the test runs in the first half hour of a Monday.)
+    const leads = [
+      ['L1', '9847600001', 'Kochi', 4],
+      ['L2', '9847600002', 'Kochi', 20],
+      ['L3', '9847600003', 'Kochi', 30],
+      ['L4', '9847600004', 'Thrissur', 2],
+      ['L5', '9847600005', 'Thrissur', 8],
+    ] as const;
+    for (const [id, mobile, city, m] of leads) await deliver(conn, `d-${id}`, { type: 'lead.received', externalId: id, data: { ownerName: `Lead ${id}`, mobile, city, productId: 'website', receivedAt: ago(m) } });
+    await api.stack().inboundQueue.idle();
+    const dealOf = async (mobile: string) => {
+      const client = (await ok(api.as(acmeAdmin).get(`/v1/clients?q=${mobile}`))).items[0];
+      return (await ok(api.as(acmeAdmin).get(`/v1/clients/${client.id}/profile`))).activeOpportunities[0];
+    };
+    const [d1, d2, , , d5] = await Promise.all(leads.map(([, mobile]) => dealOf(mobile)));
+    expect([d1.assignedTo, d2.assignedTo, d5.assignedTo]).toEqual(['tse-1', 'tse-1', 'tse-2']);
+    const firstCall = async (who: never, deal: { id: string }) => ((await ok(api.as(who).get('/v1/events?status=Pending'))).items as any[]).find((e) => e.opportunityId === deal.id && e.purpose === 'first_response');
+    // L1 and L5: their first-response calls; L2: a message logged as done instead (any follow-up answers a lead).
+    const { event: done1 } = await ok(api.as(acmeTse1).post(`/v1/events/${(await firstCall(acmeTse1, d1)).id}/complete`, { remarks: 'spoke' }));
+    const done2 = await ok(api.as(acmeTse1).post(`/v1/opportunities/${d2.id}/events`, { type: 'Message', scheduledAt: new Date().toISOString(), status: 'Completed' }), 201);
+    const { event: done5 } = await ok(api.as(acmeTse2).post(`/v1/events/${(await firstCall(acmeTse2, d5)).id}/complete`, { remarks: 'spoke' }));
+    await settled();
+    const [a, b, c] = [minutes(d1.source.arrivedAt, done1.completedAt), minutes(d2.source.arrivedAt, done2.completedAt), minutes(d5.source.arrivedAt, done5.completedAt)];
+    expect([a, b, c].map(Math.floor)).toEqual([4, 20, 8]);
+
+    const mine = await dashboard(acmeTse1, `/v1/dashboards/staff/tse-1?period=week&date=${today}`);
+    expect(mine.leadResponse).toEqual({ leads: 3, responded: 2, withinSla: 1, breached: 2, medianMinutes: tenth((a + b) / 2), p90Minutes: tenth(quantile([a, b], 0.9)), slaMinutes: 10 });
+    const theirs = await dashboard(acmeManager, `/v1/dashboards/staff/tse-2?period=week&date=${today}`);
+    expect(theirs.leadResponse).toEqual({ leads: 2, responded: 1, withinSla: 1, breached: 0, medianMinutes: tenth(c), p90Minutes: tenth(c), slaMinutes: 10 });
+
+    // The team's median is that of its five leads' answers (4, 8, 20 minutes), not of the sellers' medians.
+    const team = await dashboard(acmeManager, `/v1/dashboards/manager/manager?period=week&date=${today}`);
+    expect(team.leadResponse).toEqual({
+      leads: 5,
+      responded: 3,
+      withinSla: 2,
+      breached: 2,
+      medianMinutes: tenth(c),
+      p90Minutes: tenth(quantile([a, c, b], 0.9)),
+      slaMinutes: 10,
+      byStaff: [
+        { staffId: 'tse-1', ...withoutSla(mine.leadResponse) },
+        { staffId: 'tse-2', ...withoutSla(theirs.leadResponse) },
+      ],
+    });
+    const { byStaff: _, ...teamFigure } = team.leadResponse;
+    expect((await dashboard(acmeAdmin, `/v1/dashboards/tenant?period=week&date=${today}`)).leadResponse).toEqual(teamFigure);
+    // Last week: none of them.
+    const before = localDay(new Date(Date.parse(week().start) - 86_400_000), 'Asia/Kolkata');
+    expect((await dashboard(acmeTse1, `/v1/dashboards/staff/tse-1?period=week&date=${before}`)).leadResponse).toEqual({ ...noLeads, slaMinutes: 10 });
   });
 });
 

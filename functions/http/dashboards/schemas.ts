@@ -68,6 +68,21 @@ export const TargetGap = z
   .object({ metric: z.union([ActivityMetric, z.literal('revenue')]), target: z.number(), due: z.number(), achieved: z.number(), ratio: Ratio })
   .meta({ id: 'TargetGap' });
 
+const LeadResponseCounts = {
+  leads: z.number().int(),
+  responded: z.number().int(),
+  withinSla: z.number().int(),
+  breached: z.number().int(),
+  medianMinutes: z.number().nullable(),
+  p90Minutes: z.number().nullable(),
+};
+export const LeadResponse = z.object({ ...LeadResponseCounts, slaMinutes: z.number().int() }).meta({
+  id: 'LeadResponse',
+  description:
+    'Leads from lead sources that arrived in the period (by their assignee on arrival), timed from arrival to the first follow-up completed on their deal (any type). withinSla: answered within slaMinutes (the tenant’s first-response time); breached: answered late, or not yet and past it now; the rest are still inside it. medianMinutes, p90Minutes: over the answered leads, interpolated, to 0.1 (null when none was answered).',
+});
+const ManagerLeadResponse = LeadResponse.extend({ byStaff: z.array(z.object({ staffId: z.string(), ...LeadResponseCounts })) });
+
 const FactRef = z.object({ opportunityId: z.string(), eventId: z.string().optional(), at: z.string().optional(), amount: Paise.optional() });
 const Explained = z.object({ facts: z.array(FactRef), hidden: z.number().int(), truncated: z.boolean() });
 export const Explanation = z
@@ -100,6 +115,7 @@ export const StaffDashboard = z
     productMix: ProductMix,
     tasks: z.object({ pending: z.number().int(), completed: z.number().int() }),
     behind: z.array(TargetGap),
+    leadResponse: LeadResponse,
     explain: Explanation.optional(),
   })
   .meta({ id: 'StaffDashboard' });
@@ -135,6 +151,7 @@ export const ManagerDashboard = z
     underperforming: z.array(z.object({ staffId: z.string(), reasons: z.array(TargetGap.extend({ text: z.string() })) })),
     conversion: z.array(Conversion),
     productMix: ProductMix,
+    leadResponse: ManagerLeadResponse,
   })
   .meta({ id: 'ManagerDashboard' });
 
@@ -162,6 +179,7 @@ export const TenantDashboard = z
     pipeline: z.array(z.object({ stage: Stage, actual: Paise, display: z.string() })),
     conversion: z.array(Conversion),
     productMix: ProductMix,
+    leadResponse: LeadResponse,
   })
   .meta({ id: 'TenantDashboard' });
 

@@ -281,13 +281,13 @@ export class ClickHouseInsights implements Insights {
            AND opportunity_id IN (SELECT opportunity_id FROM leads)
          GROUP BY opportunity_id),
        timed AS (
-         SELECT l.staff_id AS staff_id, f.opportunity_id != '' AS responded,
-                if(responded, greatest(f.answered - l.arrived, 0), toUnixTimestamp64Milli({asOf:DateTime64(3, 'UTC')}) - l.arrived) AS waited
+         SELECT l.staff_id AS staff_id, f.opportunity_id != '' AS answered_lead,
+                if(answered_lead, greatest(f.answered - l.arrived, 0), toUnixTimestamp64Milli({asOf:DateTime64(3, 'UTC')}) - l.arrived) AS waited
          FROM leads AS l LEFT JOIN first AS f ON f.opportunity_id = l.opportunity_id)
-       SELECT staff_id, count() AS leads, countIf(responded) AS responded,
-              countIf(responded AND waited <= {slaMs:Int64}) AS within_sla, countIf(waited > {slaMs:Int64}) AS breached,
-              quantileExactInclusiveIf(0.5)(waited / 60000, responded) AS median,
-              quantileExactInclusiveIf(0.9)(waited / 60000, responded) AS p90
+       SELECT staff_id, count() AS leads, countIf(answered_lead) AS responded,
+              countIf(answered_lead AND waited <= {slaMs:Int64}) AS within_sla, countIf(waited > {slaMs:Int64}) AS breached,
+              quantileExactInclusiveIf(0.5)(waited / 60000, answered_lead) AS median,
+              quantileExactInclusiveIf(0.9)(waited / 60000, answered_lead) AS p90
        FROM timed
        GROUP BY ROLLUP(staff_id)
        ORDER BY staff_id

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Analytics } from './port';
+import { anEvent, anOpportunity } from '../../../domain/testing/builders';
+import { ClickHouseInsights } from './insights';
+import type { Analytics, Row } from './port';
 import { factsOf } from './projections';
 import { applyMigrations, migrations } from './schema';
-import { auditRecorded } from '../../../events/catalog';
+import { auditRecorded, eventCompleted, eventScheduled, opportunityCreated, type CatalogEvent } from '../../../events/catalog';
 
 /**
  * What every analytics adapter must do alike, run against each (`*.int.test.ts` per adapter, one
@@ -13,7 +15,7 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
     let a: Analytics;
     beforeAll(async () => {
       a = await open();
-      expect(await applyMigrations(a)).toEqual([1, 2, 3]);
+      expect(await applyMigrations(a)).toEqual([1, 2, 3, 4]);
       expect(await applyMigrations(a)).toEqual([]); // each migration once
       await a.command('CREATE TABLE IF NOT EXISTS port_probe (id UInt64, name String, tags Array(String), at DateTime64(3, \'UTC\')) ENGINE = MergeTree ORDER BY id');
     });
@@ -78,6 +80,68 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
       await a.insert('opportunity_state', [version(3, 'tse-1', 'tse-2')]);
       await a.insert('opportunity_state', [version(2, 'tse-2', 'tse-1')]);
       expect(await filed()).toEqual([{ staff_id: 'tse-1', latest: 3, holder: 'tse-1' }, { staff_id: 'tse-2', latest: 3, holder: 'tse-1' }]);
+    });
+
+    it('times lead responses: arrival (at the assignee then) to the first completed follow-up, against the SLA, per seller and in all', async () => {
+      const tenantId = `leads-${name}`;
+      const load = async (events: CatalogEvent[]) => {
+        const tables = new Map<string, Row[]>();
+        for (const e of events) for (const [table, rows] of Object.entries(factsOf(e))) tables.set(table, [...(tables.get(table) ?? []), ...rows!]);
+        for (const [table, rows] of tables) await a.insert(table, rows);
+      };
+      const base = { tenantId, actor: 'tse-1' };
+      const lead = (id: string, assignedTo: string, arrivedAt: string, source = true) =>
+        opportunityCreated.create({
+          ...base,
+          eventId: `${id}:created`,
+          entityId: id,
+          occurredAt: arrivedAt,
+          data: { after: anOpportunity({ id, assignedTo, createdAt: arrivedAt, ...(source && { source: { channel: 'web_form', connectionId: 'ic_1', externalId: `sub-${id}`, arrivedAt } }) }) },
+        });
+      const done = (id: string, opportunityId: string, type: 'Call' | 'Message' | 'DemoCompleted', completedAt: string) =>
+        eventCompleted.create({ ...base, eventId: `${id}:completed`, entityId: id, occurredAt: completedAt, data: { event: anEvent({ id, opportunityId, type, status: 'Completed', completedAt, updatedBy: 'tse-1' }) } });
+      const history = [
+        lead('o1', 'tse-1', '2026-03-02T04:30:00.000Z'),
+        done('e1', 'o1', 'Call', '2026-03-02T04:34:00.000Z'), // 4 min: within
+        done('e1b', 'o1', 'Message', '2026-03-02T05:00:00.000Z'), // not the first
+        lead('o2', 'tse-1', '2026-03-02T04:30:00.000Z'),
+        done('e2', 'o2', 'Message', '2026-03-02T04:50:00.000Z'), // 20 min: late
+        lead('o3', 'tse-1', '2026-03-02T05:00:00.000Z'), // no answer, 60 min by asOf: breached
+        lead('o4', 'tse-2', '2026-03-02T05:50:00.000Z'), // no answer, 10 min by asOf: still inside
+        lead('o5', 'tse-2', '2026-03-02T05:00:00.000Z'),
+        eventScheduled.create({ ...base, eventId: 'e5s:scheduled', entityId: 'e5s', occurredAt: '2026-03-02T05:01:00.000Z', data: { event: anEvent({ id: 'e5s', opportunityId: 'o5', createdAt: '2026-03-02T05:01:00.000Z' }) } }),
+        done('e5', 'o5', 'DemoCompleted', '2026-03-02T05:10:00.000Z'), // 10 min: within (a scheduled call is no answer)
+        lead('o6', 'tse-2', '2026-03-02T05:00:00.000Z'),
+        done('e6', 'o6', 'Call', '2026-03-02T06:30:00.000Z'), // after asOf: not yet answered then, and past the SLA
+        lead('o7', 'tse-1', '2026-03-02T04:00:00.000Z', false), // not from a lead source
+        done('e7', 'o7', 'Call', '2026-03-02T04:01:00.000Z'),
+        lead('o8', 'tse-1', '2026-02-28T04:00:00.000Z'), // the week before
+      ];
+      await load(history);
+      await load([history[3]!, history[4]!]); // redelivered: counted once
+      const insights = new ClickHouseInsights(async () => a);
+      const week = { start: '2026-03-02T00:00:00.000Z', end: '2026-03-09T00:00:00.000Z' };
+      const opts = { slaMinutes: 15, asOf: '2026-03-02T06:00:00.000Z' };
+      const all = await insights.leadResponse(tenantId, undefined, week, opts);
+      expect(all.total).toEqual({ leads: 6, responded: 3, withinSla: 2, breached: 3, medianMinutes: 10, p90Minutes: 18 });
+      expect([...all.byStaff]).toEqual([
+        ['tse-1', { leads: 3, responded: 2, withinSla: 1, breached: 2, medianMinutes: 12, p90Minutes: 18.4 }],
+        ['tse-2', { leads: 3, responded: 1, withinSla: 1, breached: 1, medianMinutes: 10, p90Minutes: 10 }],
+      ]);
+      const tse2 = await insights.leadResponse(tenantId, ['tse-2'], week, opts);
+      expect(tse2.total).toEqual({ leads: 3, responded: 1, withinSla: 1, breached: 1, medianMinutes: 10, p90Minutes: 10 });
+      expect([...tse2.byStaff.keys()]).toEqual(['tse-2']);
+      // Later, o6's call counts (90 min: late), o4 is past its SLA unanswered; a seller with no leads has none.
+      expect((await insights.leadResponse(tenantId, ['tse-2', 'so-1'], week, { slaMinutes: 15, asOf: '2026-03-02T07:00:00.000Z' })).total).toEqual({
+        leads: 3,
+        responded: 2,
+        withinSla: 1,
+        breached: 2,
+        medianMinutes: 50,
+        p90Minutes: 82,
+      });
+      expect(await insights.leadResponse(tenantId, ['so-1'], week, opts)).toEqual({ total: { leads: 0, responded: 0, withinSla: 0, breached: 0 }, byStaff: new Map() });
+      expect(await insights.leadResponse(tenantId, [], week, opts)).toEqual({ total: { leads: 0, responded: 0, withinSla: 0, breached: 0 }, byStaff: new Map() });
     });
 
     it('inserts a batch sent again with the same deduplication token once', async () => {

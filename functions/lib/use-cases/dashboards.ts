@@ -12,7 +12,7 @@ import { formatInrShort } from '../../../domain/pipeline/money';
 import { allInOrder, tenantConfig, type UseCaseContext } from './context';
 import { buildTasks } from './tasks';
 import { taskCounts } from '../../../domain/tasks/tasks';
-import { explainableFigures, type EventTally, type ExplainableFigure, type FactRef, type FactWindow, type OpenDeal, type StaffFigures, type TenantConfig } from './ports';
+import { explainableFigures, type EventTally, type ExplainableFigure, type FactRef, type FactWindow, type LeadResponse, type OpenDeal, type StaffFigures, type TenantConfig } from './ports';
 
 /**
  * Dashboards (spec §11–12, 16; DESIGN §3 Metrics and dashboards): target against achieved,
@@ -56,6 +56,32 @@ export interface RevenueFigure {
   display: { target: string | null; achieved: string };
 }
 
+/**
+ * Lead response time (issue #13 item 7; DESIGN §9): the leads from lead sources that arrived in
+ * the period, timed from arrival to the first follow-up completed on their deal, against the
+ * tenant's first-response SLA. `breached`: answered late, or not yet and past the SLA now; the
+ * leads neither within nor breached are still inside it. Minutes over the answered leads (null
+ * when none was).
+ */
+export interface LeadResponseFigure {
+  leads: number;
+  responded: number;
+  withinSla: number;
+  breached: number;
+  medianMinutes: number | null;
+  p90Minutes: number | null;
+  slaMinutes: number;
+}
+
+const noLeads: LeadResponse = { leads: 0, responded: 0, withinSla: 0, breached: 0 };
+const firstResponseMinutes = (config: TenantConfig) => config.assignment.value?.firstResponseMinutes ?? 15;
+const leadResponseFigure = (r: LeadResponse | undefined, slaMinutes: number): LeadResponseFigure => {
+  const f = r ?? noLeads;
+  return { leads: f.leads, responded: f.responded, withinSla: f.withinSla, breached: f.breached, medianMinutes: f.medianMinutes ?? null, p90Minutes: f.p90Minutes ?? null, slaMinutes };
+};
+const leadResponseOf = (ctx: UseCaseContext, config: TenantConfig, staff: readonly string[] | undefined, window: FactWindow) =>
+  ctx.services.insights.leadResponse(ctx.actor.tenantId, staff, window, { slaMinutes: firstResponseMinutes(config), asOf: ctx.now.toISOString() });
+
 export interface StaffDashboard {
   staffId: string;
   role: string;
@@ -72,6 +98,8 @@ export interface StaffDashboard {
   tasks: { pending: number; completed: number };
   /** Metrics below 70 % of the target due by now. */
   behind: TargetGap[];
+  /** The period's leads assigned to them on arrival. */
+  leadResponse: LeadResponseFigure;
   explain?: Explanation;
 }
 
@@ -148,11 +176,12 @@ export async function staffDashboard(ctx: UseCaseContext, staffId: string, q: Pe
   const period = periodFor(q, config, ctx.now);
   const tenantId = ctx.actor.tenantId;
   const insights = ctx.services.insights;
-  const [own, figures, open, mix] = await Promise.all([
+  const [own, figures, open, mix, leads] = await Promise.all([
     ctx.services.tenants.staffTargets(tenantId, [staffId]),
     insights.figures(tenantId, [staffId], windowOf(period)),
     insights.openPipeline(tenantId, [staffId]),
     insights.productRevenue(tenantId, [staffId], windowOf(period), config.settings.highValueThreshold),
+    leadResponseOf(ctx, config, [staffId], windowOf(period)),
   ]);
   const week = weekFor(q, config, ctx.now);
   // The tasks of the dashboard's day (today, or the day asked for), as GET /v1/tasks lists them.
@@ -172,6 +201,7 @@ export async function staffDashboard(ctx: UseCaseContext, staffId: string, q: Pe
     productMix: productMix(mix, config.products.value, { threshold: config.settings.highValueThreshold, lowTicketLimit: config.settings.lowTicketShareLimit }),
     tasks: taskCounts(tasks),
     behind: j.full && j.due ? targetGaps(j.figures.achievement, j.full, j.due) : [],
+    leadResponse: leadResponseFigure(leads.byStaff.get(staffId), firstResponseMinutes(config)),
   };
   if (q.explain) dashboard.explain = await explain(ctx, viewer, staffId, windowOf(period));
   return dashboard;
@@ -233,6 +263,8 @@ export interface ManagerDashboard {
   underperforming: { staffId: string; reasons: (TargetGap & { text: string })[] }[];
   conversion: Conversion[];
   productMix: ProductMix;
+  /** The team's leads (the manager's own included), and each member's who had any, by staff id. */
+  leadResponse: LeadResponseFigure & { byStaff: ({ staffId: string } & Omit<LeadResponseFigure, 'slaMinutes'>)[] };
 }
 
 const metricWords: Record<ActivityMetric | 'revenue', string> = { calls: 'calls', qualified: 'qualified', potential: 'potential', demos: 'demos', visits: 'visits', revenue: 'revenue' };
@@ -256,14 +288,16 @@ export async function managerDashboard(ctx: UseCaseContext, staffId: string, q: 
   const window = windowOf(period);
   const insights = ctx.services.insights;
   const staleBefore = new Date(ctx.now.getTime() - config.settings.staleStageDays * 86_400_000).toISOString();
-  const [own, figures, open, tallies, health, mix] = await Promise.all([
+  const [own, figures, open, tallies, health, mix, leads] = await Promise.all([
     ctx.services.tenants.staffTargets(tenantId, ids),
     insights.figures(tenantId, ids, window),
     insights.openPipeline(tenantId, ids),
     insights.eventTallies(tenantId, ids, window),
     insights.pipelineHealth(tenantId, ids, { staleBefore, limit: HEALTH_LIMIT }),
     insights.productRevenue(tenantId, ids, window, config.settings.highValueThreshold),
+    leadResponseOf(ctx, config, ids, window),
   ]);
+  const sla = firstResponseMinutes(config);
   const week = weekFor(q, config, ctx.now);
   const revenueInWeek = await weekRevenue(ctx, period, week, ids, figures);
   const judged = team.map((s) => judge(s, period, week, config, own.get(s.staffId)?.value ?? [], figures.get(s.staffId), open.get(s.staffId), revenueInWeek.get(s.staffId)!, ctx.now));
@@ -309,6 +343,15 @@ export async function managerDashboard(ctx: UseCaseContext, staffId: string, q: 
       .filter((u) => u.reasons.length > 0),
     conversion: conversions(sumConversions(judged.map((j) => j.figures.conversion))),
     productMix: productMix(mix, config.products.value, { threshold: config.settings.highValueThreshold, lowTicketLimit: config.settings.lowTicketShareLimit }),
+    leadResponse: {
+      ...leadResponseFigure(leads.total, sla),
+      byStaff: [...leads.byStaff]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([id, r]) => {
+          const { slaMinutes: _, ...figure } = leadResponseFigure(r, sla);
+          return { staffId: id, ...figure };
+        }),
+    },
   };
 }
 
@@ -383,6 +426,7 @@ export interface TenantDashboard {
   pipeline: { stage: Stage; actual: number; display: string }[];
   conversion: Conversion[];
   productMix: ProductMix;
+  leadResponse: LeadResponseFigure;
 }
 
 /** The whole tenant's figures: for analysts and admins (tenant scope). */
@@ -392,10 +436,11 @@ export async function tenantDashboard(ctx: UseCaseContext, q: PeriodQuery): Prom
   const config = await tenantConfig(ctx);
   const period = periodFor(q, config, ctx.now);
   const tenantId = ctx.actor.tenantId;
-  const [figures, open, mix] = await Promise.all([
+  const [figures, open, mix, leads] = await Promise.all([
     ctx.services.insights.figures(tenantId, undefined, windowOf(period)),
     ctx.services.insights.openPipeline(tenantId, undefined),
     ctx.services.insights.productRevenue(tenantId, undefined, windowOf(period), config.settings.highValueThreshold),
+    leadResponseOf(ctx, config, undefined, windowOf(period)),
   ]);
   const all = [...figures.values()];
   const total = (m: keyof Achievement) => all.reduce((s, f) => s + f.achievement[m], 0);
@@ -414,6 +459,7 @@ export async function tenantDashboard(ctx: UseCaseContext, q: PeriodQuery): Prom
       }),
     conversion: conversions(sumConversions(all.map((f) => f.conversion))),
     productMix: productMix(mix, config.products.value, { threshold: config.settings.highValueThreshold, lowTicketLimit: config.settings.lowTicketShareLimit }),
+    leadResponse: leadResponseFigure(leads.total, firstResponseMinutes(config)),
   };
 }
 

@@ -1,5 +1,7 @@
 import {
   escalationDraft,
+  firstResponseOverdue,
+  leadResponseDraft,
   lowConversionDrafts,
   missedFollowUpDraft,
   missedInARow,
@@ -33,7 +35,9 @@ import { buildTasks } from './tasks';
  * analysis"), run by the jobs queue consumer, `npm run job` and the tests alike. Each is
  * idempotent: alerts have ids derived from their condition and period, job runs are claimed once.
  *
- *   missed-sweep   Pending follow-ups past their time plus grace → Missed; a missed_follow_up
+ *   missed-sweep   A new lead's first-response call still Pending at its due time → a
+ *                  lead_response alert (issue #13 item 7), cleared once the lead is answered;
+ *                  Pending follow-ups past their time plus grace → Missed; a missed_follow_up
  *                  alert for each; N misses in a row escalate to the manager; missed alerts whose
  *                  deal has a next step again, or closed, resolve themselves; every alert
  *                  unresolved past its deadline escalates one level up.
@@ -98,10 +102,38 @@ async function newestDue(ctx: UseCaseContext, staffId: string, n: number): Promi
   return pages.flatMap((p) => p.items);
 }
 
+/**
+ * First-response calls past their due time and still Pending: the SLA is breached now, so the
+ * alert comes at the due time (the sweep runs every 15 minutes), well before the grace period
+ * marks the call Missed. Read before the sweep marks anything Missed, so a call already past the
+ * grace (no sweep ran for hours) still gets its alert. Raising twice is the same alert. In steady
+ * state the Pending events due before now are those of the last grace period (older ones are
+ * marked Missed by the same run).
+ */
+async function leadResponseAlerts(ctx: UseCaseContext, config: TenantConfig): Promise<number> {
+  const tz = config.settings.timeZone;
+  const slaMinutes = config.assignment.value?.firstResponseMinutes ?? 15;
+  const late: CrmEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.services.pipeline.listEvents(ctx.actor.tenantId, { status: 'Pending', to: ctx.now.toISOString(), limit: 100, ...(cursor && { cursor }) });
+    late.push(...page.items.filter((e) => firstResponseOverdue(e, ctx.now)));
+    cursor = page.cursor;
+  } while (cursor);
+  if (late.length === 0) return 0;
+  const opportunities = await ctx.services.pipeline.getOpportunities(ctx.actor.tenantId, [...new Set(late.map((e) => e.opportunityId))]);
+  return raiseAll(
+    ctx,
+    config,
+    late.map((e) => leadResponseDraft(e, opportunities.get(e.opportunityId)?.source, slaMinutes, localDay(new Date(e.scheduledAt), tz), tz)),
+  );
+}
+
 async function missedSweep(ctx: UseCaseContext, config: TenantConfig): Promise<JobSummary> {
   const tz = config.settings.timeZone;
+  let raised = await leadResponseAlerts(ctx, config);
   const marked = await sweepMissed(ctx);
-  let raised = await raiseAll(ctx, config, marked.map((e) => missedFollowUpDraft(e, localDay(new Date(e.scheduledAt), tz), tz)));
+  raised += await raiseAll(ctx, config, marked.map((e) => missedFollowUpDraft(e, localDay(new Date(e.scheduledAt), tz), tz)));
   const staff = new Map<string, Staff | undefined>();
   const staffOf = async (id: string) => (staff.has(id) ? staff.get(id) : staff.set(id, await ctx.services.staff.get(ctx.actor.tenantId, id)).get(id));
 
@@ -113,9 +145,13 @@ async function missedSweep(ctx: UseCaseContext, config: TenantConfig): Promise<J
   }
 
   // A missed follow-up clears once it is done after all (completed late), the deal is closed, or
-  // the deal was given a new follow-up after the miss.
-  const missedAlerts = await unresolvedOf(ctx, 'missed_follow_up');
-  const opportunities = await ctx.services.pipeline.getOpportunities(ctx.actor.tenantId, [...new Set(missedAlerts.map((a) => String(a.evidence.opportunityId)))]);
+  // the deal was given a new follow-up after the miss. A lead response alert clears once the lead
+  // is answered: a follow-up of its deal completed since the first-response call was made (the
+  // call itself, or a message instead), or the deal is closed.
+  const unresolved = await ctx.services.alerts.unresolved(ctx.actor.tenantId);
+  const missedAlerts = unresolved.filter((a) => a.kind === 'missed_follow_up');
+  const leadAlerts = unresolved.filter((a) => a.kind === 'lead_response');
+  const opportunities = await ctx.services.pipeline.getOpportunities(ctx.actor.tenantId, [...new Set([...missedAlerts, ...leadAlerts].map((a) => String(a.evidence.opportunityId)))]);
   const partitions = new Map<string, Promise<CrmEvent[]>>();
   const eventsOfClient = (clientId: string) => partitions.get(clientId) ?? partitions.set(clientId, ctx.services.pipeline.clientPartition(ctx.actor.tenantId, clientId).then((p) => p.events)).get(clientId)!;
   const cleared: Alert[] = [];
@@ -129,6 +165,16 @@ async function missedSweep(ctx: UseCaseContext, config: TenantConfig): Promise<J
     const missed = events.find((e) => e.id === a.evidence.eventId);
     const rescheduled = missed?.missedAt !== undefined && events.some((e) => e.status === 'Pending' && e.createdAt > missed.missedAt!);
     if (!missed || missed.status === 'Completed' || rescheduled) cleared.push(a);
+  }
+  for (const a of leadAlerts) {
+    const o = opportunities.get(String(a.evidence.opportunityId));
+    if (!o || o.stage === 'Closed') {
+      cleared.push(a);
+      continue;
+    }
+    const events = (await eventsOfClient(o.clientId)).filter((e) => e.opportunityId === o.id);
+    const call = events.find((e) => e.id === a.evidence.eventId);
+    if (!call || events.some((e) => e.status === 'Completed' && (e.completedAt ?? '') >= call.createdAt)) cleared.push(a);
   }
   const resolved = await clear(ctx, cleared);
 
