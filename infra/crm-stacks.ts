@@ -83,6 +83,8 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
         idempotencyTable: data.idempotencyTable,
         mediaBucket: data.mediaBucketRef,
         analytics: clickHouseParameters,
+        integrationSecretsPrefix: `crm/${stage.name}/integrations`,
+        ...(stage.domain && { publicBaseUrl: `https://${stage.domain.name}` }),
       });
       // The media bucket is imported by export name (see DataStack.mediaBucketRef), and the
       // ClickHouse endpoint is read from the analytics stack's SSM parameters by name: say the order.

@@ -72,6 +72,9 @@ const tagDescriptions: Record<string, string> = {
   Events: 'Follow-ups: calls, messages, demos, visits, quotes, negotiations; demos and visits completed with feedback.',
   Config: 'The tenant’s product catalogue and stage multipliers.',
   Staff: 'The tenant’s staff and reporting hierarchy.',
+  Integrations: 'Connections to ERPs and lead sources (tenant_admin): settings, write-only secrets, the delivery log, replays and reconciliation.',
+  Hooks: 'Where providers post: no bearer token — each provider’s signature over the raw body is the credential.',
+  Forms: 'Web forms posting leads from a browser: CORS from the form’s origins, a honeypot, rate limits.',
 };
 
 /** Example problem bodies, one per status, as the API sends them. */
@@ -86,6 +89,7 @@ const examples: Record<number, { code: string; detail: string; errors?: Json[] }
   415: { code: 'unsupported_media_type', detail: 'Send the body as application/json.' },
   422: { code: 'validation_failed', detail: 'The request has invalid fields.', errors: [{ field: 'body.feedback.budget', code: 'too_small', message: 'must be 0 or more' }] },
   428: { code: 'if_match_required', detail: 'Send If-Match with the ETag you read, to avoid overwriting a newer change.' },
+  429: { code: 'rate_limited', detail: 'Too many submissions from this address; try again in 42 s.' },
   500: { code: 'internal_error', detail: 'An unexpected error occurred. Quote the request id when reporting it.' },
 };
 const titleOf = (status: number) => Object.values(problemKinds).find((k) => k.status === status)?.title ?? 'Internal Server Error';
@@ -105,6 +109,7 @@ const problemResponse = (status: number, description: string) => {
 
 /** Which refusals a route can answer, from what it declares. */
 function errorStatuses(route: RouteDefinition, spec: HttpHandler['spec']): [number, string][] {
+  if (spec.raw) return rawErrorStatuses(route, spec.raw);
   const out: [number, string][] = [];
   const takesInput = spec.body !== undefined || spec.query !== undefined || spec.params !== undefined || spec.ifMatch !== undefined || spec.idempotent;
   // Every route refuses a body it does not take, and malformed JSON, cursors, If-Match or Idempotency-Key.
@@ -122,6 +127,20 @@ function errorStatuses(route: RouteDefinition, spec: HttpHandler['spec']): [numb
   }
   if (takesInput) out.push([422, 'Invalid fields, listed in `errors`']);
   if (spec.ifMatch === 'required') out.push([428, 'If-Match is required']);
+  return out;
+}
+
+/** Hooks and forms: refused for their signature, origin, size or rate, never for a token. */
+function rawErrorStatuses(route: RouteDefinition, raw: NonNullable<HttpHandler['spec']['raw']>): [number, string][] {
+  const out: [number, string][] = [[400, 'Malformed path parameters']];
+  if (raw.signed) out.push([401, 'The signature is missing, wrong or stale: nothing was stored']);
+  if (!raw.signed) out.push([403, route.method === 'GET' ? 'The verify token is not the connection’s' : 'The origin is not one of the form’s']);
+  out.push([404, 'No such connection or form (or another tenant’s, or disabled)']);
+  if (raw.accepts.length > 0) out.push([413, 'The body is too large']);
+  if (raw.rateLimited) {
+    out.push([422, 'Invalid fields, listed in `errors` by the form’s own names']);
+    out.push([429, 'Too many submissions a minute (Retry-After, RateLimit-* headers)']);
+  }
   return out;
 }
 
@@ -155,11 +174,15 @@ export async function buildOpenApi() {
       ...(spec.body && {
         requestBody: { required: !spec.body.safeParse(undefined).success, content: { 'application/json': { schema: schema(spec.body, 'input') } } },
       }),
+      ...(spec.raw &&
+        spec.raw.accepts.length > 0 && {
+          requestBody: { required: true, description: 'The raw body, exactly as signed or as the browser sends it.', content: Object.fromEntries(spec.raw.accepts.map((type) => [type, { schema: { type: 'string' } }])) },
+        }),
       responses: {
         [String(response.status)]: {
           description: response.description ?? (response.status === 201 ? 'Created' : 'OK'),
           headers,
-          ...('schema' in response && { content: { 'application/json': { schema: schema(response.schema, 'output') } } }),
+          ...('schema' in response && { content: { [response.contentType ?? 'application/json']: { schema: schema(response.schema, 'output') } } }),
         },
         ...Object.fromEntries(errorStatuses(route, spec).map(([status, description]) => [String(status), problemResponse(status, description)])),
         default: problemResponse(500, 'Unexpected error (its cause is logged, never sent)'),

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { routeKey, type RouteDefinition, type RouteGroup } from '../../functions/http/routes';
 import { bindClickHouse, bindMedia, bindSecret, bindTable, bindUserPool, CrmFunction, type ClickHouseEndpoint } from '../constructs/crm-function';
 import { bindDataFiles, DataWorker } from '../constructs/data-worker';
+import { bindIntegrationSecrets, InboundWorker } from '../constructs/inbound-worker';
 import type { ApiStack } from './api';
 import type { MediaBucketRef } from './data';
 
@@ -25,6 +26,10 @@ export interface ApiRoutesStackProps extends StackProps {
    * names of the analytics stack's SSM parameters (resolved on each deploy) and its secret.
    */
   readonly analytics: { urlParameter: string; databaseParameter: string; credentialsArnParameter: string };
+  /** Where connections' secrets live in Secrets Manager (`crm/{stage}/integrations`). */
+  readonly integrationSecretsPrefix: string;
+  /** The API's public base URL (its own domain, or the execute-api endpoint): connections' hook URLs start with it. */
+  readonly publicBaseUrl?: string;
 }
 
 /** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
@@ -40,6 +45,14 @@ export class ApiRoutesStack extends Stack {
   readonly routes: readonly apigwv2.HttpRoute[];
   /** The data queue and worker, in the stack of the routes that queue imports and exports. */
   readonly dataWorker: DataWorker | undefined;
+  /** The inbound queue and worker, in the stack of the hooks and the connection routes (#13). */
+  readonly inboundWorker: InboundWorker | undefined;
+  /**
+   * Web forms' own HTTP API (#13): the main API answers CORS preflights itself, from the web apps'
+   * origins only, and replaces a handler's CORS headers; a form's CORS is per form (its allowed
+   * origins), so its routes are served by an API without API-level CORS.
+   */
+  readonly formsApi: apigwv2.HttpApi | undefined;
   private clickHouseEndpoint: ClickHouseEndpoint | undefined;
 
   constructor(scope: Construct, id: string, private readonly props: ApiRoutesStackProps) {
@@ -50,6 +63,10 @@ export class ApiRoutesStack extends Stack {
     this.dataWorker = props.routes.some((r) => r.files === 'import' || r.files === 'export')
       ? new DataWorker(this, 'DataWorker', { table: props.table, bucket: props.mediaBucket, cursorSecret: props.core.cursorSecret, environment: props.core.functionEnvironment })
       : undefined;
+    this.inboundWorker = props.routes.some((r) => r.inbound)
+      ? new InboundWorker(this, 'InboundWorker', { table: props.table, bucket: props.mediaBucket, cursorSecret: props.core.cursorSecret, environment: props.core.functionEnvironment, secretsPrefix: props.integrationSecretsPrefix })
+      : undefined;
+    this.formsApi = props.routes.some((r) => r.path.startsWith('/forms/')) ? this.createFormsApi() : undefined;
     const made = props.routes.map((route) => this.addRoute(route, route.public ? new apigwv2.HttpNoneAuthorizer() : cognitoAuthorizer));
     this.functions = new Map(made.map(({ route, fn }) => [route.name, fn]));
     this.routes = made.map((m) => m.httpRoute);
@@ -73,11 +90,22 @@ export class ApiRoutesStack extends Stack {
     if (route.files === 'read') bindDataFiles(fn, this.props.mediaBucket, 'read', [route.path.startsWith('/v1/imports') ? 'imports/' : 'exports/']);
     if (route.files === 'import' || route.files === 'export') this.dataWorker!.bindQueue(fn);
     if (route.signInAccounts) bindUserPool(fn, core.userPool, route.signInAccounts);
+    // Hooks read the connection's secret to verify, store big payloads under hooks/ and queue the
+    // delivery; the connection routes write secrets, read payloads and queue replays.
+    if (route.inbound) {
+      bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, route.inbound === 'hook' ? 'read' : 'readWrite');
+      bindDataFiles(fn, this.props.mediaBucket, route.inbound === 'hook' ? 'write' : 'read', ['hooks/']);
+      this.inboundWorker!.bindQueue(fn);
+    }
+    if (route.path.startsWith('/v1/integrations') || route.path.startsWith('/forms/')) {
+      fn.addEnvironment('PUBLIC_BASE_URL', this.props.publicBaseUrl ?? core.api.apiEndpoint);
+      if (this.formsApi) fn.addEnvironment('FORMS_BASE_URL', this.formsApi.apiEndpoint);
+    }
     // Only the routes that read facts may reach ClickHouse (and read its credentials).
     if (route.analytics) bindClickHouse(fn, this.clickHouse(), dashboardRequestTimeout);
 
     const httpRoute = new apigwv2.HttpRoute(this, `${route.name}Route`, {
-      httpApi: core.api,
+      httpApi: route.path.startsWith('/forms/') ? this.formsApi! : core.api,
       routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
       integration: new HttpLambdaIntegration(`${route.name}Integration`, fn.lambda),
       authorizer,
@@ -89,6 +117,15 @@ export class ApiRoutesStack extends Stack {
       });
     }
     return { route, fn, httpRoute };
+  }
+
+  private createFormsApi(): apigwv2.HttpApi {
+    const api = new apigwv2.HttpApi(this, 'FormsApi', { description: 'Sales CRM web forms: per-form CORS, answered by the form handlers themselves', createDefaultStage: false });
+    const stage = new apigwv2.HttpStage(this, 'FormsStage', { httpApi: api, stageName: '$default', autoDeploy: true, throttle: { rateLimit: 20, burstLimit: 40 } });
+    Validations.of(stage).acknowledge(
+      { id: 'AwsSolutions-APIG1', reason: 'Form posts are logged by their handler (one JSON line a request, with its request id); the per-form and per-address limits are enforced there.' },
+    );
+    return api;
   }
 
   /** The analytics stack's endpoint, read from its SSM parameters: only in a stack with routes that use it. */

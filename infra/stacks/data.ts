@@ -45,6 +45,8 @@ export class DataStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Items that expire (#13): rate-limit windows of web forms, hook deliveries after 90 days.
+      timeToLiveAttribute: 'ttl',
     });
 
     for (const gsi of tableSchema.globalSecondaryIndexes) {
@@ -118,6 +120,8 @@ export class DataStack extends Stack {
         // (an export's URL lasts 15 minutes; asking again makes a new one).
         { prefix: 'imports/', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) },
         { prefix: 'exports/', expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Hook payloads over 256 KB (#13): kept as long as their delivery record (90 days).
+        { prefix: 'hooks/', expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(1) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -12,7 +12,7 @@ export const handler = rawRoute(
     params: HookParams,
     accepts: [],
     signed: false,
-    response: { status: 200, schema: z.string(), description: 'The hub.challenge, as text/plain' },
+    response: { status: 200, schema: z.string(), description: 'The hub.challenge', contentType: 'text/plain' },
   },
   async ({ params, method, headers, query, body }) => {
     const answer = await receiveHook(getServices(), { ...params, method, headers, query, body, now: new Date() });

@@ -21,7 +21,7 @@ import { parseOrThrow } from '../../../domain/validation';
 export type IfMatchPolicy = 'required' | 'optional';
 
 /** The success answer of a route: its status and the schema that shapes (and documents) its body. */
-export type RouteResponse = { status: 200 | 201 | 202; schema: z.ZodType; description?: string } | { status: 204; description?: string };
+export type RouteResponse = { status: 200 | 201 | 202; schema: z.ZodType; description?: string; contentType?: string } | { status: 204; description?: string };
 
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined, R extends RouteResponse, M extends IfMatchPolicy | undefined> {
   /** One line for the API reference. */

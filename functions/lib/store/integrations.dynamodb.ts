@@ -67,8 +67,9 @@ export class IntegrationsRepository implements IntegrationsStore {
     }
   }
 
+  /** A delivery is kept 90 days after it arrived (the table's TTL; its raw payload with it). */
   private deliveryItem(tenantId: string, d: StoredDelivery): Item {
-    return toItem('delivery', tenantId, { ...keys.delivery(tenantId, d.connectionId, d.id), ...keys.deliveryIndexes(tenantId, d) }, d);
+    return toItem('delivery', tenantId, { ...keys.delivery(tenantId, d.connectionId, d.id), ...keys.deliveryIndexes(tenantId, d) }, { ...d, ttl: Math.floor(Date.parse(d.receivedAt) / 1000) + DELIVERY_DAYS * 86_400 });
   }
 
   async getDelivery(tenantId: string, connectionId: string, id: string): Promise<StoredDelivery | undefined> {
@@ -155,8 +156,11 @@ export class IntegrationsRepository implements IntegrationsStore {
   }
 }
 
+/** Days a delivery stays in the log. */
+export const DELIVERY_DAYS = 90;
+
 function deliveryOf(item: Item): StoredDelivery {
-  const d = fromItem<StoredDelivery & { raw?: Uint8Array }>(item);
+  const d = fromItem<StoredDelivery & { raw?: Uint8Array }>(item, ['ttl']);
   return { ...d, ...(d.raw && { raw: Buffer.from(d.raw) }) } as StoredDelivery;
 }
 

@@ -34,10 +34,12 @@ export interface ConnectionView extends Connection {
 }
 
 const publicBase = () => (process.env.PUBLIC_BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+/** In AWS web forms have an API of their own (per-form CORS: infra/stacks/api-routes.ts); locally the one server. */
+const formsBase = () => (process.env.FORMS_BASE_URL ?? publicBase()).replace(/\/+$/, '');
 export const formKeyOf = (tenantId: string, connectionId: string) => `${tenantId}.${connectionId}`;
 
 function view(tenantId: string, c: Connection): ConnectionView {
-  return c.provider === 'web_form' ? { ...c, formUrl: `${publicBase()}/forms/${formKeyOf(tenantId, c.id)}` } : { ...c, webhookUrl: `${publicBase()}/hooks/${tenantId}/${c.id}` };
+  return c.provider === 'web_form' ? { ...c, formUrl: `${formsBase()}/forms/${formKeyOf(tenantId, c.id)}` } : { ...c, webhookUrl: `${publicBase()}/hooks/${tenantId}/${c.id}` };
 }
 
 const audit = (ctx: UseCaseContext, id: string, action: AuditEntry['action'], before: unknown, after: unknown) => auditOf(ctx, 'integration', id, action, before, after);
