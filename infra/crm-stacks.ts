@@ -95,6 +95,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
   );
   const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { ...at('Crm-Api-Stage', 'CRM HTTP API stage: access logs, throttling, its domain'), core: api, routes, ...(stage.domain && { domain: stage.domain }) });
   for (const stack of apiRoutes.values()) apiStage.addStackDependency(stack);
+  const inboundWorker = [...apiRoutes.values()].find((stack) => stack.inboundWorker)?.inboundWorker;
   const routeFunctions = new Map([...apiRoutes.values()].flatMap((stack) => [...stack.functions]));
   const schedules = new SchedulesStack(app, 'Crm-Schedules', {
     ...at('Crm-Schedules', 'CRM scheduled jobs: the missed sweep, daily tasks, the nightly gap analysis and email'),
@@ -105,9 +106,11 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     cursorSecret: api.cursorSecret,
     analytics: clickHouseParameters,
     ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
+    ...(inboundWorker && { inbound: { worker: inboundWorker, secretsPrefix: `crm/${stage.name}/integrations`, bucket: data.mediaBucketRef } }),
   });
   schedules.addStackDependency(analytics);
   const dataWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.dataWorker ? [stack.dataWorker] : []));
+  const inboundWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.inboundWorker ? [stack.inboundWorker] : []));
   const monitoring = new MonitoringStack(app, 'Crm-Monitoring', {
     ...at('Crm-Monitoring', 'CRM alarms (to an SNS topic) and the operations dashboard'),
     groups: [
@@ -117,6 +120,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       { name: 'Analytics', kind: 'pipeline', functions: [analytics.loader.consumer, analytics.migrator] },
       { name: 'Schedules', kind: 'pipeline', functions: [schedules.dispatcher, schedules.jobs.consumer] },
       ...dataWorkers.map((w) => ({ name: 'DataWorker', kind: 'pipeline' as const, functions: [w.worker] })),
+      ...inboundWorkers.map((w) => ({ name: 'InboundWorker', kind: 'pipeline' as const, functions: [w.worker] })),
     ],
     streamPublisher: events.publisher,
     deadLetterQueues: [
@@ -126,6 +130,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       { name: 'Jobs', queue: schedules.jobs.deadLetterQueue },
       { name: 'Schedules', queue: schedules.deadLetterQueue },
       ...dataWorkers.map((w) => ({ name: 'DataJobs', queue: w.deadLetterQueue })),
+      ...inboundWorkers.map((w) => ({ name: 'Inbound', queue: w.deadLetterQueue })),
     ],
     api: api.api,
     scheduleGroupName: schedules.scheduleGroup.ref,

@@ -11,6 +11,9 @@ import { schedules, type ScheduleDefinition } from '../../events/schedules';
 import { bindBus, bindClickHouse, bindSecret, bindTable, CrmFunction, nagArn } from '../constructs/crm-function';
 import { CrmDeadLetterQueue } from '../constructs/crm-queue';
 import { consumerTimeout, RuleConsumer } from '../constructs/rule-consumer';
+import { bindDataFiles } from '../constructs/data-worker';
+import { bindIntegrationSecrets, type InboundWorker } from '../constructs/inbound-worker';
+import type { MediaBucketRef } from './data';
 
 export const JOBS_RULE = 'jobs';
 
@@ -27,6 +30,11 @@ export interface SchedulesStackProps extends StackProps {
   readonly analytics: { urlParameter: string; databaseParameter: string; credentialsArnParameter: string };
   /** The verified SES identity the nightly email is sent from, e.g. `CRM <reports@example.com>`. */
   readonly mailFrom?: string;
+  /**
+   * The hourly reconciliation pull (#13) reads and refreshes connections' secrets and queues what
+   * it pulls as a delivery: the inbound queue, the secrets' prefix, the media bucket's hooks/.
+   */
+  readonly inbound?: { worker: InboundWorker; secretsPrefix: string; bucket: MediaBucketRef };
 }
 
 /**
@@ -60,6 +68,11 @@ export class SchedulesStack extends Stack {
     bindTable(worker, props.table, 'readWrite');
     bindSecret(worker, props.cursorSecret, 'CURSOR_SECRET_ARN');
     bindClickHouse(worker, clickHouse, Duration.seconds(30));
+    if (props.inbound) {
+      bindIntegrationSecrets(worker, props.inbound.secretsPrefix, 'readWrite');
+      bindDataFiles(worker, props.inbound.bucket, 'write', ['hooks/']);
+      props.inbound.worker.bindQueue(worker);
+    }
     const identity = this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
     worker.lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [identity] }));
     Validations.of(worker).acknowledge({

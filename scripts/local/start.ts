@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { getServices } from '../../functions/lib/services';
 import { demoStaff, demoTenants, seedDemo } from '../seed';
 import { seedHistory } from '../seed-history';
+import { seedIntegrations } from '../seed-integrations';
 import { JavaMissingError } from './dynamodb-local';
 import { startLocalStack } from './stack';
 
@@ -30,6 +31,8 @@ try {
 const seeded = await seedDemo(getServices(), new Date());
 // A new demo tenant gets four weeks of history, so the first dashboard shows real figures.
 const history = seeded.includes('demo') ? await seedHistory(getServices(), { tenantId: 'demo', weeks: 4, now: new Date() }) : undefined;
+// And its lead sources: assignment rules, a web form, a generic ERP connection (its secret shown this once).
+const integrations = seeded.includes('demo') ? await seedIntegrations(getServices(), 'demo', new Date()) : undefined;
 const tokenLines = demoTenants.flatMap((t) =>
   demoStaff.map((s) => `  ${t.tenantId.padEnd(5)} ${s.staffId.padEnd(8)} ${s.role.padEnd(13)} ${stack.issuer.mint({ tenantId: t.tenantId, staffId: s.staffId, role: s.role })}`),
 );
@@ -47,6 +50,17 @@ console.log(
     '  tenant staff    role          token',
     ...tokenLines,
     '',
+    ...(integrations
+      ? [
+          'Integrations (tenant demo; GET /v1/integrations as admin lists them, with their delivery logs):',
+          `  web form:  curl -s -X POST ${integrations.formUrl} -H 'origin: http://localhost:5173' -H 'content-type: application/json' \\`,
+          `               -d '{"ownerName":"Lekha","mobile":"9860000001","city":"Kochi","message":"Need a website"}'`,
+          `             → a client, a Lead opportunity for Website assigned round robin, a first-response call due in 15 minutes`,
+          `  ERP hook:  ${integrations.webhookUrl}`,
+          `             Standard Webhooks secret (shown once): ${integrations.secret}`,
+          '',
+        ]
+      : []),
     'Example:',
     `  TOKEN=<a token above>; curl -s -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `    -d '{"companyName":"Sree Jewellers","ownerName":"Anil","mobile":"9847012345"}' ${stack.url}/v1/clients`,

@@ -24,6 +24,7 @@ import { noAchievement, periodTargets, targetGaps } from '../../../domain/target
 import { conversions, lowConversions, noConversions } from '../../../domain/targets/conversion';
 import { isoWeekOf, localDay, periodOf } from '../../../domain/targets/periods';
 import type { JobName } from '../../../events/jobs';
+import { reconcileTenant } from './reconcile';
 import { contextOf, tenantConfig, type UseCaseContext } from './context';
 import { sweepMissed } from './events';
 import { weekPeriod } from './dashboards';
@@ -279,5 +280,10 @@ export async function runJob(deps: JobDeps, job: JobName, tenantId: string, at: 
       return dailyTasksJob(ctx, config);
     case 'gap-analysis':
       return gapAnalysisJob(ctx, config, deps);
+    case 'reconcile': {
+      // Every connection that can be polled pulls what changed since its last pull (#13).
+      const { pulled, failed } = await reconcileTenant(deps.services, tenantId, at);
+      return { connections: pulled.length, records: pulled.reduce((n, p) => n + p.records, 0), failed };
+    }
   }
 }
