@@ -209,7 +209,7 @@ export function checkSecrets(provider: Provider, values: Record<string, string |
  */
 export const deliveryIdOf = (providerDeliveryId: string) => `dl_${createHash('sha256').update(providerDeliveryId).digest('base64url').slice(0, 26)}`;
 
-export const DeliveryStatus = z.enum(['queued', 'processed', 'failed']);
+export const DeliveryStatus = z.enum(['queued', 'processing', 'processed', 'failed']);
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 /** What became of one record of a delivery. */
@@ -242,6 +242,8 @@ export const Delivery = z
     counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), ignored: z.number(), failed: z.number() }).optional(),
     outcomes: z.array(RecordOutcome).optional(),
     processedAt: z.string().optional(),
+    /** While `processing`: when a worker took it (a claim left by a worker that died expires). */
+    claimedAt: z.string().optional(),
     payload: z.object({ bytes: z.number().int(), contentType: z.string() }),
     /** `reconcile`: records a reconciliation pull fetched (canonical records), not a provider's push. */
     origin: z.literal('reconcile').optional(),

@@ -104,6 +104,23 @@ describe('the inbound path', () => {
     expect(log.body.items.map((x: { id: string }) => x.id)).toEqual([first.body.deliveryId]);
   });
 
+  it('two workers given one queued delivery process it once: the first claims it (a lead gets one first-response call, not two)', async () => {
+    expect((await api.as(admin).put('/v1/config/assignment', { rules: [], defaultOwner: 'tse-1' }, { 'if-match': '"0"' })).status).toBe(200);
+    const conn = await connect();
+    const [{ getServices }, { processDelivery }] = await Promise.all([import('../../lib/services'), import('../../lib/use-cases/inbound')]);
+    const services = getServices();
+    const lead = { type: 'lead.received', externalId: 'TWICE-1', data: { ownerName: 'Twice', mobile: '9870000009', productId: 'website', receivedAt: new Date().toISOString() } };
+    const body = Buffer.from(JSON.stringify(lead));
+    const delivery = { id: 'dl_twiceTWICEtwiceTWICEtwicex', connectionId: conn.id, provider: 'generic' as const, providerDeliveryId: 'webhook-id:twice', receivedAt: new Date().toISOString(), status: 'queued' as const, attempts: 0, payload: { bytes: body.length, contentType: 'application/json' }, headers: {}, raw: body, version: 1 };
+    expect(await services.integrations.recordDelivery('demo', delivery)).toBe(true);
+    const msg = { tenantId: 'demo', connectionId: conn.id, deliveryId: delivery.id };
+    await Promise.all([processDelivery(services, msg, 1, new Date()), processDelivery(services, msg, 1, new Date())]);
+    expect(await deliveryOf(conn, delivery.id)).toMatchObject({ status: 'processed', attempts: 1, counts: { created: 1 } });
+    const [client] = (await api.as(admin).get('/v1/clients?q=9870000009')).body.items;
+    const profile = (await api.as(admin).get(`/v1/clients/${client.id}/profile`)).body;
+    expect(profile.history.filter((e: { purpose?: string }) => e.purpose === 'first_response')).toHaveLength(1);
+  });
+
   it('refuses a bad signature, a stale timestamp, an unknown and another tenant’s connection, storing nothing', async () => {
     const conn = await connect();
     const body = JSON.stringify(customer('X-1', { companyName: 'Nope', mobile: '9870000003' }));

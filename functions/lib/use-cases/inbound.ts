@@ -185,11 +185,21 @@ export async function applyRecord(ctx: UseCaseContext, conn: Connection, input: 
  */
 export async function processDelivery(services: Services, msg: { tenantId: string; connectionId: string; deliveryId: string }, receiveCount: number, now: Date): Promise<void> {
   const { tenantId } = msg;
-  const d = await services.integrations.getDelivery(tenantId, msg.connectionId, msg.deliveryId);
-  if (!d || d.status !== 'queued') return;
+  const found = await services.integrations.getDelivery(tenantId, msg.connectionId, msg.deliveryId);
+  if (!found || !(found.status === 'queued' || (found.status === 'processing' && claimExpired(found, now)))) return;
+  // Claimed first (a conditional write): two messages for one delivery (a provider's resend of a
+  // delivery still queued, a replay) never process it side by side.
+  const d: StoredDelivery = { ...found, status: 'processing', claimedAt: now.toISOString(), version: found.version + 1 };
+  if (!(await services.integrations.saveDelivery(tenantId, d, found.version))) return;
   const finish = async (change: Partial<StoredDelivery>) => {
-    const saved = await services.integrations.saveDelivery(tenantId, { ...d, ...change, attempts: d.attempts + 1, processedAt: now.toISOString(), version: d.version + 1 }, d.version);
+    const { claimedAt: _claimed, ...rest } = d;
+    const saved = await services.integrations.saveDelivery(tenantId, { ...rest, ...change, attempts: d.attempts + 1, processedAt: now.toISOString(), version: d.version + 1 }, d.version);
     if (!saved) logger.info('delivery moved on meanwhile', { tenantId, deliveryId: d.id });
+  };
+  /** Back to the queue's care: the redelivery of this message processes it again. */
+  const release = async () => {
+    const { claimedAt: _claimed, ...rest } = d;
+    await services.integrations.saveDelivery(tenantId, { ...rest, status: 'queued', attempts: d.attempts + 1, version: d.version + 1 }, d.version);
   };
   const conn = await services.integrations.getConnection(tenantId, msg.connectionId);
   if (!conn) return finish({ status: 'failed', reason: { code: 'connection_deleted', message: 'The connection was deleted before this delivery was processed.' } });
@@ -225,9 +235,14 @@ export async function processDelivery(services: Services, msg: { tenantId: strin
       logger.error('delivery failed on its last receive', { tenantId, deliveryId: d.id, error });
       return finish({ status: 'failed', reason: { code: 'processing_failed', message: 'Processing failed on every attempt; the cause is logged. Replay it once fixed.' } });
     }
+    await release();
     throw error;
   }
 }
+
+/** A claim older than this is a worker that died mid-delivery (the queue's visibility timeout is longer): the next receive takes it over. */
+const CLAIM_MS = 5 * 60_000;
+const claimExpired = (d: StoredDelivery, now: Date) => !d.claimedAt || now.getTime() - Date.parse(d.claimedAt) > CLAIM_MS;
 
 async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
