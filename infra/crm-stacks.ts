@@ -93,7 +93,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       return [group, stack] as const;
     }),
   );
-  const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { ...at('Crm-Api-Stage', 'CRM HTTP API stage: access logs, throttling, its domain'), core: api, routes, ...(stage.domain && { domain: stage.domain }) });
+  const apiStage = new ApiStageStack(app, 'Crm-Api-Stage', { ...at('Crm-Api-Stage', 'CRM HTTP API stage: access logs, throttling, its domain'), core: api, routes: routes.filter((r) => !r.path.startsWith('/forms/')), ...(stage.domain && { domain: stage.domain }) });
   for (const stack of apiRoutes.values()) apiStage.addStackDependency(stack);
   const inboundWorker = [...apiRoutes.values()].find((stack) => stack.inboundWorker)?.inboundWorker;
   const routeFunctions = new Map([...apiRoutes.values()].flatMap((stack) => [...stack.functions]));

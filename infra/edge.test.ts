@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './constructs/crm-function';
@@ -71,6 +71,25 @@ describe('the edge (#11 item 3)', () => {
     stage.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'origin.api.crm.example.com.', Type: 'A' });
     stage.hasOutput('ApiUrl', { Value: 'https://api.crm.example.com' });
     Template.fromStack(prod.api).hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+  });
+
+  it('gives connections hook URLs on the API’s domain (behind CloudFront and WAF), and forms the forms API’s own endpoint (#13)', () => {
+    const integrations = prod.apiRoutes.get('Integrations')!;
+    const template = Template.fromStack(integrations);
+    const formsApi = integrations.formsApi!;
+    const formsApiId = integrations.getLogicalId(formsApi.node.defaultChild as CfnResource);
+    const envOf = (name: string) => {
+      const fn = prod.routeFunctions.get(name)!;
+      return (template.findResources('AWS::Lambda::Function')[integrations.getLogicalId(fn.lambda.node.defaultChild as CfnResource)] as Resource).Properties.Environment.Variables;
+    };
+    for (const name of ['CreateConnection', 'GetConnection', 'RotateConnectionSecret', 'SubmitForm']) {
+      expect([envOf(name).PUBLIC_BASE_URL, envOf(name).FORMS_BASE_URL], name).toEqual(['https://api.crm.example.com', { 'Fn::GetAtt': [formsApiId, 'ApiEndpoint'] }]);
+    }
+    // The forms API is reached at its execute-api endpoint: it stays on, and answers CORS itself (none at the API).
+    const apis = Object.values(template.findResources('AWS::ApiGatewayV2::Api')) as Resource[];
+    expect(apis).toHaveLength(1);
+    expect(apis[0]!.Properties.DisableExecuteApiEndpoint).toBeUndefined();
+    expect(apis[0]!.Properties.CorsConfiguration).toBeUndefined();
   });
 
   it('allows CORS from the stage’s web apps only, on the API and on the media bucket (no `*`)', () => {

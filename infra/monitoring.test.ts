@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './constructs/crm-function';
+import { routes } from '../functions/http/routes';
 import { createCrmStacks, type CrmStacks } from './crm-stacks';
 
 const cdkContext: Record<string, unknown> = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')).context;
@@ -54,8 +55,8 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       ApiOpportunitiesThrottles: lambdaThrottles(7),
       ApiEventsErrors: lambdaErrors(3, 5),
       ApiEventsThrottles: lambdaThrottles(3),
-      ApiConfigErrors: lambdaErrors(8, 5),
-      ApiConfigThrottles: lambdaThrottles(8),
+      ApiConfigErrors: lambdaErrors(10, 5),
+      ApiConfigThrottles: lambdaThrottles(10),
       ApiStaffErrors: lambdaErrors(7, 5),
       ApiStaffThrottles: lambdaThrottles(7),
       ApiInsightsErrors: lambdaErrors(6, 5),
@@ -64,6 +65,11 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       ApiWorkThrottles: lambdaThrottles(5),
       ApiDataErrors: lambdaErrors(7, 5),
       ApiDataThrottles: lambdaThrottles(7),
+      // 15 routes (#13): ten in the first alarm, five in the second.
+      ApiIntegrationsErrors: lambdaErrors(10, 5),
+      ApiIntegrationsErrors1: lambdaErrors(5, 5),
+      ApiIntegrationsThrottles: lambdaThrottles(10),
+      ApiIntegrationsThrottles1: lambdaThrottles(5),
       EventsErrors: lambdaErrors(1, 1),
       EventsThrottles: lambdaThrottles(1),
       AnalyticsErrors: lambdaErrors(2, 1),
@@ -72,6 +78,8 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       SchedulesThrottles: lambdaThrottles(2),
       DataWorkerErrors: lambdaErrors(1, 1),
       DataWorkerThrottles: lambdaThrottles(1),
+      InboundWorkerErrors: lambdaErrors(1, 1),
+      InboundWorkerThrottles: lambdaThrottles(1),
       StreamPublisherIteratorAge: 'AWS/Lambda IteratorAge Maximum/60s ≥ 60000 in 5 of 5',
       StreamPublisherDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
       StreamPublisherDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
@@ -83,6 +91,8 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       SchedulesDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
       DataJobsDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
       DataJobsDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
+      InboundDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
+      InboundDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
       Api5xxRate: 'IF(requests >= 20, 100 * errors / requests, 0) of AWS/ApiGateway 5xx Sum/300s, AWS/ApiGateway Count Sum/300s ≥ 1 in 2 of 3',
       ApiLatencyP99: 'AWS/ApiGateway Latency p99/300s ≥ 2000 in 3 of 3',
       LoaderClickHouseFailures: 'Crm ClickHouseFailures Sum/300s ≥ 1 in 1 of 1',
@@ -109,12 +119,21 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.schedules.dispatcher,
       stacks.schedules.jobs.consumer,
       stacks.apiRoutes.get('Data')!.dataWorker!.worker,
+      stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker,
     ];
+    // The trigger, 73 routes, the publisher, the loader and the migrator, the dispatcher and the jobs consumer, the data and the inbound worker.
+    expect(routes).toHaveLength(73);
+    expect(all).toHaveLength(81);
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.
     const depthAlarms = Object.values(alarms).filter((a) => JSON.stringify(a.Properties).includes('ApproximateNumberOfMessagesVisible'));
-    expect(depthAlarms).toHaveLength(5);
+    expect(depthAlarms).toHaveLength(6);
+    // Which queue each watches, by the queue's name: the inbound one's is Crm-Api-Integrations' export.
+    const inboundDlq = stacks.apiRoutes.get('Integrations')!.inboundWorker!.deadLetterQueue;
+    const inbound = Object.entries(alarms).filter(([id]) => id.startsWith('InboundDeadLetters'));
+    expect(inbound).toHaveLength(1);
+    expect(JSON.stringify((inbound[0]![1].Properties.Metrics as { MetricStat: MetricStat }[])[0]!.MetricStat.Metric.Dimensions)).toMatch(new RegExp(`Crm-Api-Integrations-dev:ExportsOutputFnGetAtt${logicalId(inboundDlq)}QueueName`));
   });
 
   it('publishes to an encrypted, TLS-only topic CloudWatch may use, with the operator’s email subscribed', () => {

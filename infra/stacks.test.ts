@@ -64,7 +64,7 @@ function s3StatementsOf(fn: CrmFunction, template: Template = templateOf(fn)): {
     .flatMap((st) =>
       [st.Resource].flat().map((r) => {
         const text = JSON.stringify(r);
-        const prefix = /\/(tenants|imports|exports)\/\*/.exec(text)?.[1];
+        const prefix = /\/(tenants|imports|exports|hooks)\/\*/.exec(text)?.[1];
         return { prefix: prefix ? `${prefix}/` : '(bucket)', actions: [st.Action].flat().filter((a) => a.startsWith('s3:')).sort() };
       }),
     );
@@ -128,6 +128,8 @@ describe('CRM stacks', () => {
         StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
         BillingMode: 'PAY_PER_REQUEST',
         SSESpecification: { SSEEnabled: true },
+        // Forms' rate-limit windows and 90-day hook deliveries expire (#13).
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       });
     });
 
@@ -152,7 +154,8 @@ describe('CRM stacks', () => {
     });
     for (const route of routes) {
       const env = envOf(stacks.routeFunctions.get(route.name)!);
-      if (route.method === 'GET') expect(env.IDEMPOTENCY_TABLE_NAME, route.name).toBeUndefined();
+      // A CORS preflight (OPTIONS) reads like a GET: no idempotency records.
+      if (route.method === 'GET' || route.method === 'OPTIONS') expect(env.IDEMPOTENCY_TABLE_NAME, route.name).toBeUndefined();
       else expect(env.IDEMPOTENCY_TABLE_NAME, route.name).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Crm-Data-dev:/) });
     }
   });
@@ -165,6 +168,17 @@ describe('CRM stacks', () => {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
     });
     data.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('expires the working files: imports/ and exports/ after a week, hook payloads (hooks/) after 90 days like their deliveries (#12, #13)', () => {
+    const media = (Object.values(data.findResources('AWS::S3::Bucket')) as Resource[]).filter((b) => b.Properties.LoggingConfiguration?.LogFilePrefix === 'media/');
+    expect(media).toHaveLength(1);
+    expect(media[0]!.Properties.LifecycleConfiguration.Rules).toEqual([
+      { NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' },
+      { Prefix: 'imports/', ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Prefix: 'exports/', ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Prefix: 'hooks/', ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+    ]);
   });
 
   it('lets only the image routes sign media URLs: uploads PutObject, downloads GetObject, nothing else', () => {
@@ -185,12 +199,119 @@ describe('CRM stacks', () => {
       ListExports: ['exports/ s3:GetObject'],
     };
     for (const route of routes) {
-      const data = s3StatementsOf(stacks.routeFunctions.get(route.name)!).filter((st) => st.prefix !== 'tenants/').map((st) => `${st.prefix} ${st.actions.join(',')}`);
+      // hooks/ (#13) is checked below.
+      const data = s3StatementsOf(stacks.routeFunctions.get(route.name)!).filter((st) => st.prefix !== 'tenants/' && st.prefix !== 'hooks/').map((st) => `${st.prefix} ${st.actions.join(',')}`);
       expect(data, route.name).toEqual(expected[route.name] ?? []);
-      expect(actionsOf(stacks.routeFunctions.get(route.name)!).includes('sqs:SendMessage'), route.name).toBe(route.name === 'CreateImport' || route.name === 'StartImport' || route.name === 'CreateExport');
+      expect(envOf(stacks.routeFunctions.get(route.name)!).DATA_QUEUE_URL !== undefined, route.name).toBe(route.name === 'CreateImport' || route.name === 'StartImport' || route.name === 'CreateExport');
     }
     const worker = stacks.apiRoutes.get('Data')!.dataWorker!.worker;
     expect(s3StatementsOf(worker).map((st) => `${st.prefix} ${st.actions.join(',')}`).sort()).toEqual(['(bucket) s3:ListBucket', 'exports/ s3:AbortMultipartUpload,s3:GetObject,s3:PutObject', 'imports/ s3:AbortMultipartUpload,s3:GetObject,s3:PutObject']);
+  });
+
+  /** Every function of the app, each under the name the tests below give it. */
+  const everyFunction = (): [string, CrmFunction][] => [
+    ['PreTokenGeneration', stacks.api.preTokenGeneration],
+    ...stacks.routeFunctions,
+    ['StreamPublisher', stacks.events.publisher],
+    ...stacks.events.consumers.map((c): [string, CrmFunction] => [c.node.id, c.consumer]),
+    ['AnalyticsLoader', stacks.analytics.loader.consumer],
+    ['AnalyticsMigrator', stacks.analytics.migrator],
+    ['JobsDispatcher', stacks.schedules.dispatcher],
+    ['JobsConsumer', stacks.schedules.jobs.consumer],
+    ['DataWorker', stacks.apiRoutes.get('Data')!.dataWorker!.worker],
+    ['InboundWorker', stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker],
+  ];
+
+  it('knows every function of the app (the lists of the grant tests below are complete)', () => {
+    const deployed = app.node.children.filter((c): c is Stack => c instanceof Stack).flatMap((stack) => (Object.values(templateOf(stack).findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) => fn.Properties.Handler !== 'framework.onEvent'));
+    expect(everyFunction()).toHaveLength(deployed.length);
+    expect(new Set(everyFunction().map(([name]) => name)).size).toBe(everyFunction().length);
+  });
+
+  it('lets only the inbound routes, the inbound worker and the jobs consumer reach hooks/: hooks and the reconcile job store raw payloads, the connection routes and the worker read them (#13)', () => {
+    const write = ['hooks/ s3:GetObject,s3:PutObject'];
+    const read = ['hooks/ s3:GetObject'];
+    const expected: Record<string, string[]> = {
+      ReceiveHook: write,
+      HookHandshake: write,
+      SubmitForm: write,
+      CreateConnection: read,
+      UpdateConnection: read,
+      DeleteConnection: read,
+      ReconcileConnection: read,
+      RotateConnectionSecret: read,
+      GetDeliveryPayload: read,
+      ReplayDelivery: read,
+      InboundWorker: read,
+      JobsConsumer: write,
+    };
+    for (const [name, fn] of everyFunction()) {
+      const hooks = s3StatementsOf(fn).filter((st) => st.prefix === 'hooks/').map((st) => `${st.prefix} ${st.actions.join(',')}`);
+      expect(hooks, name).toEqual(expected[name] ?? []);
+    }
+    expect(routes.filter((r) => r.inbound).map((r) => `${r.inbound} ${routeKey(r)}`)).toEqual([
+      'manage POST /v1/integrations',
+      'manage PATCH /v1/integrations/{id}',
+      'manage DELETE /v1/integrations/{id}',
+      'manage POST /v1/integrations/{id}/reconcile',
+      'manage POST /v1/integrations/{id}/rotate-secret',
+      'manage GET /v1/integrations/{id}/deliveries/{deliveryId}/payload',
+      'manage POST /v1/integrations/{id}/deliveries/{deliveryId}/replay',
+      'hook POST /hooks/{tenantId}/{connectionId}',
+      'hook GET /hooks/{tenantId}/{connectionId}',
+      'hook POST /forms/{formKey}',
+    ]);
+  });
+
+  it('lets only the inbound routes and the jobs consumer queue deliveries (INBOUND_QUEUE_URL), and only the data routes and the data worker queue data steps (#12, #13)', () => {
+    const inbound = ['ReceiveHook', 'HookHandshake', 'SubmitForm', 'CreateConnection', 'UpdateConnection', 'DeleteConnection', 'ReconcileConnection', 'RotateConnectionSecret', 'GetDeliveryPayload', 'ReplayDelivery', 'JobsConsumer'];
+    const data = ['CreateImport', 'StartImport', 'CreateExport', 'DataWorker'];
+    const queues = stacks.apiRoutes.get('Integrations')!.inboundWorker!;
+    for (const [name, fn] of everyFunction()) {
+      const env = envOf(fn);
+      expect(env.INBOUND_QUEUE_URL !== undefined, `${name} INBOUND_QUEUE_URL`).toBe(inbound.includes(name));
+      expect(env.DATA_QUEUE_URL !== undefined, `${name} DATA_QUEUE_URL`).toBe(data.includes(name));
+      // And the stream publisher, to its on-failure queue (checked with the events).
+      expect(actionsOf(fn).includes('sqs:SendMessage'), name).toBe(inbound.includes(name) || data.includes(name) || name === 'StreamPublisher');
+    }
+    // The routes in the queue's own stack by Ref, the jobs consumer by Crm-Api-Integrations' export.
+    expect(envOf(stacks.routeFunctions.get('ReceiveHook')!).INBOUND_QUEUE_URL).toEqual({ Ref: logicalId(queues.queue) });
+    expect(envOf(stacks.schedules.jobs.consumer).INBOUND_QUEUE_URL).toEqual({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api-Integrations-dev:ExportsOutputRef${logicalId(queues.queue)}`)) });
+  });
+
+  it('grants the connections’ secrets (crm/dev/integrations/*) to the inbound routes, the inbound worker and the jobs consumer only: hooks and GET routes read them, the rest may write (#13)', () => {
+    const readOnly = ['secretsmanager:GetSecretValue'];
+    const readWrite = ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'];
+    const expected: Record<string, string[]> = {
+      ReceiveHook: readOnly,
+      HookHandshake: readOnly,
+      SubmitForm: readOnly,
+      GetDeliveryPayload: readOnly,
+      CreateConnection: readWrite,
+      UpdateConnection: readWrite,
+      DeleteConnection: readWrite,
+      ReconcileConnection: readWrite,
+      RotateConnectionSecret: readWrite,
+      ReplayDelivery: readWrite,
+      // OAuth tokens refreshed while a delivery is fetched, or a reconcile pull.
+      InboundWorker: readWrite,
+      JobsConsumer: readWrite,
+    };
+    const prefixArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:crm/dev/integrations/*']] };
+    const secretWrites = ['secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecret', 'secretsmanager:*'];
+    for (const [name, fn] of everyFunction()) {
+      const roleId = logicalId(fn.lambda.role!);
+      const statements = (Object.values(templateOf(fn).findResources('AWS::IAM::Policy')) as Resource[])
+        .filter((p) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Action: string | string[]; Effect: string; Resource: unknown }[]);
+      const grants = statements.filter((st) => JSON.stringify(st.Resource).includes('integrations/')).map((st) => ({ ...st, Action: [st.Action].flat().sort() }));
+      if (expected[name]) expect(grants, name).toEqual([{ Sid: 'IntegrationSecrets', Action: expected[name], Effect: 'Allow', Resource: prefixArn }]);
+      else expect(grants, name).toEqual([]);
+      expect(envOf(fn).INTEGRATION_SECRETS_PREFIX, name).toBe(expected[name] ? 'crm/dev/integrations' : undefined);
+      // No other statement writes any secret.
+      const writes = statements.filter((st) => st.Sid !== 'IntegrationSecrets').flatMap((st) => [st.Action].flat()).filter((a) => secretWrites.includes(a));
+      expect(writes, name).toEqual([]);
+    }
   });
 
   it('runs every Lambda on nodejs24.x, arm64, 512 MB, with its own log group', () => {
@@ -246,10 +367,12 @@ describe('CRM stacks', () => {
         ],
         'Crm-Api-Events-dev': ['GET /v1/events', 'GET /v1/events/{id}', 'POST /v1/events/{id}/complete'],
         'Crm-Api-Config-dev': [
+          'GET /v1/config/assignment',
           'GET /v1/config/dedup',
           'GET /v1/config/products',
           'GET /v1/config/stages',
           'GET /v1/config/targets',
+          'PUT /v1/config/assignment',
           'PUT /v1/config/dedup',
           'PUT /v1/config/products',
           'PUT /v1/config/stages',
@@ -274,15 +397,81 @@ describe('CRM stacks', () => {
         ],
         'Crm-Api-Work-dev': ['GET /v1/alerts', 'GET /v1/alerts/{id}', 'GET /v1/tasks', 'POST /v1/alerts/{id}/acknowledge', 'POST /v1/alerts/{id}/resolve'],
         'Crm-Api-Data-dev': ['GET /v1/exports', 'GET /v1/exports/{id}', 'GET /v1/imports', 'GET /v1/imports/{id}', 'POST /v1/exports', 'POST /v1/imports', 'POST /v1/imports/{id}/start'],
+        'Crm-Api-Integrations-dev': [
+          'DELETE /v1/integrations/{id}',
+          'GET /hooks/{tenantId}/{connectionId}',
+          'GET /v1/integrations',
+          'GET /v1/integrations/{id}',
+          'GET /v1/integrations/{id}/deliveries',
+          'GET /v1/integrations/{id}/deliveries/{deliveryId}',
+          'GET /v1/integrations/{id}/deliveries/{deliveryId}/payload',
+          'OPTIONS /forms/{formKey}',
+          'PATCH /v1/integrations/{id}',
+          'POST /forms/{formKey}',
+          'POST /hooks/{tenantId}/{connectionId}',
+          'POST /v1/integrations',
+          'POST /v1/integrations/{id}/deliveries/{deliveryId}/replay',
+          'POST /v1/integrations/{id}/reconcile',
+          'POST /v1/integrations/{id}/rotate-secret',
+        ],
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
-      // A function per route, and in the Data stack the data worker beside them.
-      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length + (group === 'Data' ? 1 : 0));
+      // A function per route, and in the Data stack the data worker beside them, in the Integrations stack the inbound worker.
+      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length + (group === 'Data' || group === 'Integrations' ? 1 : 0));
+      expect([...stacks.apiRoutes].filter(([, stack]) => stack.dataWorker).map(([group]) => group)).toEqual(['Data']);
+      expect([...stacks.apiRoutes].filter(([, stack]) => stack.inboundWorker).map(([group]) => group)).toEqual(['Integrations']);
       // The core holds the API, the authorizer, sign-in and its trigger: no route.
       api.resourceCountIs('AWS::ApiGatewayV2::Route', 0);
       api.resourceCountIs('AWS::Lambda::Function', 1);
+      // Every route is on the core's API but the web forms', which are on the forms API (#13).
+      const formsApi = stacks.apiRoutes.get('Integrations')!.formsApi!;
       for (const stack of stacks.apiRoutes.values()) {
-        templateOf(stack).allResourcesProperties('AWS::ApiGatewayV2::Route', { ApiId: coreExportMatch(stacks.api.api) });
+        const onForms = (Object.values(templateOf(stack).findResources('AWS::ApiGatewayV2::Route')) as Resource[]).filter((r) => r.Properties.RouteKey.includes(' /forms/'));
+        if (stack === stacks.apiRoutes.get('Integrations')) {
+          expect(onForms.map((r) => [r.Properties.RouteKey, r.Properties.ApiId])).toEqual([
+            ['POST /forms/{formKey}', { Ref: logicalId(formsApi) }],
+            ['OPTIONS /forms/{formKey}', { Ref: logicalId(formsApi) }],
+          ]);
+          templateOf(stack).resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { ApiId: coreExportMatch(stacks.api.api) }, 13);
+        } else {
+          expect(onForms, stack.stackName).toEqual([]);
+          templateOf(stack).allResourcesProperties('AWS::ApiGatewayV2::Route', { ApiId: coreExportMatch(stacks.api.api) });
+        }
+      }
+    });
+
+    it('serves the web forms from an HTTP API of their own, without API-level CORS (their handlers answer it per form), its $default stage throttled to 20/s (#13)', () => {
+      const integrations = templateOf(stacks.apiRoutes.get('Integrations')!);
+      const formsApi = stacks.apiRoutes.get('Integrations')!.formsApi!;
+      const apis = integrations.findResources('AWS::ApiGatewayV2::Api') as Record<string, Resource>;
+      expect(Object.keys(apis)).toEqual([logicalId(formsApi)]);
+      expect(apis[logicalId(formsApi)]!.Properties).toEqual({
+        Name: 'FormsApi',
+        Description: 'Sales CRM web forms: per-form CORS, answered by the form handlers themselves',
+        ProtocolType: 'HTTP',
+        Tags: expect.any(Object),
+      });
+      const stages = Object.values(integrations.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
+      expect(stages.map((st) => st.Properties)).toEqual([
+        expect.objectContaining({ ApiId: { Ref: logicalId(formsApi) }, StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } }),
+      ]);
+      // No other route stack has an API or a stage of its own.
+      for (const [group, stack] of stacks.apiRoutes) {
+        if (group === 'Integrations') continue;
+        templateOf(stack).resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+        templateOf(stack).resourceCountIs('AWS::ApiGatewayV2::Stage', 0);
+      }
+      expect([...stacks.apiRoutes].filter(([, stack]) => stack.formsApi).map(([group]) => group)).toEqual(['Integrations']);
+      // The connection routes write hook and form URLs: the API's base URL (here its execute-api endpoint) and the forms API's.
+      const withUrls = ['CreateConnection', 'ListConnections', 'GetConnection', 'UpdateConnection', 'DeleteConnection', 'ReconcileConnection', 'RotateConnectionSecret', 'ListDeliveries', 'GetDelivery', 'GetDeliveryPayload', 'ReplayDelivery', 'SubmitForm', 'FormPreflight'];
+      for (const [name, fn] of stacks.routeFunctions) {
+        const env = envOf(fn);
+        if (!withUrls.includes(name)) {
+          expect([env.PUBLIC_BASE_URL, env.FORMS_BASE_URL], name).toEqual([undefined, undefined]);
+          continue;
+        }
+        expect(env.PUBLIC_BASE_URL, name).toEqual({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api-dev:ExportsOutputFnGetAtt${logicalId(stacks.api.api)}ApiEndpoint`)) });
+        expect(env.FORMS_BASE_URL, name).toEqual({ 'Fn::GetAtt': [logicalId(formsApi), 'ApiEndpoint'] });
       }
     });
 
@@ -302,7 +491,15 @@ describe('CRM stacks', () => {
         expect(found[0]!.Properties, routeKey(route)).toMatchObject(route.public ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'JWT', AuthorizerId: coreExport(stacks.api.authorizer) });
         if (route.public) expect(found[0]!.Properties.AuthorizerId, routeKey(route)).toBeUndefined();
       }
-      expect(routes.filter((r) => r.public).map(routeKey)).toEqual(['GET /health', 'GET /v1/openapi.json']);
+      // Hooks verify their provider's signature, forms their origin and limits, themselves (#13).
+      expect(routes.filter((r) => r.public).map(routeKey)).toEqual([
+        'GET /health',
+        'GET /v1/openapi.json',
+        'POST /hooks/{tenantId}/{connectionId}',
+        'GET /hooks/{tenantId}/{connectionId}',
+        'POST /forms/{formKey}',
+        'OPTIONS /forms/{formKey}',
+      ]);
     });
 
     it('checks the audience against the app client and the issuer against the user pool', () => {
@@ -347,11 +544,12 @@ describe('CRM stacks', () => {
       }
     });
 
-    it('lets GET routes read the table but never write it', () => {
+    it('lets GET routes (and the one OPTIONS, a form’s CORS preflight) read the table but never write it', () => {
+      expect(routes.filter((r) => r.method === 'OPTIONS').map((r) => r.name)).toEqual(['FormPreflight']);
       for (const route of routes.filter((r) => !r.noTable)) {
         const actions = actionsOf(stacks.routeFunctions.get(route.name)!);
         expect(actions, route.name).toContain('dynamodb:GetItem');
-        if (route.method === 'GET') expect(actions.filter((a) => writeActions.includes(a)), route.name).toEqual([]);
+        if (route.method === 'GET' || route.method === 'OPTIONS') expect(actions.filter((a) => writeActions.includes(a)), route.name).toEqual([]);
         else expect(actions, route.name).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
         expect(actions, route.name).not.toContain('dynamodb:Scan');
       }
@@ -367,16 +565,20 @@ describe('CRM stacks', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       });
       expect(stacks.apiStage.dependencies.map((d) => d.stackName).sort()).toEqual(
-        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev'].sort(),
+        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev', 'Crm-Api-Integrations-dev'].sort(),
       );
     });
 
-    it('throttles the costly routes below the stage default (#11 item 3)', () => {
+    it('throttles the costly routes below the stage default, and the hooks (#11 item 3, #13): not the forms, which are not on this API', () => {
       const stage = Object.values(templateOf(stacks.apiStage).findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
       expect(stage).toHaveLength(1);
       const report = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
       const accounts = { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 };
+      const hooks = { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 };
+      // API Gateway refuses a stage whose route settings name a route the API does not have.
       expect(stage[0]!.Properties.RouteSettings).toEqual({
+        'POST /hooks/{tenantId}/{connectionId}': hooks,
+        'GET /hooks/{tenantId}/{connectionId}': hooks,
         'POST /v1/staff': accounts,
         'POST /v1/staff/{staffId}/deactivate': accounts,
         'GET /v1/pipeline/{staffId}': report,
@@ -462,7 +664,7 @@ describe('CRM stacks', () => {
       for (const route of routes) {
         const dynamo = [...new Set(actionsOf(stacks.routeFunctions.get(route.name)!).filter((a) => a.startsWith('dynamodb:')))].sort();
         if (route.name === 'Health' || route.name === 'OpenApi') expect(dynamo, route.name).toEqual([]);
-        else if (route.method === 'GET') expect(dynamo, route.name).toEqual(read);
+        else if (route.method === 'GET' || route.method === 'OPTIONS') expect(dynamo, route.name).toEqual(read);
         else expect(dynamo, route.name).toEqual([...read, ...write].sort());
         expect(dynamo, route.name).not.toContain('dynamodb:BatchWriteItem');
         expect(dynamo, route.name).not.toContain('dynamodb:Scan');
@@ -517,6 +719,9 @@ describe('CRM stacks', () => {
     // A route costs 7 resources (function, role, policy, log group, integration, route, permission):
     // Clients' 11 routes are 77, so each group has room for 45 more before the guard trips.
     expect(counts['Crm-Api-Clients-dev']).toBe(77);
+    // Integrations: its 15 routes (105), the inbound worker (function, role, policy, log group, event
+    // source mapping, queue and dead-letter queue with their policies: 9) and the forms API with its stage (2).
+    expect(counts['Crm-Api-Integrations-dev']).toBe(116);
     expect(counts['Crm-Api-dev']).toBeLessThan(30);
   });
 
@@ -567,9 +772,40 @@ describe('CRM stacks', () => {
           expect(queues[queueId]!.Properties.VisibilityTimeout, queueId).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
         }
       }
-      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's, the jobs' and the data queue.
+      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's, the jobs', the data and the inbound queue.
       expect(clickHouseFunctions).toBe(routes.filter((r) => r.analytics).length + 3);
-      expect(mappings).toBe(3);
+      expect(mappings).toBe(4);
+    });
+
+    it('queues inbound deliveries for a worker of 60 s behind a queue that hides a message 6× as long, dead-lettered after 5 receives (#13)', () => {
+      const inbound = stacks.apiRoutes.get('Integrations')!.inboundWorker!;
+      const t = templateOf(inbound.worker);
+      const fn = t.findResources('AWS::Lambda::Function')[logicalId(inbound.worker.lambda)] as Resource;
+      expect(fn.Properties.Timeout).toBe(60);
+      const queues = t.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+      expect(Object.keys(queues).sort()).toEqual([logicalId(inbound.deadLetterQueue), logicalId(inbound.queue)].sort());
+      expect(queues[logicalId(inbound.queue)]!.Properties).toEqual({
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(inbound.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 360,
+        Tags: expect.any(Array),
+      });
+      expect(queues[logicalId(inbound.queue)]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
+      expect(queues[logicalId(inbound.deadLetterQueue)]!.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+      t.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } }, 2);
+      t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(inbound.queue), 'Arn'] },
+        FunctionName: { Ref: logicalId(inbound.worker.lambda) },
+        BatchSize: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+      // It consumes; it neither sends (the hooks, connection routes and the jobs consumer do) nor reaches ClickHouse.
+      const actions = actionsOf(inbound.worker);
+      expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+      expect(actions).not.toContain('sqs:SendMessage');
+      expect(envOf(inbound.worker).CLICKHOUSE_URL).toBeUndefined();
     });
 
     it('archives every domain event of the bus for a year, and not the job requests', () => {
@@ -589,6 +825,7 @@ describe('CRM stacks', () => {
       expect(found.map((r) => [r.Properties.ScheduleExpression, r.Properties.ScheduleExpressionTimezone, JSON.parse(r.Properties.Target.Input)])).toEqual([
         ['rate(15 minutes)', 'UTC', { schedule: 'missed-sweep', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'missed-sweep' } }],
         ['cron(0/15 * * * ? *)', 'UTC', { schedule: 'daily-tasks', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'daily-tasks' } }],
+        ['rate(1 hour)', 'UTC', { schedule: 'reconcile', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'reconcile' } }],
         ['cron(0/15 * * * ? *)', 'UTC', { schedule: 'gap-analysis', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'gap-analysis' } }],
       ]);
       for (const r of found) {
@@ -601,12 +838,14 @@ describe('CRM stacks', () => {
       }
     });
 
-    it('lets the dispatcher read the table and put on the bus only, and the jobs consumer use the table, ClickHouse and SES', () => {
+    it('lets the dispatcher read the table and put on the bus only, and the jobs consumer use the table, ClickHouse, SES and (for the reconcile pull) the inbound queue', () => {
       const dispatcher = actionsOf(stacks.schedules.dispatcher);
       expect(dispatcher.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query'].sort());
       expect(dispatcher).toContain('events:PutEvents');
       const worker = actionsOf(stacks.schedules.jobs.consumer);
-      expect(worker).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'ses:SendRawEmail']));
+      expect(worker).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'ses:SendRawEmail', 'sqs:SendMessage']));
+      // The inbound queue is Crm-Api-Integrations': deployed before the schedules.
+      expect(stacks.schedules.dependencies.map((d) => d.stackName).sort()).toEqual(['Crm-Analytics-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-dev', 'Crm-Data-dev', 'Crm-Events-dev'].sort());
       expect(worker).not.toContain('dynamodb:Scan');
       expect(worker).not.toContain('events:PutEvents');
     });
@@ -710,14 +949,14 @@ describe('CRM stacks', () => {
       };
       const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
 
-      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job or tenant_registry; or a REMOVE of an item that is not one either', () => {
+      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref or counter; or a REMOVE of an item that is not one either', () => {
         expect(patterns()).toEqual([
-          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry"]}]}}}}',
-          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry"]}]}}}}',
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter"]}]}}}}',
         ]);
       });
 
-      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'data_job', 'tenant_registry'])('drops every change of a %s item', (entity) => {
+      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'data_job', 'tenant_registry', 'connection', 'delivery', 'lead_ref', 'invoice', 'invoice_ref', 'counter'])('drops every change of a %s item', (entity) => {
         for (const kind of ['INSERT', 'MODIFY', 'REMOVE'] as const) expect(passes(record(kind, entity)), kind).toBe(false);
       });
 
@@ -726,7 +965,7 @@ describe('CRM stacks', () => {
       });
 
       it('passes an item type no mapper knows yet (the publisher warns about it), drops an item without an entity', () => {
-        expect(passes(record('INSERT', 'invoice'))).toBe(true);
+        expect(passes(record('INSERT', 'quote'))).toBe(true);
         expect(passes(record('INSERT', undefined))).toBe(false);
       });
     });

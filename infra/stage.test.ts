@@ -35,6 +35,7 @@ describe('stages (#11 item 4)', () => {
       'Crm-Api-Insights-dev',
       'Crm-Api-Work-dev',
       'Crm-Api-Data-dev',
+      'Crm-Api-Integrations-dev',
       'Crm-Api-Stage-dev',
       'Crm-Schedules-dev',
       'Crm-Monitoring-dev',
@@ -43,7 +44,8 @@ describe('stages (#11 item 4)', () => {
     const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
     expect(logs.length).toBe(11);
     for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([30, 'Delete']);
-  });
+    // The first synth in a worker loads CDK's modules (~10 s alone, three times that on a loaded machine).
+  }, 120_000);
 
   it('tags every resource with app, stage, owner and cost centre, from cdk.json or the command line', () => {
     const app = appWith({ owner: 'platform-team', costCentre: 'cc-4711' });
@@ -61,14 +63,19 @@ describe('stages (#11 item 4)', () => {
     const app = appWith(prodContext);
     const crm = createCrmStacks(app);
     const stacks = stacksOf(app);
-    expect(stacks).toHaveLength(17);
+    // Dev's 17 (above) and Crm-Edge.
+    expect(stacks).toHaveLength(18);
     for (const s of stacks) {
       expect(s.stackName, s.node.id).toBe(`${s.node.id}-prod`);
       // CloudFront's certificate and web ACL live in us-east-1: Crm-Edge alone is there.
       expect([s.account, s.region, s.terminationProtection], s.stackName).toEqual(['123456789012', s.node.id === 'Crm-Edge' ? 'us-east-1' : 'ap-south-1', true]);
     }
     const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
+    expect(logs.length).toBe(11);
     for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([90, 'Retain']);
+    // Integrations (#13): its 15 routes' and the inbound worker's.
+    const inboundLogs = Object.values(Template.fromStack(crm.apiRoutes.get('Integrations')!).findResources('AWS::Logs::LogGroup')) as Resource[];
+    expect(inboundLogs.map((l) => [l.Properties.RetentionInDays, l.DeletionPolicy])).toEqual(Array.from({ length: 16 }, () => [90, 'Retain']));
     const access = Object.values(Template.fromStack(crm.apiStage).findResources('AWS::Logs::LogGroup')) as Resource[];
     expect(access.map((l) => [l.Properties.RetentionInDays, l.DeletionPolicy])).toEqual([[365, 'Retain']]);
     Template.fromStack(crm.data).hasResourceProperties('AWS::Backup::BackupVault', { LockConfiguration: { MinRetentionDays: 35 } });

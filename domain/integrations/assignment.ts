@@ -97,10 +97,16 @@ export function checkAssignmentStaff(config: AssignmentConfig, staff: ReadonlyMa
     const s = staff.get(id);
     if (!s) errors.push({ field, code: 'unknown_staff', message: `${id} is not a member of staff` });
     else if (!(sellingRoles as readonly string[]).includes(s.role)) errors.push({ field, code: 'wrong_role', message: `${id} does not sell (${s.role})` });
-    else if (!s.active && field === 'body.defaultOwner') errors.push({ field, code: 'inactive_staff', message: `${id} is deactivated` });
+    else if (!s.active) errors.push({ field, code: 'inactive_staff', message: `${id} is deactivated` });
   };
   check('body.defaultOwner', config.defaultOwner);
-  config.rules.forEach((r, i) => r.staff.forEach((id, j) => check(`body.rules.${i}.staff.${j}`, id)));
+  config.rules.forEach((r, i) =>
+    r.staff.forEach((id, j) => {
+      // Named twice, a person would take two turns of every round.
+      if (r.staff.indexOf(id) !== j) errors.push({ field: `body.rules.${i}.staff.${j}`, code: 'duplicate_staff', message: `${id} is already in this rule` });
+      else check(`body.rules.${i}.staff.${j}`, id);
+    }),
+  );
   if (errors.length > 0) throw invalid(errors);
 }
 

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { invalid, type FieldError } from '../errors';
-import { text } from '../shared/schemas';
+import { safeRecord, text } from '../shared/schemas';
 import { FacebookLeadAdsSettings } from './facebook_lead_ads/mapper';
+import { staticUrlProblem } from './outbound-url';
 import { WebFormSettings } from './web_form/submission';
 
 /**
@@ -59,16 +60,18 @@ const SecretValue = z.string().min(1).max(4096).regex(/^[\x21-\x7e]+$/, 'must be
 
 const ProductRef = z.string().min(1).max(40);
 /** ERP item code → product id of the catalogue. */
-const ItemMap = z
-  .record(text({ max: 128 }), ProductRef)
-  .refine((m) => Object.keys(m).length <= 500, { message: 'must map at most 500 items' })
-  .refine((m) => !Object.hasOwn(m, '__proto__'), { message: 'must not map __proto__' });
+const ItemMap = safeRecord(text({ max: 128 }), ProductRef).refine((m) => Object.keys(m).length <= 500, { message: 'must map at most 500 items' });
 
+/** A tenant's own server (SAP's OData host): public https, no credentials, no query (domain/integrations/outbound-url.ts). */
 const HttpsUrl = z
   .url({ protocol: /^https$/, error: 'must be an https URL' })
   .max(500)
   .refine((u) => !/[?#]/.test(u), { message: 'must have no query or fragment' })
-  .transform((u) => u.replace(/\/+$/, ''));
+  .superRefine((u, ctx) => {
+    const problem = staticUrlProblem(u);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((u) => new URL(u).origin + new URL(u).pathname.replace(/\/+$/, ''));
 
 
 export const ErpSettings = z.strictObject({ itemMap: ItemMap.default({}) });
@@ -95,18 +98,18 @@ export type ConnectionSettings = Record<string, unknown>;
 export const ConnectionInput = z.strictObject({
   provider: Provider,
   name: text({ max: 100 }),
-  settings: z.record(z.string(), z.unknown()).default({}),
+  settings: safeRecord(z.string(), z.unknown()).default({}),
   /** Write-only: stored in the secret store, never returned; the names each provider takes are listed in the API reference. */
-  secrets: z.record(z.string(), SecretValue).default({}),
+  secrets: safeRecord(z.string(), SecretValue).default({}),
 });
 export type ConnectionInput = z.input<typeof ConnectionInput>;
 
 export const ConnectionPatch = z
   .strictObject({
     name: text({ max: 100 }),
-    settings: z.record(z.string(), z.unknown()),
+    settings: safeRecord(z.string(), z.unknown()),
     /** Replaces the secrets named (others are kept); `null` removes one. */
-    secrets: z.record(z.string(), SecretValue.nullable()),
+    secrets: safeRecord(z.string(), SecretValue.nullable()),
     enabled: z.boolean(),
   })
   .partial()

@@ -13,6 +13,14 @@ export type Verdict = { ok: true } | { ok: false; reason: 'missing_signature' | 
 const ok: Verdict = { ok: true };
 const no = (reason: Exclude<Verdict, { ok: true }>['reason']): Verdict => ({ ok: false, reason });
 
+/**
+ * Base64 as a signature must be written: the canonical encoding of exactly 32 bytes (an
+ * HMAC-SHA256). Node's decoder skips what it does not know, so `<sig>!!!` or base64url would
+ * otherwise decode to the same bytes and pass: one valid signature, many accepted spellings.
+ */
+const B64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+const strictBase64 = (s: string): Buffer | undefined => (B64_SHA256.test(s) ? Buffer.from(s, 'base64') : undefined);
+
 /** Equal bytes, in time that depends on the length alone. */
 export function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
@@ -50,7 +58,8 @@ export function verifyStandard(headers: Record<string, string | undefined>, body
   const offered = signature
     .split(' ')
     .filter((s) => s.startsWith('v1,'))
-    .map((s) => Buffer.from(s.slice(3), 'base64'));
+    .map((s) => strictBase64(s.slice(3)))
+    .filter((b): b is Buffer => b !== undefined);
   if (offered.length === 0) return no('malformed_signature');
   for (const secret of secrets) {
     const expected = hmac(standardSecretKey(secret), `${id}.${timestamp}.`, body);
@@ -67,7 +76,8 @@ export const intuitSignature = (verifierToken: string, body: Buffer | string) =>
 export function verifyIntuit(headers: Record<string, string | undefined>, body: Buffer, verifierTokens: readonly string[]): Verdict {
   const signature = headers['intuit-signature'];
   if (!signature) return no('missing_signature');
-  const offered = Buffer.from(signature, 'base64');
+  const offered = strictBase64(signature.trim());
+  if (!offered) return no('malformed_signature');
   return verifierTokens.some((t) => safeEqual(offered, hmac(t, body))) ? ok : no('bad_signature');
 }
 

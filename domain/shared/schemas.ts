@@ -142,3 +142,20 @@ export const decimal = (places: number, min: number, max: number) =>
 
 /** An amount in minor units (paise): a whole number, 0 or more, below ₹10 lakh crore. */
 export const Money = z.number().int('must be whole paise').nonnegative('must be 0 or more').max(1e13, 'must be at most 10,000,000,000,000 paise');
+
+// ── records ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A record (an object of caller-chosen keys) whose keys are safe to keep: none that every object
+ * already has (`constructor`, `toString` — the DynamoDB marshaller takes an object with an own
+ * `constructor` for a class instance and fails), and not `__proto__`, which JSON.parse keeps as an
+ * own key and a plain record would silently drop. Refused with a field error instead.
+ */
+export const safeRecord = <K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V) =>
+  z
+    .unknown()
+    .superRefine((raw, ctx) => {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+      for (const k of Object.keys(raw)) if (k in Object.prototype) ctx.addIssue({ code: 'custom', path: [k], message: 'is a reserved name' });
+    })
+    .pipe(z.record(key, value));

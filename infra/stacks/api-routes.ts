@@ -78,11 +78,11 @@ export class ApiRoutesStack extends Stack {
     // Reads cannot write: a GET handler gets no PutItem/UpdateItem/DeleteItem even by mistake; a
     // route that touches no table (health, the OpenAPI document) gets no table, and no cursor key.
     if (!route.noTable) {
-      bindTable(fn, this.props.table, route.method === 'GET' ? 'read' : 'readWrite');
+      bindTable(fn, this.props.table, route.method === 'GET' || route.method === 'OPTIONS' ? 'read' : 'readWrite');
       bindSecret(fn, core.cursorSecret, 'CURSOR_SECRET_ARN');
     }
     // Writes may carry an Idempotency-Key; its records live in their own table (no indexes).
-    if (route.method !== 'GET' && !route.noTable) bindTable(fn, this.props.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
+    if (route.method !== 'GET' && route.method !== 'OPTIONS' && !route.noTable) bindTable(fn, this.props.idempotencyTable, 'readWrite', 'IDEMPOTENCY_TABLE_NAME', false);
     if (route.media) bindMedia(fn, this.props.mediaBucket, route.media);
     // Import routes sign uploads (and check them) under imports/; reads sign downloads of their own
     // prefix; creating an export only queues it.
@@ -93,7 +93,7 @@ export class ApiRoutesStack extends Stack {
     // Hooks read the connection's secret to verify, store big payloads under hooks/ and queue the
     // delivery; the connection routes write secrets, read payloads and queue replays.
     if (route.inbound) {
-      bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, route.inbound === 'hook' ? 'read' : 'readWrite');
+      bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, route.inbound === 'hook' || route.method === 'GET' ? 'read' : 'readWrite');
       bindDataFiles(fn, this.props.mediaBucket, route.inbound === 'hook' ? 'write' : 'read', ['hooks/']);
       this.inboundWorker!.bindQueue(fn);
     }

@@ -9,8 +9,8 @@ import { callRecorder } from './calls';
  * deliveries — on the DynamoDB Local the benchmark started (BENCH_DYNAMODB_ENDPOINT), the demo
  * tenants seeded. Once ready it sends `HooksServerReady` over IPC.
  *
- * It notes when each delivery is finished: the worker's PutItem that moves a delivery out of
- * `queued` (IntegrationsRepository.saveDelivery), timed when DynamoDB Local has acknowledged it —
+ * It notes when each delivery is finished: the worker's PutItem that marks a delivery `processed`
+ * or `failed` (IntegrationsRepository.saveDelivery), timed when DynamoDB Local has acknowledged it —
  * a middleware on the store's client that looks at the one attribute, on every call of the run.
  * The delivery's own `processedAt` is not that moment: the worker stamps it with the time it
  * picked the message up (functions/queues/inbound.ts passes `new Date()` before processing).
@@ -19,7 +19,7 @@ import { callRecorder } from './calls';
  * between two messages (scripts/bench/calls.ts), waits for the inbound queue to drain, and hands
  * over the finish times. It stops when its stdin closes or its IPC channel disconnects (the
  * benchmark is gone, however it went; it then stops the benchmark's DynamoDB Local too,
- * BENCH_DYNAMODB_PID), on SIGINT/SIGTERM, or when asked (`stop`).
+ * BENCH_DYNAMODB_PID), or on SIGINT/SIGTERM.
  */
 /** The staff member who creates the connection and reads its delivery log: connections are the tenant admin's. */
 export const HOOKS_ADMIN = { tenantId: 'demo', staffId: 'admin', role: 'tenant_admin' } as const satisfies Principal;
@@ -42,8 +42,7 @@ export type HooksServerMessage =
   /** Waits until the inbound queue holds nothing and runs nothing, at most `timeoutMs`. */
   | { op: 'drain'; timeoutMs: number }
   /** The deliveries finished since the last `finished`, then forgets them. */
-  | { op: 'finished' }
-  | { op: 'stop' };
+  | { op: 'finished' };
 /** Child → parent: `ready` once (unasked), then one reply per message. */
 export type HooksServerReply =
   | { op: 'ready'; ready: HooksServerReady }
@@ -59,14 +58,19 @@ interface MiddlewareStackLike {
   middlewareStack: { add(mw: unknown, options: { step: 'initialize'; name: string }): void };
 }
 
-/** Notes each acknowledged PutItem of a delivery item whose status is no longer `queued`. */
+/** A string attribute, plain (document client) or marshalled ({S: …}): the store's client shares its middleware stack with the document client's. */
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof (v as { S?: unknown } | undefined)?.S === 'string' ? (v as { S: string }).S : undefined);
+
+/** Notes each acknowledged PutItem of a delivery item that marks it `processed` or `failed` (not the worker's `processing` claim). */
 function watchFinishes(client: MiddlewareStackLike, onFinished: (f: Finished) => void): void {
   client.middlewareStack.add(
     (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
       const out = await next(args);
-      if (context.commandName === 'PutCommand') {
+      if (context.commandName === 'PutItemCommand' || context.commandName === 'PutCommand') {
         const item = (args.input as { Item?: Record<string, unknown> }).Item;
-        if (item?.entity === 'delivery' && item.status !== 'queued') onFinished([String(item.id), Date.now(), String(item.status)]);
+        const entity = text(item?.entity);
+        const status = text(item?.status);
+        if (entity === 'delivery' && (status === 'processed' || status === 'failed')) onFinished([text(item?.id) ?? '?', Date.now(), status ?? '?']);
       }
       return out;
     },
@@ -74,7 +78,26 @@ function watchFinishes(client: MiddlewareStackLike, onFinished: (f: Finished) =>
   );
 }
 
+/**
+ * What-if experiments (BENCH_WHAT_IF, comma list; off by default: `--what-if` of the benchmark),
+ * patched into this process to price a suggested change without making it:
+ *   connection-cache  IntegrationsRepository.getConnection memoised per process for 60 s (as the
+ *                     connection's secrets are, functions/lib/integrations/secrets.ts): a warm hook
+ *                     makes its PutItem only. The worker's read of the connection is memoised too.
+ * Returns the experiments; an unknown name is an error.
+ */
+export const WHAT_IFS = ['connection-cache'] as const;
+export type WhatIf = (typeof WHAT_IFS)[number];
+export function whatIfs(spec: string | undefined): WhatIf[] {
+  const what = [...new Set((spec ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  for (const name of what) if (!(WHAT_IFS as readonly string[]).includes(name)) throw new Error(`what-if: unknown experiment ${name} (known: ${WHAT_IFS.join(', ')})`);
+  return what as WhatIf[];
+}
+
+const CONNECTION_CACHE_MS = 60_000;
+
 async function main() {
+  const experiments = whatIfs(process.env.BENCH_WHAT_IF);
   const dynamoEndpoint = process.env.BENCH_DYNAMODB_ENDPOINT;
   if (!dynamoEndpoint) throw new Error('BENCH_DYNAMODB_ENDPOINT is not set');
   // Loaded here, not at the top: the benchmark imports this module for its types and constants.
@@ -115,6 +138,19 @@ async function main() {
   const recorder = callRecorder(db);
   let finished: Finished[] = [];
   watchFinishes(db, (f) => finished.push(f));
+  if (experiments.includes('connection-cache')) {
+    const repo = getServices().integrations;
+    const read = repo.getConnection.bind(repo);
+    const copies = new Map<string, { at: number; value: ReturnType<typeof read> }>();
+    repo.getConnection = (tenantId, id) => {
+      const key = `${tenantId}/${id}`;
+      const hit = copies.get(key);
+      if (hit && Date.now() - hit.at < CONNECTION_CACHE_MS) return hit.value;
+      const value = read(tenantId, id);
+      copies.set(key, { at: Date.now(), value });
+      return value;
+    };
+  }
 
   const reply = (r: HooksServerReply) => process.send?.(r);
   process.on('message', (m: HooksServerMessage) => {
@@ -137,9 +173,6 @@ async function main() {
           const out = finished;
           finished = [];
           reply({ op: 'finished', finished: out });
-        } else if (m.op === 'stop') {
-          // Not stack.stop(): it waits for the worker's current message. DynamoDB Local is the benchmark's to stop.
-          process.send?.({ op: 'ok' } satisfies HooksServerReply, () => process.exit(0));
         }
       } catch (error) {
         reply({ op: 'error', message: error instanceof Error ? error.message : String(error) });

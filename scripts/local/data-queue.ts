@@ -33,14 +33,16 @@ export function startLocalDataQueue(opts: { maxReceiveCount?: number; retryDelay
 }
 
 /**
- * An SQS queue and its consumer Lambda in one process: one message at a time, a failed one back
- * after a delay until its receives run out (the data queue; the inbound queue of #13).
+ * An SQS queue and its consumer Lambda in one process: `concurrency` messages at a time (default
+ * one), a failed one back after a delay until its receives run out (the data queue; the inbound
+ * queue of #13, which like SQS's event source runs several invocations side by side).
  */
-export function startLocalQueue<M>(opts: { entry: string; name: string; maxReceiveCount: number; retryDelayMs?: number; handler?: SqsHandler }): LocalQueue<M> {
+export function startLocalQueue<M>(opts: { entry: string; name: string; maxReceiveCount: number; retryDelayMs?: number; handler?: SqsHandler; concurrency?: number }): LocalQueue<M> {
   const maxReceiveCount = opts.maxReceiveCount;
   const queue: { message: M; receiveCount: number; messageId: string }[] = [];
   let handler: Promise<SqsHandler> | undefined;
-  let running: Promise<void> | undefined;
+  const running = new Set<Promise<void>>();
+  const width = opts.concurrency ?? 1;
   let waiting = 0;
   let stopped = false;
   const idlers: (() => void)[] = [];
@@ -83,11 +85,16 @@ export function startLocalQueue<M>(opts: { entry: string; name: string; maxRecei
         kick();
       }, opts.retryDelayMs ?? 200 * entry.receiveCount).unref();
     }
-    running = undefined;
-    if (waiting === 0) for (const done of idlers.splice(0)) done();
   };
   const kick = () => {
-    if (!running && !stopped) running = drain();
+    while (!stopped && running.size < width && queue.length > running.size) {
+      const lane: Promise<void> = drain().finally(() => {
+        running.delete(lane);
+        if (running.size === 0 && queue.length === 0 && waiting === 0) for (const done of idlers.splice(0)) done();
+        else if (queue.length > 0) kick();
+      });
+      running.add(lane);
+    }
   };
   return {
     async send(message) {
@@ -95,10 +102,10 @@ export function startLocalQueue<M>(opts: { entry: string; name: string; maxRecei
       // After the sender's own write has settled: SQS delivers asynchronously too.
       setImmediate(kick);
     },
-    idle: () => (queue.length === 0 && !running && waiting === 0 ? Promise.resolve() : new Promise<void>((resolve) => idlers.push(resolve))),
+    idle: () => (queue.length === 0 && running.size === 0 && waiting === 0 ? Promise.resolve() : new Promise<void>((resolve) => idlers.push(resolve))),
     async stop() {
       stopped = true;
-      await running;
+      await Promise.all(running);
     },
   };
 }

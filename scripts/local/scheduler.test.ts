@@ -37,10 +37,11 @@ describe('EventBridge Scheduler expressions, read by croner', () => {
     expect(() => toCronerSchedule(expression)).toThrow(InvalidScheduleExpressionError);
   });
 
-  it('declares exactly the schedules of today, each readable by croner: the missed sweep and the two daily jobs', () => {
+  it('declares exactly the schedules of today, each readable by croner: the missed sweep, the two daily jobs and the hourly reconcile pull', () => {
     expect(schedules.map((s) => [s.name, s.expression, s.timezone, s.input])).toEqual([
       ['missed-sweep', 'rate(15 minutes)', 'UTC', { job: 'missed-sweep' }],
       ['daily-tasks', 'cron(0/15 * * * ? *)', 'UTC', { job: 'daily-tasks' }],
+      ['reconcile', 'rate(1 hour)', 'UTC', { job: 'reconcile' }],
       ['gap-analysis', 'cron(0/15 * * * ? *)', 'UTC', { job: 'gap-analysis' }],
     ]);
     for (const s of schedules) expect(() => toCronerSchedule(s.expression)).not.toThrow();
@@ -48,7 +49,7 @@ describe('EventBridge Scheduler expressions, read by croner', () => {
 
   it('starts the local scheduler on every declared schedule (croner accepts each pattern), and stops it', async () => {
     const scheduler = startLocalScheduler({ loadHandler: async () => async () => undefined });
-    expect(Object.keys(scheduler.nextRuns())).toEqual(['missed-sweep', 'daily-tasks', 'gap-analysis']);
+    expect(Object.keys(scheduler.nextRuns())).toEqual(['missed-sweep', 'daily-tasks', 'reconcile', 'gap-analysis']);
     for (const at of Object.values(scheduler.nextRuns())) expect(at).toBeInstanceOf(Date);
     await scheduler.stop();
   });

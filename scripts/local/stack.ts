@@ -126,7 +126,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       installDataQueue(undefined);
     });
     // Hook deliveries are processed by the same worker handler as in AWS, in this process.
-    const inboundQueue = startLocalQueue<InboundMessage>({ entry: INBOUND_WORKER_ENTRY, name: 'inbound', maxReceiveCount: INBOUND_MAX_RECEIVES });
+    const inboundQueue = startLocalQueue<InboundMessage>({ entry: INBOUND_WORKER_ENTRY, name: 'inbound', maxReceiveCount: INBOUND_MAX_RECEIVES, concurrency: 4 });
     installInboundQueue(inboundQueue);
     stops.push(async () => {
       await inboundQueue.stop();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../../shared/schemas';
+import { text, safeRecord } from '../../shared/schemas';
 import { LeadData, MappingError, type CanonicalInput, type FetchRef, type ParsedDelivery } from '../canonical';
 
 /**
@@ -32,13 +32,12 @@ export const FacebookLeadAdsForm = z.strictObject({
   /** Every lead from this form is a Lead opportunity for this product. */
   productId: ProductId,
   /** The form's own question keys → client fields, over the defaults for Meta's standard questions. */
-  fields: z.record(MetaFieldName, LeadField).optional(),
+  fields: safeRecord(MetaFieldName, LeadField).optional(),
 });
 
 export const FacebookLeadAdsSettings = z.strictObject({
   /** Lead Ads form id → what its leads are. */
-  forms: z
-    .record(GraphId, FacebookLeadAdsForm)
+  forms: safeRecord(GraphId, FacebookLeadAdsForm)
     .refine((forms) => Object.keys(forms).length <= 200, { message: 'must name at most 200 forms' })
     .default({}),
   /** The product of a lead from a form not listed in `forms` (without it, such a lead fails as `unmapped_form`). */

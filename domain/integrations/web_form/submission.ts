@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { Pincode } from '../../clients/gstin';
 import type { FieldError } from '../../errors';
-import { text } from '../../shared/schemas';
+import { text, safeRecord } from '../../shared/schemas';
 import type { CanonicalInput } from '../canonical';
 
 /**
@@ -69,7 +69,7 @@ export const WebFormSettings = z
     /** An input people never see (hidden by CSS): a bot that fills it is answered as if accepted, and nothing is stored. */
     honeypotField: FormFieldName.default('website'),
     /** The form's input names → our fields, for a form whose names differ (`{"your-phone": "mobile"}`); our own names are always taken. */
-    fields: z.record(FormFieldName, WebFormField).optional(),
+    fields: safeRecord(FormFieldName, WebFormField).optional(),
     /**
      * At least one of these must be given: a lead nobody can contact is not one. A mobile by
      * default: every client of this CRM has one (DESIGN §3), so a lead without it could not become one.

@@ -66,19 +66,20 @@ describe('web forms', () => {
     expect(audit.find((a: { action: string }) => a.action === 'created')).toMatchObject({ actor: `integration:${f.id}`, rule: 'Kochi desk (fixed)', source: { connectionId: f.id, provider: 'web_form' } });
   });
 
-  it('a repeat lead from a known client refreshes its open opportunity instead of making a duplicate', async () => {
-    const f = await form();
+  it('a repeat lead from a known client refreshes its open opportunity instead of making a duplicate — one first-response call an hour, however often they submit', async () => {
+    const f = await form({ perIpPerMinute: 100 });
     await submit(f.key, { ownerName: 'Repeat', mobile: '9860000002' });
     await api.stack().inboundQueue.idle();
-    await submit(f.key, { ownerName: 'Repeat again', mobile: '+91 98600 00002', message: 'Still interested' });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => submit(f.key, { ownerName: 'Repeat again', mobile: '+91 98600 00002', message: `Still interested ${i}` })));
     await api.stack().inboundQueue.idle();
     const client = await clientByPhone('9860000002');
     const profile = (await api.as(admin).get(`/v1/clients/${client.id}/profile`)).body;
     expect(profile.activeOpportunities).toHaveLength(1);
-    expect(profile.history.filter((e: { purpose?: string }) => e.purpose === 'first_response')).toHaveLength(2);
+    expect(profile.history.filter((e: { purpose?: string }) => e.purpose === 'first_response')).toHaveLength(1);
     const log = (await api.as(admin).get(`/v1/integrations/${f.id}/deliveries`)).body.items;
-    expect(log.map((d: { status: string }) => d.status)).toEqual(['processed', 'processed']);
-    expect((await api.as(admin).get(`/v1/integrations/${f.id}/deliveries/${log[0].id}`)).body.outcomes[0].message).toBe(`repeat lead: the open website opportunity (${profile.activeOpportunities[0].assignedTo}) gets a first-response call`);
+    expect(log.map((d: { status: string }) => d.status)).toEqual(['processed', 'processed', 'processed', 'processed', 'processed', 'processed']);
+    const repeat = (await api.as(admin).get(`/v1/integrations/${f.id}/deliveries/${log[0].id}`)).body.outcomes[0];
+    expect(repeat).toMatchObject({ outcome: 'unchanged', message: 'repeat lead: the open website opportunity already has a first-response call due this hour' });
   });
 
   it('refuses another origin, lists field errors by the form’s names, answers a filled honeypot as accepted storing nothing', async () => {

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConnectionSecrets } from '../../../domain/integrations/connection';
 
@@ -54,7 +55,10 @@ export function fileSecrets(dir: string): SecretsStore {
     },
     async put(t, c, s) {
       await mkdir(join(dir, t), { recursive: true, mode: 0o700 });
-      await writeFile(file(t, c), JSON.stringify(s), { mode: 0o600 });
+      // Written aside, then renamed over: a reader sees the old secret or the new one, never half of one.
+      const aside = `${file(t, c)}.${process.pid}.${randomUUID()}.tmp`;
+      await writeFile(aside, JSON.stringify(s), { mode: 0o600 });
+      await rename(aside, file(t, c));
     },
     async delete(t, c) {
       await rm(file(t, c), { force: true });

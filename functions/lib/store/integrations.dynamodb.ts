@@ -14,7 +14,16 @@ import { keys } from './keys';
  * (round-robin tickets, rate-limit windows) of #13. A delivery is one conditional PutItem, raw
  * payload inline: receipt and de-duplication by provider delivery id are the same write.
  */
+/**
+ * How long a container reuses a connection it read, on the hook path (every delivery reads its
+ * connection: cached, a hook costs one write). A change made in this container is seen at once; a
+ * connection disabled or deleted through another one stops taking deliveries within this long.
+ */
+export const CONNECTION_MAX_AGE_MS = 10_000;
+
 export class IntegrationsRepository implements IntegrationsStore {
+  private readonly cached = new Map<string, { at: number; connection: Connection | undefined }>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -23,9 +32,17 @@ export class IntegrationsRepository implements IntegrationsStore {
 
   // ── connections ──
 
-  async getConnection(tenantId: string, id: string): Promise<Connection | undefined> {
+  async getConnection(tenantId: string, id: string, opts: { cached?: boolean } = {}): Promise<Connection | undefined> {
+    const key = `${tenantId}|${id}`;
+    const hit = this.cached.get(key);
+    if (opts.cached && hit && Date.now() - hit.at < CONNECTION_MAX_AGE_MS) return hit.connection;
+    const at = Date.now();
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.connection(tenantId, id) }));
-    return Item ? fromItem<Connection>(Item) : undefined;
+    const connection = Item ? fromItem<Connection>(Item) : undefined;
+    // Bounded: a flood of unknown connection ids must not grow the container without end.
+    if (this.cached.size > 10_000) this.cached.clear();
+    this.cached.set(key, { at, connection });
+    return connection;
   }
 
   private audit(tenantId: string, a: AuditEntry) {
@@ -40,6 +57,7 @@ export class IntegrationsRepository implements IntegrationsStore {
   }
 
   async saveConnection(tenantId: string, before: Connection, after: Connection | undefined, audit: AuditEntry): Promise<void> {
+    this.cached.delete(`${tenantId}|${before.id}`);
     const key = keys.connection(tenantId, before.id);
     const lost = () => new DomainError('conflict', 'concurrent_update', `Connection ${before.id} was changed meanwhile; read it again and retry.`, {}, 1);
     const condition = { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } };
@@ -80,6 +98,26 @@ export class IntegrationsRepository implements IntegrationsStore {
   async saveDelivery(tenantId: string, d: StoredDelivery, expectedVersion: number): Promise<boolean> {
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.deliveryItem(tenantId, d), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** One UpdateItem of three attributes: the payload is not written again to claim it. */
+  async claimDelivery(tenantId: string, connectionId: string, id: string, expectedVersion: number, claimedAt: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(tenantId, connectionId, id),
+          UpdateExpression: 'SET #status = :processing, claimedAt = :at, version = :next',
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':processing': 'processing', ':at': claimedAt, ':next': expectedVersion + 1, ':v': expectedVersion },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

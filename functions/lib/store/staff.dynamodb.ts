@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandInput, type BatchGetCommandOutput, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import { conflict, DomainError, invalid } from '../../../domain/errors';
 import type { Staff } from '../../../domain/staff/staff';
@@ -31,11 +31,17 @@ export class StaffRepository implements StaffStore {
 
   async getMany(tenantId: string, staffIds: readonly string[]): Promise<Map<string, Staff>> {
     const unique = [...new Set(staffIds)];
-    if (unique.length === 0) return new Map();
-    const { Responses } = await this.db.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: unique.map((id) => keys.staff(tenantId, id)), ConsistentRead: true } } }),
-    );
-    return new Map((Responses?.[this.tableName] ?? []).map((i) => [i.staffId as string, fromItem<Staff>(i)]));
+    const out = new Map<string, Staff>();
+    // BatchGetItem takes 100 keys a call (an assignment rule set may name hundreds); keys it leaves unprocessed are asked for again.
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: BatchGetCommandInput['RequestItems'] = { [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => keys.staff(tenantId, id)), ConsistentRead: true } };
+      while (request && Object.keys(request).length > 0) {
+        const res: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of res.Responses?.[this.tableName] ?? []) out.set(item.staffId as string, fromItem<Staff>(item));
+        request = res.UnprocessedKeys;
+      }
+    }
+    return out;
   }
 
   /** Everyone below `path` in the hierarchy (not the manager themself). */

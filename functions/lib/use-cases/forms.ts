@@ -36,7 +36,7 @@ export class RateLimited extends Error {
 export async function formConnection(services: Services, formKey: string): Promise<{ tenantId: string; conn: Connection; settings: WebFormSettings }> {
   const [tenantId, connectionId, ...rest] = formKey.split('.');
   const conn =
-    rest.length === 0 && tenantId && connectionId && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenantId) && idPatterns.connection.test(connectionId) ? await services.integrations.getConnection(tenantId, connectionId) : undefined;
+    rest.length === 0 && tenantId && connectionId && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenantId) && idPatterns.connection.test(connectionId) ? await services.integrations.getConnection(tenantId, connectionId, { cached: true }) : undefined;
   if (!conn || conn.provider !== 'web_form' || !conn.enabled) throw new DomainError('not_found', 'no_such_form', 'There is no form here.');
   return { tenantId: tenantId!, conn, settings: WebFormSettings.parse(conn.settings) };
 }

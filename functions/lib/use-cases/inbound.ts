@@ -4,6 +4,7 @@ import { CanonicalRecord, MappingError, type CanonicalInput } from '../../../dom
 import { deliveryIdOf, MAX_OUTCOMES_KEPT, type Connection, type ConnectionSecrets, type RecordOutcome } from '../../../domain/integrations/connection';
 import { metaHandshake } from '../../../domain/integrations/signatures';
 import { fetchHttp, ProviderApiError } from '../integrations/http';
+import { assertPublicUrl, UnsafeUrlError } from '../integrations/outbound-guard';
 import { INBOUND_MAX_RECEIVES } from '../integrations/inbound-queue';
 import { edges, workerOf, type ProviderWorker } from '../integrations/providers';
 import type { ProviderAccess } from '../integrations/providers/types';
@@ -44,7 +45,7 @@ export type HookAnswer = { status: 200; text: string } | { status: 202; body: { 
 
 /** An unknown tenant, an unknown connection and another tenant's connection all look the same: 404. */
 async function hookConnection(services: Services, tenantId: string, connectionId: string): Promise<Connection> {
-  const conn = idPatterns.connection.test(connectionId) && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenantId) ? await services.integrations.getConnection(tenantId, connectionId) : undefined;
+  const conn = idPatterns.connection.test(connectionId) && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenantId) ? await services.integrations.getConnection(tenantId, connectionId, { cached: true }) : undefined;
   if (!conn || conn.provider === 'web_form') throw new DomainError('not_found', 'no_such_hook', 'There is no hook here.');
   if (!conn.enabled) throw new DomainError('not_found', 'connection_disabled', 'This connection is disabled; its admin can enable it again.');
   return conn;
@@ -190,10 +191,11 @@ export async function processDelivery(services: Services, msg: { tenantId: strin
   // Claimed first (a conditional write): two messages for one delivery (a provider's resend of a
   // delivery still queued, a replay) never process it side by side.
   const d: StoredDelivery = { ...found, status: 'processing', claimedAt: now.toISOString(), version: found.version + 1 };
-  if (!(await services.integrations.saveDelivery(tenantId, d, found.version))) return;
+  if (!(await services.integrations.claimDelivery(tenantId, found.connectionId, found.id, found.version, d.claimedAt!))) return;
   const finish = async (change: Partial<StoredDelivery>) => {
     const { claimedAt: _claimed, ...rest } = d;
-    const saved = await services.integrations.saveDelivery(tenantId, { ...rest, ...change, attempts: d.attempts + 1, processedAt: now.toISOString(), version: d.version + 1 }, d.version);
+    // When it was done: the records were applied by now.
+    const saved = await services.integrations.saveDelivery(tenantId, { ...rest, ...change, attempts: d.attempts + 1, processedAt: new Date().toISOString(), version: d.version + 1 }, d.version);
     if (!saved) logger.info('delivery moved on meanwhile', { tenantId, deliveryId: d.id });
   };
   /** Back to the queue's care: the redelivery of this message processes it again. */
@@ -207,12 +209,15 @@ export async function processDelivery(services: Services, msg: { tenantId: strin
     // A reconciliation pull's delivery holds canonical records, whatever the provider.
     const worker = await workerOf(d.origin === 'reconcile' ? 'generic' : conn.provider);
     const raw = d.raw ?? (await readAll(await services.files.read(d.rawKey!)));
-    const parsed = worker.parse(raw.toString('utf8'), { settings: conn.settings, headers: d.headers, receivedAt: new Date(d.receivedAt) });
+    const parsed = worker.parse(utf8Of(raw), { settings: conn.settings, headers: d.headers, receivedAt: new Date(d.receivedAt) });
     let records = parsed.records;
     if (parsed.fetches.length > 0) {
       if (!worker.resolve) throw new MappingError('not_supported', `${conn.provider} deliveries name records this connection cannot fetch.`);
       const secrets = await services.secrets.get(tenantId, conn.id);
-      records = [...records, ...(await worker.resolve(parsed.fetches, providerAccess(services, tenantId, conn, secrets, worker, now)))];
+      const access = providerAccess(services, tenantId, conn, secrets, worker, now);
+      // A host the tenant named is checked as DNS answers now, not only as it was written.
+      if (typeof conn.settings.odataBaseUrl === 'string' && access.endpoints.odata === conn.settings.odataBaseUrl) await assertPublicUrl(access.endpoints.odata);
+      records = [...records, ...(await worker.resolve(parsed.fetches, access))];
     }
     const ctx = integrationContext(services, tenantId, conn, now, d.id);
     const outcomes: RecordOutcome[] = [...(parsed.ignored ?? []).map((i) => ({ type: 'ignored', externalId: i.what.slice(0, 128), outcome: 'ignored' as const, message: i.reason }))];
@@ -230,6 +235,7 @@ export async function processDelivery(services: Services, msg: { tenantId: strin
     });
   } catch (error) {
     if (error instanceof MappingError) return finish({ status: 'failed', reason: { code: error.code, message: error.message.slice(0, 500) } });
+    if (error instanceof UnsafeUrlError) return finish({ status: 'failed', reason: { code: 'unsafe_url', message: error.message.slice(0, 500) } });
     if (error instanceof ProviderApiError && (!error.retryable || receiveCount >= INBOUND_MAX_RECEIVES)) return finish({ status: 'failed', reason: { code: error.code, message: error.message.slice(0, 500) } });
     if (receiveCount >= INBOUND_MAX_RECEIVES) {
       logger.error('delivery failed on its last receive', { tenantId, deliveryId: d.id, error });
@@ -243,6 +249,16 @@ export async function processDelivery(services: Services, msg: { tenantId: strin
 /** A claim older than this is a worker that died mid-delivery (the queue's visibility timeout is longer): the next receive takes it over. */
 const CLAIM_MS = 5 * 60_000;
 const claimExpired = (d: StoredDelivery, now: Date) => !d.claimedAt || now.getTime() - Date.parse(d.claimedAt) > CLAIM_MS;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** The body as text: bytes that are not UTF-8 fail the delivery, never become replacement characters applied to records. */
+function utf8Of(raw: Buffer): string {
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    throw new MappingError('invalid_utf8', 'The body is not valid UTF-8.');
+  }
+}
 
 async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];

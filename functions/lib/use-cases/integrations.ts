@@ -55,7 +55,7 @@ export async function createConnection(ctx: UseCaseContext, input: ConnectionInp
   authorize(ctx.actor, 'integration:manage');
   if (input.provider === 'whatsapp') throw new DomainError('invalid', 'provider_unavailable', 'WhatsApp connections arrive with the communication hub; no hook reads them yet.');
   const settings = checkSettings(input.provider, input.settings ?? {}, await productIds(ctx));
-  const values = checkSecrets(input.provider, input.secrets ?? {});
+  const values = checkSecrets(input.provider, (input.secrets ?? {}) as Record<string, string>);
   const secret = generatesSecret(input.provider) ? newSigningSecret() : undefined;
   const secrets: ConnectionSecrets = { values, ...(secret && { signing: { current: secret } }) };
   const at = ctx.now.toISOString();
@@ -103,10 +103,10 @@ export async function updateConnection(ctx: UseCaseContext, id: string, patch: C
   assertVersion(before.version, expectedVersion, 'connection');
   const settings = patch.settings === undefined ? before.settings : checkSettings(before.provider, patch.settings, await productIds(ctx));
   let secretsSet = before.secretsSet;
+  let next: ConnectionSecrets | undefined;
   if (patch.secrets !== undefined) {
     const stored = (await ctx.services.secrets.get(ctx.actor.tenantId, id)) ?? { values: {} };
-    const next: ConnectionSecrets = { ...stored, values: checkSecrets(before.provider, patch.secrets, stored.values) };
-    await ctx.services.secrets.put(ctx.actor.tenantId, id, next);
+    next = { ...stored, values: checkSecrets(before.provider, patch.secrets as Record<string, string | null>, stored.values) };
     secretsSet = secretsSetOf(before.provider, next);
   }
   const after: Connection = {
@@ -119,7 +119,9 @@ export async function updateConnection(ctx: UseCaseContext, id: string, patch: C
     updatedAt: ctx.now.toISOString(),
     version: before.version + 1,
   };
+  // The record first, version-checked: a refused or losing PATCH changes no secret (only the winner writes it).
   await ctx.services.integrations.saveConnection(ctx.actor.tenantId, before, after, audit(ctx, id, 'updated', before, after));
+  if (next) await ctx.services.secrets.put(ctx.actor.tenantId, id, next);
   return view(ctx.actor.tenantId, after);
 }
 

@@ -6,6 +6,7 @@ import { eligible, leastLoaded, roundRobin, ruleFor, type AssignmentConfig, type
 import type { LeadRecord } from '../../../domain/integrations/canonical';
 import type { Connection, RecordOutcome } from '../../../domain/integrations/connection';
 import { refDigest } from '../../../domain/integrations/records';
+import { derivedIds } from '../ids';
 import { isOpen, type Opportunity } from '../../../domain/pipeline/opportunity';
 import { createClient, visibleClient } from './clients';
 import { retryLostRace, tenantConfig, type UseCaseContext } from './context';
@@ -45,6 +46,10 @@ export async function applyLead(ctx: UseCaseContext, conn: Connection, r: LeadRe
       const open = known ? (await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId)).find((o) => o.productId === product.id && isOpen(o)) : undefined;
       const { opportunity, rule, refreshed } = open ? { opportunity: open, rule: 'existing opportunity', refreshed: true } : await newLeadOpportunity(ctx, clientId, product.id, rules, conn, r, source);
       const call = await firstResponseCall(ctx, opportunity, rules, r, conn, rule);
+      if (!call.created) {
+        await ctx.services.integrations.putLeadRef(ctx.actor.tenantId, conn.id, digest, { externalId: r.externalId, clientId, opportunityId: opportunity.id, eventId: call.id, assignedTo: opportunity.assignedTo, receivedAt: r.data.receivedAt, deliveryId });
+        return { ...base, outcome: 'unchanged', clientId, opportunityId: opportunity.id, message: `repeat lead: the open ${product.id} opportunity already has a first-response call due this hour` };
+      }
       await ctx.services.integrations.putLeadRef(ctx.actor.tenantId, conn.id, digest, { externalId: r.externalId, clientId, opportunityId: opportunity.id, eventId: call.id, assignedTo: opportunity.assignedTo, receivedAt: r.data.receivedAt, deliveryId });
       return {
         ...base,
@@ -81,16 +86,31 @@ async function newLeadOpportunity(ctx: UseCaseContext, clientId: string, product
   return { opportunity, rule, refreshed: false };
 }
 
-function firstResponseCall(ctx: UseCaseContext, o: Opportunity, config: AssignmentConfig, r: LeadRecord, conn: Connection, rule: string) {
+/**
+ * The lead's first-response call. Its id is derived from the deal and the hour, so however many
+ * times one person submits in an hour (a double-click, a bot that knows a phone number), their
+ * deal gets one call, not one each: the second write finds the first (`created: false`).
+ */
+async function firstResponseCall(ctx: UseCaseContext, o: Opportunity, config: AssignmentConfig, r: LeadRecord, conn: Connection, rule: string): Promise<{ id: string; created: boolean }> {
   // Due within the first-response time of the lead's arrival — or of now, for a lead that reaches us late (a replay).
   const from = Math.max(Date.parse(r.data.receivedAt), ctx.now.getTime() - config.firstResponseMinutes * 60_000);
   const due = new Date(from + config.firstResponseMinutes * 60_000).toISOString();
-  return addEvent(
-    { ...ctx, auditExtras: { ...ctx.auditExtras, rule } },
-    o.id,
-    { type: 'Call', scheduledAt: due, status: 'Pending', assignee: o.assignedTo, remarks: `First response to a new lead from ${conn.name}: call within ${config.firstResponseMinutes} minutes of its arrival.` },
-    { purpose: 'first_response' },
-  );
+  const hour = new Date(Math.floor(ctx.now.getTime() / 3_600_000) * 3_600_000);
+  const id = derivedIds(`first-response:${o.id}`, hour).event(o.clientId, 0);
+  if (await ctx.services.pipeline.getEvent(ctx.actor.tenantId, id)) return { id, created: false };
+  try {
+    await addEvent(
+      { ...ctx, auditExtras: { ...ctx.auditExtras, rule } },
+      o.id,
+      { type: 'Call', scheduledAt: due, status: 'Pending', assignee: o.assignedTo, remarks: `First response to a new lead from ${conn.name}: call within ${config.firstResponseMinutes} minutes of its arrival.` },
+      { purpose: 'first_response', id },
+    );
+    return { id, created: true };
+  } catch (error) {
+    // Written by a concurrent submission of the same person a moment ago.
+    if (error instanceof DomainError && error.code === 'concurrent_update' && (await ctx.services.pipeline.getEvent(ctx.actor.tenantId, id))) return { id, created: false };
+    throw error;
+  }
 }
 
 /**

@@ -304,7 +304,8 @@ export type StoredDelivery = Delivery & { raw?: Buffer; rawKey?: string; headers
 
 /** Connections, deliveries and what integrations record (#13). */
 export interface IntegrationsStore {
-  getConnection(tenantId: string, id: string): Promise<Connection | undefined>;
+  /** `cached`: a read of the last few seconds will do (the hook path). */
+  getConnection(tenantId: string, id: string, opts?: { cached?: boolean }): Promise<Connection | undefined>;
   createConnection(tenantId: string, c: Connection, audit: AuditEntry): Promise<void>;
   /** Replaces (or, `after` undefined, deletes) the connection if still at `before.version`. */
   saveConnection(tenantId: string, before: Connection, after: Connection | undefined, audit: AuditEntry): Promise<void>;
@@ -312,6 +313,8 @@ export interface IntegrationsStore {
   /** Stores a delivery unless one with its id (its provider delivery id) exists: false then. */
   recordDelivery(tenantId: string, d: StoredDelivery): Promise<boolean>;
   getDelivery(tenantId: string, connectionId: string, id: string): Promise<StoredDelivery | undefined>;
+  /** Takes a delivery for processing (status `processing`, `claimedAt`, version + 1) if still at `expectedVersion`: false when another worker took it. */
+  claimDelivery(tenantId: string, connectionId: string, id: string, expectedVersion: number, claimedAt: string): Promise<boolean>;
   /** False when it is no longer at `expectedVersion`. */
   saveDelivery(tenantId: string, d: StoredDelivery, expectedVersion: number): Promise<boolean>;
   /** Newest first, without their payloads. */
