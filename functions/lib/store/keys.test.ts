@@ -53,6 +53,7 @@ describe('key conditions', () => {
       tenantEvents: 'gsi2',
       staffAlerts: 'gsi1',
       tenantAlerts: 'gsi2',
+      connectionDeliveries: 'gsi1',
     });
   });
 });
