@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { CanonicalInput, FetchRef } from '../../../../domain/integrations/canonical';
 import { mapEntity, syncedEntities, type SyncedEntity } from '../../../../domain/integrations/quickbooks';
-import { ProviderApiError, requestJson, type HttpRequest } from '../http';
+import { ProviderApiError, requestJson } from '../http';
+import { tokenSession } from '../oauth';
 import type { ProviderAccess, Reconcile, Resolve } from './types';
 
 /**
@@ -18,21 +19,19 @@ export const defaultEndpoints = {
 
 /** The API version asked for: it decides which fields an entity carries (GSTIN among them). */
 const MINOR_VERSION = '75';
-/** A token this close to its expiry is refreshed first rather than sent to fail. */
-const EXPIRY_MARGIN_MS = 60_000;
 /** CDC looks back 30 days at most (Intuit refuses an older changedSince); a pull never asks for more. */
 const CDC_LOOKBACK_MS = 30 * 24 * 60 * 60 * 1000;
 
 export const resolve: Resolve = async (fetches, access) => {
   const api = apiOf(access);
-  const session = tokenSession(access);
+  const calls = session(access);
   const records: CanonicalInput[] = [];
   for (const ref of fetches) {
     const entity = syncedEntityOf(ref);
     const realmId = realmOf(ref, access);
     // One app's webhooks name every connected company: another company's entities are another connection's.
     if (realmId === undefined) continue;
-    const body = await session.call({ url: `${api}/v3/company/${realmId}/${entity.toLowerCase()}/${ref.id}?minorversion=${MINOR_VERSION}` });
+    const body = await calls.call({ url: `${api}/v3/company/${realmId}/${entity.toLowerCase()}/${ref.id}?minorversion=${MINOR_VERSION}` });
     records.push(...mapEntity(entity, body));
   }
   return records;
@@ -48,7 +47,7 @@ export const reconcile: Reconcile = async (access, since) => {
   if (!realmId) throw new ProviderApiError('provider_refused', 'The QuickBooks connection has no realmId setting to reconcile.', false);
   const changedSince = new Date(Math.max(Date.parse(since) || 0, access.now.getTime() - CDC_LOOKBACK_MS)).toISOString();
   const query = new URLSearchParams({ entities: syncedEntities.join(','), changedSince, minorversion: MINOR_VERSION });
-  const json = await tokenSession(access).call({ url: `${apiOf(access)}/v3/company/${realmId}/cdc?${query}` });
+  const json = await session(access).call({ url: `${apiOf(access)}/v3/company/${realmId}/cdc?${query}` });
   const body = CdcBody.safeParse(json);
   if (!body.success) throw new ProviderApiError('provider_bad_response', 'QuickBooks answered the CDC request without a CDCResponse.', false);
   const records: CanonicalInput[] = [];
@@ -90,42 +89,12 @@ const TokenAnswer = z.object({
   refresh_token: z.string().min(1).optional(),
 });
 
-/**
- * The access token for one resolve or reconcile: used while it is valid, refreshed first when it
- * is missing or expiring, and refreshed once more if the API answers 401 (revoked early); a
- * second 401 is the API's answer.
- */
-function tokenSession(access: ProviderAccess) {
-  let token = validToken(access);
-  let refreshed = false;
-  const refresh = async () => {
-    refreshed = true;
-    token = await refreshAccessToken(access);
-    return token;
-  };
-  const send = (bearer: string, request: HttpRequest) =>
-    requestJson(access.http, { ...request, headers: { Authorization: `Bearer ${bearer}`, Accept: 'application/json', ...request.headers } });
-  return {
-    async call(request: HttpRequest): Promise<unknown> {
-      const bearer = token ?? (await refresh());
-      try {
-        return await send(bearer, request);
-      } catch (error) {
-        if (refreshed || !(error instanceof ProviderApiError && error.status === 401)) throw error;
-        return send(await refresh(), request);
-      }
-    },
-  };
-}
-
-function validToken(access: ProviderAccess): string | undefined {
-  const { accessToken, accessTokenExpiresAt } = access.secrets;
-  if (!accessToken) return undefined;
-  const expiresAt = accessTokenExpiresAt ? Date.parse(accessTokenExpiresAt) : NaN;
-  // No expiry recorded: the token is tried, and a 401 refreshes it.
-  if (Number.isNaN(expiresAt)) return accessToken;
-  return expiresAt - EXPIRY_MARGIN_MS > access.now.getTime() ? accessToken : undefined;
-}
+/** QuickBooks' calls: a bearer token (tokenSession refreshes it the OAuth 2 way). */
+const session = (access: ProviderAccess) =>
+  tokenSession(access, {
+    refresh: refreshAccessToken,
+    send: (bearer, request) => requestJson(access.http, { ...request, headers: { Authorization: `Bearer ${bearer}`, Accept: 'application/json', ...request.headers } }),
+  });
 
 /** Intuit's refresh: form-encoded grant, client id and secret as HTTP Basic; the rotated refresh token is saved with the new access token. */
 async function refreshAccessToken(access: ProviderAccess): Promise<string> {

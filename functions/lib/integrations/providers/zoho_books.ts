@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CanonicalInput, FetchRef } from '../../../../domain/integrations/canonical';
 import { listModules, mapList, mapReadResponse, zohoTime, type ListModule, type RecordKey } from '../../../../domain/integrations/zoho_books';
 import { ProviderApiError, requestJson, type HttpRequest } from '../http';
+import { tokenSession } from '../oauth';
 import type { ProviderAccess, Reconcile, Resolve } from './types';
 
 /**
@@ -19,7 +20,6 @@ export const defaultEndpoints = { api: 'https://www.zohoapis.in', accounts: 'htt
 const PER_PAGE = 200;
 /** Pages per module a pull follows at most: 10,000 records changed between two pulls means a broken `has_more_page`, not a busy day. */
 const MAX_PAGES = 50;
-const EXPIRY_MARGIN_MS = 60_000;
 /** Customers first, then the invoices that name them, then the payments that pay those. */
 const reconcileOrder: readonly ListModule[] = ['contacts', 'invoices', 'customerpayments'];
 /** The path of one record of each kind. */
@@ -74,13 +74,6 @@ const ZohoStatus = z.object({ code: z.number().optional(), message: z.string().o
 function zohoSession(access: ProviderAccess) {
   const organizationId = typeof access.settings.organizationId === 'string' ? access.settings.organizationId : undefined;
   if (!organizationId) throw new ProviderApiError('provider_refused', 'The Zoho Books connection has no organizationId setting.', false);
-  let token = validToken(access);
-  let refreshed = false;
-  const refresh = async () => {
-    refreshed = true;
-    token = await refreshAccessToken(access);
-    return token;
-  };
   const send = async (bearer: string, request: HttpRequest) => {
     const json = await requestJson(access.http, { ...request, headers: { Authorization: `Zoho-oauthtoken ${bearer}`, Accept: 'application/json', ...request.headers } });
     const status = ZohoStatus.safeParse(json);
@@ -89,27 +82,7 @@ function zohoSession(access: ProviderAccess) {
     }
     return json;
   };
-  return {
-    organizationId,
-    api: access.endpoints.api ?? defaultEndpoints.api,
-    async call(request: HttpRequest): Promise<unknown> {
-      const bearer = token ?? (await refresh());
-      try {
-        return await send(bearer, request);
-      } catch (error) {
-        if (refreshed || !(error instanceof ProviderApiError && error.status === 401)) throw error;
-        return send(await refresh(), request);
-      }
-    },
-  };
-}
-
-function validToken(access: ProviderAccess): string | undefined {
-  const { accessToken, accessTokenExpiresAt } = access.secrets;
-  if (!accessToken) return undefined;
-  const expiresAt = accessTokenExpiresAt ? Date.parse(accessTokenExpiresAt) : NaN;
-  if (Number.isNaN(expiresAt)) return accessToken;
-  return expiresAt - EXPIRY_MARGIN_MS > access.now.getTime() ? accessToken : undefined;
+  return { organizationId, api: access.endpoints.api ?? defaultEndpoints.api, ...tokenSession(access, { refresh: refreshAccessToken, send }) };
 }
 
 const TokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
