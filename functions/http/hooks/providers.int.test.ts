@@ -106,6 +106,14 @@ describe('QuickBooks reconciliation', () => {
     await api.stack().inboundQueue.idle();
     const second = (await api.as(admin).get(`/v1/integrations/${conn.id}/deliveries/${again.body.deliveryId}`)).body;
     expect(second.counts.created).toBe(0);
+    // The hourly job pulls every connection that can be polled, from where each stopped.
+    const [{ getServices }, { runJob }] = await Promise.all([import('../../lib/services'), import('../../lib/use-cases/jobs')]);
+    const cdcCalls = stub.requests.filter((r) => r.url.startsWith('/v3/company/9341455130166501/cdc')).length;
+    const summary = await runJob({ services: getServices() }, 'reconcile', 'demo', new Date());
+    expect(summary).toMatchObject({ failed: [] });
+    expect(summary.connections).toBeGreaterThanOrEqual(1);
+    expect(stub.requests.filter((r) => r.url.startsWith('/v3/company/9341455130166501/cdc')).length).toBeGreaterThan(cdcCalls);
+    await api.stack().inboundQueue.idle();
     // Providers that cannot be polled say so.
     const generic = await connect('generic', {});
     expect((await api.as(admin).post(`/v1/integrations/${generic.id}/reconcile`)).body.code).toBe('not_reconcilable');
