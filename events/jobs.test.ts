@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueFor, localClock, parseJobMessage, toJobEntry } from './jobs';
+import { dueFor, jobNames, localClock, localHourOf, parseJobMessage, toJobEntry } from './jobs';
 
 describe('job requests', () => {
   it('are due at the tenant’s local hour, in the quarter-hour that begins it', () => {
@@ -13,6 +13,18 @@ describe('job requests', () => {
     expect(dueFor('gap-analysis', new Date('2026-12-01T15:15:00.000Z'), 'Asia/Kolkata')).toBe(false);
     expect(dueFor('missed-sweep', new Date('2026-12-01T15:15:00.000Z'), 'Asia/Kolkata')).toBe(true);
     expect(localClock(new Date('2026-12-01T18:29:00.000Z'), 'Asia/Kolkata')).toEqual({ hour: 23, minute: 59 });
+  });
+
+  it('are exactly the missed sweep, the two daily jobs and the reconcile pull, which runs for every tenant on every (hourly) run (#13)', () => {
+    expect(jobNames).toEqual(['missed-sweep', 'daily-tasks', 'gap-analysis', 'reconcile']);
+    expect(localHourOf).toEqual({ 'missed-sweep': undefined, 'daily-tasks': 6, 'gap-analysis': 21, reconcile: undefined });
+    for (const at of ['2026-12-01T00:00:00.000Z', '2026-12-01T07:00:00.000Z', '2026-12-01T18:30:00.000Z']) {
+      for (const zone of ['Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'UTC']) expect(dueFor('reconcile', new Date(at), zone), `${at} ${zone}`).toBe(true);
+    }
+    const r = { job: 'reconcile', tenantId: 'demo', at: '2026-12-01T07:00:00.000Z', executionId: 'x-2' } as const;
+    const body = JSON.stringify({ version: '0', id: 'i', 'detail-type': 'job.requested', source: 'crm.jobs', account: '1', time: r.at, region: 'ap-south-1', resources: [], detail: r });
+    expect(parseJobMessage(body)).toEqual(r);
+    expect(toJobEntry(r, 'bus')).toEqual({ Source: 'crm.jobs', DetailType: 'job.requested', Detail: JSON.stringify(r), Time: new Date(r.at), EventBusName: 'bus' });
   });
 
   it('travel as EventBridge events of their own source, and anything else is refused', () => {
