@@ -34,6 +34,8 @@ export const ids = {
   import: () => `imp_${next()}`,
   export: () => `exp_${next()}`,
   connection: () => `ic_${next()}`,
+  /** A message (#14): in its client's partition, like an event. */
+  message: (clientId: string) => `m_${clientUlid(clientId)}${next()}`,
 };
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -65,6 +67,7 @@ export const idPatterns = {
   import: new RegExp(`^imp_${ULID}$`),
   export: new RegExp(`^exp_${ULID}$`),
   connection: new RegExp(`^ic_${ULID}$`),
+  message: new RegExp(`^m_${ULID}${ULID}$`),
   delivery: /^dl_[A-Za-z0-9_-]{26}$/,
 };
 

@@ -42,6 +42,8 @@ export type EntityType =
   | 'invoice'
   | 'invoice_ref'
   | 'counter'
+  | 'message'
+  | 'message_ref'
   | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */

@@ -42,6 +42,8 @@ import { tableSchema } from './table-schema';
  * | a lead already taken (per connection and the source's lead id) | table | pk=T#{t}#CIDX sk=LEADREF#{connection}#{digest} |
  * | an invoice of a client (owned products; payments) | table | pk=T#{t}#C#{client} sk=INV#{system}#{digest} (in the 360 range) |
  * | the client of an invoice (payments name the invoice alone) | table | pk=T#{t}#CIDX sk=INVREF#{system}#{digest} |
+ * | messages of a client, oldest first (#14) | table | pk=T#{t}#C#{client} sk=THREAD#{message} (time-ordered ids; after OPP#~, outside the 360 range) |
+ * | a message by its provider id (Message-ID, wamid): replies and statuses find it | table | pk=T#{t}#CIDX sk=MSGREF#{digest} |
  * | counters: round-robin tickets, rate-limit windows | table | pk=T#{t}#COUNT sk=RR#{config version}#{rule} / RATE#{bucket}#{window} (TTL) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
@@ -189,6 +191,9 @@ export const keys = {
   invoice: (tenantId: string, clientId: string, system: string, digest: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `INV#${system}#${digest}` }),
   invoiceRef: (tenantId: string, system: string, digest: string): Key => ({ pk: indexPartition(tenantId), sk: `INVREF#${system}#${digest}` }),
   isInvoiceItem: (item: Record<string, unknown>) => String(item[table.sk]).startsWith('INV#'),
+  /** A message of the communication hub (#14), in its client's partition. */
+  message: (tenantId: string, clientId: string, messageId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `THREAD#${messageId}` }),
+  messageRef: (tenantId: string, digest: string): Key => ({ pk: indexPartition(tenantId), sk: `MSGREF#${digest}` }),
   /** An atomic counter: a round-robin rule's next ticket, a rate-limit window's hits. */
   counter: (tenantId: string, name: string): Key => ({ pk: countersPartition(tenantId), sk: name }),
 
@@ -237,6 +242,7 @@ export const keys = {
     /** Every fuzzy index item of the tenant, in key order (the cleanup list). */
     clientFuzzyAll: (tenantId: string) => byPrefix(table, indexPartition(tenantId), 'FUZZY#'),
     staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
+    clientMessages: (tenantId: string, clientId: string) => byPrefix(table, clientPartition(tenantId, clientId), 'THREAD#'),
     connections: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'CONN#'),
     connectionAudit: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'AUDIT#'),
     deliveries: (tenantId: string, connectionId: string) => byPrefix(gsi(indexes.connectionDeliveries), `${connectionPartition(tenantId, connectionId)}#DLV`, ''),

@@ -1,0 +1,69 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conflict, DomainError } from '../../../domain/errors';
+import type { Channel, Message } from '../../../domain/messages/message';
+import { refDigest } from '../../../domain/integrations/records';
+import { clientOf } from '../ids';
+import type { Page, PageRequest } from '../use-cases/ports';
+import type { CursorCodec } from './cursor';
+import { fromItem, queryKept, toItem, transact } from './items';
+import { keys } from './keys';
+
+/**
+ * Messages of the communication hub (#14): each in its client's partition (the id names it, as an
+ * event's does), with an index item by its provider id (email Message-ID, WhatsApp wamid) written
+ * in the same transaction — a webhook delivered twice, or a reply, finds the message with one read,
+ * and a second message with the same provider id is refused (409 `duplicate_message`).
+ */
+export class MessagesRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  async create(tenantId: string, m: Message): Promise<void> {
+    await transact(this.db, [
+      { item: { Put: { TableName: this.tableName, Item: toItem('message', tenantId, keys.message(tenantId, clientOf(m.id), m.id), m), ConditionExpression: 'attribute_not_exists(pk)' } } },
+      {
+        item: { Put: { TableName: this.tableName, Item: toItem('message_ref', tenantId, keys.messageRef(tenantId, refDigest(m.providerMessageId)), { clientId: m.clientId, messageId: m.id }), ConditionExpression: 'attribute_not_exists(pk)' } },
+        onConditionFailed: () => conflict('duplicate_message', `A message with provider id ${m.providerMessageId} exists.`),
+      },
+    ]);
+  }
+
+  async get(tenantId: string, messageId: string): Promise<Message | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.message(tenantId, clientOf(messageId), messageId), ConsistentRead: true }));
+    return Item ? fromItem<Message>(Item) : undefined;
+  }
+
+  /** The message a provider id names (a reply's In-Reply-To, a status update's wamid). */
+  async byProviderId(tenantId: string, providerMessageId: string): Promise<Message | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.messageRef(tenantId, refDigest(providerMessageId)) }));
+    return typeof Item?.messageId === 'string' ? this.get(tenantId, Item.messageId) : undefined;
+  }
+
+  /** Replaces the message if still at `before.version` (a status update racing another). */
+  async save(tenantId: string, before: Message, after: Message): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: toItem('message', tenantId, keys.message(tenantId, clientOf(after.id), after.id), after), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new DomainError('conflict', 'concurrent_update', `Message ${before.id} changed meanwhile.`, {}, 1);
+      throw error;
+    }
+  }
+
+  /** A client's thread, oldest first (ids are time-ordered), of one channel or both. */
+  list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>> {
+    return queryKept(
+      this.db,
+      this.cursors,
+      { TableName: this.tableName, ...keys.query.clientMessages(tenantId, clientId) },
+      { ...q, scope: `${tenantId}|messages|${clientId}|${q.channel ?? '*'}` },
+      (i) => q.channel === undefined || i.channel === q.channel,
+      (i) => fromItem<Message>(i),
+    );
+  }
+}
