@@ -14,6 +14,7 @@ import { PipelineRepository } from './store/pipeline.dynamodb';
 import { StaffRepository } from './store/staff.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
 import { IntegrationsRepository } from './store/integrations.dynamodb';
+import { MessagesRepository } from './store/messages.dynamodb';
 import { createSecretsStore } from './integrations/secrets';
 import { createInboundQueue } from './integrations/inbound-queue';
 import type { Services } from './use-cases/ports';
@@ -44,6 +45,7 @@ function build() {
     integrations: new IntegrationsRepository(db, cfg.TABLE_NAME, cursors),
     secrets: createSecretsStore(),
     inboundQueue: createInboundQueue(cfg.AWS_REGION),
+    messages: new MessagesRepository(db, cfg.TABLE_NAME, cursors),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

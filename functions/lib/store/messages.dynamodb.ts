@@ -4,7 +4,7 @@ import { conflict, DomainError } from '../../../domain/errors';
 import type { Channel, Message } from '../../../domain/messages/message';
 import { refDigest } from '../../../domain/integrations/records';
 import { clientOf } from '../ids';
-import type { Page, PageRequest } from '../use-cases/ports';
+import type { MessagesStore, Page, PageRequest } from '../use-cases/ports';
 import type { CursorCodec } from './cursor';
 import { fromItem, queryKept, toItem, transact } from './items';
 import { keys } from './keys';
@@ -15,7 +15,7 @@ import { keys } from './keys';
  * in the same transaction — a webhook delivered twice, or a reply, finds the message with one read,
  * and a second message with the same provider id is refused (409 `duplicate_message`).
  */
-export class MessagesRepository {
+export class MessagesRepository implements MessagesStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

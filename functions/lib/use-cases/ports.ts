@@ -26,6 +26,7 @@ import type { Invoice, LeadRef } from '../../../domain/integrations/records';
 import type { AssignmentConfig } from '../../../domain/integrations/assignment';
 import type { SecretsStore } from '../integrations/secrets';
 import type { InboundQueue } from '../integrations/inbound-queue';
+import type { Channel, Message } from '../../../domain/messages/message';
 
 /**
  * The ports the use cases depend on: what they need of storage, identity and media, declared
@@ -330,6 +331,15 @@ export interface IntegrationsStore {
   increment(tenantId: string, name: string, ttlSeconds?: number): Promise<number>;
 }
 
+/** Messages of the communication hub (#14): functions/lib/store/messages.dynamodb.ts. */
+export interface MessagesStore {
+  create(tenantId: string, m: Message): Promise<void>;
+  get(tenantId: string, messageId: string): Promise<Message | undefined>;
+  byProviderId(tenantId: string, providerMessageId: string): Promise<Message | undefined>;
+  save(tenantId: string, before: Message, after: Message): Promise<void>;
+  list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>>;
+}
+
 /** Everything a use case may reach. */
 export interface Services {
   clients: ClientsStore;
@@ -348,4 +358,5 @@ export interface Services {
   /** Write-only secrets of connections (Secrets Manager; `.local/secrets` locally). */
   secrets: SecretsStore;
   inboundQueue: InboundQueue;
+  messages: MessagesStore;
 }
