@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { authorize } from '../../../domain/access/policy';
+import { invalid } from '../../../domain/errors';
+import { assertRecipient, type Message, type SendMessageInput } from '../../../domain/messages/message';
+import { newMessageId, threadAddress } from '../../../domain/messages/threads';
+import { textMessage, type TextMessageRequest } from '../../../domain/messages/whatsapp/outbound';
+import { assertCanSend, serviceWindow } from '../../../domain/messages/whatsapp/window';
+import type { z } from 'zod';
+import { composeMessage } from '../mail/compose-message';
+import type { Mailer } from '../mail/mailer';
+import { ids } from '../ids';
+import { visibleClient } from './clients';
+import type { UseCaseContext } from './context';
+import { addEvent } from './events';
+import { visibleOpportunity } from './opportunities';
+
+/**
+ * Sending a message from a client's thread (#14 item 1, DESIGN §11). Email: real MIME (the
+ * thread's own Reply-To, so a reply finds its thread; In-Reply-To/References to the last message
+ * the client sent), through the mailer (SES v2 in AWS, `.local/outbox/*.eml` locally). WhatsApp:
+ * free text only within 24 h of the client's last inbound message (409 `outside_service_window`
+ * otherwise), through the WhatsApp port (the Cloud API; `.local/outbox/whatsapp/*.json` locally).
+ * A message sent for a deal is logged there as a completed Message event (auto-tracking).
+ *
+ * Not yet here (the rest of #14): templates stored per tenant, attachments, consent records, the
+ * routes, the Cloud API adapter, inbound mail and WhatsApp.
+ */
+export interface WhatsAppPort {
+  /** Sends one Cloud API message; answers its wamid. */
+  send(request: TextMessageRequest): Promise<{ wamid: string }>;
+}
+
+export interface MessagingDeps {
+  mailer: Mailer;
+  /** The sender's address (a verified SES identity). */
+  from: string;
+  /** Where replies arrive: thread addresses are `reply+…@<replyDomain>`. */
+  replyDomain: string;
+  /** Signs thread addresses (domain/messages/threads.ts). */
+  threadSecret: Buffer;
+  whatsapp: WhatsAppPort;
+}
+
+/** The local WhatsApp port: each request as JSON under the outbox, answered with a made-up wamid. */
+export function outboxWhatsApp(dir: string): WhatsAppPort {
+  return {
+    async send(request) {
+      const wamid = `wamid.local.${randomBytes(12).toString('hex')}`;
+      await mkdir(join(dir, 'whatsapp'), { recursive: true });
+      await writeFile(join(dir, 'whatsapp', `${wamid}.json`), JSON.stringify(request, null, 2));
+      return { wamid };
+    },
+  };
+}
+
+export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clientId: string, input: z.infer<typeof SendMessageInput>): Promise<Message> {
+  authorize(ctx.actor, 'event:create');
+  const { client } = await visibleClient(ctx, clientId, 'client:read');
+  // A deal named must be one the caller may follow up; warriors and partners send only about what was handed to them.
+  const opportunity = input.opportunityId ? await visibleOpportunity(ctx, input.opportunityId, 'event:create') : undefined;
+  if (opportunity && opportunity.clientId !== client.id) throw invalid([{ field: 'body.opportunityId', code: 'other_client', message: 'is a deal of another client' }]);
+  if (!opportunity && (ctx.actor.role === 'warrior' || ctx.actor.role === 'partner')) throw invalid([{ field: 'body.opportunityId', code: 'required', message: 'is required: you message clients about the deals handed to you' }]);
+  if (input.template) throw invalid([{ field: 'body.template', code: 'not_available', message: 'templates are not stored yet: send text' }]);
+  const thread = (await ctx.services.messages.list(ctx.actor.tenantId, client.id, { limit: 100, channel: input.channel })).items;
+  const at = ctx.now.toISOString();
+  const id = ids.message(client.id);
+  const base = { id, clientId: client.id, ...(opportunity && { opportunityId: opportunity.id }), channel: input.channel, direction: 'outbound' as const, attachments: [], createdBy: ctx.actor.staffId, createdAt: at, statusAt: at, version: 1 };
+
+  let message: Message;
+  if (input.channel === 'email') {
+    const to = input.to ?? client.email;
+    if (!to) throw invalid([{ field: 'body.to', code: 'required', message: 'is required: the client has no email address' }]);
+    assertRecipient('email', to);
+    const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
+    const messageId = newMessageId(deps.replyDomain, randomBytes(16));
+    const raw = await composeMessage({
+      from: { name: ctx.actor.staffId, address: deps.from },
+      to: [to],
+      replyTo: threadAddress(deps.threadSecret, { tenantId: ctx.actor.tenantId, clientId: client.id, threadId: 'email' }, deps.replyDomain),
+      subject: input.subject!,
+      ...(input.text && { text: input.text }),
+      ...(input.html && { html: input.html }),
+      messageId,
+      ...(lastInbound && { inReplyTo: lastInbound.providerMessageId, references: thread.map((m) => m.providerMessageId).slice(-20) }),
+      date: ctx.now,
+    });
+    await deps.mailer.send({ from: deps.from, to: [to], raw, key: id });
+    message = { ...base, from: deps.from, to: [to], subject: input.subject!, text: input.text ?? '', ...(input.html && { html: input.html }), providerMessageId: messageId, ...(lastInbound && { inReplyTo: lastInbound.providerMessageId }), status: 'sent' };
+  } else {
+    const to = input.to ?? client.whatsapp ?? client.mobile;
+    assertRecipient('whatsapp', to);
+    const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
+    assertCanSend('text', serviceWindow(lastInbound?.createdAt, ctx.now));
+    const { wamid } = await deps.whatsapp.send(textMessage(to, input.text!));
+    message = { ...base, from: 'whatsapp', to: [to], text: input.text!, providerMessageId: wamid, status: 'sent' };
+  }
+  await ctx.services.messages.create(ctx.actor.tenantId, message);
+  // Auto-tracking: the deal's activity counts the message (DESIGN §3).
+  if (opportunity) {
+    await addEvent(ctx, opportunity.id, { type: 'Message', scheduledAt: at, status: 'Completed', remarks: input.channel === 'email' ? `Email: ${input.subject}` : 'WhatsApp message', notes: '' });
+  }
+  return message;
+}
