@@ -85,6 +85,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
         analytics: clickHouseParameters,
         integrationSecretsPrefix: `crm/${stage.name}/integrations`,
         ...(stage.domain && { publicBaseUrl: `https://${stage.domain.name}` }),
+        ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
       });
       // The media bucket is imported by export name (see DataStack.mediaBucketRef), and the
       // ClickHouse endpoint is read from the analytics stack's SSM parameters by name: say the order.

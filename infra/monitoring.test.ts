@@ -48,9 +48,9 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       ApiMetaThrottles: lambdaThrottles(2),
       // An alarm sums at most 10 functions' metrics: the eleventh route is in a second alarm.
       ApiClientsErrors: lambdaErrors(10, 5),
-      ApiClientsErrors1: lambdaErrors(1, 5),
+      ApiClientsErrors1: lambdaErrors(3, 5),
       ApiClientsThrottles: lambdaThrottles(10),
-      ApiClientsThrottles1: lambdaThrottles(1),
+      ApiClientsThrottles1: lambdaThrottles(3),
       ApiOpportunitiesErrors: lambdaErrors(7, 5),
       ApiOpportunitiesThrottles: lambdaThrottles(7),
       ApiEventsErrors: lambdaErrors(3, 5),
@@ -122,8 +122,8 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker,
     ];
     // The trigger, 73 routes, the publisher, the loader and the migrator, the dispatcher and the jobs consumer, the data and the inbound worker.
-    expect(routes).toHaveLength(73);
-    expect(all).toHaveLength(81);
+    expect(routes).toHaveLength(75);
+    expect(all).toHaveLength(83);
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.

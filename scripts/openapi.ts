@@ -75,6 +75,7 @@ const tagDescriptions: Record<string, string> = {
   Integrations: 'Connections to ERPs and lead sources (tenant_admin): settings, write-only secrets, the delivery log, replays and reconciliation.',
   Hooks: 'Where providers post: no bearer token — each provider’s signature over the raw body is the credential.',
   Forms: 'Web forms posting leads from a browser: CORS from the form’s origins, a honeypot, rate limits.',
+  Messages: 'Email and WhatsApp per client, one thread per channel (the communication hub, in progress).',
 };
 
 /** Example problem bodies, one per status, as the API sends them. */

@@ -1284,6 +1284,31 @@ const matrix: Record<string, Entry> = {
     request: (fx) => get(`/v1/exports/${fx.exportId}`),
   },
 
+  // ── messages (#14) ──
+  'POST /v1/clients/{id}/messages': {
+    variant: 'a fresh opportunity per row; an email about it to matrix@example.com (the outbox); a refused one leaves the thread as it was',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  201  201  201  201  201  201  403'),
+      'out-of-scope': /*     */ st('403 201  404  404  404  404  404  404  403'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  403'),
+    },
+    fixture: opportunityFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/messages`, body: { channel: 'email', opportunityId: fx.opportunityId, to: 'matrix@example.com', subject: 'Matrix', text: 'Hello from the matrix' } }),
+    mutates: { state: (fx) => snap(adminOf(fx.tenant), `/v1/clients/${fx.clientId}/messages`) },
+  },
+  'GET /v1/clients/{id}/messages': {
+    variant: 'the case’s client (shared); its thread as the caller may see it',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  200'),
+      'other-tenant': all(404),
+    },
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/clients/${fx.clientId}/messages`),
+  },
+
   // ── integrations (#13): the tenant admin's alone; other tenants' connections do not exist ──
   'GET /v1/config/assignment': {
     variant: 'the same request in every case: the tenant’s lead assignment rules (config:read)',

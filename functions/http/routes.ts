@@ -29,6 +29,8 @@ export interface RouteDefinition {
    * raw payloads and queues replays. Only these reach the secrets and the inbound queue.
    */
   inbound?: 'hook' | 'manage';
+  /** Sends email (SES) and WhatsApp (#14): only this reaches SES and the cursor key it derives thread addresses from. */
+  messages?: 'send';
   /** Requests per second (steady, burst) this route takes, below the stage's default: set for the costly ones. */
   throttle?: { rate: number; burst: number };
 }
@@ -64,6 +66,8 @@ export const routes: readonly RouteDefinition[] = [
   r('POST', '/v1/clients/{id}/image', 'clients/image-upload', 'RequestClientImageUpload', { media: 'write' }),
   r('GET', '/v1/clients/{id}/image', 'clients/image-get', 'GetClientImage', { media: 'read' }),
   r('POST', '/v1/clients/{id}/merge', 'clients/merge', 'MergeClients'),
+  r('POST', '/v1/clients/{id}/messages', 'messages/send', 'SendMessage', { messages: 'send' }),
+  r('GET', '/v1/clients/{id}/messages', 'messages/list', 'ListMessages'),
   r('POST', '/v1/clients/{id}/opportunities', 'opportunities/create', 'CreateOpportunity'),
   r('GET', '/v1/opportunities', 'opportunities/list', 'ListOpportunities'),
   r('GET', '/v1/opportunities/{id}', 'opportunities/get', 'GetOpportunity'),

@@ -6,7 +6,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { routeKey, type RouteDefinition, type RouteGroup } from '../../functions/http/routes';
-import { bindClickHouse, bindMedia, bindSecret, bindTable, bindUserPool, CrmFunction, type ClickHouseEndpoint } from '../constructs/crm-function';
+import { bindClickHouse, bindMedia, bindSecret, bindTable, bindUserPool, CrmFunction, nagArn, type ClickHouseEndpoint } from '../constructs/crm-function';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { bindDataFiles, DataWorker } from '../constructs/data-worker';
 import { bindIntegrationSecrets, InboundWorker } from '../constructs/inbound-worker';
 import type { ApiStack } from './api';
@@ -30,6 +31,8 @@ export interface ApiRoutesStackProps extends StackProps {
   readonly integrationSecretsPrefix: string;
   /** The API's public base URL (its own domain, or the execute-api endpoint): connections' hook URLs start with it. */
   readonly publicBaseUrl?: string;
+  /** The verified SES identity messages to clients are sent from (#14), e.g. `Sales CRM <sales@example.com>`. */
+  readonly mailFrom?: string;
 }
 
 /** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
@@ -96,6 +99,15 @@ export class ApiRoutesStack extends Stack {
       bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, route.inbound === 'hook' || route.method === 'GET' ? 'read' : 'readWrite');
       bindDataFiles(fn, this.props.mediaBucket, route.inbound === 'hook' ? 'write' : 'read', ['hooks/']);
       this.inboundWorker!.bindQueue(fn);
+    }
+    // Sending messages to clients (#14): SES, and nothing else of the mail.
+    if (route.messages) {
+      fn.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', this.props.mailFrom ?? 'CRM <no-reply@crm.example>');
+      fn.lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })] }));
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'ses', 'identity/*')}]`,
+        reason: 'The sender identity (a verified domain or address) is chosen per deployment; sending is the only action granted.',
+      });
     }
     if (route.path.startsWith('/v1/integrations') || route.path.startsWith('/forms/')) {
       fn.addEnvironment('PUBLIC_BASE_URL', this.props.publicBaseUrl ?? core.api.apiEndpoint);

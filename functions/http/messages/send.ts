@@ -1,0 +1,26 @@
+import { SendMessageInput } from '../../../domain/messages/message';
+import { ClientIdParams } from '../../lib/http/params';
+import { httpRoute } from '../../lib/http/route';
+import { messagingDeps } from '../../lib/mail/messaging';
+import { visibleClient } from '../../lib/use-cases/clients';
+import { sendMessage } from '../../lib/use-cases/send-message';
+import { Message } from './schemas';
+
+/** POST /v1/clients/{id}/messages */
+export const handler = httpRoute(
+  {
+    summary: 'Send a message to a client',
+    description:
+      '`channel: email` — real MIME through SES (the outbox locally) with the thread’s own Reply-To, so the reply finds the thread; `to` defaults to the client’s email. `channel: whatsapp` — free text only within 24 hours of the client’s last WhatsApp message, else 409 `outside_service_window`. Naming `opportunityId` logs the message there as a completed Message event; warriors and partners must name a deal handed to them. Templates and attachments arrive with the rest of the communication hub.',
+    params: ClientIdParams,
+    body: SendMessageInput,
+    idempotent: true,
+    // A replay shows the message only while the caller may still see its client.
+    onReplay: async (ctx, stored) => void (await visibleClient(ctx, stored.clientId, 'client:read')),
+    response: { status: 201, schema: Message },
+  },
+  async ({ ctx, params, body }) => {
+    const message = await sendMessage(ctx, await messagingDeps(), params.id, body);
+    return { body: message, headers: { location: `/v1/clients/${message.clientId}/messages` } };
+  },
+);
