@@ -32,6 +32,7 @@ describe('sending a message', () => {
     const eml = readFileSync(join(api.stack().outboxDir, `${m.id}.eml`));
     const parsed = await simpleParser(eml);
     expect(parsed.subject).toBe('Your quote');
+    expect(parsed.from?.value).toEqual([{ name: 'Tara TSE', address: 'sales@demo.example' }]);
     expect(parsed.text?.trim()).toBe('Please find the quote.');
     expect(parsed.html).toContain('<b>quote</b>');
     expect(parsed.messageId).toBe(m.providerMessageId);

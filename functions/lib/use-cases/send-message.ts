@@ -75,8 +75,10 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
     assertRecipient('email', to);
     const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
     const messageId = newMessageId(deps.replyDomain, randomBytes(16));
+    // The client reads who wrote: the sender's name over the tenant's sending address.
+    const sender = await ctx.services.staff.get(ctx.actor.tenantId, ctx.actor.staffId);
     const raw = await composeMessage({
-      from: { name: ctx.actor.staffId, address: deps.from },
+      from: { name: sender?.name ?? ctx.actor.staffId, address: deps.from },
       to: [to],
       replyTo: threadAddress(deps.threadSecret, { tenantId: ctx.actor.tenantId, clientId: client.id, threadId: 'email' }, deps.replyDomain),
       subject: input.subject!,
