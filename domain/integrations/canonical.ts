@@ -71,11 +71,33 @@ export const LeadData = z.strictObject({
   answers: z.record(text({ max: 100 }), text({ max: 2000, multiline: true })).optional(),
 });
 
+/** A message a client sent (#14): a WhatsApp message through the connection's hook. */
+export const MessageData = z.strictObject({
+  channel: z.literal('whatsapp'),
+  /** The client's number, E.164. */
+  from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164'),
+  text: z.string().max(20_000).default(''),
+  /** What kind of message (`text`, `image`, `location`, `button` …). */
+  kind: z.string().max(40),
+  at: IsoDateTime,
+  /** The message it answers (its provider id). */
+  replyTo: z.string().max(256).optional(),
+});
+
+/** What became of a message we sent (#14): Meta's statuses. */
+export const MessageStatusData = z.strictObject({
+  status: z.enum(['sent', 'delivered', 'read', 'failed']),
+  at: IsoDateTime,
+  error: z.object({ code: z.string().max(40), message: z.string().max(500) }).optional(),
+});
+
 export const CanonicalRecord = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('customer.upserted'), externalId: ExternalId, data: CustomerData }),
   z.strictObject({ type: z.literal('invoice.created'), externalId: ExternalId, data: InvoiceData }),
   z.strictObject({ type: z.literal('payment.received'), externalId: ExternalId, data: PaymentData }),
   z.strictObject({ type: z.literal('lead.received'), externalId: ExternalId, data: LeadData }),
+  z.strictObject({ type: z.literal('message.received'), externalId: z.string().min(1).max(256), data: MessageData }),
+  z.strictObject({ type: z.literal('message.status'), externalId: z.string().min(1).max(256), data: MessageStatusData }),
 ]);
 export type CanonicalRecord = z.infer<typeof CanonicalRecord>;
 export type CanonicalInput = z.input<typeof CanonicalRecord>;
@@ -83,6 +105,8 @@ export type CustomerRecord = Extract<CanonicalRecord, { type: 'customer.upserted
 export type InvoiceRecord = Extract<CanonicalRecord, { type: 'invoice.created' }>;
 export type PaymentRecord = Extract<CanonicalRecord, { type: 'payment.received' }>;
 export type LeadRecord = Extract<CanonicalRecord, { type: 'lead.received' }>;
+export type MessageRecord = Extract<CanonicalRecord, { type: 'message.received' }>;
+export type MessageStatusRecord = Extract<CanonicalRecord, { type: 'message.status' }>;
 
 /** At most this many records in one delivery (a Tally batch, a CDC page): more is the sender's bug. */
 export const MAX_RECORDS_PER_DELIVERY = 1000;

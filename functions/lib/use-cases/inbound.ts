@@ -13,6 +13,7 @@ import { logger } from '../logger';
 import { contextOf, type UseCaseContext } from './context';
 import { applyCustomer, applyInvoice, applyPayment } from './integrations-apply';
 import { applyLead } from './leads';
+import { applyInboundMessage, applyMessageStatus } from './messages-apply';
 import type { Services, StoredDelivery } from './ports';
 
 /**
@@ -172,6 +173,10 @@ export async function applyRecord(ctx: UseCaseContext, conn: Connection, input: 
         return await applyPayment(scoped, conn, r);
       case 'lead.received':
         return await applyLead(scoped, conn, r, deliveryId);
+      case 'message.received':
+        return await applyInboundMessage(scoped, conn, r);
+      case 'message.status':
+        return await applyMessageStatus(scoped, r);
     }
   } catch (error) {
     if (error instanceof DomainError) return { type, externalId, outcome: 'failed', message: `${error.code}: ${error.message}`.slice(0, 500) };

@@ -53,7 +53,6 @@ const secretsSetOf = (provider: Provider, s: ConnectionSecrets) => [...(s.signin
 
 export async function createConnection(ctx: UseCaseContext, input: ConnectionInput): Promise<{ connection: ConnectionView; secret?: string }> {
   authorize(ctx.actor, 'integration:manage');
-  if (input.provider === 'whatsapp') throw new DomainError('invalid', 'provider_unavailable', 'WhatsApp connections arrive with the communication hub; no hook reads them yet.');
   const settings = checkSettings(input.provider, input.settings ?? {}, await productIds(ctx));
   const values = checkSecrets(input.provider, (input.secrets ?? {}) as Record<string, string>);
   const secret = generatesSecret(input.provider) ? newSigningSecret() : undefined;

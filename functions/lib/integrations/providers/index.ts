@@ -71,7 +71,7 @@ const workers: Record<Provider, () => Promise<ProviderWorker>> = {
   sap: async () => (await import('./registry/sap')).worker,
   tally: async () => (await import('./registry/tally')).worker,
   facebook_lead_ads: async () => (await import('./registry/facebook_lead_ads')).worker,
-  whatsapp: async () => ({ parse: () => ({ records: [], fetches: [], ignored: [{ what: 'whatsapp messages', reason: 'the communication hub (#14) reads them' }] }) }),
+  whatsapp: async () => (await import('./registry/whatsapp')).worker,
 };
 
 export const workerOf = (p: Provider) => workers[p]();

@@ -1,0 +1,48 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { useLocalStack } from '../../../test/stack';
+
+/**
+ * #14 item 3 (started): WhatsApp through the `whatsapp` connection's hook (the #13 inbound path):
+ * a client's message joins their thread once however often Meta redelivers it, which opens the
+ * 24-hour window for free text; statuses move what we sent forward only.
+ */
+const api = useLocalStack();
+const admin = { tenantId: 'demo', staffId: 'admin', role: 'tenant_admin' } as const;
+const tse = { tenantId: 'demo', staffId: 'tse-1', role: 'tse' } as const;
+const sign = (body: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', 'wa-app-secret').update(body).digest('hex')}` });
+const webhook = (value: Record<string, unknown>) =>
+  JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' }, ...value } }] }] });
+
+describe('WhatsApp through its hook', () => {
+  it('an inbound message joins the client’s thread once, opens the window for free text, and statuses only move forward', async () => {
+    const conn = (await api.as(admin).post('/v1/integrations', { provider: 'whatsapp', name: 'WhatsApp', settings: { phoneNumberId: '106540352242922' }, secrets: { appSecret: 'wa-app-secret', verifyToken: 'wa-verify', accessToken: 'wa-token' } })).body;
+    expect(conn.webhookUrl).toBe(`${api.stack().url}/hooks/demo/${conn.id}`);
+    const client = (await api.as(tse).post('/v1/clients', { companyName: 'Chat Traders', ownerName: 'Chitra', mobile: '9873000001' })).body;
+    // Before the client wrote: no free text.
+    expect((await api.as(tse).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', text: 'Hello' })).body.code).toBe('outside_service_window');
+    const at = Math.floor(Date.now() / 1000);
+    const inbound = webhook({ contacts: [{ profile: { name: 'Chitra' }, wa_id: '919873000001' }], messages: [{ from: '919873000001', id: 'wamid.IN1', timestamp: String(at), type: 'text', text: { body: 'Is the offer on?' } }] });
+    for (let i = 0; i < 2; i++) expect((await api.anonymous().post(`/hooks/demo/${conn.id}`, inbound, sign(inbound))).status).toBe(202);
+    await api.stack().inboundQueue.idle();
+    const thread = (await api.as(tse).get(`/v1/clients/${client.id}/messages`)).body.items;
+    expect(thread).toMatchObject([{ channel: 'whatsapp', direction: 'inbound', from: '+919873000001', text: 'Is the offer on?', providerMessageId: 'wamid.IN1', status: 'received' }]);
+    // Inside the window now.
+    const sent = await api.as(tse).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', text: 'Yes, till Friday.' });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    const status = (s: string, n: number) => webhook({ statuses: [{ id: sent.body.providerMessageId, status: s, timestamp: String(at + n), recipient_id: '919873000001' }] });
+    for (const [s, n] of [['read', 20], ['delivered', 10]] as const) {
+      const body = status(s, n);
+      expect((await api.anonymous().post(`/hooks/demo/${conn.id}`, body, sign(body))).status).toBe(202);
+    }
+    await api.stack().inboundQueue.idle();
+    const after = (await api.as(tse).get(`/v1/clients/${client.id}/messages`)).body.items;
+    expect(after.map((m: { direction: string; status: string }) => `${m.direction} ${m.status}`)).toEqual(['inbound received', 'outbound read']);
+    // A number no client has is left unassigned, said in the log.
+    const stranger = webhook({ messages: [{ from: '919999999999', id: 'wamid.IN2', timestamp: String(at), type: 'text', text: { body: 'hi' } }] });
+    await api.anonymous().post(`/hooks/demo/${conn.id}`, stranger, sign(stranger));
+    await api.stack().inboundQueue.idle();
+    const [latest] = (await api.as(admin).get(`/v1/integrations/${conn.id}/deliveries`)).body.items;
+    expect((await api.as(admin).get(`/v1/integrations/${conn.id}/deliveries/${latest.id}`)).body.outcomes).toEqual([{ type: 'message.received', externalId: 'wamid.IN2', outcome: 'ignored', message: 'no client has +919999999999: unassigned' }]);
+  });
+});

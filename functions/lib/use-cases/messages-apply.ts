@@ -1,0 +1,54 @@
+import { DomainError } from '../../../domain/errors';
+import type { MessageRecord, MessageStatusRecord } from '../../../domain/integrations/canonical';
+import type { Connection, RecordOutcome } from '../../../domain/integrations/connection';
+import { withStatus, type Message } from '../../../domain/messages/message';
+import { ids } from '../ids';
+import type { UseCaseContext } from './context';
+
+/**
+ * WhatsApp arriving through the connection's hook (#14): a client's message joins their thread
+ * (found by their number; a number no client has is left unassigned, said in the delivery's
+ * outcomes), once per wamid however often Meta redelivers; a status moves the message we sent
+ * forward only (domain/messages/message.ts withStatus).
+ */
+export async function applyInboundMessage(ctx: UseCaseContext, conn: Connection, r: MessageRecord): Promise<RecordOutcome> {
+  const base = { type: r.type, externalId: r.externalId };
+  if (await ctx.services.messages.byProviderId(ctx.actor.tenantId, r.externalId)) return { ...base, outcome: 'unchanged' };
+  const clientId = await ctx.services.clients.lookup(ctx.actor.tenantId, { on: 'mobile', value: r.data.from });
+  if (!clientId) return { ...base, outcome: 'ignored', message: `no client has ${r.data.from}: unassigned` };
+  const message: Message = {
+    id: ids.message(clientId),
+    clientId,
+    channel: 'whatsapp',
+    direction: 'inbound',
+    from: r.data.from,
+    to: [typeof conn.settings.phoneNumberId === 'string' ? conn.settings.phoneNumberId : 'whatsapp'],
+    text: r.data.text,
+    attachments: [],
+    providerMessageId: r.externalId,
+    ...(r.data.replyTo && { inReplyTo: r.data.replyTo }),
+    status: 'received',
+    statusAt: r.data.at,
+    createdBy: 'system',
+    createdAt: r.data.at,
+    version: 1,
+  };
+  try {
+    await ctx.services.messages.create(ctx.actor.tenantId, message);
+  } catch (error) {
+    // Meta delivered it twice at once: the other delivery stored it.
+    if (error instanceof DomainError && error.code === 'duplicate_message') return { ...base, outcome: 'unchanged', clientId };
+    throw error;
+  }
+  return { ...base, outcome: 'created', clientId };
+}
+
+export async function applyMessageStatus(ctx: UseCaseContext, r: MessageStatusRecord): Promise<RecordOutcome> {
+  const base = { type: r.type, externalId: r.externalId };
+  const before = await ctx.services.messages.byProviderId(ctx.actor.tenantId, r.externalId);
+  if (!before) return { ...base, outcome: 'ignored', message: 'no message of ours has this id' };
+  const after = withStatus(before, r.data.status, r.data.at, r.data.error);
+  if (!after) return { ...base, outcome: 'unchanged', clientId: before.clientId };
+  await ctx.services.messages.save(ctx.actor.tenantId, before, after);
+  return { ...base, outcome: 'updated', clientId: before.clientId };
+}
