@@ -38,6 +38,16 @@ describe('WhatsApp through its hook', () => {
     await api.stack().inboundQueue.idle();
     const after = (await api.as(tse).get(`/v1/clients/${client.id}/messages`)).body.items;
     expect(after.map((m: { direction: string; status: string }) => `${m.direction} ${m.status}`)).toEqual(['inbound received', 'outbound read']);
+    // STOP blocks WhatsApp sends until the client writes START; each recorded with its time and message.
+    const say = async (id: string, text: string, n: number) => {
+      const body = webhook({ messages: [{ from: '919873000001', id, timestamp: String(at + n), type: 'text', text: { body: text } }] });
+      expect((await api.anonymous().post(`/hooks/demo/${conn.id}`, body, sign(body))).status).toBe(202);
+      await api.stack().inboundQueue.idle();
+    };
+    await say('wamid.STOP', 'Stop', 30);
+    expect((await api.as(tse).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', text: 'One more offer' })).body.code).toBe('opted_out');
+    await say('wamid.START', 'START', 40);
+    expect((await api.as(tse).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', text: 'Welcome back' })).status).toBe(201);
     // A number no client has is left unassigned, said in the log.
     const stranger = webhook({ messages: [{ from: '919999999999', id: 'wamid.IN2', timestamp: String(at), type: 'text', text: { body: 'hi' } }] });
     await api.anonymous().post(`/hooks/demo/${conn.id}`, stranger, sign(stranger));

@@ -44,6 +44,7 @@ export type EntityType =
   | 'counter'
   | 'message'
   | 'message_ref'
+  | 'consent'
   | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */

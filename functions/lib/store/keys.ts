@@ -43,6 +43,7 @@ import { tableSchema } from './table-schema';
  * | an invoice of a client (owned products; payments) | table | pk=T#{t}#C#{client} sk=INV#{system}#{digest} (in the 360 range) |
  * | the client of an invoice (payments name the invoice alone) | table | pk=T#{t}#CIDX sk=INVREF#{system}#{digest} |
  * | messages of a client, oldest first (#14) | table | pk=T#{t}#C#{client} sk=THREAD#{message} (time-ordered ids; after OPP#~, outside the 360 range) |
+ * | a client's consent on a channel (#14) | table | pk=T#{t}#C#{client} sk=PREF#CONSENT#{channel} (after OPP#~: outside the 360 range) |
  * | a message by its provider id (Message-ID, wamid): replies and statuses find it | table | pk=T#{t}#CIDX sk=MSGREF#{digest} |
  * | counters: round-robin tickets, rate-limit windows | table | pk=T#{t}#COUNT sk=RR#{config version}#{rule} / RATE#{bucket}#{window} (TTL) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
@@ -193,6 +194,7 @@ export const keys = {
   isInvoiceItem: (item: Record<string, unknown>) => String(item[table.sk]).startsWith('INV#'),
   /** A message of the communication hub (#14), in its client's partition. */
   message: (tenantId: string, clientId: string, messageId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `THREAD#${messageId}` }),
+  consent: (tenantId: string, clientId: string, channel: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `PREF#CONSENT#${channel}` }),
   messageRef: (tenantId: string, digest: string): Key => ({ pk: indexPartition(tenantId), sk: `MSGREF#${digest}` }),
   /** An atomic counter: a round-robin rule's next ticket, a rate-limit window's hits. */
   counter: (tenantId: string, name: string): Key => ({ pk: countersPartition(tenantId), sk: name }),

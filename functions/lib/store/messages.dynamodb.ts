@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conflict, DomainError } from '../../../domain/errors';
 import type { Channel, Message } from '../../../domain/messages/message';
+import type { Consent } from '../../../domain/messages/whatsapp/consent';
 import { refDigest } from '../../../domain/integrations/records';
 import { clientOf } from '../ids';
 import type { MessagesStore, Page, PageRequest } from '../use-cases/ports';
@@ -52,6 +53,29 @@ export class MessagesRepository implements MessagesStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new DomainError('conflict', 'concurrent_update', `Message ${before.id} changed meanwhile.`, {}, 1);
       throw error;
+    }
+  }
+
+  /** The client's consent on a channel (WhatsApp's STOP/START), undefined when never recorded. */
+  async consent(tenantId: string, clientId: string, channel: Channel): Promise<Consent | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.consent(tenantId, clientId, channel), ConsistentRead: true }));
+    return Item ? fromItem<Consent>(Item, ['channel']) : undefined;
+  }
+
+  /** Records a consent change unless a later one is recorded (messages may be processed out of order). */
+  async putConsent(tenantId: string, clientId: string, channel: Channel, consent: Consent): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem('consent', tenantId, keys.consent(tenantId, clientId, channel), { ...consent, channel }),
+          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': consent.at },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -2,6 +2,7 @@ import { DomainError } from '../../../domain/errors';
 import type { MessageRecord, MessageStatusRecord } from '../../../domain/integrations/canonical';
 import type { Connection, RecordOutcome } from '../../../domain/integrations/connection';
 import { withStatus, type Message } from '../../../domain/messages/message';
+import { consentFromMessage } from '../../../domain/messages/whatsapp/consent';
 import { ids } from '../ids';
 import type { UseCaseContext } from './context';
 
@@ -40,7 +41,10 @@ export async function applyInboundMessage(ctx: UseCaseContext, conn: Connection,
     if (error instanceof DomainError && error.code === 'duplicate_message') return { ...base, outcome: 'unchanged', clientId };
     throw error;
   }
-  return { ...base, outcome: 'created', clientId };
+  // STOP (and the tenant's words) blocks WhatsApp sends until START: recorded with its time and message.
+  const consent = consentFromMessage(r.data.text, { optOut: [], optIn: [] }, { at: r.data.at, waMessageId: r.externalId });
+  if (consent) await ctx.services.messages.putConsent(ctx.actor.tenantId, clientId, 'whatsapp', consent);
+  return { ...base, outcome: 'created', clientId, ...(consent && { message: consent.status === 'opted_out' ? 'the client opted out of WhatsApp' : 'the client opted in to WhatsApp again' }) };
 }
 
 export async function applyMessageStatus(ctx: UseCaseContext, r: MessageStatusRecord): Promise<RecordOutcome> {

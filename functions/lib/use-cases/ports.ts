@@ -27,6 +27,7 @@ import type { AssignmentConfig } from '../../../domain/integrations/assignment';
 import type { SecretsStore } from '../integrations/secrets';
 import type { InboundQueue } from '../integrations/inbound-queue';
 import type { Channel, Message } from '../../../domain/messages/message';
+import type { Consent } from '../../../domain/messages/whatsapp/consent';
 
 /**
  * The ports the use cases depend on: what they need of storage, identity and media, declared
@@ -338,6 +339,9 @@ export interface MessagesStore {
   byProviderId(tenantId: string, providerMessageId: string): Promise<Message | undefined>;
   save(tenantId: string, before: Message, after: Message): Promise<void>;
   list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>>;
+  consent(tenantId: string, clientId: string, channel: Channel): Promise<Consent | undefined>;
+  /** Kept unless a later change is recorded. */
+  putConsent(tenantId: string, clientId: string, channel: Channel, consent: Consent): Promise<void>;
 }
 
 /** Everything a use case may reach. */

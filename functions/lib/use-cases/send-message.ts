@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { authorize } from '../../../domain/access/policy';
-import { invalid } from '../../../domain/errors';
+import { conflict, invalid } from '../../../domain/errors';
+import { mayMessage } from '../../../domain/messages/whatsapp/consent';
 import { assertRecipient, type Message, type SendMessageInput } from '../../../domain/messages/message';
 import { newMessageId, threadAddress } from '../../../domain/messages/threads';
 import { textMessage, type TextMessageRequest } from '../../../domain/messages/whatsapp/outbound';
@@ -94,6 +95,9 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
     const to = input.to ?? client.whatsapp ?? client.mobile;
     assertRecipient('whatsapp', to);
     const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
+    if (!mayMessage(await ctx.services.messages.consent(ctx.actor.tenantId, client.id, 'whatsapp'))) {
+      throw conflict('opted_out', 'The client opted out of WhatsApp messages (they sent STOP); they opt in again by sending START.');
+    }
     assertCanSend('text', serviceWindow(lastInbound?.createdAt, ctx.now));
     const { wamid } = await deps.whatsapp.send(textMessage(to, input.text!));
     message = { ...base, from: 'whatsapp', to: [to], text: input.text!, providerMessageId: wamid, status: 'sent' };

@@ -43,6 +43,7 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   // Messages (#14) publish message.sent|received|status_changed once their contracts are in the catalogue; until then nothing.
   message: null,
   message_ref: null,
+  consent: null,
 };
 
 /** Item types that never publish anything: the stream mapping's filter drops their records. */
