@@ -27,7 +27,7 @@ export class InboundWorker extends Construct {
   readonly deadLetterQueue: CrmDeadLetterQueue;
   readonly worker: CrmFunction;
 
-  constructor(scope: Construct, id: string, private readonly props: { table: ITable; bucket: MediaBucketRef; cursorSecret: ISecret; environment: Record<string, string>; secretsPrefix: string }) {
+  constructor(scope: Construct, id: string, props: { table: ITable; bucket: MediaBucketRef; cursorSecret: ISecret; environment: Record<string, string>; secretsPrefix: string }) {
     super(scope, id);
     this.deadLetterQueue = new CrmDeadLetterQueue(this, 'DeadLetterQueue');
     this.queue = new CrmQueue(this, 'Queue', { visibilityTimeout: Duration.seconds(deliveryTimeout.toSeconds() * 6), deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INBOUND_MAX_RECEIVES } });

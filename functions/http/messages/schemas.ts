@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { Channel, Message } from '../../../domain/messages/message';
 import { PageQuery } from '../../lib/http/params';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, notFound } from '../../../domain/errors';
+import { DomainError } from '../../../domain/errors';
 import { CanonicalRecord, MappingError, type CanonicalInput } from '../../../domain/integrations/canonical';
 import { deliveryIdOf, MAX_OUTCOMES_KEPT, type Connection, type ConnectionSecrets, type RecordOutcome } from '../../../domain/integrations/connection';
 import { metaHandshake } from '../../../domain/integrations/signatures';
@@ -271,4 +271,3 @@ async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-export const deliveryNotFound = (id: string) => notFound('delivery', id);

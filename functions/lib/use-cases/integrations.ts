@@ -13,7 +13,6 @@ import {
   type ConnectionPatch,
   type ConnectionSecrets,
   type Delivery,
-  type Provider,
 } from '../../../domain/integrations/connection';
 import { parseOrThrow } from '../../../domain/validation';
 import { ids } from '../ids';
@@ -49,7 +48,8 @@ async function productIds(ctx: UseCaseContext): Promise<Set<string>> {
   return new Set(products.value.filter((p) => p.active).map((p) => p.id));
 }
 
-const secretsSetOf = (provider: Provider, s: ConnectionSecrets) => [...(s.signing ? ['signingSecret'] : []), ...Object.keys(s.values)].filter((k) => k === 'signingSecret' || generatesSecret(provider) || k in s.values).sort();
+/** The names of the secrets set (never their values): the signing secret we made, and the provider's own. */
+const secretsSetOf = (s: ConnectionSecrets) => [...(s.signing ? ['signingSecret'] : []), ...Object.keys(s.values)].sort();
 
 export async function createConnection(ctx: UseCaseContext, input: ConnectionInput): Promise<{ connection: ConnectionView; secret?: string }> {
   authorize(ctx.actor, 'integration:manage');
@@ -64,7 +64,7 @@ export async function createConnection(ctx: UseCaseContext, input: ConnectionInp
     name: input.name,
     settings,
     enabled: true,
-    secretsSet: secretsSetOf(input.provider, secrets),
+    secretsSet: secretsSetOf(secrets),
     ...(secret && { secretCreatedAt: at }),
     createdBy: ctx.actor.staffId,
     createdAt: at,
@@ -106,7 +106,7 @@ export async function updateConnection(ctx: UseCaseContext, id: string, patch: C
   if (patch.secrets !== undefined) {
     const stored = (await ctx.services.secrets.get(ctx.actor.tenantId, id)) ?? { values: {} };
     next = { ...stored, values: checkSecrets(before.provider, patch.secrets as Record<string, string | null>, stored.values) };
-    secretsSet = secretsSetOf(before.provider, next);
+    secretsSet = secretsSetOf(next);
   }
   const after: Connection = {
     ...before,
