@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AuditEntry, auditActionsV1, auditEntitiesV1 } from '../domain/audit/audit';
 import { Client } from '../domain/clients/client';
 import { CrmEvent } from '../domain/events/event';
+import { Channel, Message, MessageStatus } from '../domain/messages/message';
 import { CreditRecord } from '../domain/pipeline/credit-split';
 import { Opportunity } from '../domain/pipeline/opportunity';
 import { Outcome, Stage } from '../domain/pipeline/stages';
@@ -18,7 +19,7 @@ export { defineEvent, type DomainEvent, type EventContract, type EventOf } from 
  * item change that causes it (functions/streams/mappers/).
  *
  * Names read `<entity>.<what happened>` in snake case. Reserved for the issues that add them:
- * `task.*`, `alert.*`, `message.*`, `lead.*`, `integration.*`, `webhook.*`.
+ * `task.*`, `alert.*`, `lead.*`, `integration.*`, `webhook.*`.
  *
  * Snapshots are the domain's own schemas, read loosely: fields added later pass through to old
  * consumers (an additive change), and the published shape is pinned by the snapshot test.
@@ -28,6 +29,7 @@ const ClientSnapshot = Client.loose();
 const OpportunitySnapshot = Opportunity.loose();
 const EventSnapshot = CrmEvent.loose();
 const StaffSnapshot = Staff.loose();
+const MessageSnapshot = Message.loose();
 const ChangedFields = z.array(z.string()).min(1);
 
 // ── clients ─────────────────────────────────────────────────────────────────────────────────────
@@ -162,6 +164,29 @@ export const auditRecorded = defineEvent('audit.recorded', 1, z.object({ entry: 
  */
 export const auditRecordedV2 = defineEvent('audit.recorded', 2, z.object({ entry: AuditEntry.loose(), scopeId: z.string() }));
 
+// ── messages (#14) ──────────────────────────────────────────────────────────────────────────────
+
+/** A message we sent a client (email or WhatsApp), as stored when the provider took it. */
+export const messageSent = defineEvent('message.sent', 1, z.object({ message: MessageSnapshot }));
+
+/** A message a client sent, joined to their thread (unassigned mail publishes nothing until an admin attaches it). */
+export const messageReceived = defineEvent('message.received', 1, z.object({ message: MessageSnapshot }));
+
+/** What the provider said became of a message we sent: delivered, read, or failed with its code. Forward only. */
+export const messageStatusChanged = defineEvent(
+  'message.status_changed',
+  1,
+  z.object({
+    messageId: z.string(),
+    clientId: z.string(),
+    opportunityId: z.string().optional(),
+    channel: Channel,
+    previousStatus: MessageStatus,
+    status: MessageStatus,
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+);
+
 // ── the catalogue ───────────────────────────────────────────────────────────────────────────────
 
 export const catalog = [
@@ -183,6 +208,9 @@ export const catalog = [
   configChanged,
   auditRecorded,
   auditRecordedV2,
+  messageSent,
+  messageReceived,
+  messageStatusChanged,
 ] as const;
 
 export type CatalogEvent = EventOf<(typeof catalog)[number]>;

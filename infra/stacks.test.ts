@@ -951,14 +951,14 @@ describe('CRM stacks', () => {
       };
       const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
 
-      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message, message_ref or consent; or a REMOVE of an item that is not one either', () => {
+      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message_ref or consent; or a REMOVE of an item that is not one either', () => {
         expect(patterns()).toEqual([
-          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message","message_ref","consent"]}]}}}}',
-          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message","message_ref","consent"]}]}}}}',
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent"]}]}}}}',
         ]);
       });
 
-      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'data_job', 'tenant_registry', 'connection', 'delivery', 'lead_ref', 'invoice', 'invoice_ref', 'counter', 'message', 'message_ref', 'consent'])('drops every change of a %s item', (entity) => {
+      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'data_job', 'tenant_registry', 'connection', 'delivery', 'lead_ref', 'invoice', 'invoice_ref', 'counter', 'message_ref', 'consent'])('drops every change of a %s item', (entity) => {
         for (const kind of ['INSERT', 'MODIFY', 'REMOVE'] as const) expect(passes(record(kind, entity)), kind).toBe(false);
       });
 

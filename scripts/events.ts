@@ -62,6 +62,9 @@ export function sampleHistory(): DomainEvent[] {
   h.move(tse, at('19:05'), other, { stage: 'Closed', outcome: 'Lost', reason: 'price' });
   h.merge(manager, at('19:30'), client, h.client(tse, at('19:20'), { companyName: 'Sri Jewellers', mobile: '9847012346' }));
   h.deactivate(admin, at('20:00'), tse2);
+  const sent = h.message(at('19:40'), client.id, { channel: 'whatsapp', direction: 'outbound', from: 'whatsapp', to: ['+919847012345'], text: 'Your invoice is ready', createdBy: 'tse-2', opportunityId: o.id });
+  h.messageStatus(at('19:41'), sent, 'delivered');
+  h.message(at('19:45'), client.id, { channel: 'whatsapp', direction: 'inbound', from: '+919847012345', to: ['106540352242922'], text: 'Thank you!', createdBy: 'system' });
   h.syncConflict('ic_01kbz3q5v8r2m7n4p6t9w1x3y5', at('20:30'), client, { field: 'ownerName', crm: 'Owner', source: 'R. Owner' });
   return h.changes.flatMap((change) => domainEventsOf(change).events);
 }

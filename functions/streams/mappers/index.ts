@@ -5,6 +5,7 @@ import { auditChanges } from './audit';
 import { clientChanges } from './client';
 import { configChanges } from './config';
 import { followUpChanges } from './event';
+import { messageChanges } from './message';
 import type { ItemMapper } from './mapper';
 import { opportunityChanges, stageTransitionChanges } from './opportunity';
 import { staffChanges } from './staff';
@@ -40,8 +41,8 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   invoice: null,
   invoice_ref: null,
   counter: null,
-  // Messages (#14) publish message.sent|received|status_changed once their contracts are in the catalogue; until then nothing.
-  message: null,
+  // Messages (#14): message.sent|received|status_changed; their index and consent items are bookkeeping.
+  message: messageChanges,
   message_ref: null,
   consent: null,
 };

@@ -9,6 +9,7 @@ import { changeStage, StageChangeInput } from '../../../domain/pipeline/stage-ch
 import { seedStages } from '../../../domain/pipeline/stages';
 import { deactivated, newStaff, withNewReport } from '../../../domain/staff/hierarchy';
 import type { Staff, StaffInput } from '../../../domain/staff/staff';
+import { withStatus, type Message, type MessageStatus } from '../../../domain/messages/message';
 import type { z } from 'zod';
 import { auditItem, clientItem, staffItem, toItem, type Item, type TransactItem } from '../../lib/store/items';
 import { keys } from '../../lib/store/keys';
@@ -171,6 +172,30 @@ export class History {
       ],
       at,
     );
+  }
+
+  /** A message stored on a client's thread (#14): one we sent (`createdBy` the sender) or one that arrived (`system`). */
+  message(at: Date, clientId: string, m: Pick<Message, 'channel' | 'direction' | 'from' | 'to' | 'text' | 'createdBy'> & Partial<Pick<Message, 'opportunityId' | 'subject'>>): Message {
+    const message: Message = {
+      id: `m_${clientId.slice(2)}${this.id('', 26)}`,
+      clientId,
+      ...m,
+      attachments: [],
+      providerMessageId: m.channel === 'email' ? `<${this.id('h', 20)}@reply.crm.example>` : `wamid.${this.id('', 20)}`,
+      status: m.direction === 'inbound' ? 'received' : 'sent',
+      statusAt: at.toISOString(),
+      createdAt: at.toISOString(),
+      version: 1,
+    };
+    this.write([toItem('message', this.tenantId, keys.message(this.tenantId, clientId, message.id), message)], at);
+    return message;
+  }
+
+  /** A provider's status update of a message we sent, forward only (domain/messages/message.ts withStatus). */
+  messageStatus(at: Date, before: Message, status: MessageStatus, error?: { code: string; message: string }): Message {
+    const after = withStatus(before, status, at.toISOString(), error) ?? before;
+    if (after !== before) this.write([toItem('message', this.tenantId, keys.message(this.tenantId, before.clientId, before.id), after)], at);
+    return after;
   }
 
   private staffAudit(a: AuditEntry): Item {
