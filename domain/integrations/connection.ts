@@ -89,7 +89,12 @@ export const settingsSchemas = {
   zoho_books: ErpSettings.extend({ organizationId: z.string().regex(/^\d{1,32}$/, 'must be the organization id (digits)') }),
   sap: ErpSettings.extend({ odataBaseUrl: HttpsUrl.optional(), sapClient: z.string().regex(/^\d{3}$/, 'must be a three-digit SAP client').optional() }),
   facebook_lead_ads: FacebookLeadAdsSettings,
-  whatsapp: z.strictObject({ phoneNumberId: z.string().regex(/^\d{1,32}$/) }),
+  whatsapp: z.strictObject({
+    phoneNumberId: z.string().regex(/^\d{1,32}$/),
+    /** The tenant's own opt-out and opt-in words, beside STOP/UNSUBSCRIBE and START (domain/messages/whatsapp/consent.ts). */
+    optOutWords: z.array(text({ max: 40 })).max(20).default([]),
+    optInWords: z.array(text({ max: 40 })).max(20).default([]),
+  }),
   web_form: WebFormSettings,
 } as const satisfies Record<Provider, z.ZodType>;
 

@@ -56,3 +56,48 @@ describe('WhatsApp through its hook', () => {
     expect((await api.as(admin).get(`/v1/integrations/${conn.id}/deliveries/${latest.id}`)).body.outcomes).toEqual([{ type: 'message.received', externalId: 'wamid.IN2', outcome: 'ignored', message: 'no client has +919999999999: unassigned' }]);
   });
 });
+
+describe('WhatsApp replies on a deal’s thread', () => {
+  it('a reply completes the deal’s due Message follow-up (not one planned for another day), and the tenant’s own opt-out words count', async () => {
+    const conn = (
+      await api.as(admin).post('/v1/integrations', {
+        provider: 'whatsapp',
+        name: 'WhatsApp (Malayalam words)',
+        settings: { phoneNumberId: '106540352242922', optOutWords: ['Band karo'] },
+        secrets: { appSecret: 'wa-app-secret', verifyToken: 'wa-verify', accessToken: 'wa-token' },
+      })
+    ).body;
+    expect(conn.settings).toEqual({ phoneNumberId: '106540352242922', optOutWords: ['Band karo'], optInWords: [] });
+    const client = (await api.as(tse).post('/v1/clients', { companyName: 'Reply Traders', ownerName: 'Rekha', mobile: '9873000002' })).body;
+    const deal = (await api.as(tse).post(`/v1/clients/${client.id}/opportunities`, { productId: 'website' })).body;
+    const now = Date.now();
+    const say = async (id: string, text: string, extra: Record<string, unknown> = {}) => {
+      const body = webhook({ messages: [{ from: '919873000002', id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text }, ...extra }] });
+      expect((await api.anonymous().post(`/hooks/demo/${conn.id}`, body, sign(body))).status).toBe(202);
+      await api.stack().inboundQueue.idle();
+    };
+    await say('wamid.R1', 'Hello, what does a website cost?');
+    const quote = await api.as(tse).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', opportunityId: deal.id, text: 'From ₹15,000. Shall I send the quote?' });
+    expect(quote.status, JSON.stringify(quote.body)).toBe(201);
+    const due = (await api.as(tse).post(`/v1/opportunities/${deal.id}/events`, { type: 'Message', scheduledAt: new Date(now - 60_000).toISOString() })).body;
+    const later = (await api.as(tse).post(`/v1/opportunities/${deal.id}/events`, { type: 'Message', scheduledAt: new Date(now + 3 * 86_400_000).toISOString() })).body;
+
+    await say('wamid.R2', 'Yes, send it');
+    const thread = (await api.as(tse).get(`/v1/clients/${client.id}/messages`)).body.items as { providerMessageId: string; opportunityId?: string }[];
+    expect(thread.map((m) => [m.providerMessageId.startsWith('wamid.local.') ? 'ours' : m.providerMessageId, m.opportunityId ?? null])).toEqual([
+      ['wamid.R1', null],
+      ['ours', deal.id],
+      ['wamid.R2', deal.id],
+    ]);
+    const done = (await api.as(tse).get(`/v1/events/${due.id}`)).body;
+    expect([done.status, done.remarks, done.updatedBy]).toEqual(['Completed', 'The client replied by WhatsApp: Yes, send it', `integration:${conn.id}`]);
+    expect((await api.as(tse).get(`/v1/events/${later.id}`)).body.status).toBe('Pending');
+
+    // A second reply finds no due follow-up: the later one stays planned.
+    await say('wamid.R3', 'Thanks');
+    expect((await api.as(tse).get(`/v1/events/${later.id}`)).body.status).toBe('Pending');
+
+    await say('wamid.R4', 'BAND KARO!');
+    expect((await api.as(tse).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', text: 'Just one more thing' })).body.code).toBe('opted_out');
+  });
+});

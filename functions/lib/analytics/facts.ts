@@ -21,6 +21,15 @@ export const toDateTime64 = (iso: string) => {
 
 export type ActivityKind = 'scheduled' | 'completed' | 'missed';
 
+/**
+ * Who a completed follow-up is credited to: whoever completed it, unless the system did — a
+ * client's reply completing the planned Message follow-up (#14) — then the follow-up's assignee.
+ */
+export function completedBy(e: Pick<CrmEvent, 'updatedBy' | 'createdBy' | 'assignee'>): string {
+  const who = e.updatedBy ?? e.createdBy;
+  return who === 'system' || who.startsWith('integration:') ? e.assignee : who;
+}
+
 /** A follow-up put in the diary, done or missed, credited to who acted (for a miss, the assignee). */
 export function activityRow(tenantId: string, e: Pick<CrmEvent, 'id' | 'type' | 'opportunityId' | 'clientId' | 'productId' | 'assignee' | 'scheduledAt'>, kind: ActivityKind, staffId: string, at: string): Row {
   return {
@@ -47,7 +56,7 @@ export function activityRowsOf(tenantId: string, e: CrmEvent): Row[] {
   const rows: Row[] = [];
   if (createdAsOf(e) === 'Pending') rows.push(activityRow(tenantId, e, 'scheduled', e.createdBy, e.createdAt));
   if (e.missedAt) rows.push(activityRow(tenantId, e, 'missed', e.assignee, e.missedAt));
-  if (e.status === 'Completed' && e.completedAt) rows.push(activityRow(tenantId, e, 'completed', e.updatedBy ?? e.createdBy, e.completedAt));
+  if (e.status === 'Completed' && e.completedAt) rows.push(activityRow(tenantId, e, 'completed', completedBy(e), e.completedAt));
   return rows;
 }
 

@@ -17,7 +17,7 @@ import {
   staffUpdated,
   type CatalogEvent,
 } from '../../../events/catalog';
-import { activityRow, auditRow, creationTransition, creditRows, leadArrivalRows, opportunityStateRow, staffRow, transitionRows } from './facts';
+import { activityRow, completedBy, auditRow, creationTransition, creditRows, leadArrivalRows, opportunityStateRow, staffRow, transitionRows } from './facts';
 import type { Row } from './port';
 import type { FACT_TABLES } from './schema';
 
@@ -50,7 +50,7 @@ export function factsOf(event: CatalogEvent): FactRows {
     out.activities = [activityRow(t, e, 'scheduled', e.createdBy, e.createdAt)];
   } else if (eventCompleted.is(event)) {
     const e = event.data.event as CrmEvent;
-    out.activities = [activityRow(t, e, 'completed', e.updatedBy ?? e.createdBy, e.completedAt ?? event.occurredAt)];
+    out.activities = [activityRow(t, e, 'completed', completedBy(e), e.completedAt ?? event.occurredAt)];
   } else if (eventMissed.is(event)) {
     const e = event.data.event as CrmEvent;
     out.activities = [activityRow(t, e, 'missed', e.assignee, e.missedAt ?? event.occurredAt)];

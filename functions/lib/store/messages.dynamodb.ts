@@ -79,6 +79,19 @@ export class MessagesRepository implements MessagesStore {
     }
   }
 
+  /** The client's latest messages of one channel or both, newest first. */
+  async latest(tenantId: string, clientId: string, q: { channel?: Channel; limit: number }): Promise<Message[]> {
+    const page = await queryKept(
+      this.db,
+      this.cursors,
+      { TableName: this.tableName, ...keys.query.clientMessages(tenantId, clientId), ScanIndexForward: false },
+      { limit: q.limit, scope: `${tenantId}|latest|${clientId}` },
+      (i) => q.channel === undefined || i.channel === q.channel,
+      (i) => fromItem<Message>(i),
+    );
+    return page.items;
+  }
+
   /** A client's thread, oldest first (ids are time-ordered), of one channel or both. */
   list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>> {
     return queryKept(

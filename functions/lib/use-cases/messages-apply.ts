@@ -4,6 +4,7 @@ import type { Connection, RecordOutcome } from '../../../domain/integrations/con
 import { withStatus, type Message } from '../../../domain/messages/message';
 import { consentFromMessage } from '../../../domain/messages/whatsapp/consent';
 import { ids } from '../ids';
+import { completeRepliedFollowUp, dealOfReply } from './auto-tracking';
 import type { UseCaseContext } from './context';
 
 /**
@@ -12,14 +13,20 @@ import type { UseCaseContext } from './context';
  * outcomes), once per wamid however often Meta redelivers; a status moves the message we sent
  * forward only (domain/messages/message.ts withStatus).
  */
+/** A connection's word list as stored (connections made before the setting existed have none). */
+const wordsOf = (v: unknown): string[] => (Array.isArray(v) ? v.filter((w): w is string => typeof w === 'string') : []);
+
 export async function applyInboundMessage(ctx: UseCaseContext, conn: Connection, r: MessageRecord): Promise<RecordOutcome> {
   const base = { type: r.type, externalId: r.externalId };
   if (await ctx.services.messages.byProviderId(ctx.actor.tenantId, r.externalId)) return { ...base, outcome: 'unchanged' };
   const clientId = await ctx.services.clients.lookup(ctx.actor.tenantId, { on: 'mobile', value: r.data.from });
   if (!clientId) return { ...base, outcome: 'ignored', message: `no client has ${r.data.from}: unassigned` };
+  // The deal it answers (the quoted message's, else the last one we sent): its due Message follow-up is done.
+  const opportunityId = await dealOfReply(ctx, clientId, 'whatsapp', r.data.replyTo);
   const message: Message = {
     id: ids.message(clientId),
     clientId,
+    ...(opportunityId && { opportunityId }),
     channel: 'whatsapp',
     direction: 'inbound',
     from: r.data.from,
@@ -41,8 +48,9 @@ export async function applyInboundMessage(ctx: UseCaseContext, conn: Connection,
     if (error instanceof DomainError && error.code === 'duplicate_message') return { ...base, outcome: 'unchanged', clientId };
     throw error;
   }
+  await completeRepliedFollowUp(ctx, message);
   // STOP (and the tenant's words) blocks WhatsApp sends until START: recorded with its time and message.
-  const consent = consentFromMessage(r.data.text, { optOut: [], optIn: [] }, { at: r.data.at, waMessageId: r.externalId });
+  const consent = consentFromMessage(r.data.text, { optOut: wordsOf(conn.settings.optOutWords), optIn: wordsOf(conn.settings.optInWords) }, { at: r.data.at, waMessageId: r.externalId });
   if (consent) await ctx.services.messages.putConsent(ctx.actor.tenantId, clientId, 'whatsapp', consent);
   return { ...base, outcome: 'created', clientId, ...(consent && { message: consent.status === 'opted_out' ? 'the client opted out of WhatsApp' : 'the client opted in to WhatsApp again' }) };
 }

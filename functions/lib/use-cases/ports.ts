@@ -28,6 +28,7 @@ import type { SecretsStore } from '../integrations/secrets';
 import type { InboundQueue } from '../integrations/inbound-queue';
 import type { Channel, Message } from '../../../domain/messages/message';
 import type { Consent } from '../../../domain/messages/whatsapp/consent';
+import type { TemplateInput } from '../../../domain/messages/templates';
 
 /**
  * The ports the use cases depend on: what they need of storage, identity and media, declared
@@ -168,7 +169,12 @@ export interface TenantsStore {
   /** `fresh`: read the table, not the container's copy of the last few seconds (showing or replacing a document and its version). */
   config(tenantId: string, opts?: { fresh?: boolean }): Promise<TenantConfig | undefined>;
   /** Replaces a configuration document if unchanged since `expectedVersion`; returns the new version. */
-  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP' | 'ASSIGNMENT', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
+  putConfig(tenantId: string, name: 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP' | 'ASSIGNMENT' | 'TEMPLATES', value: unknown, expectedVersion: number, audit: AuditEntry): Promise<number>;
+  /**
+   * The tenant's message templates (#14; none, version 0, until an admin saves some): one consistent
+   * read of their own document, kept out of `config` so the hot paths never carry their text.
+   */
+  templates(tenantId: string): Promise<Versioned<TemplateInput[]>>;
   /** Staff members' own target versions, by staff id (absent: none set, version 0). */
   staffTargets(tenantId: string, staffIds: readonly string[]): Promise<Map<string, Versioned<StaffTargetsVersion[]>>>;
   /** Replaces one staff member's own targets if unchanged since `expectedVersion`; the staff record must be unchanged (`staff`, as read). */
@@ -339,6 +345,8 @@ export interface MessagesStore {
   byProviderId(tenantId: string, providerMessageId: string): Promise<Message | undefined>;
   save(tenantId: string, before: Message, after: Message): Promise<void>;
   list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>>;
+  /** The client's latest messages, newest first (the last inbound one opens WhatsApp's window; a reply's deal is the last one's). */
+  latest(tenantId: string, clientId: string, q: { channel?: Channel; limit: number }): Promise<Message[]>;
   consent(tenantId: string, clientId: string, channel: Channel): Promise<Consent | undefined>;
   /** Kept unless a later change is recorded. */
   putConsent(tenantId: string, clientId: string, channel: Channel, consent: Consent): Promise<void>;

@@ -64,7 +64,8 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
   if (opportunity && opportunity.clientId !== client.id) throw invalid([{ field: 'body.opportunityId', code: 'other_client', message: 'is a deal of another client' }]);
   if (!opportunity && (ctx.actor.role === 'warrior' || ctx.actor.role === 'partner')) throw invalid([{ field: 'body.opportunityId', code: 'required', message: 'is required: you message clients about the deals handed to you' }]);
   if (input.template) throw invalid([{ field: 'body.template', code: 'not_available', message: 'templates are not stored yet: send text' }]);
-  const thread = (await ctx.services.messages.list(ctx.actor.tenantId, client.id, { limit: 100, channel: input.channel })).items;
+  // The thread's latest messages, oldest first: the last inbound one opens WhatsApp's window and is what an email replies to.
+  const thread = (await ctx.services.messages.latest(ctx.actor.tenantId, client.id, { limit: 50, channel: input.channel })).reverse();
   const at = ctx.now.toISOString();
   const id = ids.message(client.id);
   const base = { id, clientId: client.id, ...(opportunity && { opportunityId: opportunity.id }), channel: input.channel, direction: 'outbound' as const, attachments: [], createdBy: ctx.actor.staffId, createdAt: at, statusAt: at, version: 1 };
