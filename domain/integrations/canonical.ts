@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate, IsoDateTime, Money, text } from '../shared/schemas';
+import { Attachment } from '../messages/message';
 
 /**
  * The canonical records of DESIGN §9: what every provider's mapper produces and what the `generic`
@@ -82,6 +83,8 @@ export const MessageData = z.strictObject({
   at: IsoDateTime,
   /** The message it answers (its provider id). */
   replyTo: z.string().max(256).optional(),
+  /** Its photo, document, voice note or video, fetched from the provider into the media bucket. */
+  attachments: z.array(Attachment).max(10).default([]),
 });
 
 /** What became of a message we sent (#14): Meta's statuses. */

@@ -18,6 +18,8 @@ const maxConcurrency = 4;
 export const DATA_PREFIXES = ['imports/', 'exports/'] as const;
 /** Hook deliveries' raw payloads over 256 KB (#13; smaller ones live in the delivery item). */
 export const HOOK_PREFIX = 'hooks/';
+/** Files of the communication hub (#14): what clients sent (WhatsApp media, email attachments) and what staff attach. */
+export const MESSAGES_PREFIX = 'messages/';
 
 /**
  * The data queue and its worker (#12): imports and exports, a step per message
@@ -58,7 +60,7 @@ export class DataWorker extends Construct {
  * uploads and checks them (PutObject, GetObject for HEAD), `readWrite` is the worker's (and lists
  * the error parts of an import).
  */
-export function bindDataFiles(fn: CrmFunction, bucket: MediaBucketRef, mode: 'read' | 'write' | 'readWrite', prefixes: readonly ((typeof DATA_PREFIXES)[number] | typeof HOOK_PREFIX)[] = DATA_PREFIXES): void {
+export function bindDataFiles(fn: CrmFunction, bucket: MediaBucketRef, mode: 'read' | 'write' | 'readWrite', prefixes: readonly ((typeof DATA_PREFIXES)[number] | typeof HOOK_PREFIX | typeof MESSAGES_PREFIX)[] = DATA_PREFIXES): void {
   fn.addEnvironment('MEDIA_BUCKET', bucket.name);
   const actions = mode === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', ...(mode === 'readWrite' ? ['s3:AbortMultipartUpload'] : [])];
   iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: prefixes.map((p) => `${bucket.arn}/${p}*`) });

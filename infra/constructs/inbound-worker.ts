@@ -41,6 +41,8 @@ export class InboundWorker extends Construct {
     bindTable(this.worker, props.table, 'readWrite');
     bindSecret(this.worker, props.cursorSecret, 'CURSOR_SECRET_ARN');
     bindDataFiles(this.worker, props.bucket, 'read', ['hooks/']);
+    // WhatsApp media a client sent, fetched from Meta into messages/{tenant}/inbound/ (#14).
+    bindDataFiles(this.worker, props.bucket, 'write', ['messages/']);
     bindIntegrationSecrets(this.worker, props.secretsPrefix, 'readWrite');
   }
 

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpStub, type HttpStub } from '../../../test/http-stub';
 import { useLocalStack } from '../../../test/stack';
 
 /**
@@ -99,5 +101,53 @@ describe('WhatsApp replies on a deal’s thread', () => {
 
     await say('wamid.R4', 'BAND KARO!');
     expect((await api.as(tse).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', text: 'Just one more thing' })).body.code).toBe('opted_out');
+  });
+});
+
+describe('WhatsApp media', () => {
+  let graph: HttpStub;
+  beforeAll(async () => {
+    graph = await startHttpStub();
+    process.env.INTEGRATION_WHATSAPP_GRAPH_URL = graph.url;
+  });
+  afterAll(async () => {
+    delete process.env.INTEGRATION_WHATSAPP_GRAPH_URL;
+    await graph.close();
+  });
+
+  it('a photo a client sends is fetched from the Graph API into the media bucket and listed on the message', async () => {
+    const conn = (await api.as(admin).post('/v1/integrations', { provider: 'whatsapp', name: 'WhatsApp media', settings: { phoneNumberId: '106540352242922' }, secrets: { appSecret: 'wa-app-secret', verifyToken: 'wa-verify', accessToken: 'wa-token' } })).body;
+    const client = (await api.as(tse).post('/v1/clients', { companyName: 'Photo Traders', ownerName: 'Priya', mobile: '9873000003' })).body;
+    const photo = Buffer.from('a photo of a rooftop panel');
+    graph.on('GET', '/v26.0/555000111', { body: { messaging_product: 'whatsapp', url: `${graph.url}/whatsapp_business/attachments/?mid=555000111`, mime_type: 'image/jpeg', sha256: createHash('sha256').update(photo).digest('hex'), file_size: String(photo.length), id: '555000111' } });
+    graph.on('GET', '/whatsapp_business/attachments/', { body: photo.toString('latin1') });
+    const body = webhook({ messages: [{ from: '919873000003', id: 'wamid.PHOTO1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'image', image: { caption: 'This one?', mime_type: 'image/jpeg', sha256: 'x', id: '555000111' } }] });
+    expect((await api.anonymous().post(`/hooks/demo/${conn.id}`, body, sign(body))).status).toBe(202);
+    await api.stack().inboundQueue.idle();
+
+    const [message] = (await api.as(tse).get(`/v1/clients/${client.id}/messages`)).body.items;
+    expect([message.text, message.attachments]).toEqual(['This one?', [{ key: `messages/demo/inbound/${conn.id}/wamid.PHOTO1/image-555000111.jpg`, filename: 'image-555000111.jpg', contentType: 'image/jpeg', size: photo.length }]]);
+    const { getServices } = await import('../../lib/services');
+    const chunks: Uint8Array[] = [];
+    for await (const c of await getServices().files.read(message.attachments[0].key)) chunks.push(c);
+    expect(Buffer.concat(chunks).equals(photo)).toBe(true);
+    expect(graph.requests.map((r) => r.headers.authorization)).toEqual(['Bearer wa-token', 'Bearer wa-token']);
+  });
+
+  it('in AWS a send goes through the tenant’s WhatsApp connection (its number, its token); Meta’s refusal is a 409 with its code, an outage a 503, no connection a 409', async () => {
+    const [{ getServices }, { cloudApiWhatsApp }, { textMessage }] = await Promise.all([import('../../lib/services'), import('../../lib/mail/messaging'), import('../../../domain/messages/whatsapp/outbound')]);
+    const request = textMessage('+919873000003', 'Yes, that one.');
+    graph.on('POST', '/v26.0/106540352242922/messages', { body: { messaging_product: 'whatsapp', contacts: [{ input: '+919873000003', wa_id: '919873000003' }], messages: [{ id: 'wamid.OUT1' }] } });
+    expect(await cloudApiWhatsApp(getServices(), 'demo').send(request)).toEqual({ wamid: 'wamid.OUT1' });
+    const sent = graph.requests.at(-1)!;
+    expect([sent.headers.authorization, JSON.parse(sent.body)]).toEqual(['Bearer wa-token', request]);
+
+    graph.on('POST', '/v26.0/106540352242922/messages', { status: 400, body: { error: { message: '(#131026) Message Undeliverable.', code: 131026 } } });
+    await expect(cloudApiWhatsApp(getServices(), 'demo').send(request)).rejects.toMatchObject({ kind: 'conflict', code: 'whatsapp_refused', message: 'WhatsApp refused the message: 400 (code 131026).' });
+    graph.on('POST', '/v26.0/106540352242922/messages', { status: 503, body: {} });
+    await expect(cloudApiWhatsApp(getServices(), 'demo').send(request)).rejects.toMatchObject({ kind: 'unavailable', code: 'whatsapp_unavailable' });
+    graph.on('POST', '/v26.0/106540352242922/messages', { status: 401, body: { error: { code: 190 } } });
+    await expect(cloudApiWhatsApp(getServices(), 'demo').send(request)).rejects.toMatchObject({ kind: 'conflict', code: 'whatsapp_not_connected' });
+    await expect(cloudApiWhatsApp(getServices(), 'acme').send(request)).rejects.toMatchObject({ kind: 'conflict', code: 'whatsapp_not_connected' });
   });
 });

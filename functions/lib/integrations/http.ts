@@ -11,12 +11,18 @@ export interface HttpRequest {
   body?: string;
   /** Default 10 s. */
   timeoutMs?: number;
+  /** Bytes read at most (default MAX_RESPONSE_BYTES). */
+  maxBytes?: number;
+  /** Keep the body's bytes (`bytes`): a media file, not text. */
+  binary?: boolean;
 }
 
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
+  /** The body as received, when the request asked for `binary`. */
+  bytes?: Buffer;
 }
 
 export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
@@ -38,7 +44,7 @@ export class ProviderApiError extends Error {
 /** Bytes of a provider's answer read at most (a CDC page, a Tally export). */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
-export const fetchHttp: HttpClient = async ({ method = 'GET', url, headers = {}, body, timeoutMs = 10_000 }) => {
+export const fetchHttp: HttpClient = async ({ method = 'GET', url, headers = {}, body, timeoutMs = 10_000, maxBytes = MAX_RESPONSE_BYTES, binary = false }) => {
   let res: Response;
   try {
     res = await fetch(url, { method, headers, ...(body !== undefined && { body }), redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
@@ -52,15 +58,16 @@ export const fetchHttp: HttpClient = async ({ method = 'GET', url, headers = {},
     const { done, value } = await reader.read();
     if (done) break;
     size += value.length;
-    if (size > MAX_RESPONSE_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
-      throw new ProviderApiError('provider_bad_response', `${method} ${redact(url)} answered more than ${MAX_RESPONSE_BYTES} bytes`, false, res.status);
+      throw new ProviderApiError('provider_bad_response', `${method} ${redact(url)} answered more than ${maxBytes} bytes`, false, res.status);
     }
     chunks.push(value);
   }
   const out: Record<string, string> = {};
   res.headers.forEach((v, k) => (out[k] = v));
-  return { status: res.status, headers: out, text: Buffer.concat(chunks).toString('utf8') };
+  const all = Buffer.concat(chunks);
+  return binary ? { status: res.status, headers: out, text: '', bytes: all } : { status: res.status, headers: out, text: all.toString('utf8') };
 };
 
 /** A URL as it may be logged or stored in a reason: no query (tokens travel there: Graph's access_token). */

@@ -145,6 +145,11 @@ export function providerAccess(services: Services, tenantId: string, conn: Conne
     http: fetchHttp,
     now,
     endpoints: endpointsFor(conn, worker),
+    async storeMedia(name, bytes, contentType) {
+      const key = `messages/${tenantId}/inbound/${conn.id}/${name}`;
+      await services.files.write(key, [bytes], contentType);
+      return key;
+    },
   };
 }
 

@@ -28,6 +28,7 @@ const access = (overrides: Partial<ProviderAccess> = {}): ProviderAccess => ({
   settings: { forms: { '793235552669212': { productId: 'prod_solar' } } },
   secrets: { accessToken: TOKEN, appSecret: APP_SECRET },
   saveSecrets: async () => {},
+  storeMedia: () => Promise.reject(new Error('this provider stores no media')),
   http: fetchHttp,
   now: new Date('2026-11-30T10:00:05Z'),
   endpoints: { graph: stub.url },

@@ -23,6 +23,7 @@ function access(secrets: Record<string, string>, settings: Record<string, unknow
     settings,
     secrets: { clientId: 'ABcd1234client', clientSecret: 's3cr3t', refreshToken: 'AB11-old-refresh', ...secrets },
     saveSecrets: async (patch) => void saved.push(patch),
+    storeMedia: () => Promise.reject(new Error('this provider stores no media')),
     http: fetchHttp,
     now: NOW,
     endpoints: { api: stub.url, token: `${stub.url}/oauth2/v1/tokens/bearer` },

@@ -15,6 +15,7 @@ const access = (over: Partial<ProviderAccess> = {}): ProviderAccess => ({
   settings: {},
   secrets: { username: 'CRM_COMM_USER', password: 's3cr:et' },
   saveSecrets: async () => {},
+  storeMedia: () => Promise.reject(new Error('this provider stores no media')),
   http: fetchHttp,
   now: new Date('2024-05-08T00:00:00Z'),
   endpoints: { odata: sap.url },

@@ -17,6 +17,11 @@ export interface ProviderAccess {
   now: Date;
   /** Named base URLs without a trailing slash, each adapter's own (`api`, `token`, `accounts`, `odata`, `graph`). */
   endpoints: Record<string, string>;
+  /**
+   * Stores a file the provider holds (a WhatsApp photo) in the media bucket under the tenant's
+   * inbound prefix and answers its key: an adapter cannot write anywhere else.
+   */
+  storeMedia(name: string, bytes: Buffer, contentType: string): Promise<string>;
 }
 
 /** Thin notifications → full records, fetched from the provider's API. */

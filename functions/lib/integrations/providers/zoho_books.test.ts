@@ -27,6 +27,7 @@ function access(secrets: Record<string, string>): ProviderAccess {
     settings: { organizationId: ORG },
     secrets: { clientId: '1000.ABCDEF123456', clientSecret: 'zsecret', refreshToken: '1000.refresh.token', ...secrets },
     saveSecrets: async (patch) => void saved.push(patch),
+    storeMedia: () => Promise.reject(new Error('this provider stores no media')),
     http: fetchHttp,
     now: NOW,
     endpoints: { api: stub.url, accounts: stub.url },

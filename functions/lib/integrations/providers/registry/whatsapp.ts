@@ -1,27 +1,39 @@
-import type { CanonicalInput } from '../../../../../domain/integrations/canonical';
-import { parseWhatsAppWebhook } from '../../../../../domain/messages/whatsapp/webhook';
+import type { CanonicalInput, FetchRef } from '../../../../../domain/integrations/canonical';
+import { parseWhatsAppWebhook, type InboundWhatsApp } from '../../../../../domain/messages/whatsapp/webhook';
 import type { ProviderWorker } from '..';
+import { defaultEndpoints, MEDIA_ENTITY, resolve } from '../whatsapp';
 
 /**
  * WhatsApp (#14): the Cloud API webhook's messages and statuses as canonical message records,
- * applied by functions/lib/use-cases/messages-apply.ts. Media are named by id (fetching them to
- * the bucket is still to come): their caption, or their kind, is the text.
+ * applied by functions/lib/use-cases/messages-apply.ts. A photo, document, voice note or video is
+ * fetched into the media bucket first (../whatsapp.ts): its record travels with the fetch.
  */
+const textOf = (m: InboundWhatsApp) =>
+  m.text ?? m.media?.caption ?? m.reply?.title ?? (m.location ? `Location ${m.location.latitude}, ${m.location.longitude}${m.location.name ? ` (${m.location.name})` : ''}` : `[${m.metaType ?? m.kind}]`);
+
 export const worker: ProviderWorker = {
   parse(body) {
     const parsed = parseWhatsAppWebhook(body);
-    const records: CanonicalInput[] = [
-      ...parsed.inbound.map((m) => ({
+    const records: CanonicalInput[] = [];
+    const fetches: FetchRef[] = [];
+    for (const m of parsed.inbound) {
+      const record = {
         type: 'message.received' as const,
         externalId: m.waMessageId,
-        data: { channel: 'whatsapp' as const, from: m.from, text: m.text ?? m.media?.caption ?? m.reply?.title ?? (m.location ? `Location ${m.location.latitude}, ${m.location.longitude}${m.location.name ? ` (${m.location.name})` : ''}` : `[${m.metaType ?? m.kind}]`), kind: m.kind, at: m.at, ...(m.context && { replyTo: m.context.id }) },
-      })),
-      ...parsed.statuses.map((s) => ({
+        data: { channel: 'whatsapp' as const, from: m.from, text: textOf(m), kind: m.kind, at: m.at, ...(m.context && { replyTo: m.context.id }) },
+      };
+      if (m.media) fetches.push({ entity: MEDIA_ENTITY, id: m.media.id, hints: { record: JSON.stringify(record), wamid: m.waMessageId, kind: m.kind, ...(m.media.filename && { filename: m.media.filename }) } });
+      else records.push(record);
+    }
+    for (const s of parsed.statuses) {
+      records.push({
         type: 'message.status' as const,
         externalId: s.waMessageId,
         data: { status: s.status, at: s.at, ...(s.error && { error: { code: String(s.error.code), message: s.error.message ?? s.error.title } }) },
-      })),
-    ];
-    return { records, fetches: [], ignored: parsed.ignored };
+      });
+    }
+    return { records, fetches, ignored: parsed.ignored };
   },
+  resolve,
+  endpoints: { ...defaultEndpoints },
 };
