@@ -40,6 +40,8 @@ const extraStaff: { staffId: string; role: Role; managerId?: string; partnerComp
 const ACME_ONLY_STAFF = 'ao-1';
 /** Only acme's catalogue lists it; only acme's Lead multiplier is 60 (set up in beforeAll). */
 const ACME_ONLY_PRODUCT = 'acme-only';
+/** Only acme has a message template of this name (set up in beforeAll). */
+const ACME_ONLY_TEMPLATE = 'matrix-acme-only';
 
 const roleOf: Record<string, Role> = {
   admin: 'tenant_admin',
@@ -182,6 +184,8 @@ interface Fx {
   secret?: string;
   deliveryId?: string;
   formKey?: string;
+  /** Inbound email (#14): a mail waiting in the tenant's unassigned inbox. */
+  inboxId?: string;
 }
 
 async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
@@ -373,6 +377,24 @@ async function deliveryFx(s: Spec, garbage = false): Promise<Fx> {
   await api.stack().inboundQueue.idle();
   return { ...fx, deliveryId: res.body.deliveryId };
 }
+/**
+ * A fresh client linked as the case says (through a lead for a warrior or partner), with an unread
+ * count for the role's caller — in the case's tenant, about the lead when there is one — written
+ * as an inbound message counts it (#14).
+ */
+async function unreadFx(s: Spec): Promise<Fx> {
+  const fx = await clientFx(s);
+  const [{ getServices }, { ids }] = await Promise.all([import('../functions/lib/services'), import('../functions/lib/ids')]);
+  const message = { id: ids.message(fx.clientId!), clientId: fx.clientId!, ...(fx.opportunityId && { opportunityId: fx.opportunityId }), createdAt: new Date().toISOString() };
+  await getServices().unread.note(s.tenant, message, [principals[s.role].staffId], new Date());
+  return fx;
+}
+/** The caller's count for the fixture's client, as stored (whoever may see it). */
+async function unreadState(fx: Fx, s: Spec): Promise<Snap> {
+  const { getServices } = await import('../functions/lib/services');
+  const counts = await getServices().unread.list(fx.tenant, principals[s.role].staffId);
+  return { status: 200, etag: null, body: counts.filter((c) => c.clientId === fx.clientId) };
+}
 const connectionState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/integrations/${fx.connectionId}`);
 const deliveryState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/integrations/${fx.connectionId}/deliveries/${fx.deliveryId}`);
 /** What a refused create must not have made: the tenant's connections with the row's unique name. */
@@ -381,6 +403,23 @@ const connectionsNamed = async (tenant: Tenant, name: string): Promise<Snap> => 
   return { ...all, body: (all.body as { items: { name: string }[] }).items.filter((c) => c.name === name) };
 };
 const FORM_ORIGIN = 'https://www.matrix-traders.in';
+
+/** A fresh mail in the case's tenant's unassigned inbox (other-tenant: acme's), delivered as the SMTP listener delivers it. */
+async function inboxFx(s: Spec): Promise<Fx> {
+  const [{ inboundMailDeps }, { receiveMail }] = await Promise.all([import('../functions/mail/inbound-deps'), import('../functions/lib/use-cases/inbound-email')]);
+  const n = next();
+  const to = `inbox+${s.tenant}@${api.stack().smtp.replyDomain}`;
+  const raw = Buffer.from(`From: Stranger <stranger-${n}@unknown.example>\r\nTo: ${to}\r\nSubject: Matrix ${n}\r\nMessage-ID: <matrix-${n}@unknown.example>\r\n\r\nPlease call me.\r\n`);
+  const got = await receiveMail(await inboundMailDeps(new Date()), raw, { recipients: [to] });
+  const delivered = got.deliveries[0];
+  if (delivered?.outcome !== 'unassigned') throw new Error(`fixture inbox mail of ${s.tenant}: ${JSON.stringify(got)}`);
+  return { tenant: s.tenant, inboxId: delivered.inboxId };
+}
+/** One waiting mail per tenant for the read routes (nothing attaches it). */
+const sharedInbox: Partial<Record<Tenant, Promise<Fx>>> = {};
+const sharedInboxFx = (s: Spec) => (sharedInbox[s.tenant] ??= inboxFx(s));
+/** A fresh mail and the case's client to attach it to (other-tenant: both acme's). */
+const inboxAttachFx = async (s: Spec): Promise<Fx> => ({ ...(await clientFx(s)), inboxId: (await inboxFx(s)).inboxId });
 
 // ───────────────────────── expectations ─────────────────────────
 
@@ -868,6 +907,52 @@ const matrix: Record<string, Entry> = {
     mutates: { state: () => snap(adminOf('demo'), '/v1/config/dedup'), foreign: () => snap(adminOf('acme'), '/v1/config/dedup') },
   },
 
+  // ── message templates (#14): each tenant has its own (set up in beforeAll), previewed for a client the caller may message ──
+  'GET /v1/config/templates': {
+    variant: 'the same request in every case; sees = demo’s matrix-note (in/out), never acme’s matrix-acme-only (other-tenant)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/config/templates'),
+    list: {
+      items: (body) => body.templates.map((t: { name: string }) => t.name),
+      target: (_fx, s) => (s.kase === 'other-tenant' ? ACME_ONLY_TEMPLATE : 'matrix-note'),
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   y   y   y  y   y   y   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'PUT /v1/config/templates': {
+    variant: 'the same request in every case: demo’s current templates, If-Match their version; acme’s templates must never change',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  403  403  403  403  403  403  403'),
+    },
+    fixture: noFx,
+    request: (_fx, _s, before) => ({ method: 'PUT', path: '/v1/config/templates', body: { templates: (before!.body as { templates: unknown[] }).templates }, headers: ifMatch(before) }),
+    mutates: { state: () => snap(adminOf('demo'), '/v1/config/templates'), foreign: () => snap(adminOf('acme'), '/v1/config/templates') },
+  },
+  'POST /v1/config/templates/preview': {
+    variant: 'the case’s client and deal (shared), demo’s matrix-note rendered for them: as a send would, only for what the caller may message',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  403'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  404  404  403'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  403'),
+    },
+    fixture: sharedFx,
+    request: (fx) => ({ method: 'POST', path: '/v1/config/templates/preview', body: { template: 'matrix-note', clientId: fx.clientId, opportunityId: fx.opportunityId } }),
+  },
+
   // ── staff ──
   'POST /v1/staff': {
     variant:
@@ -1308,6 +1393,106 @@ const matrix: Record<string, Entry> = {
     fixture: sharedFx,
     request: (fx) => get(`/v1/clients/${fx.clientId}/messages`),
   },
+  'GET /v1/clients/{id}/timeline': {
+    variant:
+      'the case’s client (shared); sees = its event is in the timeline. A seller’s, manager’s, warrior’s or partner’s timeline must not show ' +
+      'the client’s other lead never handed to them, nor the peer lead (its events, its demo feedback)',
+    hides: { 'in-scope': ['manager', 'asst_manager', 'sales_officer', 'tse', 'warrior', 'partner'] },
+    expect: readAnyLinked,
+    fixture: sharedFx,
+    request: (fx) => get(`/v1/clients/${fx.clientId}/timeline?limit=100`),
+    list: {
+      items: (body) => body.items.map((i: { id: string }) => i.id),
+      target: (fx) => fx.eventId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   -   -   -  -   -   -   y'),
+        'other-tenant': /*   */ sees('-   -   -   -   -  -   -   -   -'),
+      },
+    },
+  },
+  'GET /v1/messages/unread': {
+    variant:
+      'no object: the caller’s own counts. A fresh client linked as the case says, with an unread count for the caller (about its handed lead, for a warrior or partner; ' +
+      'out of scope: a client or lead that is not theirs, or no longer — re-handed away; other-tenant: the same staff id’s count in acme); sees = that client is listed',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: unreadFx,
+    request: () => get('/v1/messages/unread'),
+    list: {
+      items: (body) => body.clients.map((c: { clientId: string }) => c.clientId),
+      target: (fx) => fx.clientId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   n   n   n  n   n   n   y'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'POST /v1/clients/{id}/messages/read': {
+    variant: 'a fresh client linked as the case says, with an unread count for the caller; a refused request leaves the count as it was',
+    expect: readAnyLinked,
+    fixture: unreadFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/messages/read` }),
+    mutates: { state: unreadState },
+  },
+
+  // ── the unassigned inbox (#14): tenant admins and managers; another tenant's mail does not exist ──
+  'GET /v1/inbox': {
+    variant: 'the same request in every case; sees = the case’s tenant’s waiting mail is listed (acme’s never is)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  200  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  200  403  403  403  403  403  403'),
+    },
+    fixture: sharedInboxFx,
+    request: () => get('/v1/inbox?limit=100'),
+    list: {
+      items: (body) => body.items.map((m: { id: string }) => m.id),
+      target: (fx) => fx.inboxId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   -   -  -   -   -   -'),
+        'out-of-scope': /*   */ sees('-   y   y   -   -  -   -   -   -'),
+        'other-tenant': /*   */ sees('-   n   n   -   -  -   -   -   -'),
+      },
+    },
+  },
+  'GET /v1/inbox/{id}': {
+    variant: 'the case’s tenant’s waiting mail (shared)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  200  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  403  403  403  403  403  403'),
+    },
+    fixture: sharedInboxFx,
+    request: (fx) => get(`/v1/inbox/${fx.inboxId}`),
+  },
+  'POST /v1/inbox/{id}/attach': {
+    variant: 'a fresh waiting mail attached to the case’s client; a refused attach leaves the mail in the inbox and the thread as they were',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  201  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 201  404  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  404  403  403  403  403  403  403'),
+    },
+    fixture: inboxAttachFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/inbox/${fx.inboxId}/attach`, body: { clientId: fx.clientId } }),
+    mutates: {
+      state: async (fx) => {
+        const [mail, thread] = await Promise.all([snap(adminOf(fx.tenant), `/v1/inbox/${fx.inboxId}`), snap(adminOf(fx.tenant), `/v1/clients/${fx.clientId}/messages`)]);
+        return { status: mail.status, etag: mail.etag, body: { mail: mail.body, thread: thread.body } };
+      },
+    },
+  },
 
   // ── integrations (#13): the tenant admin's alone; other tenants' connections do not exist ──
   'GET /v1/config/assignment': {
@@ -1632,6 +1817,9 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'POST /v1/exports': 403,
   'GET /v1/config/assignment': 403,
   'PUT /v1/config/assignment': 403,
+  'GET /v1/config/templates': 403,
+  'PUT /v1/config/templates': 403,
+  'POST /v1/config/templates/preview': 403,
   'POST /v1/integrations': 403,
   'GET /v1/integrations': 403,
   'GET /v1/integrations/{id}': 403,
@@ -1643,6 +1831,9 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/integrations/{id}/deliveries/{deliveryId}': 403,
   'GET /v1/integrations/{id}/deliveries/{deliveryId}/payload': 403,
   'POST /v1/integrations/{id}/deliveries/{deliveryId}/replay': 403,
+  'GET /v1/inbox': 403,
+  'GET /v1/inbox/{id}': 403,
+  'POST /v1/inbox/{id}/attach': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];
@@ -1704,6 +1895,10 @@ beforeAll(async () => {
   acmeLookalike = await lookalikePair('acme', 'tse-1');
   const dedupRes = must(await acmeAdmin.call('GET', '/v1/config/dedup'), 200, 'acme dedup');
   must(await acmeAdmin.call('PUT', '/v1/config/dedup', { dedup: { fuzzy: 'block' } }, { 'if-match': dedupRes.headers.get('etag')! }), 200, 'acme dedup');
+  // Each tenant its own message templates: a leak of acme's into demo would show.
+  const note = { channel: 'whatsapp', text: 'Hello {{client.ownerName}}, about {{opportunity.product}}.' };
+  must(await as(adminOf('demo')).call('PUT', '/v1/config/templates', { templates: [{ name: 'matrix-note', ...note }] }, { 'if-match': '"0"' }), 200, 'demo templates');
+  must(await acmeAdmin.call('PUT', '/v1/config/templates', { templates: [{ name: ACME_ONLY_TEMPLATE, ...note }] }, { 'if-match': '"0"' }), 200, 'acme templates');
   const targets = must(await acmeAdmin.call('GET', '/v1/config/targets'), 200, 'acme targets');
   const roles = targets.body.current.roles;
   must(

@@ -39,6 +39,8 @@ export const actions = [
   'data:export',
   /** Inbound connections (#13): their settings, write-only secrets, deliveries and replays. */
   'integration:manage',
+  /** The unassigned inbox (#14): read the mail no rule matched and attach it to a client's thread. */
+  'inbox:manage',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -59,8 +61,9 @@ const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:w
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write', 'integration:manage'] },
-  manager: { scope: 'subtree', may: manager },
+  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write', 'integration:manage', 'inbox:manage'] },
+  // The inbox holds mail of the whole tenant, matched to nobody yet: admins and managers sort it (a manager attaches to clients they see).
+  manager: { scope: 'subtree', may: [...manager, 'inbox:manage'] },
   asst_manager: { scope: 'subtree', may: manager },
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },

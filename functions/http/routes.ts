@@ -31,6 +31,8 @@ export interface RouteDefinition {
   inbound?: 'hook' | 'manage';
   /** Sends email (SES) and WhatsApp (#14): only this reaches SES and the cursor key it derives thread addresses from. */
   messages?: 'send';
+  /** Email attachments in the media bucket's messages/ prefix (#14): `upload` signs PUTs, `read` reads them (the send) or signs GETs (the download). */
+  attachments?: 'upload' | 'read';
   /** Requests per second (steady, burst) this route takes, below the stage's default: set for the costly ones. */
   throttle?: { rate: number; burst: number };
 }
@@ -66,8 +68,13 @@ export const routes: readonly RouteDefinition[] = [
   r('POST', '/v1/clients/{id}/image', 'clients/image-upload', 'RequestClientImageUpload', { media: 'write' }),
   r('GET', '/v1/clients/{id}/image', 'clients/image-get', 'GetClientImage', { media: 'read' }),
   r('POST', '/v1/clients/{id}/merge', 'clients/merge', 'MergeClients'),
-  r('POST', '/v1/clients/{id}/messages', 'messages/send', 'SendMessage', { messages: 'send' }),
+  r('POST', '/v1/clients/{id}/messages', 'messages/send', 'SendMessage', { messages: 'send', attachments: 'read' }),
   r('GET', '/v1/clients/{id}/messages', 'messages/list', 'ListMessages'),
+  r('POST', '/v1/clients/{id}/messages/read', 'messages/read', 'MarkThreadRead'),
+  r('GET', '/v1/clients/{id}/timeline', 'clients/timeline', 'GetClientTimeline'),
+  r('GET', '/v1/messages/unread', 'messages/unread', 'ListUnreadMessages'),
+  r('POST', '/v1/clients/{id}/attachments', 'clients/attachment-upload', 'RequestAttachmentUpload', { attachments: 'upload' }),
+  r('GET', '/v1/clients/{id}/messages/{messageId}/attachments/{n}', 'messages/attachment-get', 'GetMessageAttachment', { attachments: 'read' }),
   r('POST', '/v1/clients/{id}/opportunities', 'opportunities/create', 'CreateOpportunity'),
   r('GET', '/v1/opportunities', 'opportunities/list', 'ListOpportunities'),
   r('GET', '/v1/opportunities/{id}', 'opportunities/get', 'GetOpportunity'),
@@ -114,6 +121,9 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/exports/{id}', 'exports/get', 'GetExport', { files: 'read' }),
   r('GET', '/v1/config/assignment', 'config/get-assignment', 'GetAssignmentRules'),
   r('PUT', '/v1/config/assignment', 'config/put-assignment', 'PutAssignmentRules'),
+  r('GET', '/v1/config/templates', 'config/get-templates', 'GetMessageTemplates'),
+  r('PUT', '/v1/config/templates', 'config/put-templates', 'PutMessageTemplates'),
+  r('POST', '/v1/config/templates/preview', 'config/preview-template', 'PreviewMessageTemplate'),
   r('POST', '/v1/integrations', 'integrations/create', 'CreateConnection', { inbound: 'manage' }),
   r('GET', '/v1/integrations', 'integrations/list', 'ListConnections'),
   r('GET', '/v1/integrations/{id}', 'integrations/get', 'GetConnection'),
@@ -125,6 +135,9 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/integrations/{id}/deliveries/{deliveryId}', 'integrations/delivery', 'GetDelivery'),
   r('GET', '/v1/integrations/{id}/deliveries/{deliveryId}/payload', 'integrations/payload', 'GetDeliveryPayload', { inbound: 'manage' }),
   r('POST', '/v1/integrations/{id}/deliveries/{deliveryId}/replay', 'integrations/replay', 'ReplayDelivery', { inbound: 'manage' }),
+  r('GET', '/v1/inbox', 'inbox/list', 'ListInbox'),
+  r('GET', '/v1/inbox/{id}', 'inbox/get', 'GetInboxMail'),
+  r('POST', '/v1/inbox/{id}/attach', 'inbox/attach', 'AttachInboxMail'),
   r('POST', '/hooks/{tenantId}/{connectionId}', 'hooks/receive', 'ReceiveHook', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
   r('GET', '/hooks/{tenantId}/{connectionId}', 'hooks/handshake', 'HookHandshake', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
   r('POST', '/forms/{formKey}', 'forms/submit', 'SubmitForm', { public: true, inbound: 'hook', throttle: FORM_THROTTLE }),
@@ -140,7 +153,8 @@ export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>) => `${r.me
  */
 export const routeGroups = {
   Meta: ['health', 'openapi.json'],
-  Clients: ['clients'],
+  // A staff member's unread messages (/v1/messages/unread, #14) are about clients: beside their threads.
+  Clients: ['clients', 'messages'],
   Opportunities: ['opportunities'],
   Events: ['events'],
   Config: ['config'],
@@ -149,6 +163,8 @@ export const routeGroups = {
   Work: ['tasks', 'alerts'],
   Data: ['imports', 'exports'],
   Integrations: ['integrations', 'hooks', 'forms'],
+  // The unassigned inbox of inbound email (#14).
+  Inbox: ['inbox'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteGroup = keyof typeof routeGroups;

@@ -15,6 +15,9 @@ import { StaffRepository } from './store/staff.dynamodb';
 import { TenantsRepository } from './store/tenants.dynamodb';
 import { IntegrationsRepository } from './store/integrations.dynamodb';
 import { MessagesRepository } from './store/messages.dynamodb';
+import { TimelineRepository } from './store/timeline.dynamodb';
+import { UnreadRepository } from './store/unread.dynamodb';
+import { InboxRepository } from './store/inbox.dynamodb';
 import { createSecretsStore } from './integrations/secrets';
 import { createInboundQueue } from './integrations/inbound-queue';
 import type { Services } from './use-cases/ports';
@@ -46,6 +49,9 @@ function build() {
     secrets: createSecretsStore(),
     inboundQueue: createInboundQueue(cfg.AWS_REGION),
     messages: new MessagesRepository(db, cfg.TABLE_NAME, cursors),
+    timeline: new TimelineRepository(db, cfg.TABLE_NAME, cursors),
+    unread: new UnreadRepository(db, cfg.TABLE_NAME),
+    inbox: new InboxRepository(db, cfg.TABLE_NAME, cursors),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

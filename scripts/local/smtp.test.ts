@@ -3,7 +3,7 @@ import { createTransport } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { composeMessage } from '../../functions/lib/mail/compose-message';
 import { parseInbound } from '../../functions/lib/mail/inbound-mail';
-import { startLocalSmtp, type LocalSmtp, type SmtpEnvelope } from './smtp';
+import { SmtpRefusal, startLocalSmtp, type LocalSmtp, type SmtpEnvelope } from './smtp';
 
 let smtp: LocalSmtp | undefined;
 afterEach(async () => {
@@ -92,6 +92,41 @@ describe('the local SMTP listener', () => {
     ]);
     expect(said.split('\r\n').slice(-4)).toEqual(['354 End data with <CR><LF>.<CR><LF>', '552 Message exceeds the fixed maximum message size of 2000 bytes', '221 Bye', '']);
     expect(handed).toBe(0);
+  });
+
+  it('answers 550 at RCPT time for a recipient acceptRecipient refuses, and delivers to the others', async () => {
+    const received: SmtpEnvelope[] = [];
+    smtp = await startLocalSmtp({ port: 0, acceptRecipient: async (a) => a.startsWith('inbox+'), onMessage: async (_, envelope) => void received.push(envelope) });
+    const said = await converse(smtp, [
+      'EHLO test.example\r\n',
+      'MAIL FROM:<a@client.example>\r\n',
+      'RCPT TO:<nobody@reply.crm.example>\r\n',
+      'RCPT TO:<inbox+demo@reply.crm.example>\r\n',
+      'DATA\r\n',
+      'Subject: hi\r\nFrom: a@client.example\r\n\r\nhello\r\n.\r\n',
+      'QUIT\r\n',
+    ]);
+    expect(said.split('\r\n').slice(-7)).toEqual([
+      '250 Accepted',
+      '550 5.1.1 <nobody@reply.crm.example>: no such recipient here',
+      '250 Accepted',
+      '354 End data with <CR><LF>.<CR><LF>',
+      '250 Message accepted',
+      '221 Bye',
+      '',
+    ]);
+    expect(received).toEqual([{ from: 'a@client.example', to: ['inbox+demo@reply.crm.example'] }]);
+    // nodemailer (any MTA) with no recipient left: the message is never sent
+    await expect(transportTo(smtp).sendMail({ envelope: { from: 'a@client.example', to: ['x@reply.crm.example'] }, raw: await reply(Buffer.from('x')) })).rejects.toMatchObject({ responseCode: 550 });
+    expect(received).toHaveLength(1);
+  });
+
+  it('answers an SmtpRefusal from onMessage with its permanent code, not 451', async () => {
+    const reported: unknown[] = [];
+    smtp = await startLocalSmtp({ port: 0, onError: (e) => reported.push(e), onMessage: async () => { throw new SmtpRefusal(554, '5.6.0 The message has no From address.'); } });
+    const sent = transportTo(smtp).sendMail({ envelope: { from: 'a@client.example', to: ['t-01@reply.crm.example'] }, raw: await reply(Buffer.from('x')) });
+    await expect(sent).rejects.toMatchObject({ responseCode: 554, response: '554 5.6.0 The message has no From address.' });
+    expect(reported).toEqual([]);
   });
 
   it('advertises SIZE but neither AUTH nor STARTTLS', async () => {

@@ -10,8 +10,10 @@ import { MAX_INBOUND_BYTES } from '../../functions/lib/mail/inbound-mail';
  *
  * It takes mail from anyone who can reach it, so it only ever listens on a loopback address: no
  * AUTH, no STARTTLS (there is nothing to protect on 127.0.0.1, and a self-signed certificate would
- * only make clients fail). A message over `maxBytes` is refused with 552; when `onMessage` throws,
- * the client is told 451 (a temporary failure: a real MTA queues the message and tries again).
+ * only make clients fail). A recipient `acceptRecipient` refuses is answered 550 at RCPT time (as
+ * SES refuses addresses no receipt rule takes), a message over `maxBytes` 552; when `onMessage`
+ * throws an SmtpRefusal the client hears its permanent code, any other error 451 (a temporary
+ * failure: a real MTA queues the message and tries again).
  */
 export interface LocalSmtpOptions {
   /** 2525 by default; 0 for an ephemeral port (tests). */
@@ -19,6 +21,8 @@ export interface LocalSmtpOptions {
   /** A loopback address: 127.0.0.1 by default. */
   host?: string;
   onMessage: (raw: Buffer, envelope: SmtpEnvelope) => Promise<void>;
+  /** Asked for each RCPT TO: false is 550 for that recipient (the others of the message stay). Default: every recipient. */
+  acceptRecipient?: (address: string) => Promise<boolean>;
   /** Bytes of one message (advertised as SIZE): the parser's own limit by default. */
   maxBytes?: number;
   /** Where a failed `onMessage` is reported (the client only hears 451). */
@@ -43,6 +47,17 @@ const remoteIsLoopback = (address: string) => isLoopback(address) || address.sta
 /** An error the client is answered with: smtp-server sends `responseCode` and the message. */
 const smtpError = (responseCode: number, message: string) => Object.assign(new Error(message), { responseCode });
 
+/** What `onMessage` throws to refuse a message for good (5xx): the sender's MTA bounces it instead of trying again. */
+export class SmtpRefusal extends Error {
+  override readonly name = 'SmtpRefusal';
+  constructor(
+    readonly responseCode: 550 | 552 | 554,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export async function startLocalSmtp(opts: LocalSmtpOptions): Promise<LocalSmtp> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopback(host)) throw new Error(`The local SMTP listener takes mail without authentication, so it listens on loopback only, not on ${host}.`);
@@ -62,6 +77,16 @@ export async function startLocalSmtp(opts: LocalSmtpOptions): Promise<LocalSmtp>
     // what a connection from elsewhere could do here is deliver mail into any tenant's threads
     onConnect(session: SMTPServerSession, callback) {
       callback(remoteIsLoopback(session.remoteAddress) ? null : smtpError(554, 'Loopback connections only'));
+    },
+    onRcptTo(address, _session, callback) {
+      const accept = opts.acceptRecipient ?? (async () => true);
+      accept(address.address).then(
+        (ok) => callback(ok ? undefined : smtpError(550, `5.1.1 <${address.address}>: no such recipient here`)),
+        (error: unknown) => {
+          onError(error);
+          callback(smtpError(451, 'Requested action aborted: local error in processing; try again later'));
+        },
+      );
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, reply) {
       let answered = false;
@@ -83,6 +108,7 @@ export async function startLocalSmtp(opts: LocalSmtpOptions): Promise<LocalSmtp>
         opts.onMessage(Buffer.concat(chunks), envelope).then(
           () => callback(null, 'Message accepted'),
           (error: unknown) => {
+            if (error instanceof SmtpRefusal) return callback(smtpError(error.responseCode, error.message));
             onError(error);
             callback(smtpError(451, 'Requested action aborted: local error in processing; try again later'));
           },

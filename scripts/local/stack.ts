@@ -12,6 +12,7 @@ import { INBOUND_MAX_RECEIVES, installInboundQueue, type InboundMessage } from '
 import { installDataQueue } from '../../functions/lib/files/data-queue';
 import { newControl, publishStack, type Control } from './control';
 import { startLocalServer, type LocalServer } from './server';
+import { SmtpRefusal, startLocalSmtp, type LocalSmtp } from './smtp';
 import { ensureIdempotencyTable, ensureTable } from './table';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -21,6 +22,8 @@ export interface LocalStackOptions {
   /** Persist under this directory (npm start); omitted → everything in memory (tests). */
   dataDir?: string;
   port?: number;
+  /** The SMTP listener's port (inbound email, #14): 2525 for npm start; 0 (any free port) by default. */
+  smtpPort?: number;
   tableName?: string;
   /** Reuse a running DynamoDB Local (tests share one per run). */
   dynamoEndpoint?: string;
@@ -58,6 +61,11 @@ export interface LocalStack {
   dataQueue: LocalDataQueue;
   /** The in-process inbound queue (hook deliveries, #13): `idle()` waits for it to drain. */
   inboundQueue: LocalQueue<InboundMessage>;
+  /**
+   * Inbound email (#14): the SMTP listener on loopback, where SES receiving stands in AWS. A
+   * message is stored before the listener answers 250, so nothing needs waiting for.
+   */
+  smtp: LocalSmtp & { replyDomain: string };
   stop(): Promise<void>;
 }
 
@@ -117,6 +125,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       // Connections' secrets: files under <dataDir>/secrets (npm start), a temp directory otherwise.
       SECRETS_DIR: secretsDir,
       PUBLIC_BASE_URL: server.url,
+      // Where thread and inbox addresses live: the send route writes them, the SMTP listener takes mail for them.
+      MAIL_REPLY_DOMAIN: process.env.MAIL_REPLY_DOMAIN ?? 'reply.crm.example',
     });
     // Imports and exports step through the same worker handler as in AWS, in this process.
     const dataQueue = startLocalDataQueue();
@@ -132,6 +142,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await inboundQueue.stop();
       installInboundQueue(undefined);
     });
+    const smtp = await startInboundSmtp(opts.smtpPort ?? 0);
+    stops.push(smtp.stop);
     // After the env above: the pipeline's handlers read it when they load.
     let pipeline: LocalPipeline | undefined;
     if (opts.pipeline !== false) {
@@ -156,11 +168,38 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const unpublish = publishStack(opts.dataDir, server.url, control);
       stops.push(async () => unpublish());
     }
-    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, dataQueue, inboundQueue, ...(pipeline && { pipeline }), stop };
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, dataQueue, inboundQueue, smtp, ...(pipeline && { pipeline }), stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * The SMTP listener feeding the same use case as the SES Lambda (functions/mail/inbound.ts): a
+ * recipient that is neither a valid thread address nor a provisioned tenant's inbox is refused
+ * with 550 at RCPT time; a message refused as a whole (too large, no sender) with 552/554.
+ */
+async function startInboundSmtp(port: number): Promise<LocalSmtp & { replyDomain: string }> {
+  // Loaded after the environment is set: the services read it when first built.
+  const [{ inboundMailDeps }, { acceptedRecipient, receiveMail }, { InboundMailError }] = await Promise.all([
+    import('../../functions/mail/inbound-deps'),
+    import('../../functions/lib/use-cases/inbound-email'),
+    import('../../functions/lib/mail/inbound-mail'),
+  ]);
+  const smtp = await startLocalSmtp({
+    port,
+    acceptRecipient: async (address) => (await acceptedRecipient(await inboundMailDeps(new Date()), address)) !== undefined,
+    onMessage: async (raw, envelope) => {
+      try {
+        await receiveMail(await inboundMailDeps(new Date()), raw, { recipients: envelope.to });
+      } catch (error) {
+        if (error instanceof InboundMailError) throw new SmtpRefusal(error.code === 'message_too_large' ? 552 : 554, error.message);
+        throw error;
+      }
+    },
+  });
+  return { ...smtp, replyDomain: process.env.MAIL_REPLY_DOMAIN! };
 }
 
 /** The cursor-signing secret: kept under dataDir so cursors survive a restart; random in memory. */

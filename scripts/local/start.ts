@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { getServices } from '../../functions/lib/services';
+import { inboxAddress } from '../../domain/messages/inbox';
 import { demoStaff, demoTenants, seedDemo } from '../seed';
 import { seedHistory } from '../seed-history';
 import { seedIntegrations } from '../seed-integrations';
@@ -12,17 +13,19 @@ import { startLocalStack } from './stack';
  */
 const dataDir = resolve(process.env.CRM_DATA_DIR ?? '.local');
 const port = Number(process.env.PORT ?? 3000);
+const smtpPort = Number(process.env.SMTP_PORT ?? 2525);
 
 let stack;
 try {
-  stack = await startLocalStack({ dataDir, port });
+  stack = await startLocalStack({ dataDir, port, smtpPort });
 } catch (error) {
   if (error instanceof JavaMissingError) {
     console.error(error.message);
     process.exit(1);
   }
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(`Port ${port} is in use: stop what holds it or run PORT=3001 npm start.`);
+    const taken = (error as { port?: number }).port ?? port;
+    console.error(`Port ${taken} is in use: stop what holds it or run ${taken === smtpPort ? 'SMTP_PORT=2526' : 'PORT=3001'} npm start.`);
     process.exit(1);
   }
   throw error;
@@ -61,6 +64,10 @@ console.log(
           '',
         ]
       : []),
+    `Inbound email: SMTP on ${stack.smtp.host}:${stack.smtp.port} (no TLS, no auth). Mail to a thread's Reply-To joins its thread; mail`,
+    `  Bcc'd or forwarded to ${inboxAddress('demo', stack.smtp.replyDomain)} (tenant demo's inbox) is matched by In-Reply-To, then the sender's email,`,
+    `  else waits in GET /v1/inbox. Try: swaks --server ${stack.smtp.host}:${stack.smtp.port} --to ${inboxAddress('demo', stack.smtp.replyDomain)} --from someone@example.com`,
+    '',
     'Example:',
     `  TOKEN=<a token above>; curl -s -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `    -d '{"companyName":"Sree Jewellers","ownerName":"Anil","mobile":"9847012345"}' ${stack.url}/v1/clients`,

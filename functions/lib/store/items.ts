@@ -45,6 +45,10 @@ export type EntityType =
   | 'message'
   | 'message_ref'
   | 'consent'
+  | 'unread'
+  | 'unread_noted'
+  | 'inbox_mail'
+  | 'inbox_attached'
   | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */

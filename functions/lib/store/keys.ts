@@ -23,6 +23,7 @@ import { tableSchema } from './table-schema';
  * | possible duplicates of a client   | table | pk=T#{t}#CIDX              sk begins FUZZY#{fuzzy key}# (one Query per key: name+city, name+PIN, owner+phone) |
  * | a fuzzy key's claim under `block` | table | pk=T#{t}#CIDX              sk=FUZZYCLAIM#{fuzzy key} (written in the client's transaction) |
  * | tenant settings / catalogue / stages / targets | table | pk=T#{t}#CONFIG sk=TENANT / PRODUCTS / STAGES / TARGETS |
+ * | message templates (#14)           | table | pk=T#{t}#CONFIG            sk=TEMPLATES (read alone, not with the rest) |
  * | a staff member's own targets      | table | pk=T#{t}#CONFIG            sk=TARGETS#STAFF#{staff} |
  * | audit of a configuration document | table | pk=T#{t}#CONFIG            sk=AUDIT#{name}#{at}#{id} |
  * | staff member by id                | table | pk=T#{t}#STAFF             sk=S#{staff}         |
@@ -45,6 +46,10 @@ import { tableSchema } from './table-schema';
  * | messages of a client, oldest first (#14) | table | pk=T#{t}#C#{client} sk=THREAD#{message} (time-ordered ids; after OPP#~, outside the 360 range) |
  * | a client's consent on a channel (#14) | table | pk=T#{t}#C#{client} sk=PREF#CONSENT#{channel} (after OPP#~: outside the 360 range) |
  * | a message by its provider id (Message-ID, wamid): replies and statuses find it | table | pk=T#{t}#CIDX sk=MSGREF#{digest} |
+ * | a client's stage changes, every opportunity's (#14 timeline) | table | pk=T#{t}#C#{client} sk begins STAGE# |
+ * | a staff member's unread counts, one per client (#14) | table | pk=T#{t}#UNREAD#{staff} sk=C#{client} |
+ * | an inbound message counted unread (once per message) | table | pk=T#{t}#C#{client} sk=UNREAD#{message} (after OPP#~: outside the 360 range; TTL) |
+ * | the unassigned inbox (#14), newest first | table | pk=T#{t}#INBOX sk=MAIL#{inbox mail} (time-ordered ids); an attached one moves to sk=DONE#{inbox mail} in the same transaction |
  * | counters: round-robin tickets, rate-limit windows | table | pk=T#{t}#COUNT sk=RR#{config version}#{rule} / RATE#{bucket}#{window} (TTL) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
@@ -100,6 +105,8 @@ const jobsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#JOBS`;
 const integrationsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#INTEG`;
 const connectionPartition = (tenantId: string, connectionId: string) => `${tenantPrefix(tenantId)}#INTEG#${connectionId}`;
 const countersPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#COUNT`;
+const unreadPartition = (tenantId: string, staffId: string) => `${tenantPrefix(tenantId)}#UNREAD#${staffId}`;
+const inboxPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#INBOX`;
 const dataJobsPartition = (tenantId: string, kind: DataJobKind) => `${tenantPrefix(tenantId)}#${kind === 'import' ? 'IMPORTS' : 'EXPORTS'}`;
 
 /** Bulk imports and exports (#12): one partition of each per tenant, newest first by id. */
@@ -196,6 +203,13 @@ export const keys = {
   message: (tenantId: string, clientId: string, messageId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `THREAD#${messageId}` }),
   consent: (tenantId: string, clientId: string, channel: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `PREF#CONSENT#${channel}` }),
   messageRef: (tenantId: string, digest: string): Key => ({ pk: indexPartition(tenantId), sk: `MSGREF#${digest}` }),
+  /** An inbound email no rule matched (#14), waiting in the tenant's inbox; once attached to a thread, its record under `inboxAttached`. */
+  inboxMail: (tenantId: string, id: string): Key => ({ pk: inboxPartition(tenantId), sk: `MAIL#${id}` }),
+  inboxAttached: (tenantId: string, id: string): Key => ({ pk: inboxPartition(tenantId), sk: `DONE#${id}` }),
+  /** A staff member's unread count for a client (#14). */
+  unread: (tenantId: string, staffId: string, clientId: string): Key => ({ pk: unreadPartition(tenantId, staffId), sk: `C#${clientId}` }),
+  /** That an inbound message was counted unread: written with the counts, so a message is counted once. */
+  unreadNoted: (tenantId: string, clientId: string, messageId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `UNREAD#${messageId}` }),
   /** An atomic counter: a round-robin rule's next ticket, a rate-limit window's hits. */
   counter: (tenantId: string, name: string): Key => ({ pk: countersPartition(tenantId), sk: name }),
 
@@ -245,6 +259,11 @@ export const keys = {
     clientFuzzyAll: (tenantId: string) => byPrefix(table, indexPartition(tenantId), 'FUZZY#'),
     staff: (tenantId: string) => byPrefix(table, staffPartition(tenantId), 'S#'),
     clientMessages: (tenantId: string, clientId: string) => byPrefix(table, clientPartition(tenantId, clientId), 'THREAD#'),
+    /** Every stage change in a client's partition, of all its opportunities (the timeline). */
+    clientStageChanges: (tenantId: string, clientId: string) => byPrefix(table, clientPartition(tenantId, clientId), 'STAGE#'),
+    unread: (tenantId: string, staffId: string) => byPrefix(table, unreadPartition(tenantId, staffId), 'C#'),
+    /** The unassigned inbox (read newest first). */
+    inbox: (tenantId: string) => byPrefix(table, inboxPartition(tenantId), 'MAIL#'),
     connections: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'CONN#'),
     connectionAudit: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'AUDIT#'),
     deliveries: (tenantId: string, connectionId: string) => byPrefix(gsi(indexes.connectionDeliveries), `${connectionPartition(tenantId, connectionId)}#DLV`, ''),
@@ -265,4 +284,4 @@ export const keys = {
   },
 };
 
-export type ConfigName = 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP' | 'ASSIGNMENT';
+export type ConfigName = 'PRODUCTS' | 'STAGES' | 'TARGETS' | 'DEDUP' | 'ASSIGNMENT' | 'TEMPLATES';

@@ -28,6 +28,8 @@ import type { SecretsStore } from '../integrations/secrets';
 import type { InboundQueue } from '../integrations/inbound-queue';
 import type { Channel, Message } from '../../../domain/messages/message';
 import type { Consent } from '../../../domain/messages/whatsapp/consent';
+import type { TimelineItem, TimelineType } from '../../../domain/messages/timeline';
+import type { InboxMail } from '../../../domain/messages/inbox';
 import type { TemplateInput } from '../../../domain/messages/templates';
 
 /**
@@ -352,6 +354,65 @@ export interface MessagesStore {
   putConsent(tenantId: string, clientId: string, channel: Channel, consent: Consent): Promise<void>;
 }
 
+/**
+ * The unassigned inbox (#14): inbound email no rule matched, until someone attaches it to a
+ * client's thread (functions/lib/store/inbox.dynamodb.ts). A mail's provider id is claimed in the
+ * same index as messages': one Message-ID is a message or an inbox mail, never both.
+ */
+export interface InboxStore {
+  /** 409 `duplicate_message` when a message or another inbox mail holds its provider id. */
+  create(tenantId: string, mail: InboxMail): Promise<void>;
+  /** Unassigned or (once attached) its attached record. */
+  get(tenantId: string, id: string): Promise<InboxMail | undefined>;
+  /** The unassigned mail, newest first. */
+  list(tenantId: string, q: PageRequest): Promise<Page<InboxMail>>;
+  /**
+   * In one transaction: the message into its client's thread (taking over the provider id), the
+   * mail out of the inbox (if still at `before.version`: 409 `already_attached` naming the message
+   * once another attach won), `after` (attached) kept; `by` must still be active in their role.
+   */
+  attach(tenantId: string, before: InboxMail, after: InboxMail, message: Message, by: Pick<AuditEntry, 'actor' | 'actorRole'>): Promise<void>;
+}
+
+/** What a page of a client's timeline asks for (#14). */
+export interface TimelineQuery extends PageRequest {
+  types: readonly TimelineType[];
+  /** Clients merged into this one (#12): what they brought still lives in their partitions. */
+  mergedFrom?: readonly string[];
+}
+
+/** A client's timeline (#14): functions/lib/store/timeline.dynamodb.ts. */
+export interface TimelineStore {
+  /**
+   * A page of the client's events, messages and stage changes (domain/messages/timeline.ts), of
+   * the items `keep` passes — told the client's opportunity the item is about, when it has it —
+   * continued by a signed cursor bound to the client and the types.
+   */
+  page(tenantId: string, clientId: string, q: TimelineQuery, keep: (item: TimelineItem, opportunity: Opportunity | undefined) => boolean): Promise<Page<TimelineItem>>;
+}
+
+/** A staff member's unread count for one client (#14): the inbound messages counted since they last marked the thread read. */
+export interface UnreadCount {
+  clientId: string;
+  count: number;
+  /** When the last message counted was written. */
+  lastAt: string;
+  lastMessageId: string;
+  /** The deals the counted messages were about, and how many were about none: who may still see them. */
+  opportunityIds: string[];
+  general: number;
+}
+
+/** Unread counts per staff member and client (#14): functions/lib/store/unread.dynamodb.ts. */
+export interface UnreadStore {
+  /** Adds one to each staff member's count for the message's client, once per message: false when it was counted before. */
+  note(tenantId: string, message: Pick<Message, 'id' | 'clientId' | 'opportunityId' | 'createdAt'>, staffIds: readonly string[], now: Date): Promise<boolean>;
+  /** Every count of a staff member, in no particular order. */
+  list(tenantId: string, staffId: string): Promise<UnreadCount[]>;
+  /** Clears the staff member's count for a client: how many it held (0 when none). */
+  clear(tenantId: string, staffId: string, clientId: string): Promise<number>;
+}
+
 /** Everything a use case may reach. */
 export interface Services {
   clients: ClientsStore;
@@ -371,4 +432,7 @@ export interface Services {
   secrets: SecretsStore;
   inboundQueue: InboundQueue;
   messages: MessagesStore;
+  timeline: TimelineStore;
+  unread: UnreadStore;
+  inbox: InboxStore;
 }

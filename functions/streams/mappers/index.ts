@@ -45,6 +45,12 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   message: messageChanges,
   message_ref: null,
   consent: null,
+  // A staff member's unread counts (#14) and the marks that count each inbound message once: read through the API.
+  unread: null,
+  unread_noted: null,
+  // The unassigned inbox (#14): a mail becomes a message (message.received) only once attached to a thread.
+  inbox_mail: null,
+  inbox_attached: null,
 };
 
 /** Item types that never publish anything: the stream mapping's filter drops their records. */
