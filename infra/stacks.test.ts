@@ -64,8 +64,8 @@ function s3StatementsOf(fn: CrmFunction, template: Template = templateOf(fn)): {
     .flatMap((st) =>
       [st.Resource].flat().map((r) => {
         const text = JSON.stringify(r);
-        const prefix = /\/(tenants|imports|exports|hooks)\/\*/.exec(text)?.[1];
-        return { prefix: prefix ? `${prefix}/` : '(bucket)', actions: [st.Action].flat().filter((a) => a.startsWith('s3:')).sort() };
+        const prefix = /\/(tenants|imports|exports|hooks|messages)\/\*(\/uploads\/\*)?/.exec(text);
+        return { prefix: prefix ? `${prefix[1]}/${prefix[2] ? '*/uploads/' : ''}` : '(bucket)', actions: [st.Action].flat().filter((a) => a.startsWith('s3:')).sort() };
       }),
     );
 }
@@ -199,13 +199,29 @@ describe('CRM stacks', () => {
       ListExports: ['exports/ s3:GetObject'],
     };
     for (const route of routes) {
-      // hooks/ (#13) is checked below.
-      const data = s3StatementsOf(stacks.routeFunctions.get(route.name)!).filter((st) => st.prefix !== 'tenants/' && st.prefix !== 'hooks/').map((st) => `${st.prefix} ${st.actions.join(',')}`);
+      // hooks/ (#13) and messages/ (#14) are checked below.
+      const data = s3StatementsOf(stacks.routeFunctions.get(route.name)!).filter((st) => st.prefix !== 'tenants/' && st.prefix !== 'hooks/' && !st.prefix.startsWith('messages/')).map((st) => `${st.prefix} ${st.actions.join(',')}`);
       expect(data, route.name).toEqual(expected[route.name] ?? []);
       expect(envOf(stacks.routeFunctions.get(route.name)!).DATA_QUEUE_URL !== undefined, route.name).toBe(route.name === 'CreateImport' || route.name === 'StartImport' || route.name === 'CreateExport');
     }
     const worker = stacks.apiRoutes.get('Data')!.dataWorker!.worker;
     expect(s3StatementsOf(worker).map((st) => `${st.prefix} ${st.actions.join(',')}`).sort()).toEqual(['(bucket) s3:ListBucket', 'exports/ s3:AbortMultipartUpload,s3:GetObject,s3:PutObject', 'imports/ s3:AbortMultipartUpload,s3:GetObject,s3:PutObject']);
+  });
+
+  it('lets only the attachment routes reach messages/ (#14): the upload signs PUTs under messages/*/uploads/, the send and the download read, nothing else', () => {
+    const expected: Record<string, string[]> = {
+      RequestAttachmentUpload: ['messages/*/uploads/ s3:PutObject'],
+      SendMessage: ['messages/ s3:GetObject'],
+      GetMessageAttachment: ['messages/ s3:GetObject'],
+    };
+    for (const route of routes) {
+      const fn = stacks.routeFunctions.get(route.name)!;
+      const grants = s3StatementsOf(fn).filter((st) => st.prefix.startsWith('messages/')).map((st) => `${st.prefix} ${st.actions.join(',')}`);
+      expect(grants, route.name).toEqual(expected[route.name] ?? []);
+      if (expected[route.name]) expect(envOf(fn).MEDIA_BUCKET, route.name).toBeDefined();
+    }
+    // No ListBucket for them: a key not uploaded is a 403 to these functions, read as "not uploaded" (media-store.ts).
+    for (const name of Object.keys(expected)) expect(s3StatementsOf(stacks.routeFunctions.get(name)!).filter((st) => st.prefix === '(bucket)'), name).toEqual([]);
   });
 
   /** Every function of the app, each under the name the tests below give it. */
@@ -350,12 +366,17 @@ describe('CRM stacks', () => {
           'GET /v1/clients/{id}/audit',
           'GET /v1/clients/{id}/image',
           'GET /v1/clients/{id}/messages',
+          'GET /v1/clients/{id}/messages/{messageId}/attachments/{n}',
           'GET /v1/clients/{id}/profile',
+          'GET /v1/clients/{id}/timeline',
+          'GET /v1/messages/unread',
           'PATCH /v1/clients/{id}',
           'POST /v1/clients',
+          'POST /v1/clients/{id}/attachments',
           'POST /v1/clients/{id}/image',
           'POST /v1/clients/{id}/merge',
           'POST /v1/clients/{id}/messages',
+          'POST /v1/clients/{id}/messages/read',
           'POST /v1/clients/{id}/opportunities',
         ],
         'Crm-Api-Opportunities-dev': [
@@ -374,11 +395,14 @@ describe('CRM stacks', () => {
           'GET /v1/config/products',
           'GET /v1/config/stages',
           'GET /v1/config/targets',
+          'GET /v1/config/templates',
+          'POST /v1/config/templates/preview',
           'PUT /v1/config/assignment',
           'PUT /v1/config/dedup',
           'PUT /v1/config/products',
           'PUT /v1/config/stages',
           'PUT /v1/config/targets',
+          'PUT /v1/config/templates',
         ],
         'Crm-Api-Staff-dev': [
           'GET /v1/staff',
@@ -719,8 +743,8 @@ describe('CRM stacks', () => {
     const counts = Object.fromEntries(all.map((stack) => [stack.stackName, Object.keys(templateOf(stack).toJSON().Resources ?? {}).length]));
     for (const [name, n] of Object.entries(counts)) expect(n, `${name}: ${n} resources`).toBeLessThanOrEqual(400);
     // A route costs 7 resources (function, role, policy, log group, integration, route, permission):
-    // Clients' 13 routes are 91, so each group has room for 43 more before the guard trips.
-    expect(counts['Crm-Api-Clients-dev']).toBe(91);
+    // Clients' 18 routes are 126, so each group has room for 39 more before the guard trips.
+    expect(counts['Crm-Api-Clients-dev']).toBe(126);
     // Integrations: its 15 routes (105), the inbound worker (function, role, policy, log group, event
     // source mapping, queue and dead-letter queue with their policies: 9) and the forms API with its stage (2).
     expect(counts['Crm-Api-Integrations-dev']).toBe(116);
@@ -951,14 +975,14 @@ describe('CRM stacks', () => {
       };
       const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
 
-      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message_ref or consent; or a REMOVE of an item that is not one either', () => {
+      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message_ref, consent, unread, unread_noted, inbox_mail or inbox_attached; or a REMOVE of an item that is not one either', () => {
         expect(patterns()).toEqual([
-          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent"]}]}}}}',
-          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent"]}]}}}}',
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached"]}]}}}}',
         ]);
       });
 
-      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'data_job', 'tenant_registry', 'connection', 'delivery', 'lead_ref', 'invoice', 'invoice_ref', 'counter', 'message_ref', 'consent'])('drops every change of a %s item', (entity) => {
+      it.each(['client_index', 'open_opportunity', 'membership', 'alert', 'job_run', 'data_job', 'tenant_registry', 'connection', 'delivery', 'lead_ref', 'invoice', 'invoice_ref', 'counter', 'message_ref', 'consent', 'unread', 'unread_noted'])('drops every change of a %s item', (entity) => {
         for (const kind of ['INSERT', 'MODIFY', 'REMOVE'] as const) expect(passes(record(kind, entity)), kind).toBe(false);
       });
 

@@ -90,7 +90,7 @@ const examples: Record<number, { code: string; detail: string; errors?: Json[] }
   415: { code: 'unsupported_media_type', detail: 'Send the body as application/json.' },
   422: { code: 'validation_failed', detail: 'The request has invalid fields.', errors: [{ field: 'body.feedback.budget', code: 'too_small', message: 'must be 0 or more' }] },
   428: { code: 'if_match_required', detail: 'Send If-Match with the ETag you read, to avoid overwriting a newer change.' },
-  429: { code: 'rate_limited', detail: 'Too many submissions from this address; try again in 42 s.' },
+  429: { code: 'rate_limited', detail: 'Too many submissions from this address: at most 20 a minute; try again in 42 s.' },
   500: { code: 'internal_error', detail: 'An unexpected error occurred. Quote the request id when reporting it.' },
 };
 const titleOf = (status: number) => Object.values(problemKinds).find((k) => k.status === status)?.title ?? 'Internal Server Error';
@@ -128,6 +128,7 @@ function errorStatuses(route: RouteDefinition, spec: HttpHandler['spec']): [numb
   }
   if (takesInput) out.push([422, 'Invalid fields, listed in `errors`']);
   if (spec.ifMatch === 'required') out.push([428, 'If-Match is required']);
+  if (spec.rateLimited) out.push([429, 'Too many a minute (Retry-After, RateLimit-* headers): nothing was done']);
   return out;
 }
 

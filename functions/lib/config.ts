@@ -30,6 +30,8 @@ const Env = z
     MEDIA_BUCKET: z.string().min(1).default('crm-media'),
     /** Set locally (s3rver on loopback); absent in AWS. */
     S3_ENDPOINT: z.url().optional(),
+    /** Messages (email and WhatsApp) a tenant may send a minute (#14): the next one is 429 until the minute ends. */
+    MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(60),
   })
   .superRefine((env, ctx) => {
     const need = env.AUTH_MODE === 'cognito' ? (['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'] as const) : (['JWT_ISSUER', 'JWT_AUDIENCE', 'JWKS_URI'] as const);

@@ -103,12 +103,16 @@ export class ApiRoutesStack extends Stack {
     // Sending messages to clients (#14): SES, and nothing else of the mail.
     if (route.messages) {
       fn.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', this.props.mailFrom ?? 'CRM <no-reply@crm.example>');
+      // WhatsApp goes out through the tenant's whatsapp connection: its access token, read only.
+      bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, 'read');
       fn.lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })] }));
       Validations.of(fn).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'ses', 'identity/*')}]`,
         reason: 'The sender identity (a verified domain or address) is chosen per deployment; sending is the only action granted.',
       });
     }
+    // Email attachments (#14): uploads are signed under messages/…/uploads/, the send and the download read under messages/.
+    if (route.attachments) bindAttachments(fn, this.props.mediaBucket, route.attachments);
     if (route.path.startsWith('/v1/integrations') || route.path.startsWith('/forms/')) {
       fn.addEnvironment('PUBLIC_BASE_URL', this.props.publicBaseUrl ?? core.api.apiEndpoint);
       if (this.formsApi) fn.addEnvironment('FORMS_BASE_URL', this.formsApi.apiEndpoint);
@@ -149,4 +153,20 @@ export class ApiRoutesStack extends Stack {
       credentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'ClickHouseCredentials', ssm.StringParameter.valueForStringParameter(this, names.credentialsArnParameter)),
     });
   }
+}
+
+/**
+ * The media bucket's messages/ prefix, one action: `upload` may sign PUTs of uploads
+ * (messages/{tenant}/{client}/uploads/…), `read` may read (and sign GETs of) what is under
+ * messages/. No ListBucket: to these functions a missing key is a 403, which the media store reads as
+ * "not there" under this prefix alone.
+ */
+function bindAttachments(fn: CrmFunction, bucket: MediaBucketRef, mode: 'upload' | 'read'): void {
+  fn.addEnvironment('MEDIA_BUCKET', bucket.name);
+  const prefix = mode === 'upload' ? 'messages/*/uploads/*' : 'messages/*';
+  iam.Grant.addToPrincipal({ grantee: fn, actions: [mode === 'upload' ? 's3:PutObject' : 's3:GetObject'], resourceArns: [`${bucket.arn}/${prefix}`] });
+  Validations.of(fn).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${bucket.arnExportName}/${prefix}]`,
+    reason: 'Keys are made per upload (messages/{tenant}/{client}/uploads/{ulid}/{file}); the grant is one action on the messages/ prefix of the media bucket, and the code only signs or reads keys under the caller’s tenant and client.',
+  });
 }

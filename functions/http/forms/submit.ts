@@ -3,7 +3,8 @@ import { HttpError } from '../../lib/http/errors';
 import { problemResponse } from '../../lib/http/problem';
 import { rawRoute } from '../../lib/http/raw-route';
 import { getServices } from '../../lib/services';
-import { formConnection, RateLimited, submitForm } from '../../lib/use-cases/forms';
+import { formConnection, submitForm } from '../../lib/use-cases/forms';
+import { RateLimited } from '../../lib/use-cases/rate-limit';
 import { corsHeaders, FormParams, FormReceipt } from './schemas';
 
 /** A submission is a few fields: anything larger is not a form's. */
@@ -34,8 +35,8 @@ export const handler = rawRoute(
       // Refusals after the origin was accepted carry CORS headers, so the page can show them.
       const allowed = origin !== undefined && !(error instanceof DomainError && (error.code === 'origin_not_allowed' || error.code === 'no_such_form')) && (await formConnection(getServices(), params.formKey).then(() => true, () => false));
       if (error instanceof RateLimited) {
-        const answer = problemResponse(new HttpError('too_many_requests', 'rate_limited', `Too many submissions from this ${error.scope}; try again in ${error.retryAfterSeconds} s.`, {}, error.retryAfterSeconds), requestId, `/forms/${params.formKey}`);
-        return { status: 429, headers: { ...(answer.headers as Record<string, string>), ...(allowed && corsHeaders(origin)), 'ratelimit-limit': String(error.limit), 'ratelimit-remaining': '0', 'ratelimit-reset': String(error.retryAfterSeconds) }, text: String(answer.body) };
+        const answer = problemResponse(error, requestId, `/forms/${params.formKey}`);
+        return { status: 429, headers: { ...(answer.headers as Record<string, string>), ...(allowed && corsHeaders(origin)) }, text: String(answer.body) };
       }
       if (allowed && (error instanceof DomainError || error instanceof HttpError)) {
         const answer = problemResponse(error, requestId, `/forms/${params.formKey}`);

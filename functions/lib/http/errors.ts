@@ -14,6 +14,8 @@ export class HttpError extends Error {
     readonly details: { errors?: { field: string; code: string; message: string }[] } = {},
     /** Seconds after which the same request may succeed (a dependency that did not answer): sent as Retry-After. */
     readonly retryAfterSeconds?: number,
+    /** Response header fields that say more about the refusal (a rate limit's RateLimit fields). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }

@@ -43,7 +43,8 @@ export function problemResponse(error: unknown, requestId: string, instance: str
         instance,
         requestId,
       };
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'x-request-id': requestId };
+  // An error's own fields first: none can replace the content type or the request id.
+  const headers: Record<string, string> = { ...(error instanceof HttpError && error.headers), 'content-type': 'application/problem+json', 'x-request-id': requestId };
   // A hook refuses a signature, not a token: no bearer challenge for it.
   if (status === 401 && !(error instanceof HttpError && error.code.startsWith('signature_'))) headers['www-authenticate'] = 'Bearer';
   if (known && error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);

@@ -41,6 +41,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
    */
   onReplay?: (ctx: UseCaseContext, stored: BodyOf<R>) => Promise<unknown>;
   ifMatch?: M;
+  /** Past a per-minute limit the route answers 429 with Retry-After and RateLimit fields (for the API reference). */
+  rateLimited?: boolean;
   response: R;
   /** A raw-body route (functions/lib/http/raw-route.ts): hooks and forms, for the API reference. */
   raw?: { accepts: readonly string[]; signed: boolean; rateLimited?: boolean };

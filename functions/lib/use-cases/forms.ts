@@ -4,6 +4,7 @@ import { originAllowed, parseSubmission, WebFormSettings } from '../../../domain
 import { idPatterns } from '../ids';
 import type { Services } from './ports';
 import { storeAndQueue } from './inbound';
+import { assertWithin, countInMinute } from './rate-limit';
 
 /**
  * Web forms (DESIGN §9, `POST /forms/{formKey}`): a browser posts a lead from one of the form's
@@ -19,17 +20,6 @@ export interface FormInput {
   body: Buffer;
   sourceIp: string;
   now: Date;
-}
-
-export class RateLimited extends Error {
-  constructor(
-    readonly retryAfterSeconds: number,
-    readonly limit: number,
-    readonly scope: 'address' | 'form',
-  ) {
-    super(`too many submissions from this ${scope}`);
-    this.name = 'RateLimited';
-  }
 }
 
 /** The form's connection: `{tenant}.{connection}`; anything else, a deleted or disabled one, is the same 404. */
@@ -48,14 +38,9 @@ export function assertOrigin(settings: WebFormSettings, origin: string | undefin
 
 /** One more submission in the current minute, per address and for the form: over either limit is 429 until the minute ends. */
 async function countSubmission(services: Services, tenantId: string, conn: Connection, settings: WebFormSettings, ip: string, now: Date) {
-  const minute = Math.floor(now.getTime() / 60_000);
-  const retryAfter = 60 - Math.floor((now.getTime() % 60_000) / 1000);
-  const [byAddress, byForm] = await Promise.all([
-    services.integrations.increment(tenantId, `RATE#${conn.id}#ip#${ip.slice(0, 45)}#${minute}`, 120),
-    services.integrations.increment(tenantId, `RATE#${conn.id}#form#${minute}`, 120),
-  ]);
-  if (byAddress > settings.perIpPerMinute) throw new RateLimited(retryAfter, settings.perIpPerMinute, 'address');
-  if (byForm > settings.perFormPerMinute) throw new RateLimited(retryAfter, settings.perFormPerMinute, 'form');
+  const [byAddress, byForm] = await Promise.all([countInMinute(services, tenantId, `${conn.id}#ip#${ip.slice(0, 45)}`, now), countInMinute(services, tenantId, `${conn.id}#form`, now)]);
+  assertWithin(byAddress, settings.perIpPerMinute, 'submissions from this address');
+  assertWithin(byForm, settings.perFormPerMinute, 'submissions to this form');
 }
 
 export async function submitForm(services: Services, input: FormInput): Promise<{ status: 'received' | 'ignored'; deliveryId?: string; settings: WebFormSettings }> {

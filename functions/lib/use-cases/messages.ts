@@ -1,4 +1,5 @@
 import { inScope, policy } from '../../../domain/access/policy';
+import { notFound } from '../../../domain/errors';
 import type { Channel, Message } from '../../../domain/messages/message';
 import { visibleClient } from './clients';
 import type { UseCaseContext } from './context';
@@ -12,11 +13,25 @@ import type { Page, PageRequest } from './ports';
  */
 export async function listMessages(ctx: UseCaseContext, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>> {
   const { client } = await visibleClient(ctx, clientId, 'client:read');
-  const viewer = await ctx.viewer();
   const page = await ctx.services.messages.list(ctx.actor.tenantId, client.id, q);
-  if (policy[viewer.role].scope === 'tenant') return page;
-  const opportunities = await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, client.id);
+  const visible = await messageScope(ctx, client.id);
+  return { ...page, items: page.items.filter(visible) };
+}
+
+/** One message of the client's thread, if the caller may see it by the rule above (404 otherwise, as for one of another client). */
+export async function visibleMessage(ctx: UseCaseContext, clientId: string, messageId: string): Promise<Message> {
+  const { client } = await visibleClient(ctx, clientId, 'client:read');
+  const [message, visible] = await Promise.all([ctx.services.messages.get(ctx.actor.tenantId, messageId), messageScope(ctx, client.id)]);
+  if (!message || message.clientId !== client.id || !visible(message)) throw notFound('message', messageId);
+  return message;
+}
+
+/** Which of a client's messages the caller may see: all of them for a tenant-wide role, else by their deals. */
+async function messageScope(ctx: UseCaseContext, clientId: string): Promise<(m: Message) => boolean> {
+  const viewer = await ctx.viewer();
+  if (policy[viewer.role].scope === 'tenant') return () => true;
+  const opportunities = await ctx.services.pipeline.clientOpportunities(ctx.actor.tenantId, clientId);
   const visible = new Set(opportunities.filter((o) => inScope(viewer, o)).map((o) => o.id));
   const handedOnly = viewer.role === 'warrior' || viewer.role === 'partner';
-  return { ...page, items: page.items.filter((m) => (m.opportunityId ? visible.has(m.opportunityId) : !handedOnly)) };
+  return (m) => (m.opportunityId ? visible.has(m.opportunityId) : !handedOnly);
 }

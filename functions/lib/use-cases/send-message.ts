@@ -16,6 +16,8 @@ import { visibleClient } from './clients';
 import type { UseCaseContext } from './context';
 import { addEvent } from './events';
 import { visibleOpportunity } from './opportunities';
+import { attachmentContents, checkAttachments, storedAttachments } from './attachments';
+import { assertWithin, countInMinute } from './rate-limit';
 
 /**
  * Sending a message from a client's thread (#14 item 1, DESIGN §11). Email: real MIME (the
@@ -25,7 +27,7 @@ import { visibleOpportunity } from './opportunities';
  * otherwise), through the WhatsApp port (the Cloud API; `.local/outbox/whatsapp/*.json` locally).
  * A message sent for a deal is logged there as a completed Message event (auto-tracking).
  *
- * Not yet here (the rest of #14): templates stored per tenant, attachments, consent records, the
+ * Not yet here (the rest of #14): templates stored per tenant, consent records, the
  * routes, the Cloud API adapter, inbound mail and WhatsApp.
  */
 export interface WhatsAppPort {
@@ -42,6 +44,8 @@ export interface MessagingDeps {
   /** Signs thread addresses (domain/messages/threads.ts). */
   threadSecret: Buffer;
   whatsapp: WhatsAppPort;
+  /** Messages the tenant may send a minute (MESSAGES_PER_MINUTE; default 60). */
+  messagesPerMinute?: number;
 }
 
 /** The local WhatsApp port: each request as JSON under the outbox, answered with a made-up wamid. */
@@ -64,11 +68,13 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
   if (opportunity && opportunity.clientId !== client.id) throw invalid([{ field: 'body.opportunityId', code: 'other_client', message: 'is a deal of another client' }]);
   if (!opportunity && (ctx.actor.role === 'warrior' || ctx.actor.role === 'partner')) throw invalid([{ field: 'body.opportunityId', code: 'required', message: 'is required: you message clients about the deals handed to you' }]);
   if (input.template) throw invalid([{ field: 'body.template', code: 'not_available', message: 'templates are not stored yet: send text' }]);
+  // Attachments are checked (their keys, what S3 holds) before the limit is taken or anything sent.
+  const attachments = await checkAttachments(ctx, client.id, input.attachments);
   // The thread's latest messages, oldest first: the last inbound one opens WhatsApp's window and is what an email replies to.
   const thread = (await ctx.services.messages.latest(ctx.actor.tenantId, client.id, { limit: 50, channel: input.channel })).reverse();
   const at = ctx.now.toISOString();
   const id = ids.message(client.id);
-  const base = { id, clientId: client.id, ...(opportunity && { opportunityId: opportunity.id }), channel: input.channel, direction: 'outbound' as const, attachments: [], createdBy: ctx.actor.staffId, createdAt: at, statusAt: at, version: 1 };
+  const base = { id, clientId: client.id, ...(opportunity && { opportunityId: opportunity.id }), channel: input.channel, direction: 'outbound' as const, attachments: storedAttachments(attachments), createdBy: ctx.actor.staffId, createdAt: at, statusAt: at, version: 1 };
 
   let message: Message;
   if (input.channel === 'email') {
@@ -79,6 +85,7 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
     const messageId = newMessageId(deps.replyDomain, randomBytes(16));
     // The client reads who wrote: the sender's name over the tenant's sending address.
     const sender = await ctx.services.staff.get(ctx.actor.tenantId, ctx.actor.staffId);
+    await takeSendSlot(ctx, deps);
     const raw = await composeMessage({
       from: { name: sender?.name ?? ctx.actor.staffId, address: deps.from },
       to: [to],
@@ -89,6 +96,7 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
       messageId,
       ...(lastInbound && { inReplyTo: lastInbound.providerMessageId, references: thread.map((m) => m.providerMessageId).slice(-20) }),
       date: ctx.now,
+      ...(attachments.length > 0 && { attachments: await attachmentContents(ctx, attachments) }),
     });
     await deps.mailer.send({ from: deps.from, to: [to], raw, key: id });
     message = { ...base, from: deps.from, to: [to], subject: input.subject!, text: input.text ?? '', ...(input.html && { html: input.html }), providerMessageId: messageId, ...(lastInbound && { inReplyTo: lastInbound.providerMessageId }), status: 'sent' };
@@ -100,6 +108,7 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
       throw conflict('opted_out', 'The client opted out of WhatsApp messages (they sent STOP); they opt in again by sending START.');
     }
     assertCanSend('text', serviceWindow(lastInbound?.createdAt, ctx.now));
+    await takeSendSlot(ctx, deps);
     const { wamid } = await deps.whatsapp.send(textMessage(to, input.text!));
     message = { ...base, from: 'whatsapp', to: [to], text: input.text!, providerMessageId: wamid, status: 'sent' };
   }
@@ -110,3 +119,14 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
   }
   return message;
 }
+
+/**
+ * One more message of the tenant's this minute (#14 item 1): over the limit is 429 with Retry-After
+ * until the minute ends, and nothing is sent. Taken just before the send, once every check has
+ * passed; a replay of an Idempotency-Key is answered before the use case runs and takes none.
+ */
+async function takeSendSlot(ctx: UseCaseContext, deps: MessagingDeps): Promise<void> {
+  assertWithin(await countInMinute(ctx.services, ctx.actor.tenantId, 'messages', ctx.now), deps.messagesPerMinute ?? DEFAULT_MESSAGES_PER_MINUTE, 'messages from this tenant');
+}
+
+const DEFAULT_MESSAGES_PER_MINUTE = 60;
