@@ -6,6 +6,7 @@ import { consentFromMessage } from '../../../domain/messages/whatsapp/consent';
 import { ids } from '../ids';
 import { completeRepliedFollowUp, dealOfReply } from './auto-tracking';
 import type { UseCaseContext } from './context';
+import { noteInbound } from './unread';
 
 /**
  * WhatsApp arriving through the connection's hook (#14): a client's message joins their thread
@@ -18,7 +19,12 @@ const wordsOf = (v: unknown): string[] => (Array.isArray(v) ? v.filter((w): w is
 
 export async function applyInboundMessage(ctx: UseCaseContext, conn: Connection, r: MessageRecord): Promise<RecordOutcome> {
   const base = { type: r.type, externalId: r.externalId };
-  if (await ctx.services.messages.byProviderId(ctx.actor.tenantId, r.externalId)) return { ...base, outcome: 'unchanged' };
+  const known = await ctx.services.messages.byProviderId(ctx.actor.tenantId, r.externalId);
+  if (known) {
+    // Stored by a run that stopped before counting it unread: counted now (once per message, however often it comes).
+    await noteInbound(ctx, known);
+    return { ...base, outcome: 'unchanged' };
+  }
   const clientId = await ctx.services.clients.lookup(ctx.actor.tenantId, { on: 'mobile', value: r.data.from });
   if (!clientId) return { ...base, outcome: 'ignored', message: `no client has ${r.data.from}: unassigned` };
   // The deal it answers (the quoted message's, else the last one we sent): its due Message follow-up is done.
@@ -49,6 +55,8 @@ export async function applyInboundMessage(ctx: UseCaseContext, conn: Connection,
     throw error;
   }
   await completeRepliedFollowUp(ctx, message);
+  // The deal's assignee (else the client's owner) has one more unread message from this client.
+  await noteInbound(ctx, message);
   // STOP (and the tenant's words) blocks WhatsApp sends until START: recorded with its time and message.
   const consent = consentFromMessage(r.data.text, { optOut: wordsOf(conn.settings.optOutWords), optIn: wordsOf(conn.settings.optInWords) }, { at: r.data.at, waMessageId: r.externalId });
   if (consent) await ctx.services.messages.putConsent(ctx.actor.tenantId, clientId, 'whatsapp', consent);
