@@ -1,9 +1,10 @@
-import { BatchGetCommand, QueryCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandInput, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { Product } from '../../../domain/catalogue/products';
 import { conflict, DomainError } from '../../../domain/errors';
 import { DedupRules, seedDedupRules } from '../../../domain/clients/dedup';
 import { AssignmentConfig } from '../../../domain/integrations/assignment';
+import { TemplateInput } from '../../../domain/messages/templates';
 import { seedStages, type StagesConfig } from '../../../domain/pipeline/stages';
 import type { Staff } from '../../../domain/staff/staff';
 import { seedTargets, type StaffTargetsVersion, type TargetsVersion } from '../../../domain/targets/targets';
@@ -70,6 +71,16 @@ export class TenantsRepository implements TenantsStore {
       // No rules until an admin sets them (#13): leads then go to the tenant's first seller (use-cases/leads.ts).
       assignment: { value: assignment ? AssignmentConfig.parse(assignment.assignment) : undefined, version: (assignment?.version as number) ?? 0 },
     };
+  }
+
+  /**
+   * The message templates, one consistent GetItem. Not in `config`'s batch: every opportunity
+   * write reads that, and templates (up to TEMPLATES_MAX_BYTES) would multiply its read units.
+   */
+  async templates(tenantId: string): Promise<Versioned<TemplateInput[]>> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.config(tenantId, 'TEMPLATES'), ConsistentRead: true }));
+    // Read through the schema, so a field added later gets its default.
+    return { value: Item ? TemplateInput.array().parse(Item.templates) : [], version: (Item?.version as number | undefined) ?? 0 };
   }
 
   /** Replaces a configuration document if unchanged since `expectedVersion`. */
