@@ -186,6 +186,8 @@ interface Fx {
   formKey?: string;
   /** Inbound email (#14): a mail waiting in the tenant's unassigned inbox. */
   inboxId?: string;
+  /** A message of the client's thread (#14): one with an attachment. */
+  messageId?: string;
 }
 
 async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
@@ -388,6 +390,43 @@ async function unreadFx(s: Spec): Promise<Fx> {
   const message = { id: ids.message(fx.clientId!), clientId: fx.clientId!, ...(fx.opportunityId && { opportunityId: fx.opportunityId }), createdAt: new Date().toISOString() };
   await getServices().unread.note(s.tenant, message, [principals[s.role].staffId], new Date());
   return fx;
+}
+/**
+ * A client linked as the case says, with a deal (handed to the link's warrior or partner) and an
+ * email about it carrying one attachment, sent by the tenant's admin (#14); shared per (tenant,
+ * link). A lead handed to a warrior or partner sits beside the client's other deal, never handed,
+ * with an attachment of its own: its message and key are what they must not be shown.
+ */
+const attachmentBundles = new Map<string, Promise<Fx>>();
+function attachmentFx(s: Spec): Promise<Fx> {
+  const key = `${s.tenant}|${linkKey(s.link)}`;
+  let bundle = attachmentBundles.get(key);
+  if (!bundle) {
+    bundle = (async () => {
+      const client = await createClient(s.tenant, s.link.owner, `Attached [${linkKey(s.link)}]`);
+      const { opportunityId } = await createOpportunity(s.tenant, s.link, client.id, 'Lead');
+      const sent = await emailWithAttachment(s.tenant, client.id, opportunityId);
+      const hiddenIds: string[] = [];
+      if ((s.link.warrior || s.link.partner) && !s.link.formerly) {
+        const sibling = must(await as(person(s.tenant, s.link.owner)).call('POST', `/v1/clients/${client.id}/opportunities`, { productId: 'kml' }), 201, `sibling of attachment ${key}`);
+        const other = await emailWithAttachment(s.tenant, client.id, sibling.body.id);
+        hiddenIds.push(other.messageId, other.key);
+      }
+      return { tenant: s.tenant, clientId: client.id, opportunityId, messageId: sent.messageId, hiddenIds };
+    })();
+    attachmentBundles.set(key, bundle);
+  }
+  return bundle;
+}
+async function emailWithAttachment(tenant: Tenant, clientId: string, opportunityId: string): Promise<{ messageId: string; key: string }> {
+  const admin = as(adminOf(tenant));
+  const bytes = Buffer.from('%PDF-1.7 matrix\n');
+  const upload = must(await admin.call('POST', `/v1/clients/${clientId}/attachments`, { filename: 'matrix.pdf', contentType: 'application/pdf', size: bytes.length }), 201, `attachment upload of ${tenant}`);
+  const put = await fetch(upload.body.uploadUrl, { method: 'PUT', headers: upload.body.headers, body: bytes });
+  if (put.status !== 200) throw new Error(`fixture attachment PUT of ${tenant}: ${put.status} ${await put.text()}`);
+  const body = { channel: 'email', opportunityId, to: 'matrix@example.com', subject: 'Matrix', text: 'Attached', attachments: [upload.body.key] };
+  const sent = must(await admin.call('POST', `/v1/clients/${clientId}/messages`, body), 201, `email with attachment of ${tenant}`);
+  return { messageId: sent.body.id, key: upload.body.key };
 }
 /** The caller's count for the fixture's client, as stored (whoever may see it). */
 async function unreadState(fx: Fx, s: Spec): Promise<Snap> {
@@ -1392,6 +1431,32 @@ const matrix: Record<string, Entry> = {
     },
     fixture: sharedFx,
     request: (fx) => get(`/v1/clients/${fx.clientId}/messages`),
+  },
+  'POST /v1/clients/{id}/attachments': {
+    variant: 'a fresh opportunity per row (its client is the case’s); body {filename: matrix.pdf, contentType: application/pdf, size: 1000}: an upload URL, nothing stored',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  201  201  201  201  201  201  403'),
+      'out-of-scope': /*     */ st('403 201  404  404  404  404  404  404  403'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  403'),
+    },
+    fixture: opportunityFx,
+    request: (fx) => ({ method: 'POST', path: `/v1/clients/${fx.clientId}/attachments`, body: { filename: 'matrix.pdf', contentType: 'application/pdf', size: 1000 } }),
+    mutates: { state: (fx) => snap(adminOf(fx.tenant), `/v1/clients/${fx.clientId}/messages`) },
+  },
+  'GET /v1/clients/{id}/messages/{messageId}/attachments/{n}': {
+    variant:
+      'the case’s client (shared per link) with an email about its deal carrying one attachment; the first one’s download URL. A warrior or partner must not be shown ' +
+      'the message or key of the attachment on the client’s deal never handed to them',
+    hides: { 'in-scope': ['warrior', 'partner'] },
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('404 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('404 200  404  404  404  404  404  404  200'),
+      'other-tenant': all(404),
+    },
+    fixture: attachmentFx,
+    request: (fx) => get(`/v1/clients/${fx.clientId}/messages/${fx.messageId}/attachments/0`),
   },
   'GET /v1/clients/{id}/timeline': {
     variant:
