@@ -52,8 +52,8 @@ export function consentChange(text: string, tenantWords: ConsentWords): ConsentC
 export const Consent = z.strictObject({
   status: z.enum(['opted_in', 'opted_out']),
   at: IsoDateTime,
-  /** `whatsapp_message`: the customer wrote STOP/START; `api`: staff recorded it; `import`: it came with the client. */
-  source: z.enum(['whatsapp_message', 'api', 'import']),
+  /** `whatsapp_message`: the customer wrote STOP/START; `email_complaint`: they marked our email as spam (SES); `api`: staff recorded it; `import`: it came with the client. */
+  source: z.enum(['whatsapp_message', 'email_complaint', 'api', 'import']),
   /** The wamid of the message that changed it, when the source is a message. */
   messageId: z.string().min(1).max(512).optional(),
 });

@@ -74,6 +74,24 @@ describe('mailers', () => {
     ]);
   });
 
+  it('SES v2: a client message is tagged with its tenant too, so SES’s bounces and complaints find it (#14)', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: '0101-def' });
+    const raw = Buffer.from('From: a@b\r\n\r\nhi');
+    await new SesMailer(new SESv2Client({ region: 'ap-south-1' }), 'crm-mail').send({ from: 'sales@crm.example', to: ['anil@sreejewellers.in'], raw, key: 'm_01kbz3q5v8r2m7n4p6t9w1x3y501kbz4a0t6c8e2g4j6m8p0r2s4', tenantId: 'demo' });
+    expect(ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        FromEmailAddress: 'sales@crm.example',
+        Destination: { ToAddresses: ['anil@sreejewellers.in'] },
+        Content: { Raw: { Data: raw } },
+        ConfigurationSetName: 'crm-mail',
+        EmailTags: [
+          { Name: 'message', Value: 'm_01kbz3q5v8r2m7n4p6t9w1x3y501kbz4a0t6c8e2g4j6m8p0r2s4' },
+          { Name: 'tenant', Value: 'demo' },
+        ],
+      },
+    ]);
+  });
+
   it('SES v2: a refusal is an error (the job retries), and an answer without a MessageId is one too', async () => {
     ses.on(SendEmailCommand).rejectsOnce(new Error('MessageRejected: Email address is not verified.')).resolvesOnce({});
     const mailer = new SesMailer(new SESv2Client({ region: 'ap-south-1' }));

@@ -16,6 +16,8 @@ export interface OutgoingMail {
   raw: Buffer;
   /** Names the message in the outbox and the logs: `nightly-2026-12-01-manager`. */
   key: string;
+  /** The tenant it is sent for: tagged, so SES's bounces and complaints find their message (#14). */
+  tenantId?: string;
 }
 
 export interface Mailer {
@@ -35,7 +37,7 @@ export class SesMailer implements Mailer {
         Destination: { ToAddresses: [...mail.to] },
         Content: { Raw: { Data: mail.raw } },
         ...(this.configurationSet && { ConfigurationSetName: this.configurationSet }),
-        EmailTags: [{ Name: 'message', Value: mail.key.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) }],
+        EmailTags: [{ Name: 'message', Value: mail.key.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) }, ...(mail.tenantId ? [{ Name: 'tenant', Value: mail.tenantId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) }] : [])],
       }),
     );
     if (!res.MessageId) throw new Error('SES accepted the message without a MessageId');
