@@ -11,6 +11,7 @@ import { EventsStack } from './stacks/events';
 import { EdgeStack } from './stacks/edge';
 import { MonitoringStack } from './stacks/monitoring';
 import { JOBS_RULE, SchedulesStack } from './stacks/schedules';
+import { MailStack } from './stacks/mail';
 import { stageOf, type Stage } from './stage';
 
 export interface CrmStacks {
@@ -25,6 +26,8 @@ export interface CrmStacks {
   /** Every route's function by the route's name, whichever stack holds it. */
   readonly routeFunctions: ReadonlyMap<string, CrmFunction>;
   readonly schedules: SchedulesStack;
+  /** Inbound email (#14): SES receiving for the reply domain, the mail bucket, the receiver; absent where the stage receives none. */
+  readonly mail: MailStack | undefined;
   readonly monitoring: MonitoringStack;
   /** CloudFront and WAF in front of the API's own domain (us-east-1), when the stage has a domain. */
   readonly edge: EdgeStack | undefined;
@@ -84,6 +87,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
         mediaBucket: data.mediaBucketRef,
         analytics: clickHouseParameters,
         integrationSecretsPrefix: `crm/${stage.name}/integrations`,
+        replyDomain: stage.replyDomain,
         ...(stage.domain && { publicBaseUrl: `https://${stage.domain.name}` }),
         ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
       });
@@ -110,6 +114,18 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     ...(inboundWorker && { inbound: { worker: inboundWorker, secretsPrefix: `crm/${stage.name}/integrations`, bucket: data.mediaBucketRef } }),
   });
   schedules.addStackDependency(analytics);
+  const mail = stage.inboundMail
+    ? new MailStack(app, 'Crm-Mail', {
+        ...at('Crm-Mail', 'CRM inbound email: SES receiving for the reply domain, the raw mail, the receiver'),
+        table: data.table,
+        mediaBucket: data.mediaBucketRef,
+        cursorSecret: api.cursorSecret,
+        environment: api.functionEnvironment,
+        replyDomain: stage.replyDomain,
+      })
+    : undefined;
+  // The media bucket is imported by its export's name: say the order.
+  mail?.addStackDependency(data);
   const dataWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.dataWorker ? [stack.dataWorker] : []));
   const inboundWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.inboundWorker ? [stack.inboundWorker] : []));
   const monitoring = new MonitoringStack(app, 'Crm-Monitoring', {
@@ -122,6 +138,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       { name: 'Schedules', kind: 'pipeline', functions: [schedules.dispatcher, schedules.jobs.consumer] },
       ...dataWorkers.map((w) => ({ name: 'DataWorker', kind: 'pipeline' as const, functions: [w.worker] })),
       ...inboundWorkers.map((w) => ({ name: 'InboundWorker', kind: 'pipeline' as const, functions: [w.worker] })),
+      ...(mail ? [{ name: 'MailReceiver', kind: 'pipeline' as const, functions: [mail.receiver] }] : []),
     ],
     streamPublisher: events.publisher,
     deadLetterQueues: [
@@ -132,6 +149,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       { name: 'Schedules', queue: schedules.deadLetterQueue },
       ...dataWorkers.map((w) => ({ name: 'DataJobs', queue: w.deadLetterQueue })),
       ...inboundWorkers.map((w) => ({ name: 'Inbound', queue: w.deadLetterQueue })),
+      ...(mail ? [{ name: 'InboundMail', queue: mail.deadLetterQueue }] : []),
     ],
     api: api.api,
     scheduleGroupName: schedules.scheduleGroup.ref,
@@ -144,7 +162,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     : undefined;
   // On every taggable resource: what it is, which stage, who answers for it, who pays.
   for (const [key, value] of [['app', 'crm'], ['stage', stage.name], ['owner', stage.owner], ['cost-centre', stage.costCentre]] as const) Tags.of(app).add(key, value);
-  return { data, events, analytics, api, apiRoutes, apiStage, routeFunctions, schedules, monitoring, edge, stage };
+  return { data, events, analytics, api, apiRoutes, apiStage, routeFunctions, schedules, mail, monitoring, edge, stage };
 }
 
 /** `client-profile` → `ClientProfile`: a rule's name as a construct id. */

@@ -73,6 +73,9 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       ApiIntegrationsErrors1: lambdaErrors(5, 5),
       ApiIntegrationsThrottles: lambdaThrottles(10),
       ApiIntegrationsThrottles1: lambdaThrottles(5),
+      // The unassigned inbox (#14): its 3 routes.
+      ApiInboxErrors: lambdaErrors(3, 5),
+      ApiInboxThrottles: lambdaThrottles(3),
       EventsErrors: lambdaErrors(1, 1),
       EventsThrottles: lambdaThrottles(1),
       AnalyticsErrors: lambdaErrors(2, 1),
@@ -83,6 +86,11 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       DataWorkerThrottles: lambdaThrottles(1),
       InboundWorkerErrors: lambdaErrors(1, 1),
       InboundWorkerThrottles: lambdaThrottles(1),
+      // Inbound email (#14): the receiver SES invokes, and its on-failure queue.
+      MailReceiverErrors: lambdaErrors(1, 1),
+      MailReceiverThrottles: lambdaThrottles(1),
+      InboundMailDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
+      InboundMailDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
       StreamPublisherIteratorAge: 'AWS/Lambda IteratorAge Maximum/60s ≥ 60000 in 5 of 5',
       StreamPublisherDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
       StreamPublisherDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
@@ -123,15 +131,18 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.schedules.jobs.consumer,
       stacks.apiRoutes.get('Data')!.dataWorker!.worker,
       stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker,
+      stacks.mail!.receiver,
     ];
     // The trigger, 86 routes, the publisher, the loader and the migrator, the dispatcher and the jobs consumer, the data and the inbound worker.
     expect(routes).toHaveLength(86);
-    expect(all).toHaveLength(94);
+    // + the mail receiver (#14).
+    expect(all).toHaveLength(95);
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.
     const depthAlarms = Object.values(alarms).filter((a) => JSON.stringify(a.Properties).includes('ApproximateNumberOfMessagesVisible'));
-    expect(depthAlarms).toHaveLength(6);
+    // … the mail receiver's on-failure queue (#14) among them.
+    expect(depthAlarms).toHaveLength(7);
     // Which queue each watches, by the queue's name: the inbound one's is Crm-Api-Integrations' export.
     const inboundDlq = stacks.apiRoutes.get('Integrations')!.inboundWorker!.deadLetterQueue;
     const inbound = Object.entries(alarms).filter(([id]) => id.startsWith('InboundDeadLetters'));

@@ -236,6 +236,7 @@ describe('CRM stacks', () => {
     ['JobsConsumer', stacks.schedules.jobs.consumer],
     ['DataWorker', stacks.apiRoutes.get('Data')!.dataWorker!.worker],
     ['InboundWorker', stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker],
+    ['MailReceiver', stacks.mail!.receiver],
   ];
 
   it('knows every function of the app (the lists of the grant tests below are complete)', () => {
@@ -287,8 +288,8 @@ describe('CRM stacks', () => {
       const env = envOf(fn);
       expect(env.INBOUND_QUEUE_URL !== undefined, `${name} INBOUND_QUEUE_URL`).toBe(inbound.includes(name));
       expect(env.DATA_QUEUE_URL !== undefined, `${name} DATA_QUEUE_URL`).toBe(data.includes(name));
-      // And the stream publisher, to its on-failure queue (checked with the events).
-      expect(actionsOf(fn).includes('sqs:SendMessage'), name).toBe(inbound.includes(name) || data.includes(name) || name === 'StreamPublisher');
+      // And the stream publisher and the mail receiver, to their on-failure queues (checked with the events, and the mail).
+      expect(actionsOf(fn).includes('sqs:SendMessage'), name).toBe(inbound.includes(name) || data.includes(name) || name === 'StreamPublisher' || name === 'MailReceiver');
     }
     // The routes in the queue's own stack by Ref, the jobs consumer by Crm-Api-Integrations' export.
     expect(envOf(stacks.routeFunctions.get('ReceiveHook')!).INBOUND_QUEUE_URL).toEqual({ Ref: logicalId(queues.queue) });
@@ -440,6 +441,7 @@ describe('CRM stacks', () => {
           'POST /v1/integrations/{id}/reconcile',
           'POST /v1/integrations/{id}/rotate-secret',
         ],
+        'Crm-Api-Inbox-dev': ['GET /v1/inbox', 'GET /v1/inbox/{id}', 'POST /v1/inbox/{id}/attach'],
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
       // A function per route, and in the Data stack the data worker beside them, in the Integrations stack the inbound worker.
@@ -591,7 +593,7 @@ describe('CRM stacks', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       });
       expect(stacks.apiStage.dependencies.map((d) => d.stackName).sort()).toEqual(
-        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev', 'Crm-Api-Integrations-dev'].sort(),
+        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-Inbox-dev'].sort(),
       );
     });
 
@@ -1009,6 +1011,83 @@ describe('CRM stacks', () => {
       const actions = actionsOf(stacks.events.publisher);
       expect(actions).toContain('dynamodb:GetRecords');
       expect(actions.filter((a) => writeActions.includes(a) || a === 'dynamodb:GetItem')).toEqual([]);
+    });
+  });
+
+  describe('inbound email (#14)', () => {
+    it('receives mail for the whole reply domain: the raw message to the mail bucket under inbound-mail/, then the receiver, invoked asynchronously; spam and virus scans on', () => {
+      const t = templateOf(stacks.mail!.bucket);
+      t.resourceCountIs('AWS::SES::ReceiptRuleSet', 1);
+      t.hasResourceProperties('AWS::SES::ReceiptRuleSet', { RuleSetName: 'crm-mail-dev-inbound' });
+      t.resourceCountIs('AWS::SES::ReceiptRule', 1);
+      const [rule] = Object.values(t.findResources('AWS::SES::ReceiptRule')) as Resource[];
+      expect(rule!.Properties.Rule).toEqual({
+        Enabled: true,
+        Recipients: ['reply.crm.example'],
+        ScanEnabled: true,
+        TlsPolicy: 'Optional',
+        Actions: [
+          { S3Action: { BucketName: { Ref: logicalId(stacks.mail!.bucket) }, ObjectKeyPrefix: 'inbound-mail/' } },
+          { LambdaAction: { FunctionArn: { 'Fn::GetAtt': [logicalId(stacks.mail!.receiver.lambda), 'Arn'] }, InvocationType: 'Event' } },
+        ],
+      });
+      // SES may put objects under inbound-mail/ for this account only, and invoke the receiver for it only.
+      t.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Allow', Action: 's3:PutObject', Principal: { Service: 'ses.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+          ]),
+        },
+      });
+      t.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'ses.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' } });
+      t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stacks.mail!.deadLetterQueue), 'Arn'] } } },
+      });
+    });
+
+    it('keeps the raw mail private, encrypted, TLS-only and logged, for 30 days', () => {
+      const t = templateOf(stacks.mail!.bucket);
+      const bucket = t.findResources('AWS::S3::Bucket')[logicalId(stacks.mail!.bucket)] as Resource & { DeletionPolicy: string };
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        LifecycleConfiguration: { Rules: [{ Prefix: 'inbound-mail/', ExpirationInDays: 30, Status: 'Enabled' }] },
+        LoggingConfiguration: { LogFilePrefix: 'mail/' },
+      });
+    });
+
+    it('lets the receiver read inbound-mail/ of the mail bucket and write messages/ of the media bucket: nothing else of either, no queue but its on-failure one', () => {
+      const fn = stacks.mail!.receiver;
+      expect(s3StatementsOf(fn)).toEqual([
+        { prefix: 'messages/', actions: ['s3:GetObject', 's3:PutObject'] },
+        { prefix: '(bucket)', actions: ['s3:GetObject'] },
+      ]);
+      const rawMail = (Object.values(templateOf(fn).findResources('AWS::IAM::Policy')) as Resource[]).flatMap((p) => p.Properties.PolicyDocument.Statement).find((st: { Sid?: string }) => st.Sid === 'RawMail');
+      expect(rawMail).toEqual({ Sid: 'RawMail', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stacks.mail!.bucket), 'Arn'] }, '/inbound-mail/*']] } });
+      // What Lambda's on-failure destination needs of its queue.
+      expect(actionsOf(fn).filter((a) => a.startsWith('sqs:')).sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+      expect(actionsOf(fn)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'secretsmanager:GetSecretValue']));
+      expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
+      expect(envOf(fn)).toMatchObject({ MAIL_BUCKET: { Ref: logicalId(stacks.mail!.bucket) }, MAIL_REPLY_DOMAIN: 'reply.crm.example', MEDIA_BUCKET: expect.anything(), CURSOR_SECRET_ARN: expect.anything() });
+      expect(templateOf(fn).findResources('AWS::Lambda::Function')[logicalId(fn.lambda)]!.Properties.Timeout).toBe(60);
+    });
+
+    it('writes thread addresses at the domain it receives for: the send route’s MAIL_REPLY_DOMAIN, the stage’s replyDomain (reply. and mailFrom’s domain by default)', () => {
+      expect(envOf(stacks.routeFunctions.get('SendMessage')!).MAIL_REPLY_DOMAIN).toBe('reply.crm.example');
+      const app2 = unbundledApp();
+      app2.node.setContext('mailFrom', 'crm@mail.example.com');
+      // SES options need a known region (staging and prod always name theirs).
+      app2.node.setContext('region', 'ap-south-1');
+      const withMail = createCrmStacks(app2);
+      expect(withMail.stage.replyDomain).toBe('reply.mail.example.com');
+      expect(envOf(withMail.routeFunctions.get('SendMessage')!).MAIL_REPLY_DOMAIN).toBe('reply.mail.example.com');
+      expect(envOf(withMail.mail!.receiver).MAIL_REPLY_DOMAIN).toBe('reply.mail.example.com');
+      const app3 = unbundledApp();
+      app3.node.setContext('replyDomain', 'Not A Domain');
+      expect(() => createCrmStacks(app3)).toThrow('replyDomain not a domain: a mail domain (reply.example.com)');
     });
   });
 

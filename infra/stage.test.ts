@@ -36,8 +36,10 @@ describe('stages (#11 item 4)', () => {
       'Crm-Api-Work-dev',
       'Crm-Api-Data-dev',
       'Crm-Api-Integrations-dev',
+      'Crm-Api-Inbox-dev',
       'Crm-Api-Stage-dev',
       'Crm-Schedules-dev',
+      'Crm-Mail-dev',
       'Crm-Monitoring-dev',
     ]);
     for (const s of stacks) expect(s.terminationProtection, s.stackName).toBe(false);
@@ -64,8 +66,8 @@ describe('stages (#11 item 4)', () => {
     const app = appWith(prodContext);
     const crm = createCrmStacks(app);
     const stacks = stacksOf(app);
-    // Dev's 17 (above) and Crm-Edge.
-    expect(stacks).toHaveLength(18);
+    // Dev's 19 (above) and Crm-Edge.
+    expect(stacks).toHaveLength(20);
     for (const s of stacks) {
       expect(s.stackName, s.node.id).toBe(`${s.node.id}-prod`);
       // CloudFront's certificate and web ACL live in us-east-1: Crm-Edge alone is there.
@@ -110,7 +112,8 @@ describe('stages (#11 item 4)', () => {
   });
 
   it('reads a stage’s settings from cdk.json’s `stages` context', () => {
-    const app = appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-2', owner: 'crm-staging', alarmEmail: 'oncall@example.com', mailFrom: 'crm@staging.example.com', allowedOrigins: ['https://staging.crm.example.com'] } } });
+    // SES receives no mail in ap-south-2: the stage says so (synth refuses receipt rules there).
+    const app = appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-2', owner: 'crm-staging', alarmEmail: 'oncall@example.com', mailFrom: 'crm@staging.example.com', inboundMail: false, allowedOrigins: ['https://staging.crm.example.com'] } } });
     const crm = createCrmStacks(app);
     expect(crm.stage).toEqual({
       name: 'staging',
@@ -119,10 +122,17 @@ describe('stages (#11 item 4)', () => {
       costCentre: 'crm',
       alarmEmail: 'oncall@example.com',
       mailFrom: 'crm@staging.example.com',
+      // Replies arrive at reply. and the sending domain, unless the stage names another (#14).
+      replyDomain: 'reply.staging.example.com',
+      inboundMail: false,
       allowedOrigins: ['https://staging.crm.example.com'],
       domain: undefined,
       production: false,
     });
+    expect(crm.mail).toBeUndefined();
+    expect(stacksOf(app).map((s) => s.node.id)).not.toContain('Crm-Mail');
+    const named = createCrmStacks(appWith({ stage: 'staging', stages: { staging: { account: '210987654321', region: 'ap-south-1', mailFrom: 'crm@staging.example.com', replyDomain: 'Replies.Example.com', allowedOrigins: ['https://staging.crm.example.com'] } } }));
+    expect([named.stage.replyDomain, named.stage.inboundMail, named.mail?.stackName]).toEqual(['replies.example.com', true, 'Crm-Mail-staging']);
     // No domain: no edge stack, and the execute-api endpoint stays on.
     expect(crm.edge).toBeUndefined();
     Template.fromStack(crm.api).hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });

@@ -18,6 +18,19 @@ export interface Stage {
    * sender allows about 50 emails a day. Dev without one uses Cognito's sender.
    */
   readonly mailFrom: string | undefined;
+  /**
+   * Where replies to clients arrive (#14): thread addresses `reply+…@` and the tenants' inboxes
+   * `inbox+{tenant}@` this domain; SES receives mail for it (Crm-Mail), so its MX record must point
+   * to SES's inbound endpoint of the stage's region. Default: `reply.` and mailFrom's domain
+   * (`reply.crm.example` without one).
+   */
+  readonly replyDomain: string;
+  /**
+   * Whether the stage receives email (Crm-Mail, #14): SES receives mail in some regions only, and
+   * synth refuses receipt rules where it does not (CloudFormation-Validate) — such a stage says
+   * `inboundMail: false` and its clients' replies are not received. Default true.
+   */
+  readonly inboundMail: boolean;
   /** The web apps' origins: the API's and the media bucket's CORS allow these and no other. */
   readonly allowedOrigins: readonly string[];
   /**
@@ -37,6 +50,8 @@ interface StageSettings {
   costCentre?: string;
   alarmEmail?: string;
   mailFrom?: string;
+  replyDomain?: string;
+  inboundMail?: boolean;
   allowedOrigins?: string[];
   domainName?: string;
   hostedZoneId?: string;
@@ -49,7 +64,7 @@ const DEV_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
 /**
  * The stage this synth is for: `-c stage=dev|staging|prod` (dev by default), its settings from
  * cdk.json's `stages.<name>` context, each overridable on the command line (`-c account=…`,
- * `-c region=…`, `-c owner=…`, `-c costCentre=…`, `-c alarmEmail=…`, `-c mailFrom=…`). Staging and prod must name
+ * `-c region=…`, `-c owner=…`, `-c costCentre=…`, `-c alarmEmail=…`, `-c mailFrom=…`, `-c replyDomain=…`). Staging and prod must name
  * their account and region: a deploy never lands wherever the caller's profile happens to point.
  * Read from any construct (context is the app's), and needs neither credentials nor network.
  */
@@ -71,6 +86,9 @@ export function stageOf(scope: IConstruct): Stage {
   const mailFrom = ctx('mailFrom') ?? settings.mailFrom;
   if (stage !== 'dev' && !mailFrom) throw new Error(`stage ${stage} needs mailFrom, a verified SES identity to send invitations and reports from: set stages.${stage}.mailFrom in cdk.json, or pass -c mailFrom=…`);
   if (mailFrom !== undefined && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(mailFrom)) throw new Error(`mailFrom ${mailFrom}: an email address`);
+  const replyDomain = (ctx('replyDomain') ?? settings.replyDomain ?? `reply.${mailFrom?.split('@')[1] ?? 'crm.example'}`).toLowerCase();
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(replyDomain)) throw new Error(`replyDomain ${replyDomain}: a mail domain (reply.example.com)`);
+  const inboundMail = ctx('inboundMail') !== undefined ? ctx('inboundMail') !== 'false' : (settings.inboundMail ?? true);
   const origins = ctx('allowedOrigins')?.split(',').map((o) => o.trim()) ?? settings.allowedOrigins ?? (stage === 'dev' ? DEV_ORIGINS : []);
   if (origins.length === 0) throw new Error(`stage ${stage} needs allowedOrigins, the web apps' origins (https://…): set stages.${stage}.allowedOrigins in cdk.json, or pass -c allowedOrigins=https://a,https://b`);
   for (const o of origins) {
@@ -91,6 +109,8 @@ export function stageOf(scope: IConstruct): Stage {
     costCentre: ctx('costCentre') ?? settings.costCentre ?? 'crm',
     alarmEmail: ctx('alarmEmail') ?? settings.alarmEmail,
     mailFrom,
+    replyDomain,
+    inboundMail,
     allowedOrigins: origins,
     domain: domainName && hostedZoneId && hostedZoneName ? { name: domainName, hostedZoneId, hostedZoneName } : undefined,
     production: stage === 'prod',

@@ -33,6 +33,8 @@ export interface ApiRoutesStackProps extends StackProps {
   readonly publicBaseUrl?: string;
   /** The verified SES identity messages to clients are sent from (#14), e.g. `Sales CRM <sales@example.com>`. */
   readonly mailFrom?: string;
+  /** Where replies arrive (#14): the send route writes thread addresses at this domain, which Crm-Mail receives for. */
+  readonly replyDomain?: string;
 }
 
 /** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
@@ -102,6 +104,7 @@ export class ApiRoutesStack extends Stack {
     }
     // Sending messages to clients (#14): SES, and nothing else of the mail.
     if (route.messages) {
+      if (this.props.replyDomain) fn.addEnvironment('MAIL_REPLY_DOMAIN', this.props.replyDomain);
       fn.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', this.props.mailFrom ?? 'CRM <no-reply@crm.example>');
       // WhatsApp goes out through the tenant's whatsapp connection: its access token, read only.
       bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, 'read');
