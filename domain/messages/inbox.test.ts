@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deliveriesByTenant, inboundAttachmentKey, inboxAddress, recipientOf, type Recipient } from './inbox';
 import { threadAddress } from './threads';
@@ -50,6 +51,44 @@ describe('recipients', () => {
     const acmeInbox: Recipient = { kind: 'inbox', address: 'inbox+acme@x', tenantId: 'acme' };
     expect(deliveriesByTenant([demoInbox, acmeInbox, thread, demoInbox])).toEqual([thread, acmeInbox]);
     expect(deliveriesByTenant([])).toEqual([]);
+  });
+});
+
+describe('recipients, for every address', () => {
+  const tenant = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,62}$/);
+
+  it('a tenant’s inbox address names that tenant and no other', () => {
+    fc.assert(
+      fc.property(tenant, (t) => {
+        expect(recipientOf(inboxAddress(t, domain), opts)).toEqual({ kind: 'inbox', address: `inbox+${t}@${domain}`, tenantId: t });
+      }),
+    );
+  });
+
+  it('whatever the local part, an address names at most the tenant written in it, and only at the reply domain', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.constantFrom(domain, 'crm.example', 'x.reply.crm.example'), (local, d) => {
+        const r = recipientOf(`${local}@${d}`, opts);
+        if (r === undefined) return;
+        expect(d).toBe(domain);
+        expect(r.kind).toBe('inbox');
+        expect(`${local}@${d}`.toLowerCase()).toContain(`inbox+${r.tenantId}@`);
+      }),
+    );
+  });
+
+  it('one delivery per tenant, a thread address whenever the tenant had one', () => {
+    const recipient = fc.oneof(
+      fc.record({ kind: fc.constant('inbox' as const), address: fc.constant('i'), tenantId: fc.constantFrom('demo', 'acme', 'beta') }),
+      fc.record({ kind: fc.constant('thread' as const), address: fc.constant('t'), tenantId: fc.constantFrom('demo', 'acme', 'beta'), clientId: fc.constant(client), threadId: fc.constant('email') }),
+    );
+    fc.assert(
+      fc.property(fc.array(recipient, { maxLength: 8 }), (rs) => {
+        const out = deliveriesByTenant(rs);
+        expect(out.map((r) => r.tenantId).sort()).toEqual([...new Set(rs.map((r) => r.tenantId))].sort());
+        for (const r of out) expect(r.kind).toBe(rs.some((x) => x.tenantId === r.tenantId && x.kind === 'thread') ? 'thread' : 'inbox');
+      }),
+    );
   });
 });
 

@@ -10,7 +10,7 @@ import { useLocalStack } from '../../../test/stack';
 import { idPatterns } from '../ids';
 import { composeMessage, type ComposeMessageInput } from '../mail/compose-message';
 import { getServices } from '../services';
-import { MAX_TEXT_BYTES, receiveMail } from './inbound-email';
+import { MAX_HTML_BYTES, MAX_TEXT_BYTES, receiveMail } from './inbound-email';
 
 /** #14 item 2 on the local stack: mail over SMTP on loopback into threads and the unassigned inbox. */
 const api = useLocalStack();
@@ -242,14 +242,21 @@ describe('receiveMail', () => {
     expect((await receiveMail(await deps(), raw, { recipients: [demoInbox] })).deliveries).toMatchObject([{ outcome: 'unchanged', why: 'duplicate_message' }]);
   });
 
-  it('a text body too big for the item is cut at 64 KiB and kept whole as a file', async () => {
+  it('bodies too big for the item are cut (text at 64 KiB, HTML at 160 KiB, still sanitised) and kept whole as files', async () => {
     const { client, replyTo } = await clientWithThread();
     const text = 'ग'.repeat(40_000); // 3 bytes each: 120 000 bytes
-    await receiveMail(await deps(), await mime({ to: [replyTo], messageId: '<big@client.example>', text }), { recipients: [replyTo] });
+    const html = `<p>${'<b>offer</b> '.repeat(20_000)}</p>`; // 260 000 bytes
+    await receiveMail(await deps(), await mime({ to: [replyTo], messageId: '<big@client.example>', text, html }), { recipients: [replyTo] });
     const m = (await thread(client.id)).at(-1);
     expect(Buffer.byteLength(m.text)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
     expect(text.startsWith(m.text)).toBe(true);
-    expect(m.attachments).toEqual([{ key: `messages/demo/${client.id}/${m.id}/1-message.txt`, filename: 'message.txt', contentType: 'text/plain; charset=utf-8', size: Buffer.byteLength(text) }]);
+    expect(Buffer.byteLength(m.html)).toBeLessThanOrEqual(MAX_HTML_BYTES);
+    expect(m.html).toMatch(/^<p>(<b>offer<\/b> )+(<b>(offer?)?<\/b>)?[^<]*<\/p>$/);
+    expect(m.attachments).toEqual([
+      { key: `messages/demo/${client.id}/${m.id}/1-message.txt`, filename: 'message.txt', contentType: 'text/plain; charset=utf-8', size: Buffer.byteLength(text) },
+      { key: `messages/demo/${client.id}/${m.id}/2-message.html`, filename: 'message.html', contentType: 'text/html; charset=utf-8', size: Buffer.byteLength(html) },
+    ]);
     expect((await bytesOf(m.attachments[0].key)).toString('utf8')).toBe(text);
+    expect((await bytesOf(m.attachments[1].key)).toString('utf8')).toBe(html);
   });
 });

@@ -3,7 +3,7 @@ import { authorize } from '../../../domain/access/policy';
 import { conflict, DomainError, invalid, notFound } from '../../../domain/errors';
 import { deliveriesByTenant, inboundAttachmentKey, recipientOf, type AttachInboxMailInput, type InboxMail, type Recipient } from '../../../domain/messages/inbox';
 import type { Message } from '../../../domain/messages/message';
-import { matchInbound, type InboundLookups } from '../../../domain/messages/threads';
+import { matchInbound, MAX_REFERENCES, type InboundLookups } from '../../../domain/messages/threads';
 import { ids } from '../ids';
 import { logger } from '../logger';
 import { parseInbound, sanitizeEmailHtml, type InboundMail } from '../mail/inbound-mail';
@@ -53,11 +53,15 @@ export interface ReceivedMail {
   refused: string[];
 }
 
-/** What one stored body part may take of a message item (DynamoDB's item limit is 400 KB): more is kept whole as a file. */
+/**
+ * What the body parts may take of an item (DynamoDB's limit is 400 KB, with the addresses and
+ * headers beside them): more is cut there and kept whole as a file.
+ */
 export const MAX_TEXT_BYTES = 64 * 1024;
-export const MAX_HTML_BYTES = 192 * 1024;
+export const MAX_HTML_BYTES = 160 * 1024;
 const MAX_ADDRESSES = 100;
-const MAX_SUBJECT_CHARS = 998;
+/** RFC 5322's line limit: a header longer than this was not written to be read. */
+const MAX_HEADER_CHARS = 998;
 const SYSTEM = 'system';
 
 /** The actor inbound mail is stored as: the system, acting in the recipient's tenant. */
@@ -75,7 +79,7 @@ export async function acceptedRecipient(deps: Pick<InboundMailDeps, 'services' |
 }
 
 /** A mail's provider id: its Message-ID, or (none given) a digest of its bytes, so a redelivery is still the same mail. */
-export const providerIdOf = (mail: Pick<InboundMail, 'messageId'>, raw: Buffer) => mail.messageId ?? `<sha256.${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@message-id.invalid>`;
+export const providerIdOf = (mail: Pick<InboundMail, 'messageId'>, raw: Buffer) => mail.messageId?.slice(0, MAX_HEADER_CHARS) ?? `<sha256.${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@message-id.invalid>`;
 
 /**
  * Receives one email. Throws InboundMailError when the mail as a whole is refused (too large,
@@ -114,8 +118,8 @@ async function deliver(deps: InboundMailDeps, mail: InboundMail, providerMessage
       ...envelopeOf(mail),
       ...(await bodiesOf(services, mail, attachmentPlace(tenantId, 'unassigned', id))),
       providerMessageId,
-      ...(mail.inReplyTo && { inReplyTo: mail.inReplyTo }),
-      references: mail.references.slice(-50),
+      ...(mail.inReplyTo && { inReplyTo: mail.inReplyTo.slice(0, MAX_HEADER_CHARS) }),
+      references: mail.references.slice(-MAX_REFERENCES).map((r) => r.slice(0, MAX_HEADER_CHARS)),
       receivedAt: now.toISOString(),
       status: 'unassigned',
       version: 1,
@@ -143,7 +147,7 @@ async function deliver(deps: InboundMailDeps, mail: InboundMail, providerMessage
     subject,
     ...(await bodiesOf(services, mail, attachmentPlace(tenantId, { clientId: found.clientId }, id))),
     providerMessageId,
-    ...(mail.inReplyTo && { inReplyTo: mail.inReplyTo }),
+    ...(mail.inReplyTo && { inReplyTo: mail.inReplyTo.slice(0, MAX_HEADER_CHARS) }),
     status: 'received',
     statusAt: at,
     createdBy: SYSTEM,
@@ -219,7 +223,7 @@ function envelopeOf(mail: InboundMail) {
     ...(mail.from.name && { fromName: mail.from.name.slice(0, 200) }),
     to: mail.to.slice(0, MAX_ADDRESSES),
     cc: mail.cc.slice(0, MAX_ADDRESSES),
-    subject: mail.subject.slice(0, MAX_SUBJECT_CHARS),
+    subject: mail.subject.slice(0, MAX_HEADER_CHARS),
   };
 }
 
