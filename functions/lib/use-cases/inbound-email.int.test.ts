@@ -93,6 +93,20 @@ describe('inbound email over SMTP', () => {
     expect(await thread(client.id)).toHaveLength(2);
   });
 
+  it('a reply on a deal’s thread completes the deal’s due Message follow-up (auto-tracking); one planned for another day stays', async () => {
+    const { client, deal, replyTo } = await clientWithThread();
+    const now = Date.now();
+    const due = (await api.as(tse).post(`/v1/opportunities/${deal.id}/events`, { type: 'Message', scheduledAt: new Date(now - 60_000).toISOString() })).body;
+    const later = (await api.as(tse).post(`/v1/opportunities/${deal.id}/events`, { type: 'Message', scheduledAt: new Date(now + 3 * 86_400_000).toISOString() })).body;
+    // No In-Reply-To: the deal is that of the last email we sent them.
+    expect((await send([replyTo], await mime({ to: [replyTo], messageId: '<reply-due@mail.client.example>', subject: 'PO attached', text: 'We accept the quote.' }))).response).toBe('250 Message accepted');
+    const [, reply] = await thread(client.id);
+    expect(reply.opportunityId).toBe(deal.id);
+    const done = (await api.as(tse).get(`/v1/events/${due.id}`)).body;
+    expect([done.status, done.remarks, done.updatedBy]).toEqual(['Completed', 'The client replied by email: We accept the quote.', 'system']);
+    expect((await api.as(tse).get(`/v1/events/${later.id}`)).body.status).toBe('Pending');
+  });
+
   it('a forged thread token, another local part, another domain and an unprovisioned tenant’s inbox are refused with 550 at RCPT time; nothing is stored', async () => {
     const { client } = await clientWithThread();
     const forged = threadAddress(Buffer.alloc(32, 1), { tenantId: 'demo', clientId: client.id, threadId: 'email' }, domain);

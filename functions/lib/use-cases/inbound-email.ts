@@ -11,6 +11,7 @@ import { visibleClient } from './clients';
 import { contextOf, tenantConfig, type UseCaseContext } from './context';
 import { visibleOpportunity } from './opportunities';
 import { noteInbound } from './unread';
+import { completeRepliedFollowUp, dealOfReply } from './auto-tracking';
 import type { Page, PageRequest, Services } from './ports';
 
 /**
@@ -136,10 +137,15 @@ async function deliver(deps: InboundMailDeps, mail: InboundMail, providerMessage
   const at = now.toISOString();
   const id = ids.message(found.clientId);
   const { from, to, subject } = envelopeOf(mail);
+  const ctx = systemContext(services, tenantId, now);
+  // The deal it answers: the replied-to message's; else, when it came to the thread's own address
+  // (a mail client that drops In-Reply-To), the last email we sent them about one. Mail matched by
+  // its sender alone is a new conversation, about no deal.
+  const opportunityId = found.opportunityId ?? (found.rule === 'thread_address' ? await dealOfReply(ctx, found.clientId, 'email', undefined) : undefined);
   const message: Message = {
     id,
     clientId: found.clientId,
-    ...(found.opportunityId && { opportunityId: found.opportunityId }),
+    ...(opportunityId && { opportunityId }),
     channel: 'email',
     direction: 'inbound',
     from,
@@ -161,8 +167,9 @@ async function deliver(deps: InboundMailDeps, mail: InboundMail, providerMessage
     if (error instanceof DomainError && error.code === 'duplicate_message') return duplicate;
     throw error;
   }
-  // Unread counts of whoever answers for the client or the deal.
-  await noteInbound(systemContext(services, tenantId, now), message);
+  // Unread counts of whoever answers for the client or the deal, and the deal's due Message follow-up done (auto-tracking).
+  await noteInbound(ctx, message);
+  await completeRepliedFollowUp(ctx, message);
   return { ...base, outcome: 'created', rule: found.rule, clientId: found.clientId, messageId: id };
 }
 
