@@ -88,6 +88,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
         analytics: clickHouseParameters,
         integrationSecretsPrefix: `crm/${stage.name}/integrations`,
         replyDomain: stage.replyDomain,
+        mailConfigurationSet: `crm-${stage.name}-mail`,
         ...(stage.domain && { publicBaseUrl: `https://${stage.domain.name}` }),
         ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
       });
@@ -111,6 +112,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
     cursorSecret: api.cursorSecret,
     analytics: clickHouseParameters,
     ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
+    mailConfigurationSet: `crm-${stage.name}-mail`,
     ...(inboundWorker && { inbound: { worker: inboundWorker, secretsPrefix: `crm/${stage.name}/integrations`, bucket: data.mediaBucketRef } }),
   });
   schedules.addStackDependency(analytics);
@@ -128,6 +130,9 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
   mail?.addStackDependency(data);
   const dataWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.dataWorker ? [stack.dataWorker] : []));
   const inboundWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.inboundWorker ? [stack.inboundWorker] : []));
+  const mailFeedbacks = [...apiRoutes.values()].flatMap((stack) => (stack.mailFeedback ? [stack.mailFeedback] : []));
+  // The nightly email goes out with the configuration set the Clients routes' stack makes.
+  for (const stack of apiRoutes.values()) if (stack.mailFeedback) schedules.addStackDependency(stack);
   const monitoring = new MonitoringStack(app, 'Crm-Monitoring', {
     ...at('Crm-Monitoring', 'CRM alarms (to an SNS topic) and the operations dashboard'),
     groups: [
@@ -139,6 +144,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       ...dataWorkers.map((w) => ({ name: 'DataWorker', kind: 'pipeline' as const, functions: [w.worker] })),
       ...inboundWorkers.map((w) => ({ name: 'InboundWorker', kind: 'pipeline' as const, functions: [w.worker] })),
       ...(mail ? [{ name: 'MailReceiver', kind: 'pipeline' as const, functions: [mail.receiver] }] : []),
+      ...mailFeedbacks.map((m) => ({ name: 'MailFeedback', kind: 'pipeline' as const, functions: [m.consumer] })),
     ],
     streamPublisher: events.publisher,
     deadLetterQueues: [
@@ -150,6 +156,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       ...dataWorkers.map((w) => ({ name: 'DataJobs', queue: w.deadLetterQueue })),
       ...inboundWorkers.map((w) => ({ name: 'Inbound', queue: w.deadLetterQueue })),
       ...(mail ? [{ name: 'InboundMail', queue: mail.deadLetterQueue }] : []),
+      ...mailFeedbacks.map((m) => ({ name: 'MailFeedback', queue: m.deadLetterQueue })),
     ],
     api: api.api,
     scheduleGroupName: schedules.scheduleGroup.ref,

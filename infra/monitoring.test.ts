@@ -91,6 +91,11 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       MailReceiverThrottles: lambdaThrottles(1),
       InboundMailDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
       InboundMailDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
+      // SES's feedback of client email (#14): its consumer and dead-letter queue.
+      MailFeedbackErrors: lambdaErrors(1, 1),
+      MailFeedbackThrottles: lambdaThrottles(1),
+      MailFeedbackDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
+      MailFeedbackDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
       StreamPublisherIteratorAge: 'AWS/Lambda IteratorAge Maximum/60s ≥ 60000 in 5 of 5',
       StreamPublisherDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
       StreamPublisherDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
@@ -132,17 +137,18 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.apiRoutes.get('Data')!.dataWorker!.worker,
       stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker,
       stacks.mail!.receiver,
+      stacks.apiRoutes.get('Clients')!.mailFeedback!.consumer,
     ];
     // The trigger, 86 routes, the publisher, the loader and the migrator, the dispatcher and the jobs consumer, the data and the inbound worker.
     expect(routes).toHaveLength(86);
-    // + the mail receiver (#14).
-    expect(all).toHaveLength(95);
+    // + the mail receiver and the mail-feedback consumer (#14).
+    expect(all).toHaveLength(96);
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.
     const depthAlarms = Object.values(alarms).filter((a) => JSON.stringify(a.Properties).includes('ApproximateNumberOfMessagesVisible'));
-    // … the mail receiver's on-failure queue (#14) among them.
-    expect(depthAlarms).toHaveLength(7);
+    // … the mail receiver's on-failure queue and the mail-feedback dead-letter queue (#14) among them.
+    expect(depthAlarms).toHaveLength(8);
     // Which queue each watches, by the queue's name: the inbound one's is Crm-Api-Integrations' export.
     const inboundDlq = stacks.apiRoutes.get('Integrations')!.inboundWorker!.deadLetterQueue;
     const inbound = Object.entries(alarms).filter(([id]) => id.startsWith('InboundDeadLetters'));

@@ -237,6 +237,7 @@ describe('CRM stacks', () => {
     ['DataWorker', stacks.apiRoutes.get('Data')!.dataWorker!.worker],
     ['InboundWorker', stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker],
     ['MailReceiver', stacks.mail!.receiver],
+    ['MailFeedback', stacks.apiRoutes.get('Clients')!.mailFeedback!.consumer],
   ];
 
   it('knows every function of the app (the lists of the grant tests below are complete)', () => {
@@ -296,7 +297,7 @@ describe('CRM stacks', () => {
     expect(envOf(stacks.schedules.jobs.consumer).INBOUND_QUEUE_URL).toEqual({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api-Integrations-dev:ExportsOutputRef${logicalId(queues.queue)}`)) });
   });
 
-  it('grants the connections’ secrets (crm/dev/integrations/*) to the inbound routes, the inbound worker and the jobs consumer only: hooks and GET routes read them, the rest may write (#13)', () => {
+  it('grants the connections’ secrets (crm/dev/integrations/*) to the inbound routes, the inbound worker, the jobs consumer and the send route only: hooks, GET routes and sends read them, the rest may write (#13, #14)', () => {
     const readOnly = ['secretsmanager:GetSecretValue'];
     const readWrite = ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'];
     const expected: Record<string, string[]> = {
@@ -313,6 +314,8 @@ describe('CRM stacks', () => {
       // OAuth tokens refreshed while a delivery is fetched, or a reconcile pull.
       InboundWorker: readWrite,
       JobsConsumer: readWrite,
+      // WhatsApp goes out with the whatsapp connection's access token (#14).
+      SendMessage: readOnly,
     };
     const prefixArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:crm/dev/integrations/*']] };
     const secretWrites = ['secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecret', 'secretsmanager:*'];
@@ -445,7 +448,9 @@ describe('CRM stacks', () => {
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
       // A function per route, and in the Data stack the data worker beside them, in the Integrations stack the inbound worker.
-      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length + (group === 'Data' || group === 'Integrations' ? 1 : 0));
+      // A function per route, and beside them: the data worker (Data), the inbound worker (Integrations), the mail-feedback consumer (Clients, with the send route).
+      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length + (group === 'Data' || group === 'Integrations' || group === 'Clients' ? 1 : 0));
+      expect([...stacks.apiRoutes].filter(([, stack]) => stack.mailFeedback).map(([group]) => group)).toEqual(['Clients']);
       expect([...stacks.apiRoutes].filter(([, stack]) => stack.dataWorker).map(([group]) => group)).toEqual(['Data']);
       expect([...stacks.apiRoutes].filter(([, stack]) => stack.inboundWorker).map(([group]) => group)).toEqual(['Integrations']);
       // The core holds the API, the authorizer, sign-in and its trigger: no route.
@@ -745,8 +750,11 @@ describe('CRM stacks', () => {
     const counts = Object.fromEntries(all.map((stack) => [stack.stackName, Object.keys(templateOf(stack).toJSON().Resources ?? {}).length]));
     for (const [name, n] of Object.entries(counts)) expect(n, `${name}: ${n} resources`).toBeLessThanOrEqual(400);
     // A route costs 7 resources (function, role, policy, log group, integration, route, permission):
-    // Clients' 18 routes are 126, so each group has room for 39 more before the guard trips.
-    expect(counts['Crm-Api-Clients-dev']).toBe(126);
+    // Clients' 18 routes are 126, so each group has room for 39 more before the guard trips; with them
+    // the mail feedback (#14): the configuration set and its event destination, the topic with its
+    // policy and subscription, the queue and dead-letter queue with their policies, the consumer
+    // (function, role, policy, log group, event source mapping): 14.
+    expect(counts['Crm-Api-Clients-dev']).toBe(140);
     // Integrations: its 15 routes (105), the inbound worker (function, role, policy, log group, event
     // source mapping, queue and dead-letter queue with their policies: 9) and the forms API with its stage (2).
     expect(counts['Crm-Api-Integrations-dev']).toBe(116);
@@ -800,9 +808,9 @@ describe('CRM stacks', () => {
           expect(queues[queueId]!.Properties.VisibilityTimeout, queueId).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
         }
       }
-      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's, the jobs', the data and the inbound queue.
+      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's, the jobs', the data, the inbound and the mail-feedback queue.
       expect(clickHouseFunctions).toBe(routes.filter((r) => r.analytics).length + 3);
-      expect(mappings).toBe(4);
+      expect(mappings).toBe(5);
     });
 
     it('queues inbound deliveries for a worker of 60 s behind a queue that hides a message 6× as long, dead-lettered after 5 receives (#13)', () => {
@@ -872,8 +880,9 @@ describe('CRM stacks', () => {
       expect(dispatcher).toContain('events:PutEvents');
       const worker = actionsOf(stacks.schedules.jobs.consumer);
       expect(worker).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'ses:SendRawEmail', 'sqs:SendMessage']));
-      // The inbound queue is Crm-Api-Integrations': deployed before the schedules.
-      expect(stacks.schedules.dependencies.map((d) => d.stackName).sort()).toEqual(['Crm-Analytics-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-dev', 'Crm-Data-dev', 'Crm-Events-dev'].sort());
+      // The inbound queue is Crm-Api-Integrations', the email configuration set Crm-Api-Clients': deployed before the schedules.
+      expect(stacks.schedules.dependencies.map((d) => d.stackName).sort()).toEqual(['Crm-Analytics-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-dev', 'Crm-Data-dev', 'Crm-Events-dev'].sort());
+      expect(envOf(stacks.schedules.jobs.consumer).SES_CONFIGURATION_SET).toBe('crm-dev-mail');
       expect(worker).not.toContain('dynamodb:Scan');
       expect(worker).not.toContain('events:PutEvents');
     });

@@ -44,8 +44,8 @@ describe('stages (#11 item 4)', () => {
     ]);
     for (const s of stacks) expect(s.terminationProtection, s.stackName).toBe(false);
     const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
-    // One per route of the group (18 with #14's).
-    expect(logs.length).toBe(18);
+    // One per route of the group (18 with #14's), and the mail-feedback consumer's.
+    expect(logs.length).toBe(19);
     for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([30, 'Delete']);
     // The first synth in a worker loads CDK's modules (~10 s alone, three times that on a loaded machine).
   }, 120_000);
@@ -74,8 +74,8 @@ describe('stages (#11 item 4)', () => {
       expect([s.account, s.region, s.terminationProtection], s.stackName).toEqual(['123456789012', s.node.id === 'Crm-Edge' ? 'us-east-1' : 'ap-south-1', true]);
     }
     const logs = Object.values(Template.fromStack(crm.apiRoutes.get('Clients')!).findResources('AWS::Logs::LogGroup')) as Resource[];
-    // One per route of the group (18 with #14's).
-    expect(logs.length).toBe(18);
+    // One per route of the group (18 with #14's), and the mail-feedback consumer's.
+    expect(logs.length).toBe(19);
     for (const l of logs) expect([l.Properties.RetentionInDays, l.DeletionPolicy]).toEqual([90, 'Retain']);
     // Integrations (#13): its 15 routes' and the inbound worker's.
     const inboundLogs = Object.values(Template.fromStack(crm.apiRoutes.get('Integrations')!).findResources('AWS::Logs::LogGroup')) as Resource[];

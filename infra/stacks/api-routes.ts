@@ -12,6 +12,7 @@ import { bindDataFiles, DataWorker } from '../constructs/data-worker';
 import { bindIntegrationSecrets, InboundWorker } from '../constructs/inbound-worker';
 import type { ApiStack } from './api';
 import type { MediaBucketRef } from './data';
+import { MailFeedback } from '../constructs/mail-feedback';
 
 export interface ApiRoutesStackProps extends StackProps {
   readonly group: RouteGroup;
@@ -35,6 +36,8 @@ export interface ApiRoutesStackProps extends StackProps {
   readonly mailFrom?: string;
   /** Where replies arrive (#14): the send route writes thread addresses at this domain, which Crm-Mail receives for. */
   readonly replyDomain?: string;
+  /** The SES configuration set email is sent with (`crm-{stage}-mail`): made where the send route is, with its feedback consumer. */
+  readonly mailConfigurationSet: string;
 }
 
 /** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
@@ -52,6 +55,8 @@ export class ApiRoutesStack extends Stack {
   readonly dataWorker: DataWorker | undefined;
   /** The inbound queue and worker, in the stack of the hooks and the connection routes (#13). */
   readonly inboundWorker: InboundWorker | undefined;
+  /** The email configuration set and its bounces and complaints, in the stack of the send route (#14). */
+  readonly mailFeedback: MailFeedback | undefined;
   /**
    * Web forms' own HTTP API (#13): the main API answers CORS preflights itself, from the web apps'
    * origins only, and replaces a handler's CORS headers; a form's CORS is per form (its allowed
@@ -70,6 +75,9 @@ export class ApiRoutesStack extends Stack {
       : undefined;
     this.inboundWorker = props.routes.some((r) => r.inbound)
       ? new InboundWorker(this, 'InboundWorker', { table: props.table, bucket: props.mediaBucket, cursorSecret: props.core.cursorSecret, environment: props.core.functionEnvironment, secretsPrefix: props.integrationSecretsPrefix })
+      : undefined;
+    this.mailFeedback = props.routes.some((r) => r.messages)
+      ? new MailFeedback(this, 'MailFeedback', { configurationSetName: props.mailConfigurationSet, table: props.table, cursorSecret: props.core.cursorSecret, environment: props.core.functionEnvironment })
       : undefined;
     this.formsApi = props.routes.some((r) => r.path.startsWith('/forms/')) ? this.createFormsApi() : undefined;
     const made = props.routes.map((route) => this.addRoute(route, route.public ? new apigwv2.HttpNoneAuthorizer() : cognitoAuthorizer));
@@ -105,7 +113,7 @@ export class ApiRoutesStack extends Stack {
     // Sending messages to clients (#14): SES, and nothing else of the mail.
     if (route.messages) {
       if (this.props.replyDomain) fn.addEnvironment('MAIL_REPLY_DOMAIN', this.props.replyDomain);
-      fn.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', this.props.mailFrom ?? 'CRM <no-reply@crm.example>');
+      fn.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', this.props.mailFrom ?? 'CRM <no-reply@crm.example>').addEnvironment('SES_CONFIGURATION_SET', this.mailFeedback!.configurationSet.configurationSetName);
       // WhatsApp goes out through the tenant's whatsapp connection: its access token, read only.
       bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, 'read');
       fn.lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })] }));

@@ -30,6 +30,8 @@ export interface SchedulesStackProps extends StackProps {
   readonly analytics: { urlParameter: string; databaseParameter: string; credentialsArnParameter: string };
   /** The verified SES identity the nightly email is sent from, e.g. `CRM <reports@example.com>`. */
   readonly mailFrom?: string;
+  /** The SES configuration set email goes out with (made by the stack of the send route). */
+  readonly mailConfigurationSet: string;
   /**
    * The hourly reconciliation pull (#13) reads and refreshes connections' secrets and queues what
    * it pulls as a delivery: the inbound queue, the secrets' prefix, the media bucket's hooks/.
@@ -64,7 +66,7 @@ export class SchedulesStack extends Stack {
     this.jobs = new RuleConsumer(this, 'Jobs', { bus: props.bus, rule: props.jobsRule, timeout: Duration.minutes(5) });
     const worker = this.jobs.consumer;
     for (const [k, v] of Object.entries(props.environment)) worker.addEnvironment(k, v);
-    worker.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', props.mailFrom ?? 'CRM <no-reply@crm.example>');
+    worker.addEnvironment('MAIL_MODE', 'ses').addEnvironment('MAIL_FROM', props.mailFrom ?? 'CRM <no-reply@crm.example>').addEnvironment('SES_CONFIGURATION_SET', props.mailConfigurationSet);
     bindTable(worker, props.table, 'readWrite');
     bindSecret(worker, props.cursorSecret, 'CURSOR_SECRET_ARN');
     bindClickHouse(worker, clickHouse, Duration.seconds(30));
