@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditEntry, auditActionsV1, auditEntitiesV1 } from '../domain/audit/audit';
+import { AuditEntry, auditActionsV1, auditActionsV2, auditEntitiesV1, auditEntitiesV2 } from '../domain/audit/audit';
 import { Client } from '../domain/clients/client';
 import { CrmEvent } from '../domain/events/event';
 import { Channel, Message, MessageStatus } from '../domain/messages/message';
@@ -162,7 +162,12 @@ export const auditRecorded = defineEvent('audit.recorded', 1, z.object({ entry: 
  * and sync conflicts (`sync_conflict`), which v1's enums cannot carry. An entry is published once:
  * as v1 when v1 can carry it, else as v2, so no consumer counts one twice.
  */
-export const auditRecordedV2 = defineEvent('audit.recorded', 2, z.object({ entry: AuditEntry.loose(), scopeId: z.string() }));
+export const auditRecordedV2 = defineEvent('audit.recorded', 2, z.object({ entry: AuditEntry.extend({ entity: z.enum(auditEntitiesV2), action: z.enum(auditActionsV2) }).loose(), scopeId: z.string() }));
+/**
+ * v3: any entry — outbound webhook subscriptions (#15) audit as `webhook`, with `redelivered` and
+ * `pinged`, which v2's enums cannot carry. Still published once: in the oldest version that carries it.
+ */
+export const auditRecordedV3 = defineEvent('audit.recorded', 3, z.object({ entry: AuditEntry.loose(), scopeId: z.string() }));
 
 // ── messages (#14) ──────────────────────────────────────────────────────────────────────────────
 
@@ -208,6 +213,7 @@ export const catalog = [
   configChanged,
   auditRecorded,
   auditRecordedV2,
+  auditRecordedV3,
   messageSent,
   messageReceived,
   messageStatusChanged,

@@ -986,10 +986,10 @@ describe('CRM stacks', () => {
       };
       const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
 
-      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message_ref, consent, unread, unread_noted, inbox_mail or inbox_attached; or a REMOVE of an item that is not one either', () => {
+      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message_ref, consent, unread, unread_noted, inbox_mail, inbox_attached, webhook, webhook_delivery or webhook_delivery_ref; or a REMOVE of an item that is not one either', () => {
         expect(patterns()).toEqual([
-          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached"]}]}}}}',
-          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached"]}]}}}}',
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached","webhook","webhook_delivery","webhook_delivery_ref"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached","webhook","webhook_delivery","webhook_delivery_ref"]}]}}}}',
         ]);
       });
 

@@ -66,6 +66,7 @@ export function sampleHistory(): DomainEvent[] {
   h.messageStatus(at('19:41'), sent, 'delivered');
   h.message(at('19:45'), client.id, { channel: 'whatsapp', direction: 'inbound', from: '+919847012345', to: ['106540352242922'], text: 'Thank you!', createdBy: 'system' });
   h.syncConflict('ic_01kbz3q5v8r2m7n4p6t9w1x3y5', at('20:30'), client, { field: 'ownerName', crm: 'Owner', source: 'R. Owner' });
+  h.webhook(admin, at('20:45'), 'https://hooks.example.com/crm');
   return h.changes.flatMap((change) => domainEventsOf(change).events);
 }
 

@@ -48,8 +48,8 @@ const seller: Action[] = [
 /** DESIGN §4, written out: how far each role sees and what it may do. */
 const expected: Record<Role, { scope: Scope; may: Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export', 'config:write', 'staff:write', 'integration:manage'] },
-  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'] },
+  tenant_admin: { scope: 'tenant', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export', 'config:write', 'staff:write', 'integration:manage', 'inbox:manage', 'webhook:manage'] },
+  manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export', 'inbox:manage'] },
   asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'] },
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },

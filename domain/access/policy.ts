@@ -41,6 +41,8 @@ export const actions = [
   'integration:manage',
   /** The unassigned inbox (#14): read the mail no rule matched and attach it to a client's thread. */
   'inbox:manage',
+  /** Outbound webhooks (#15): subscriptions, their write-only signing secrets, the delivery log and redeliveries. */
+  'webhook:manage',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -61,7 +63,7 @@ const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:w
 
 export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   platform_admin: { scope: 'none', may: ['tenant:provision'] },
-  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write', 'integration:manage', 'inbox:manage'] },
+  tenant_admin: { scope: 'tenant', may: [...manager, 'config:write', 'staff:write', 'integration:manage', 'inbox:manage', 'webhook:manage'] },
   // The inbox holds mail of the whole tenant, matched to nobody yet: admins and managers sort it (a manager attaches to clients they see).
   manager: { scope: 'subtree', may: [...manager, 'inbox:manage'] },
   asst_manager: { scope: 'subtree', may: manager },

@@ -36,6 +36,12 @@ export const ids = {
   connection: () => `ic_${next()}`,
   /** A message (#14): in its client's partition, like an event. */
   message: (clientId: string) => `m_${clientUlid(clientId)}${next()}`,
+  /** An outbound webhook subscription (#15). */
+  webhook: () => `wh_${next()}`,
+  /** A delivery of one event to one subscription: time-ordered, so its partition lists newest first by key. */
+  webhookDelivery: () => `whd_${next()}`,
+  /** The least delivery id made at or after `at` (a bulk redelivery's lower bound). */
+  webhookDeliveryFloor: (at: Date) => `whd_${encodeTime(at.getTime(), 10).toLowerCase()}`,
 };
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -69,6 +75,8 @@ export const idPatterns = {
   connection: new RegExp(`^ic_${ULID}$`),
   message: new RegExp(`^m_${ULID}${ULID}$`),
   delivery: /^dl_[A-Za-z0-9_-]{26}$/,
+  webhook: new RegExp(`^wh_${ULID}$`),
+  webhookDelivery: new RegExp(`^whd_${ULID}$`),
 };
 
 const clientUlid = (clientId: string) => clientId.slice(2);

@@ -18,8 +18,10 @@ import { MessagesRepository } from './store/messages.dynamodb';
 import { TimelineRepository } from './store/timeline.dynamodb';
 import { UnreadRepository } from './store/unread.dynamodb';
 import { InboxRepository } from './store/inbox.dynamodb';
+import { WebhooksRepository } from './store/webhooks.dynamodb';
 import { createSecretsStore } from './integrations/secrets';
 import { createInboundQueue } from './integrations/inbound-queue';
+import { createWebhookQueue } from './webhooks/queue';
 import type { Services } from './use-cases/ports';
 
 /**
@@ -52,6 +54,8 @@ function build() {
     timeline: new TimelineRepository(db, cfg.TABLE_NAME, cursors),
     unread: new UnreadRepository(db, cfg.TABLE_NAME),
     inbox: new InboxRepository(db, cfg.TABLE_NAME, cursors),
+    webhooks: new WebhooksRepository(db, cfg.TABLE_NAME, cursors),
+    webhookQueue: createWebhookQueue(cfg),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

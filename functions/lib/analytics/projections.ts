@@ -5,6 +5,7 @@ import type { Staff } from '../../../domain/staff/staff';
 import {
   auditRecorded,
   auditRecordedV2,
+  auditRecordedV3,
   eventCompleted,
   eventMissed,
   eventScheduled,
@@ -56,7 +57,7 @@ export function factsOf(event: CatalogEvent): FactRows {
     out.activities = [activityRow(t, e, 'missed', e.assignee, e.missedAt ?? event.occurredAt)];
   } else if (staffCreated.is(event) || staffUpdated.is(event) || staffDeactivated.is(event)) {
     out.staff = [staffRow(t, event.data.after as Staff)];
-  } else if (auditRecorded.is(event) || auditRecordedV2.is(event)) {
+  } else if (auditRecorded.is(event) || auditRecordedV2.is(event) || auditRecordedV3.is(event)) {
     out.audit_log = [auditRow(t, event.data.entry as AuditEntry, event.data.scopeId)];
   }
   return out;

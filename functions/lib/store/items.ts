@@ -49,6 +49,9 @@ export type EntityType =
   | 'unread_noted'
   | 'inbox_mail'
   | 'inbox_attached'
+  | 'webhook'
+  | 'webhook_delivery'
+  | 'webhook_delivery_ref'
   | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */

@@ -50,6 +50,11 @@ import { tableSchema } from './table-schema';
  * | a staff member's unread counts, one per client (#14) | table | pk=T#{t}#UNREAD#{staff} sk=C#{client} |
  * | an inbound message counted unread (once per message) | table | pk=T#{t}#C#{client} sk=UNREAD#{message} (after OPP#~: outside the 360 range; TTL) |
  * | the unassigned inbox (#14), newest first | table | pk=T#{t}#INBOX sk=MAIL#{inbox mail} (time-ordered ids); an attached one moves to sk=DONE#{inbox mail} in the same transaction |
+ * | outbound webhook subscription by id, list (#15) | table | pk=T#{t}#WEBHOOKS sk=WH#{webhook} (fan-out reads them all, keeps the enabled) |
+ * | audit of webhook subscriptions    | table | pk=T#{t}#WEBHOOKS          sk=AUDIT#{at}#{id}   |
+ * | a webhook delivery by id; deliveries newest first | table | pk=T#{t}#WH#{webhook} sk=DLV#{delivery} (time-ordered ids; TTL 30 days after the last change) |
+ * | deliveries made since an instant (bulk redelivery) | table | pk=T#{t}#WH#{webhook} sk >= DLV#{the least delivery id of that instant} |
+ * | one delivery per (webhook, event) | table | pk=T#{t}#WH#{webhook}      sk=EVT#{sha256(event id) hex} → deliveryId (in the delivery's transaction; TTL) |
  * | counters: round-robin tickets, rate-limit windows | table | pk=T#{t}#COUNT sk=RR#{config version}#{rule} / RATE#{bucket}#{window} (TTL) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
@@ -107,6 +112,8 @@ const connectionPartition = (tenantId: string, connectionId: string) => `${tenan
 const countersPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#COUNT`;
 const unreadPartition = (tenantId: string, staffId: string) => `${tenantPrefix(tenantId)}#UNREAD#${staffId}`;
 const inboxPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#INBOX`;
+const webhooksPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#WEBHOOKS`;
+const webhookPartition = (tenantId: string, webhookId: string) => `${tenantPrefix(tenantId)}#WH#${webhookId}`;
 const dataJobsPartition = (tenantId: string, kind: DataJobKind) => `${tenantPrefix(tenantId)}#${kind === 'import' ? 'IMPORTS' : 'EXPORTS'}`;
 
 /** Bulk imports and exports (#12): one partition of each per tenant, newest first by id. */
@@ -210,6 +217,13 @@ export const keys = {
   unread: (tenantId: string, staffId: string, clientId: string): Key => ({ pk: unreadPartition(tenantId, staffId), sk: `C#${clientId}` }),
   /** That an inbound message was counted unread: written with the counts, so a message is counted once. */
   unreadNoted: (tenantId: string, clientId: string, messageId: string): Key => ({ pk: clientPartition(tenantId, clientId), sk: `UNREAD#${messageId}` }),
+  /** An outbound webhook subscription (#15), and the audit of subscriptions beside them. */
+  webhook: (tenantId: string, webhookId: string): Key => ({ pk: webhooksPartition(tenantId), sk: `WH#${webhookId}` }),
+  webhookAudit: (tenantId: string, at: string, id: string): Key => ({ pk: webhooksPartition(tenantId), sk: `AUDIT#${at}#${id}` }),
+  /** One event's delivery to one subscription, in the subscription's own partition. */
+  webhookDelivery: (tenantId: string, webhookId: string, deliveryId: string): Key => ({ pk: webhookPartition(tenantId, webhookId), sk: `DLV#${deliveryId}` }),
+  /** The delivery an event became for a subscription: `digest` is the event id's SHA-256, hex. */
+  webhookDeliveryRef: (tenantId: string, webhookId: string, digest: string): Key => ({ pk: webhookPartition(tenantId, webhookId), sk: `EVT#${digest}` }),
   /** An atomic counter: a round-robin rule's next ticket, a rate-limit window's hits. */
   counter: (tenantId: string, name: string): Key => ({ pk: countersPartition(tenantId), sk: name }),
 
@@ -267,6 +281,12 @@ export const keys = {
     connections: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'CONN#'),
     connectionAudit: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'AUDIT#'),
     deliveries: (tenantId: string, connectionId: string) => byPrefix(gsi(indexes.connectionDeliveries), `${connectionPartition(tenantId, connectionId)}#DLV`, ''),
+    webhooks: (tenantId: string) => byPrefix(table, webhooksPartition(tenantId), 'WH#'),
+    webhookAudit: (tenantId: string) => byPrefix(table, webhooksPartition(tenantId), 'AUDIT#'),
+    /** A subscription's deliveries (read newest first). */
+    webhookDeliveries: (tenantId: string, webhookId: string) => byPrefix(table, webhookPartition(tenantId, webhookId), 'DLV#'),
+    /** A subscription's deliveries with ids from `fromId` on (made at or after its instant). */
+    webhookDeliveriesFrom: (tenantId: string, webhookId: string, fromId: string) => byRange(table, webhookPartition(tenantId, webhookId), 'DLV#', fromId),
     dataJobs: (tenantId: string, kind: DataJobKind) => byPrefix(table, dataJobsPartition(tenantId, kind), 'JOB#'),
     /** Every client of the tenant, once each, in name order (the name index): exports. */
     clientNames: (tenantId: string) => byPrefix(table, indexPartition(tenantId), `${searchSk.name}#`),

@@ -31,6 +31,8 @@ import type { Consent } from '../../../domain/messages/whatsapp/consent';
 import type { TimelineItem, TimelineType } from '../../../domain/messages/timeline';
 import type { InboxMail } from '../../../domain/messages/inbox';
 import type { TemplateInput } from '../../../domain/messages/templates';
+import type { Webhook } from '../../../domain/webhooks/subscription';
+import type { WebhookDelivery, WebhookDeliveryStatus } from '../../../domain/webhooks/delivery';
 
 /**
  * The ports the use cases depend on: what they need of storage, identity and media, declared
@@ -413,6 +415,52 @@ export interface UnreadStore {
   clear(tenantId: string, staffId: string, clientId: string): Promise<number>;
 }
 
+/**
+ * Outbound webhook subscriptions and their delivery log (#15): functions/lib/store/webhooks.dynamodb.ts.
+ * A subscription's writes carry their audit entry (the same transaction); the delivery engine's
+ * own saves of a subscription (failingSince, disabling a failing or gone endpoint) may too.
+ */
+export interface WebhooksStore {
+  /** 409 `webhook_exists` when the id is taken. */
+  createWebhook(tenantId: string, w: Webhook, audit: AuditEntry): Promise<void>;
+  getWebhook(tenantId: string, id: string): Promise<Webhook | undefined>;
+  /** Oldest first (ids are time-ordered). */
+  listWebhooks(tenantId: string, page: PageRequest): Promise<Page<Webhook>>;
+  /** Replaces the subscription if still at `before.version`: 409 `concurrent_update` otherwise. */
+  saveWebhook(tenantId: string, before: Webhook, after: Webhook, audit?: AuditEntry): Promise<void>;
+  /** Deletes the subscription if still at `before.version` (409 otherwise); its deliveries expire with their TTL. */
+  deleteWebhook(tenantId: string, before: Webhook, audit: AuditEntry): Promise<void>;
+  /** Every enabled subscription of the tenant (the fan-out). */
+  enabledWebhooks(tenantId: string): Promise<Webhook[]>;
+  /**
+   * Stores a delivery and its (webhook, event) reference in one transaction; when the event has a
+   * delivery to this webhook already, that one (`created: false`) and nothing written.
+   */
+  createDelivery(tenantId: string, d: WebhookDelivery): Promise<{ delivery: WebhookDelivery; created: boolean }>;
+  getDelivery(tenantId: string, webhookId: string, deliveryId: string): Promise<WebhookDelivery | undefined>;
+  /** Replaces the delivery if still at `before.version`: false (nothing written) when another writer moved it. */
+  saveDelivery(tenantId: string, before: WebhookDelivery, after: WebhookDelivery): Promise<boolean>;
+  /** Newest first; `status` and `eventType` (an exact name) filter. */
+  listDeliveries(tenantId: string, webhookId: string, q: PageRequest & { status?: WebhookDeliveryStatus; eventType?: string }): Promise<Page<WebhookDelivery>>;
+  /**
+   * Deliveries made at or after `since` (ISO) whose status is one of `statuses`, oldest first, at
+   * most `limit`; `more` when others matching were left (a bulk redelivery's cap).
+   */
+  deliveriesSince(tenantId: string, webhookId: string, q: { since: string; statuses: readonly WebhookDeliveryStatus[]; limit: number }): Promise<{ deliveries: WebhookDelivery[]; more: boolean }>;
+}
+
+/** What the webhook sender is told: a stored delivery to attempt (it acts only on one still due). */
+export interface WebhookQueueMessage {
+  tenantId: string;
+  webhookId: string;
+  deliveryId: string;
+}
+
+/** The queue to the webhook sender (#15): SQS in AWS (WEBHOOK_QUEUE_URL), in-process locally. */
+export interface WebhookQueue {
+  send(message: WebhookQueueMessage, opts?: { delaySeconds?: number }): Promise<void>;
+}
+
 /** Everything a use case may reach. */
 export interface Services {
   clients: ClientsStore;
@@ -435,4 +483,7 @@ export interface Services {
   timeline: TimelineStore;
   unread: UnreadStore;
   inbox: InboxStore;
+  /** Outbound webhook subscriptions and deliveries (#15); their signing secrets are in `secrets`, under the webhook's id. */
+  webhooks: WebhooksStore;
+  webhookQueue: WebhookQueue;
 }

@@ -51,6 +51,10 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   // The unassigned inbox (#14): a mail becomes a message (message.received) only once attached to a thread.
   inbox_mail: null,
   inbox_attached: null,
+  // Outbound webhooks (#15): subscriptions (audited as audit.recorded) and their delivery log publish nothing — a delivery of an event must not become an event.
+  webhook: null,
+  webhook_delivery: null,
+  webhook_delivery_ref: null,
 };
 
 /** Item types that never publish anything: the stream mapping's filter drops their records. */

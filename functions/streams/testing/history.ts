@@ -64,6 +64,13 @@ export class History {
     this.write([this.auditInClient(client.id, client.id, a)], at);
   }
 
+  /** An outbound webhook subscription created (#15): its item publishes nothing, its audit entry audit.recorded v3. */
+  webhook(actor: Principal, at: Date, url: string): void {
+    const w = { id: this.id('wh_'), url, events: ['opportunity.*'], description: '', enabled: true, secretCreatedAt: at.toISOString(), createdBy: actor.staffId, createdAt: at.toISOString(), updatedBy: actor.staffId, updatedAt: at.toISOString(), version: 1 };
+    const a: AuditEntry = { ...this.audit('webhook', w.id, 'created', actor.staffId, at, undefined, w), actorRole: actor.role };
+    this.write([toItem('webhook', this.tenantId, keys.webhook(this.tenantId, w.id), w), (auditItem('crm', this.tenantId, keys.webhookAudit(this.tenantId, a.at, a.id), w.id, a) as TransactItem & { Put: { Item: Item } }).Put.Item], at);
+  }
+
   client(actor: Principal, at: Date, input: { companyName: string; mobile: string }): Client {
     const client = newClient({ ownerName: 'Owner', ...input }, { id: `c_${this.id('', 26)}`, staffId: actor.staffId, now: at });
     this.write([clientItem(this.tenantId, client), this.auditInClient(client.id, client.id, this.audit('client', client.id, 'created', actor.staffId, at, undefined, client))], at);
