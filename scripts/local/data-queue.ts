@@ -16,10 +16,20 @@ export const DATA_WORKER_ENTRY = 'functions/queues/data-jobs.ts';
  * stalled job's step).
  */
 export interface LocalQueue<M> {
-  send(message: M): Promise<void>;
-  /** Resolves when nothing is queued or running (tests). */
+  /** `delaySeconds`: the message is received that much later (SQS's DelaySeconds; the webhook retries'). */
+  send(message: M, opts?: { delaySeconds?: number }): Promise<void>;
+  /** Resolves when nothing is queued, running or delayed (tests); held messages are not waited for. */
   idle(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Tests: delayed messages are held instead of timed, until `releaseDue` — so a test that moves
+   * the clock (a fake `Date`) hands over what came due by then, with nothing racing its real time.
+   */
+  holdDelays(): void;
+  /** Held messages due by `now` (default: `Date.now()`, a test's fake clock), oldest due first, received now; how many. */
+  releaseDue(now?: number): number;
+  /** When the first held message is due (ms since the epoch), if any. */
+  nextDue(): number | undefined;
 }
 
 export interface LocalDataQueue extends DataQueue {
@@ -46,6 +56,29 @@ export function startLocalQueue<M>(opts: { entry: string; name: string; maxRecei
   let waiting = 0;
   let stopped = false;
   const idlers: (() => void)[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let hold = false;
+  const held: { entry: (typeof queue)[number]; dueAt: number }[] = [];
+  const notifyIdle = () => {
+    if (running.size === 0 && queue.length === 0 && waiting === 0) for (const done of idlers.splice(0)) done();
+  };
+  /** Back on the queue after `ms` (unref'd: a pending retry does not keep the process up; fake timers drive it). */
+  const later = (entry: (typeof queue)[number], ms: number) => {
+    if (hold) {
+      held.push({ entry, dueAt: Date.now() + ms });
+      held.sort((a, b) => a.dueAt - b.dueAt);
+      return;
+    }
+    waiting += 1;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      waiting -= 1;
+      queue.push(entry);
+      kick();
+    }, ms);
+    timer.unref();
+    timers.add(timer);
+  };
 
   const drain = async () => {
     while (queue.length > 0 && !stopped) {
@@ -78,34 +111,46 @@ export function startLocalQueue<M>(opts: { entry: string; name: string; maxRecei
         logger.error(`${opts.name} message dropped after its receives`, { ...(entry.message as object), receiveCount: entry.receiveCount, reason: failed });
         continue;
       }
-      waiting += 1;
-      setTimeout(() => {
-        waiting -= 1;
-        queue.push(entry);
-        kick();
-      }, opts.retryDelayMs ?? 200 * entry.receiveCount).unref();
+      later(entry, opts.retryDelayMs ?? 200 * entry.receiveCount);
     }
   };
   const kick = () => {
     while (!stopped && running.size < width && queue.length > running.size) {
       const lane: Promise<void> = drain().finally(() => {
         running.delete(lane);
-        if (running.size === 0 && queue.length === 0 && waiting === 0) for (const done of idlers.splice(0)) done();
-        else if (queue.length > 0) kick();
+        if (queue.length > 0) kick();
+        else notifyIdle();
       });
       running.add(lane);
     }
   };
   return {
-    async send(message) {
-      queue.push({ message, receiveCount: 0, messageId: randomUUID() });
+    async send(message, { delaySeconds = 0 } = {}) {
+      const entry = { message, receiveCount: 0, messageId: randomUUID() };
+      if (delaySeconds > 0) return later(entry, delaySeconds * 1000);
+      queue.push(entry);
       // After the sender's own write has settled: SQS delivers asynchronously too.
       setImmediate(kick);
     },
     idle: () => (queue.length === 0 && running.size === 0 && waiting === 0 ? Promise.resolve() : new Promise<void>((resolve) => idlers.push(resolve))),
     async stop() {
       stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      waiting = 0;
       await Promise.all(running);
+      notifyIdle();
     },
+    holdDelays() {
+      hold = true;
+    },
+    releaseDue(now = Date.now()) {
+      const due = held.filter((h) => h.dueAt <= now);
+      held.splice(0, due.length);
+      queue.push(...due.map((h) => h.entry));
+      if (due.length > 0) setImmediate(kick);
+      return due.length;
+    },
+    nextDue: () => held[0]?.dueAt,
   };
 }

@@ -10,6 +10,8 @@ import { startLocalS3 } from './s3';
 import { startLocalDataQueue, startLocalQueue, type LocalDataQueue, type LocalQueue } from './data-queue';
 import { INBOUND_MAX_RECEIVES, installInboundQueue, type InboundMessage } from '../../functions/lib/integrations/inbound-queue';
 import { installDataQueue } from '../../functions/lib/files/data-queue';
+import { installWebhookQueue, WEBHOOK_MAX_RECEIVES } from '../../functions/lib/webhooks/queue';
+import type { WebhookQueueMessage } from '../../functions/lib/use-cases/ports';
 import { newControl, publishStack, type Control } from './control';
 import { startLocalServer, type LocalServer } from './server';
 import { SmtpRefusal, startLocalSmtp, type LocalSmtp } from './smtp';
@@ -17,6 +19,7 @@ import { ensureIdempotencyTable, ensureTable } from './table';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 export const INBOUND_WORKER_ENTRY = 'functions/queues/inbound.ts';
+export const WEBHOOK_SENDER_ENTRY = 'functions/queues/webhook-sender.ts';
 
 export interface LocalStackOptions {
   /** Persist under this directory (npm start); omitted → everything in memory (tests). */
@@ -61,6 +64,12 @@ export interface LocalStack {
   dataQueue: LocalDataQueue;
   /** The in-process inbound queue (hook deliveries, #13): `idle()` waits for it to drain. */
   inboundQueue: LocalQueue<InboundMessage>;
+  /**
+   * The in-process webhook queue (#15): the sender's handler, fed by the fan-out and the API.
+   * `idle()` waits for it to drain, retries included; a test that moves the clock calls
+   * `holdDelays()` and hands over due retries with `releaseDue()`.
+   */
+  webhookQueue: LocalQueue<WebhookQueueMessage>;
   /**
    * Inbound email (#14): the SMTP listener on loopback, where SES receiving stands in AWS. A
    * message is stored before the listener answers 250, so nothing needs waiting for.
@@ -127,6 +136,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       PUBLIC_BASE_URL: server.url,
       // Where thread and inbox addresses live: the send route writes them, the SMTP listener takes mail for them.
       MAIL_REPLY_DOMAIN: process.env.MAIL_REPLY_DOMAIN ?? 'reply.crm.example',
+      // Outbound webhooks (#15) may go to http://127.0.0.1 and localhost here: a developer's receiver
+      // (npm run webhook:listen). Never set in AWS; every other private address stays refused.
+      WEBHOOKS_ALLOW_LOOPBACK: '1',
     });
     // Imports and exports step through the same worker handler as in AWS, in this process.
     const dataQueue = startLocalDataQueue();
@@ -141,6 +153,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     stops.push(async () => {
       await inboundQueue.stop();
       installInboundQueue(undefined);
+    });
+    // Outbound webhooks are sent by the same sender handler as in AWS, in this process; a retry is a delayed message.
+    const webhookQueue = startLocalQueue<WebhookQueueMessage>({ entry: WEBHOOK_SENDER_ENTRY, name: 'webhooks', maxReceiveCount: WEBHOOK_MAX_RECEIVES, concurrency: 8 });
+    installWebhookQueue(webhookQueue);
+    stops.push(async () => {
+      await webhookQueue.stop();
+      installWebhookQueue(undefined);
     });
     const smtp = await startInboundSmtp(opts.smtpPort ?? 0);
     stops.push(smtp.stop);
@@ -168,7 +187,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const unpublish = publishStack(opts.dataDir, server.url, control);
       stops.push(async () => unpublish());
     }
-    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, dataQueue, inboundQueue, smtp, ...(pipeline && { pipeline }), stop };
+    return { url: server.url, issuer, dynamoEndpoint, tableName, streamArn, server, control, outboxDir, dataQueue, inboundQueue, webhookQueue, smtp, ...(pipeline && { pipeline }), stop };
   } catch (error) {
     await stop();
     throw error;
