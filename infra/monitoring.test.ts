@@ -76,6 +76,11 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       // The unassigned inbox (#14): its 3 routes.
       ApiInboxErrors: lambdaErrors(3, 5),
       ApiInboxThrottles: lambdaThrottles(3),
+      // Outbound webhooks (#15): 11 routes, in alarms of at most 10 functions each.
+      ApiWebhooksErrors: lambdaErrors(10, 5),
+      ApiWebhooksErrors1: lambdaErrors(1, 5),
+      ApiWebhooksThrottles: lambdaThrottles(10),
+      ApiWebhooksThrottles1: lambdaThrottles(1),
       EventsErrors: lambdaErrors(1, 1),
       EventsThrottles: lambdaThrottles(1),
       AnalyticsErrors: lambdaErrors(2, 1),
@@ -140,9 +145,9 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.apiRoutes.get('Clients')!.mailFeedback!.consumer,
     ];
     // The trigger, 86 routes, the publisher, the loader and the migrator, the dispatcher and the jobs consumer, the data and the inbound worker.
-    expect(routes).toHaveLength(86);
-    // + the mail receiver and the mail-feedback consumer (#14).
-    expect(all).toHaveLength(96);
+    expect(routes).toHaveLength(97);
+    // + the mail receiver and the mail-feedback consumer (#14); the 11 webhook routes (#15) among the routes.
+    expect(all).toHaveLength(107);
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.

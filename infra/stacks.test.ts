@@ -297,7 +297,7 @@ describe('CRM stacks', () => {
     expect(envOf(stacks.schedules.jobs.consumer).INBOUND_QUEUE_URL).toEqual({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`^Crm-Api-Integrations-dev:ExportsOutputRef${logicalId(queues.queue)}`)) });
   });
 
-  it('grants the connections’ secrets (crm/dev/integrations/*) to the inbound routes, the inbound worker, the jobs consumer and the send route only: hooks, GET routes and sends read them, the rest may write (#13, #14)', () => {
+  it('grants the connections’ secrets (crm/dev/integrations/*) to the inbound routes, the inbound worker, the jobs consumer, the send route and the webhook routes that make, rotate and delete signing secrets only: hooks, GET routes and sends read them, the rest may write (#13, #14, #15)', () => {
     const readOnly = ['secretsmanager:GetSecretValue'];
     const readWrite = ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'];
     const expected: Record<string, string[]> = {
@@ -316,6 +316,10 @@ describe('CRM stacks', () => {
       JobsConsumer: readWrite,
       // WhatsApp goes out with the whatsapp connection's access token (#14).
       SendMessage: readOnly,
+      // Outbound webhooks' signing secrets (#15), by webhook id: made, rotated and deleted with the subscription.
+      CreateWebhook: readWrite,
+      RotateWebhookSecret: readWrite,
+      DeleteWebhook: readWrite,
     };
     const prefixArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:crm/dev/integrations/*']] };
     const secretWrites = ['secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecret', 'secretsmanager:*'];
@@ -445,6 +449,19 @@ describe('CRM stacks', () => {
           'POST /v1/integrations/{id}/rotate-secret',
         ],
         'Crm-Api-Inbox-dev': ['GET /v1/inbox', 'GET /v1/inbox/{id}', 'POST /v1/inbox/{id}/attach'],
+        'Crm-Api-Webhooks-dev': [
+          'DELETE /v1/webhooks/{id}',
+          'GET /v1/webhooks',
+          'GET /v1/webhooks/{id}',
+          'GET /v1/webhooks/{id}/deliveries',
+          'GET /v1/webhooks/{id}/deliveries/{deliveryId}',
+          'PATCH /v1/webhooks/{id}',
+          'POST /v1/webhooks',
+          'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+          'POST /v1/webhooks/{id}/ping',
+          'POST /v1/webhooks/{id}/redeliver',
+          'POST /v1/webhooks/{id}/rotate-secret',
+        ],
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
       // A function per route, and in the Data stack the data worker beside them, in the Integrations stack the inbound worker.
@@ -598,7 +615,7 @@ describe('CRM stacks', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       });
       expect(stacks.apiStage.dependencies.map((d) => d.stackName).sort()).toEqual(
-        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-Inbox-dev'].sort(),
+        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-Inbox-dev', 'Crm-Api-Webhooks-dev'].sort(),
       );
     });
 

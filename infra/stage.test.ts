@@ -37,6 +37,7 @@ describe('stages (#11 item 4)', () => {
       'Crm-Api-Data-dev',
       'Crm-Api-Integrations-dev',
       'Crm-Api-Inbox-dev',
+      'Crm-Api-Webhooks-dev',
       'Crm-Api-Stage-dev',
       'Crm-Schedules-dev',
       'Crm-Mail-dev',
@@ -66,8 +67,8 @@ describe('stages (#11 item 4)', () => {
     const app = appWith(prodContext);
     const crm = createCrmStacks(app);
     const stacks = stacksOf(app);
-    // Dev's 19 (above) and Crm-Edge.
-    expect(stacks).toHaveLength(20);
+    // Dev's 20 (above) and Crm-Edge.
+    expect(stacks).toHaveLength(21);
     for (const s of stacks) {
       expect(s.stackName, s.node.id).toBe(`${s.node.id}-prod`);
       // CloudFront's certificate and web ACL live in us-east-1: Crm-Edge alone is there.

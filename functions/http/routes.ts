@@ -33,6 +33,12 @@ export interface RouteDefinition {
   messages?: 'send';
   /** Email attachments in the media bucket's messages/ prefix (#14): `upload` signs PUTs, `read` reads them (the send) or signs GETs (the download). */
   attachments?: 'upload' | 'read';
+  /**
+   * Outbound webhooks (#15): `secrets` writes subscriptions' signing secrets (create, rotate,
+   * delete: under the integration secrets' prefix, by the webhook's id); `queue` queues deliveries
+   * to the sender (pings, redeliveries). Only these reach either.
+   */
+  webhooks?: 'secrets' | 'queue';
   /** Requests per second (steady, burst) this route takes, below the stage's default: set for the costly ones. */
   throttle?: { rate: number; burst: number };
 }
@@ -138,6 +144,17 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/inbox', 'inbox/list', 'ListInbox'),
   r('GET', '/v1/inbox/{id}', 'inbox/get', 'GetInboxMail'),
   r('POST', '/v1/inbox/{id}/attach', 'inbox/attach', 'AttachInboxMail'),
+  r('POST', '/v1/webhooks', 'webhooks/create', 'CreateWebhook', { webhooks: 'secrets' }),
+  r('GET', '/v1/webhooks', 'webhooks/list', 'ListWebhooks'),
+  r('GET', '/v1/webhooks/{id}', 'webhooks/get', 'GetWebhook'),
+  r('PATCH', '/v1/webhooks/{id}', 'webhooks/update', 'UpdateWebhook'),
+  r('DELETE', '/v1/webhooks/{id}', 'webhooks/delete', 'DeleteWebhook', { webhooks: 'secrets' }),
+  r('POST', '/v1/webhooks/{id}/rotate-secret', 'webhooks/rotate', 'RotateWebhookSecret', { webhooks: 'secrets' }),
+  r('POST', '/v1/webhooks/{id}/ping', 'webhooks/ping', 'PingWebhook', { webhooks: 'queue' }),
+  r('POST', '/v1/webhooks/{id}/redeliver', 'webhooks/redeliver-since', 'RedeliverWebhookFailures', { webhooks: 'queue' }),
+  r('GET', '/v1/webhooks/{id}/deliveries', 'webhooks/deliveries', 'ListWebhookDeliveries'),
+  r('GET', '/v1/webhooks/{id}/deliveries/{deliveryId}', 'webhooks/delivery', 'GetWebhookDelivery'),
+  r('POST', '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', 'webhooks/redeliver', 'RedeliverWebhookDelivery', { webhooks: 'queue' }),
   r('POST', '/hooks/{tenantId}/{connectionId}', 'hooks/receive', 'ReceiveHook', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
   r('GET', '/hooks/{tenantId}/{connectionId}', 'hooks/handshake', 'HookHandshake', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
   r('POST', '/forms/{formKey}', 'forms/submit', 'SubmitForm', { public: true, inbound: 'hook', throttle: FORM_THROTTLE }),
@@ -165,6 +182,8 @@ export const routeGroups = {
   Integrations: ['integrations', 'hooks', 'forms'],
   // The unassigned inbox of inbound email (#14).
   Inbox: ['inbox'],
+  // Outbound webhooks (#15): subscriptions, their delivery log and redeliveries.
+  Webhooks: ['webhooks'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteGroup = keyof typeof routeGroups;

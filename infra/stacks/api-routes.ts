@@ -110,6 +110,9 @@ export class ApiRoutesStack extends Stack {
       bindDataFiles(fn, this.props.mediaBucket, route.inbound === 'hook' ? 'write' : 'read', ['hooks/']);
       this.inboundWorker!.bindQueue(fn);
     }
+    // Outbound webhooks (#15): the routes that make, rotate and delete a subscription's signing
+    // secrets write them, under the integrations' prefix by the webhook's id (wh_…); no other may.
+    if (route.webhooks === 'secrets') bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, 'readWrite');
     // Sending messages to clients (#14): SES, and nothing else of the mail.
     if (route.messages) {
       if (this.props.replyDomain) fn.addEnvironment('MAIL_REPLY_DOMAIN', this.props.replyDomain);

@@ -77,6 +77,10 @@ export class WebhooksRepository implements WebhooksStore {
     return out;
   }
 
+  async recordAudit(tenantId: string, entry: AuditEntry): Promise<void> {
+    await this.db.send(new PutCommand(this.audit(tenantId, entry).item.Put!));
+  }
+
   // ── deliveries ──
 
   /** A delivery stays in the log 30 days after its last change (the table's TTL). */

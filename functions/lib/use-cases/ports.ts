@@ -447,6 +447,8 @@ export interface WebhooksStore {
    * most `limit`; `more` when others matching were left (a bulk redelivery's cap).
    */
   deliveriesSince(tenantId: string, webhookId: string, q: { since: string; statuses: readonly WebhookDeliveryStatus[]; limit: number }): Promise<{ deliveries: WebhookDelivery[]; more: boolean }>;
+  /** An audit entry about a subscription whose change is not the subscription's own (a ping, redeliveries). */
+  recordAudit(tenantId: string, entry: AuditEntry): Promise<void>;
 }
 
 /** What the webhook sender is told: a stored delivery to attempt (it acts only on one still due). */
