@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalid, type FieldError } from '../errors';
-import { text } from '../shared/schemas';
+import { hiddenCharacter, text } from '../shared/schemas';
 
 /**
  * Messages of the communication hub (#14, DESIGN §11): email and WhatsApp, per client, one thread
@@ -98,8 +98,15 @@ export function withStatus(m: Message, status: MessageStatus, at: string, error?
   return { ...m, status, statusAt: at, ...(error && { error }), version: m.version + 1 };
 }
 
+/**
+ * One bare addr-spec, as the mail composer takes it (functions/lib/mail/compose-message.ts): nothing
+ * an address parser could read as a second recipient or a display name (`,` `;` `"` `<>` `()`), and
+ * no control, format or invisible character (a NUL, a bidi override, a zero-width space).
+ */
+const EMAIL_RECIPIENT = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
+
 /** The check a send's recipient passes: an email address, or a phone in E.164. */
 export function assertRecipient(channel: Channel, to: string): void {
-  const ok = channel === 'email' ? /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(to) : /^\+[1-9]\d{6,14}$/.test(to);
+  const ok = channel === 'email' ? EMAIL_RECIPIENT.test(to) && to.isWellFormed() && hiddenCharacter(to, false) === undefined : /^\+[1-9]\d{6,14}$/.test(to);
   if (!ok) throw invalid([{ field: 'body.to', code: channel === 'email' ? 'invalid_email' : 'invalid_phone', message: channel === 'email' ? 'must be an email address' : 'must be a phone number in E.164 (+919876543210)' }]);
 }
