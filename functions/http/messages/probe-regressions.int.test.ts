@@ -43,3 +43,32 @@ describe('1 · an email recipient the mail composer would refuse is a 422, not a
     expect((await api.as(tse1).post(`/v1/clients/${client.id}/messages`, { channel: 'email', subject: 'Hello', text: 'x', to: 'buyer.one+crm@client.example' })).status).toBe(201);
   });
 });
+
+describe('2 · a message is sent by an active staff member, in the role the token claims', () => {
+  it('refuses the still-valid token of a deactivated salesperson (403) and sends nothing', async () => {
+    const staffId = `leaving-${++phone}`;
+    expect((await api.as(admin).post('/v1/staff', { staffId, name: 'Leaving', email: `${staffId}@demo.probe.example`, role: 'tse', managerId: 'manager' })).status).toBe(201);
+    const leaver = who(staffId, 'tse');
+    const client = await newClient(leaver);
+    const deal = (await api.as(leaver).post(`/v1/clients/${client.id}/opportunities`, { productId: 'website' })).body;
+    expect((await api.as(admin).post(`/v1/staff/${staffId}/deactivate`)).status).toBe(200);
+    const before = outbox();
+    problem(await api.as(leaver).post(`/v1/clients/${client.id}/messages`, { channel: 'email', subject: 'After leaving', text: 'x' }), 403, 'staff_inactive');
+    problem(await api.as(leaver).post(`/v1/clients/${client.id}/messages`, { channel: 'email', subject: 'After leaving', text: 'x', opportunityId: deal.id }), 403, 'staff_inactive');
+    expect(outbox()).toBe(before);
+    expect(await thread(client.id)).toEqual([]);
+  });
+
+  it('refuses a token whose role is not the record’s, also for a send about a deal (nothing emailed, stored or logged)', async () => {
+    const client = await newClient(tse1);
+    const deal = (await api.as(tse1).post(`/v1/clients/${client.id}/opportunities`, { productId: 'website' })).body;
+    const before = outbox();
+    for (const role of ['tenant_admin', 'sales_officer'] as const) {
+      problem(await api.as(who('tse-1', role)).post(`/v1/clients/${client.id}/messages`, { channel: 'email', subject: 'Wrong role', text: 'x', opportunityId: deal.id }), 403, 'staff_inactive');
+    }
+    expect(outbox()).toBe(before);
+    expect(await thread(client.id)).toEqual([]);
+    const events = (await api.as(admin).get(`/v1/clients/${client.id}/timeline?types=event`)).body.items;
+    expect(events).toEqual([]);
+  });
+});

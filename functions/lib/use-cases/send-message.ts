@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { authorize } from '../../../domain/access/policy';
-import { conflict, invalid } from '../../../domain/errors';
+import { conflict, forbidden, invalid } from '../../../domain/errors';
 import { mayMessage } from '../../../domain/messages/whatsapp/consent';
 import { assertRecipient, type Message, type SendMessageInput } from '../../../domain/messages/message';
 import { newMessageId, threadAddress } from '../../../domain/messages/threads';
@@ -65,6 +65,11 @@ export function outboxWhatsApp(dir: string): WhatsAppPort {
 
 export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clientId: string, input: z.infer<typeof SendMessageInput>): Promise<Message> {
   authorize(ctx.actor, 'event:create');
+  // What goes out cannot be taken back: the sender must be an active staff member in the role their
+  // token claims before anything is sent (other writes check this in their transaction; a send's
+  // email or WhatsApp message is out before the message is stored).
+  const sender = await ctx.services.staff.get(ctx.actor.tenantId, ctx.actor.staffId);
+  if (!sender || !sender.active || sender.role !== ctx.actor.role) throw forbidden('staff_inactive', 'Your staff record is missing, deactivated or holds another role.');
   const { client } = await visibleClient(ctx, clientId, 'client:read');
   // A deal named must be one the caller may follow up; warriors and partners send only about what was handed to them.
   const opportunity = input.opportunityId ? await visibleOpportunity(ctx, input.opportunityId, 'event:create') : undefined;
@@ -93,11 +98,10 @@ export async function sendMessage(ctx: UseCaseContext, deps: MessagingDeps, clie
     }
     const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound');
     const messageId = newMessageId(deps.replyDomain, randomBytes(16));
-    // The client reads who wrote: the sender's name over the tenant's sending address.
-    const sender = await ctx.services.staff.get(ctx.actor.tenantId, ctx.actor.staffId);
     await takeSendSlot(ctx, deps);
     const raw = await composeMessage({
-      from: { name: sender?.name ?? ctx.actor.staffId, address: deps.from },
+      // The client reads who wrote: the sender's name over the tenant's sending address.
+      from: { name: sender.name, address: deps.from },
       to: [to],
       replyTo: threadAddress(deps.threadSecret, { tenantId: ctx.actor.tenantId, clientId: client.id, threadId: 'email' }, deps.replyDomain),
       subject: content.subject!,
