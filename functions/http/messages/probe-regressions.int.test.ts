@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../../domain/access/roles';
@@ -70,5 +71,31 @@ describe('2 · a message is sent by an active staff member, in the role the toke
     expect(await thread(client.id)).toEqual([]);
     const events = (await api.as(admin).get(`/v1/clients/${client.id}/timeline?types=event`)).body.items;
     expect(events).toEqual([]);
+  });
+});
+
+describe('3 · a reply of emoji completes the follow-up with well-formed remarks', () => {
+  it('cuts the reply’s snippet between characters, never inside a surrogate pair', async () => {
+    const conn = (await api.as(admin).post('/v1/integrations', { provider: 'whatsapp', name: 'WhatsApp probe', settings: { phoneNumberId: '106540352242922' }, secrets: { appSecret: 'wa-app-secret', verifyToken: 'wa-verify', accessToken: 'wa-token' } })).body;
+    const client = await newClient(tse1);
+    const from = client.mobile.replace('+', '');
+    const say = async (id: string, text: string) => {
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '106540352242922' }, messages: [{ from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }] } }] }],
+      });
+      const sig = `sha256=${createHmac('sha256', 'wa-app-secret').update(body).digest('hex')}`;
+      expect((await api.anonymous().post(`/hooks/demo/${conn.id}`, body, { 'content-type': 'application/json', 'x-hub-signature-256': sig })).status).toBe(202);
+      await api.stack().inboundQueue.idle();
+    };
+    const deal = (await api.as(tse1).post(`/v1/clients/${client.id}/opportunities`, { productId: 'website' })).body;
+    await say(`wamid.EMOJI.${phone}.1`, 'Hello');
+    expect((await api.as(tse1).post(`/v1/clients/${client.id}/messages`, { channel: 'whatsapp', opportunityId: deal.id, text: 'Shall I send the quote?' })).status).toBe(201);
+    const due = (await api.as(tse1).post(`/v1/opportunities/${deal.id}/events`, { type: 'Message', scheduledAt: new Date(Date.now() - 60_000).toISOString() })).body;
+    await say(`wamid.EMOJI.${phone}.2`, '😀'.repeat(100));
+    const done = (await api.as(tse1).get(`/v1/events/${due.id}`)).body;
+    expect(done.status).toBe('Completed');
+    expect(done.remarks.isWellFormed()).toBe(true);
+    expect(done.remarks).toBe(`The client replied by WhatsApp: ${'😀'.repeat(59)}…`);
   });
 });

@@ -18,7 +18,8 @@ export async function dealOfReply(ctx: UseCaseContext, clientId: string, channel
   return replyDeal(repliedTo?.clientId === clientId ? repliedTo : undefined, latest, channel);
 }
 
-const snippet = (text: string) => (text.length > 120 ? `${text.slice(0, 119)}…` : text);
+/** The reply's first 120 UTF-16 units at most, cut between characters (never inside a surrogate pair), well-formed whatever arrived. */
+const snippet = (text: string) => (text.length > 120 ? `${text.slice(0, 119).replace(/[\uD800-\uDBFF]$/, '')}…` : text).toWellFormed();
 
 /**
  * Completes the deal's due Message follow-up (domain/messages/auto-tracking.ts) with the reply as
