@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { createTransport } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../../domain/access/roles';
+import { inboxAddress } from '../../../domain/messages/inbox';
 import { useLocalStack, type ApiResponse } from '../../../test/stack';
 
 /**
@@ -97,5 +99,19 @@ describe('3 · a reply of emoji completes the follow-up with well-formed remarks
     expect(done.status).toBe('Completed');
     expect(done.remarks.isWellFormed()).toBe(true);
     expect(done.remarks).toBe(`The client replied by WhatsApp: ${'😀'.repeat(59)}…`);
+  });
+});
+
+describe('4 · inbound mail with very long addresses is stored, not retried for ever', () => {
+  it('keeps To and Cc within the item: addresses longer than an address can be are left out, the lists bounded', async () => {
+    const inbox = inboxAddress('demo', api.stack().smtp.replyDomain);
+    const long = Array.from({ length: 100 }, (_, i) => `${'l'.repeat(3000)}${i}@client.example`).join(', ');
+    const raw = [`From: Long <long@client.example>`, `To: ${inbox}, ${long}`, `Cc: ${long}`, 'Subject: long addresses', `Message-ID: <long-addresses-${phone}@client.example>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'hello', ''].join('\r\n');
+    const smtp = createTransport({ host: api.stack().smtp.host, port: api.stack().smtp.port, secure: false, ignoreTLS: true });
+    await smtp.sendMail({ envelope: { from: 'long@client.example', to: [inbox] }, raw });
+    const mail = (await api.as(admin).get('/v1/inbox')).body.items.find((m: { subject: string }) => m.subject === 'long addresses');
+    expect(mail).toBeDefined();
+    expect(mail.to).toEqual([inbox]);
+    expect(mail.cc).toEqual([]);
   });
 });

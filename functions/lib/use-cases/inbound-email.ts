@@ -223,13 +223,31 @@ async function liveClient(services: Services, tenantId: string, clientId: string
   return stored && !stored.mergedInto ? stored.client.id : undefined;
 }
 
+/** An address longer than this is none (RFC 5321 allows 254 characters): left out, not cut into another. */
+const MAX_ADDRESS_CHARS = 320;
+/** What each of To and Cc may take of the item, in UTF-8: a hundred ordinary addresses fit many times over. */
+const MAX_ADDRESS_LIST_BYTES = 16 * 1024;
+
+/** The first addresses of a header that fit: at most MAX_ADDRESSES, none over MAX_ADDRESS_CHARS, MAX_ADDRESS_LIST_BYTES together. */
+function boundedAddresses(list: readonly string[]): string[] {
+  const kept: string[] = [];
+  let bytes = 0;
+  for (const address of list) {
+    if (address.length > MAX_ADDRESS_CHARS) continue;
+    bytes += Buffer.byteLength(address);
+    if (kept.length === MAX_ADDRESSES || bytes > MAX_ADDRESS_LIST_BYTES) break;
+    kept.push(address);
+  }
+  return kept;
+}
+
 /** Addresses and subject as stored: bounded, whatever the mail carried. */
 function envelopeOf(mail: InboundMail) {
   return {
     from: mail.from.address.slice(0, 320),
     ...(mail.from.name && { fromName: mail.from.name.slice(0, 200) }),
-    to: mail.to.slice(0, MAX_ADDRESSES),
-    cc: mail.cc.slice(0, MAX_ADDRESSES),
+    to: boundedAddresses(mail.to),
+    cc: boundedAddresses(mail.cc),
     subject: mail.subject.slice(0, MAX_HEADER_CHARS),
   };
 }
