@@ -45,6 +45,15 @@ export const rules: readonly RuleDefinition[] = [
     // where it stopped: what it did is recorded.
     target: { entry: 'functions/queues/jobs.ts', batchSize: 1, maxReceiveCount: 5, maxConcurrency: 4 },
   },
+  {
+    name: 'webhooks',
+    description: 'Every domain event, fanned out to the outbound webhooks (#15) of its tenant that take it: one delivery per subscription, queued for the sender.',
+    eventPattern: { source: [EVENT_SOURCE] },
+    // A record is a cached read of the tenant's subscriptions plus one write and one send per
+    // match: 25 a batch keeps the bus's pace with few invocations; ten at a time bound what the
+    // fan-out takes of the table's capacity (the sender, not this, talks to receivers).
+    target: { entry: 'functions/queues/webhooks-fanout.ts', batchSize: 25, maxReceiveCount: 5, maxConcurrency: 10 },
+  },
 ];
 
 /** The DynamoDB stream consumer that turns item changes into domain events (the outbox). */

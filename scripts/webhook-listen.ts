@@ -17,8 +17,8 @@ export interface ListenOptions {
   port?: number;
   /** The subscription's signing secret (`whsec_…`); without it, deliveries are shown unverified. */
   secret?: string;
-  /** The status answered (200 unless FAIL_WITH says otherwise); a function can change its mind per delivery. */
-  status?: number | ((n: number) => number);
+  /** The status answered (200 unless FAIL_WITH says otherwise); a function decides per request (`n` counts from 1). */
+  status?: number | ((request: { n: number; webhookId: string | undefined }) => number);
   print?: (text: string) => void;
 }
 
@@ -64,8 +64,8 @@ export async function startWebhookListener(opts: ListenOptions = {}): Promise<We
     } catch {
       /* not JSON: shown as it came */
     }
-    const status = typeof opts.status === 'function' ? opts.status(received.length + 1) : (opts.status ?? 200);
     const webhookId = header(req.headers, 'webhook-id');
+    const status = typeof opts.status === 'function' ? opts.status({ n: received.length + 1, webhookId }) : (opts.status ?? 200);
     received.push({ headers: req.headers, body, type, webhookId, verdict, status });
     print(`${new Date().toISOString()}  ${req.method} ${req.url}  ${type ?? '(no type)'}  webhook-id ${webhookId ?? '(none)'}  ${verdict}  → ${status}\n${pretty}\n`);
     res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 200 && status < 300 ? 'received' : `answering ${status} (FAIL_WITH)`);

@@ -12,7 +12,17 @@ if (!process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.POWERTOOLS_METRICS_DISA
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Crm' });
 
 /** The custom metrics, each a count (README "Monitoring"). */
-export type CrmMetric = 'Requests' | 'DomainEventsPublished' | 'FactsLoaded' | 'ClickHouseFailures' | 'AlertsRaised';
+export type CrmMetric =
+  | 'Requests'
+  | 'DomainEventsPublished'
+  | 'FactsLoaded'
+  | 'ClickHouseFailures'
+  | 'AlertsRaised'
+  // Outbound webhooks (#15): deliveries made by the fan-out, attempts that got a 2xx or not, endpoints turned off.
+  | 'WebhookDeliveriesQueued'
+  | 'WebhookDelivered'
+  | 'WebhookAttemptFailed'
+  | 'WebhookEndpointsDisabled';
 
 export function count(name: CrmMetric, n = 1): void {
   if (n > 0) metrics.addMetric(name, MetricUnit.Count, n);

@@ -19,6 +19,7 @@ import { TimelineRepository } from './store/timeline.dynamodb';
 import { UnreadRepository } from './store/unread.dynamodb';
 import { InboxRepository } from './store/inbox.dynamodb';
 import { WebhooksRepository } from './store/webhooks.dynamodb';
+import { WebhookLeasesRepository } from './store/webhook-leases.dynamodb';
 import { createSecretsStore } from './integrations/secrets';
 import { createInboundQueue } from './integrations/inbound-queue';
 import { createWebhookQueue } from './webhooks/queue';
@@ -56,6 +57,7 @@ function build() {
     inbox: new InboxRepository(db, cfg.TABLE_NAME, cursors),
     webhooks: new WebhooksRepository(db, cfg.TABLE_NAME, cursors),
     webhookQueue: createWebhookQueue(cfg),
+    webhookLeases: new WebhookLeasesRepository(db, cfg.TABLE_NAME),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

@@ -56,6 +56,7 @@ import { tableSchema } from './table-schema';
  * | deliveries made since an instant (bulk redelivery) | table | pk=T#{t}#WH#{webhook} sk >= DLV#{the least delivery id of that instant} |
  * | one delivery per (webhook, event) | table | pk=T#{t}#WH#{webhook}      sk=EVT#{sha256(event id) hex} → deliveryId (in the delivery's transaction; TTL) |
  * | counters: round-robin tickets, rate-limit windows | table | pk=T#{t}#COUNT sk=RR#{config version}#{rule} / RATE#{bucket}#{window} (TTL) |
+ * | a webhook's attempts in flight (the sender's per-endpoint limit, #15) | table | pk=T#{t}#COUNT sk=WHLEASE#{webhook} (a counter; TTL) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
 
@@ -226,6 +227,8 @@ export const keys = {
   webhookDeliveryRef: (tenantId: string, webhookId: string, digest: string): Key => ({ pk: webhookPartition(tenantId, webhookId), sk: `EVT#${digest}` }),
   /** An atomic counter: a round-robin rule's next ticket, a rate-limit window's hits. */
   counter: (tenantId: string, name: string): Key => ({ pk: countersPartition(tenantId), sk: name }),
+  /** The webhook sender's count of attempts in flight to one subscription (#15). */
+  webhookLease: (tenantId: string, webhookId: string): Key => ({ pk: countersPartition(tenantId), sk: `WHLEASE#${webhookId}` }),
 
   /** The platform's list of tenants: the only key outside every tenant, read by the scheduled jobs' dispatcher alone. */
   tenantRegistry: (tenantId: string): Key => ({ pk: 'PLATFORM#TENANTS', sk: `T#${tenantId}` }),

@@ -463,6 +463,17 @@ export interface WebhookQueue {
   send(message: WebhookQueueMessage, opts?: { delaySeconds?: number }): Promise<void>;
 }
 
+/**
+ * Per-endpoint concurrency of the webhook sender (#15): a counter of attempts in flight to one
+ * subscription (functions/lib/store/webhook-leases.dynamodb.ts). `acquire` takes a slot when fewer
+ * than `max` are taken (false: come back later); `release` gives it back. Slots of senders that
+ * died holding them are reclaimed once no slot was taken for the lease time.
+ */
+export interface WebhookLeases {
+  acquire(tenantId: string, webhookId: string, opts: { max: number; now: Date }): Promise<boolean>;
+  release(tenantId: string, webhookId: string): Promise<void>;
+}
+
 /** Everything a use case may reach. */
 export interface Services {
   clients: ClientsStore;
@@ -488,4 +499,6 @@ export interface Services {
   /** Outbound webhook subscriptions and deliveries (#15); their signing secrets are in `secrets`, under the webhook's id. */
   webhooks: WebhooksStore;
   webhookQueue: WebhookQueue;
+  /** The sender's per-endpoint slots (#15). */
+  webhookLeases: WebhookLeases;
 }
