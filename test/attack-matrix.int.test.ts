@@ -188,6 +188,9 @@ interface Fx {
   inboxId?: string;
   /** A message of the client's thread (#14): one with an attachment. */
   messageId?: string;
+  /** Outbound webhooks (#15): a subscription and a delivery in its log. */
+  webhookId?: string;
+  webhookDeliveryId?: string;
 }
 
 async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
@@ -442,6 +445,47 @@ const connectionsNamed = async (tenant: Tenant, name: string): Promise<Snap> => 
   return { ...all, body: (all.body as { items: { name: string }[] }).items.filter((c) => c.name === name) };
 };
 const FORM_ORIGIN = 'https://www.matrix-traders.in';
+
+/**
+ * A fresh webhook of the case's tenant, made by its admin (webhooks are the tenant admin's,
+ * tenant-wide). It takes message.status_changed only, which no matrix row publishes: the fan-out
+ * sends it nothing of the matrix's own writes.
+ */
+async function webhookFx(s: Spec): Promise<Fx> {
+  const name = `matrix-${next()}`;
+  const res = must(await as(adminOf(s.tenant)).call('POST', '/v1/webhooks', { url: `https://hooks.example.com/${name}`, events: ['message.status_changed'], description: name }), 201, `webhook of ${s.tenant}`);
+  return { tenant: s.tenant, webhookId: res.body.id, secret: res.body.secret, name };
+}
+/** A fresh webhook with one failed delivery in its log, written as the sender leaves one (nothing queues it). */
+async function webhookDeliveryFx(s: Spec): Promise<Fx> {
+  const fx = await webhookFx(s);
+  const [{ getServices }, { ids }] = await Promise.all([import('../functions/lib/services'), import('../functions/lib/ids')]);
+  const at = new Date().toISOString();
+  const id = ids.webhookDelivery();
+  await getServices().webhooks.createDelivery(s.tenant, {
+    id,
+    webhookId: fx.webhookId!,
+    eventId: `matrix-evt-${next()}`,
+    eventType: 'message.status_changed',
+    messageId: `msg_matrix${next()}`,
+    body: '{"type":"message.status_changed"}',
+    status: 'failed',
+    attempts: [{ n: 1, at, durationMs: 12, outcome: 'failed', status: 400, excerpt: { text: 'no', truncated: false } }],
+    attemptCount: 1,
+    createdAt: at,
+    updatedAt: at,
+    version: 2,
+  });
+  return { ...fx, webhookDeliveryId: id };
+}
+const webhookState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/webhooks/${fx.webhookId}`);
+const webhookDeliveriesState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/webhooks/${fx.webhookId}/deliveries`);
+const webhookDeliveryState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/webhooks/${fx.webhookId}/deliveries/${fx.webhookDeliveryId}`);
+/** What a refused create must not have made: the tenant's webhooks with the row's unique description. */
+const webhooksNamed = async (tenant: Tenant, name: string): Promise<Snap> => {
+  const all = await snap(adminOf(tenant), '/v1/webhooks?limit=100');
+  return { ...all, body: (all.body as { items: { description: string }[] }).items.filter((w) => w.description === name) };
+};
 
 /** A fresh mail in the case's tenant's unassigned inbox (other-tenant: acme's), delivered as the SMTP listener delivers it. */
 async function inboxFx(s: Spec): Promise<Fx> {
@@ -1730,6 +1774,155 @@ const matrix: Record<string, Entry> = {
     request: (fx) => ({ method: 'POST', path: `/v1/integrations/${fx.connectionId}/deliveries/${fx.deliveryId}/replay` }),
     mutates: { state: deliveryState },
   },
+  // ── outbound webhooks (#15): the tenant admin's alone; other tenants' webhooks do not exist ──
+  'POST /v1/webhooks': {
+    variant: 'no object: the same request in every case (a webhook with a fresh description); a refused one creates none',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 201  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 201  403  403  403  403  403  403  403'),
+    },
+    fixture: async (s) => ({ tenant: 'demo', name: `matrix-${next()}-${s.role}` }),
+    request: (fx) => ({ method: 'POST', path: '/v1/webhooks', body: { url: 'https://hooks.example.com/matrix', events: ['message.status_changed'], description: fx.name } }),
+    mutates: { state: (fx) => webhooksNamed('demo', fx.name!) },
+  },
+  'GET /v1/webhooks': {
+    variant: 'a fresh webhook of demo (in, out) or of acme (other-tenant); sees = it is listed',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 200  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookFx(s),
+    request: () => get('/v1/webhooks?limit=100'),
+    list: {
+      items: (body) => body.items.map((w: { id: string }) => w.id),
+      target: (fx) => fx.webhookId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   -   -   -  -   -   -   -'),
+        'out-of-scope': /*   */ sees('-   y   -   -   -  -   -   -   -'),
+        'other-tenant': /*   */ sees('-   n   -   -   -  -   -   -   -'),
+      },
+    },
+  },
+  'GET /v1/webhooks/{id}': {
+    variant: 'a fresh webhook of demo (in, out) or of acme (other-tenant); never its secret',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookFx(s),
+    request: (fx) => get(`/v1/webhooks/${fx.webhookId}`),
+  },
+  'PATCH /v1/webhooks/{id}': {
+    variant: 'a fresh webhook described anew, If-Match its version',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookFx(s),
+    request: (fx, _s, before) => ({ method: 'PATCH', path: `/v1/webhooks/${fx.webhookId}`, body: { description: 'changed by the matrix' }, headers: ifMatch(before) }),
+    mutates: { state: webhookState },
+  },
+  'DELETE /v1/webhooks/{id}': {
+    variant: 'a fresh webhook deleted',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 204  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 204  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookFx(s),
+    request: (fx) => ({ method: 'DELETE', path: `/v1/webhooks/${fx.webhookId}` }),
+    mutates: { state: webhookState },
+  },
+  'POST /v1/webhooks/{id}/rotate-secret': {
+    variant: 'a fresh webhook’s signing secret rotated',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookFx(s),
+    request: (fx) => ({ method: 'POST', path: `/v1/webhooks/${fx.webhookId}/rotate-secret` }),
+    mutates: { state: webhookState },
+  },
+  'POST /v1/webhooks/{id}/ping': {
+    variant: 'a fresh webhook pinged: a delivery queued; a refused ping makes none',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 202  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 202  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookFx(s),
+    request: (fx) => ({ method: 'POST', path: `/v1/webhooks/${fx.webhookId}/ping` }),
+    mutates: { state: webhookDeliveriesState },
+  },
+  'POST /v1/webhooks/{id}/redeliver': {
+    variant: 'a fresh webhook’s failures of the last hour (its one failed delivery) redelivered',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 202  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 202  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookDeliveryFx(s),
+    request: (fx) => ({ method: 'POST', path: `/v1/webhooks/${fx.webhookId}/redeliver`, body: { since: new Date(Date.now() - 3_600_000).toISOString() } }),
+    mutates: { state: webhookDeliveriesState },
+  },
+  'GET /v1/webhooks/{id}/deliveries': {
+    variant: 'a fresh webhook with one delivery; sees = the delivery is listed',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookDeliveryFx(s),
+    request: (fx) => get(`/v1/webhooks/${fx.webhookId}/deliveries`),
+    list: {
+      items: (body) => body.items.map((d: { id: string }) => d.id),
+      target: (fx) => fx.webhookDeliveryId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   -   -   -  -   -   -   -'),
+        'out-of-scope': /*   */ sees('-   y   -   -   -  -   -   -   -'),
+        'other-tenant': /*   */ sees('-   -   -   -   -  -   -   -   -'),
+      },
+    },
+  },
+  'GET /v1/webhooks/{id}/deliveries/{deliveryId}': {
+    variant: 'a fresh webhook’s failed delivery',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 200  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookDeliveryFx(s),
+    request: (fx) => get(`/v1/webhooks/${fx.webhookId}/deliveries/${fx.webhookDeliveryId}`),
+  },
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    variant: 'a fresh webhook’s failed delivery redelivered: pending again, queued',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 202  403  403  403  403  403  403  403'),
+      'out-of-scope': /*     */ st('403 202  403  403  403  403  403  403  403'),
+      'other-tenant': /*     */ st('403 404  403  403  403  403  403  403  403'),
+    },
+    fixture: (s) => webhookDeliveryFx(s),
+    request: (fx) => ({ method: 'POST', path: `/v1/webhooks/${fx.webhookId}/deliveries/${fx.webhookDeliveryId}/redeliver` }),
+    mutates: { state: webhookDeliveryState },
+  },
   'POST /hooks/{tenantId}/{connectionId}': {
     variant: 'public: a signed delivery to a fresh connection of the case’s tenant, whoever’s token comes with it (the signature is the credential; test/hook-matrix.int.test.ts attacks it)',
     public: true,
@@ -1899,6 +2092,17 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/inbox': 403,
   'GET /v1/inbox/{id}': 403,
   'POST /v1/inbox/{id}/attach': 403,
+  'POST /v1/webhooks': 403,
+  'GET /v1/webhooks': 403,
+  'GET /v1/webhooks/{id}': 403,
+  'PATCH /v1/webhooks/{id}': 403,
+  'DELETE /v1/webhooks/{id}': 403,
+  'POST /v1/webhooks/{id}/rotate-secret': 403,
+  'POST /v1/webhooks/{id}/ping': 403,
+  'POST /v1/webhooks/{id}/redeliver': 403,
+  'GET /v1/webhooks/{id}/deliveries': 403,
+  'GET /v1/webhooks/{id}/deliveries/{deliveryId}': 403,
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];
