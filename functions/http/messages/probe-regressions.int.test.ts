@@ -115,3 +115,39 @@ describe('4 · inbound mail with very long addresses is stored, not retried for 
     expect(mail.cc).toEqual([]);
   });
 });
+
+describe('5 · a merged client’s messages stay in the survivor’s thread', () => {
+  it('lists, pages, shows on the timeline and downloads the attachments of what was written to the merged client', async () => {
+    const survivor = await newClient(tse1);
+    const merged = await newClient(tse1);
+    const pdf = Buffer.from('%PDF-1.7 merged quote');
+    const upload = await api.as(tse1).post(`/v1/clients/${merged.id}/attachments`, { filename: 'quote.pdf', contentType: 'application/pdf', size: pdf.length });
+    expect((await fetch(upload.body.uploadUrl, { method: 'PUT', headers: upload.body.headers, body: pdf })).status).toBe(200);
+    const first = await api.as(tse1).post(`/v1/clients/${merged.id}/messages`, { channel: 'email', subject: 'To the duplicate', text: 'x', attachments: [upload.body.key] });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const second = await api.as(tse1).post(`/v1/clients/${survivor.id}/messages`, { channel: 'email', subject: 'To the survivor', text: 'y' });
+    expect(second.status).toBe(201);
+    expect((await api.as(admin).post(`/v1/clients/${survivor.id}/merge`, { from: [merged.id] })).status).toBe(200);
+
+    for (const id of [survivor.id, merged.id]) {
+      expect((await thread(id)).map((m) => m.subject)).toEqual(['To the duplicate', 'To the survivor']);
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.as(tse1).get(`/v1/clients/${id}/messages?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        paged.push(...page.body.items.map((m: { id: string }) => m.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(paged).toEqual([first.body.id, second.body.id]);
+      const timeline = (await api.as(tse1).get(`/v1/clients/${id}/timeline?types=message`)).body.items;
+      expect(timeline.map((i: { id: string }) => i.id)).toEqual([second.body.id, first.body.id]);
+      const download = await api.as(tse1).get(`/v1/clients/${id}/messages/${first.body.id}/attachments/0`);
+      expect(download.status, JSON.stringify(download.body)).toBe(200);
+      expect(Buffer.from(await (await fetch(download.body.downloadUrl)).arrayBuffer()).equals(pdf)).toBe(true);
+    }
+    // A cursor of the survivor's thread is no cursor of a channel's.
+    const page = await api.as(tse1).get(`/v1/clients/${survivor.id}/messages?limit=1`);
+    problem(await api.as(tse1).get(`/v1/clients/${survivor.id}/messages?limit=1&channel=whatsapp&cursor=${page.body.nextCursor}`), 400, 'invalid_cursor');
+  });
+});

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conflict, DomainError } from '../../../domain/errors';
 import type { Channel, Message } from '../../../domain/messages/message';
 import type { Consent } from '../../../domain/messages/whatsapp/consent';
@@ -7,8 +7,9 @@ import { refDigest } from '../../../domain/integrations/records';
 import { clientOf } from '../ids';
 import type { MessagesStore, Page, PageRequest } from '../use-cases/ports';
 import type { CursorCodec } from './cursor';
-import { fromItem, queryKept, toItem, transact } from './items';
-import { keys } from './keys';
+import { fromItem, queryKept, toItem, transact, type Item } from './items';
+import { badRequest } from '../http/errors';
+import { keys, type KeyQuery } from './keys';
 
 /**
  * Messages of the communication hub (#14): each in its client's partition (the id names it, as an
@@ -79,6 +80,47 @@ export class MessagesRepository implements MessagesStore {
     }
   }
 
+  /**
+   * The thread of a client others were merged into (#12): its messages and theirs, which stay in
+   * the partitions they were written to (a message's id names its partition), oldest first by the
+   * time in their ids, as one partition's thread is. A page reads the partitions whole (as the
+   * timeline does) and continues after a signed position, bound to the client and channel.
+   */
+  private async mergedThread(tenantId: string, clientId: string, mergedFrom: readonly string[], q: PageRequest & { channel?: Channel }): Promise<Page<Message>> {
+    const scope = `${tenantId}|messages|${clientId}|${q.channel ?? '*'}|merged`;
+    const decoded = await this.cursors.decode(q.cursor, scope);
+    let after: string | undefined;
+    if (decoded !== undefined) {
+      // Only this method signs this scope; a cursor that verifies and holds no position was signed elsewhere.
+      if (typeof decoded.after !== 'string') throw badRequest('invalid_cursor', 'The cursor is not valid for this query.');
+      after = decoded.after;
+    }
+    // A message id ends in its own ULID (time-ordered); the whole id breaks a tie.
+    const position = (m: Message) => `${m.id.slice(-26)}|${m.id}`;
+    const partitions = await Promise.all([clientId, ...mergedFrom].map((p) => this.all(keys.query.clientMessages(tenantId, p))));
+    const thread = partitions
+      .flat()
+      .filter((i) => q.channel === undefined || i.channel === q.channel)
+      .map((i) => fromItem<Message>(i))
+      .sort((a, b) => (position(a) < position(b) ? -1 : position(a) > position(b) ? 1 : 0));
+    const rest = after === undefined ? thread : thread.filter((m) => position(m) > after);
+    const items = rest.slice(0, q.limit);
+    const cursor = rest.length > q.limit ? await this.cursors.encode({ after: position(items.at(-1)!) }, scope) : undefined;
+    return { items, ...(cursor && { cursor }) };
+  }
+
+  /** Every item of a Query, page after page. */
+  private async all(query: KeyQuery): Promise<Item[]> {
+    const out: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(new QueryCommand({ TableName: this.tableName, ...query, ConsistentRead: true, ExclusiveStartKey: start }));
+      out.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   /** The client's latest messages of one channel or both, newest first. */
   async latest(tenantId: string, clientId: string, q: { channel?: Channel; limit: number }): Promise<Message[]> {
     const page = await queryKept(
@@ -93,7 +135,8 @@ export class MessagesRepository implements MessagesStore {
   }
 
   /** A client's thread, oldest first (ids are time-ordered), of one channel or both. */
-  list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>> {
+  list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel; mergedFrom?: readonly string[] }): Promise<Page<Message>> {
+    if (q.mergedFrom?.length) return this.mergedThread(tenantId, clientId, q.mergedFrom, q);
     return queryKept(
       this.db,
       this.cursors,

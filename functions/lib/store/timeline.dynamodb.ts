@@ -48,7 +48,9 @@ export class TimelineRepository implements TimelineStore {
     }
     // A stage change names its opportunity alone (its clientId is the client it had then).
     const stageChanges = moves.flat().flatMap((i) => (opportunities.has(i.opportunityId as string) ? [stageChangeItem(fromItem<StageTransition>(i))] : []));
-    const messages = threads.flat().flatMap((i) => (i.clientId === clientId ? [messageItem(fromItem<Message>(i))] : []));
+    // A message stays with the client it was written to, in its partition: those of clients merged into this one are this client's too.
+    const family = new Set(partitions);
+    const messages = threads.flat().flatMap((i) => (family.has(i.clientId as string) ? [messageItem(fromItem<Message>(i))] : []));
     const page = timelinePage([events, messages, stageChanges].map(inTimelineOrder), {
       limit: q.limit,
       after,

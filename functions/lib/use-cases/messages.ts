@@ -12,17 +12,20 @@ import type { Page, PageRequest } from './ports';
  * messages about no deal; never a message about a deal they cannot open.
  */
 export async function listMessages(ctx: UseCaseContext, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>> {
-  const { client } = await visibleClient(ctx, clientId, 'client:read');
-  const page = await ctx.services.messages.list(ctx.actor.tenantId, client.id, q);
+  const { client, mergedFrom } = await visibleClient(ctx, clientId, 'client:read');
+  // Clients merged into this one (#12) keep their messages in their own partitions: the thread shows them too.
+  const page = await ctx.services.messages.list(ctx.actor.tenantId, client.id, { ...q, ...(mergedFrom?.length && { mergedFrom }) });
   const visible = await messageScope(ctx, client.id);
   return { ...page, items: page.items.filter(visible) };
 }
 
 /** One message of the client's thread, if the caller may see it by the rule above (404 otherwise, as for one of another client). */
 export async function visibleMessage(ctx: UseCaseContext, clientId: string, messageId: string): Promise<Message> {
-  const { client } = await visibleClient(ctx, clientId, 'client:read');
+  const { client, mergedFrom } = await visibleClient(ctx, clientId, 'client:read');
   const [message, visible] = await Promise.all([ctx.services.messages.get(ctx.actor.tenantId, messageId), messageScope(ctx, client.id)]);
-  if (!message || message.clientId !== client.id || !visible(message)) throw notFound('message', messageId);
+  // A message written to a client merged into this one (#12) is of this thread now.
+  const ofThread = message !== undefined && (message.clientId === client.id || (mergedFrom ?? []).includes(message.clientId));
+  if (!message || !ofThread || !visible(message)) throw notFound('message', messageId);
   return message;
 }
 

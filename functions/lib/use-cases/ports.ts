@@ -348,7 +348,8 @@ export interface MessagesStore {
   get(tenantId: string, messageId: string): Promise<Message | undefined>;
   byProviderId(tenantId: string, providerMessageId: string): Promise<Message | undefined>;
   save(tenantId: string, before: Message, after: Message): Promise<void>;
-  list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel }): Promise<Page<Message>>;
+  /** The client's thread, oldest first; with `mergedFrom` (#12: clients merged into it) theirs too, still in their partitions. */
+  list(tenantId: string, clientId: string, q: PageRequest & { channel?: Channel; mergedFrom?: readonly string[] }): Promise<Page<Message>>;
   /** The client's latest messages, newest first (the last inbound one opens WhatsApp's window; a reply's deal is the last one's). */
   latest(tenantId: string, clientId: string, q: { channel?: Channel; limit: number }): Promise<Message[]>;
   consent(tenantId: string, clientId: string, channel: Channel): Promise<Consent | undefined>;
