@@ -11,6 +11,7 @@ import { EventsStack } from './stacks/events';
 import { EdgeStack } from './stacks/edge';
 import { MonitoringStack } from './stacks/monitoring';
 import { JOBS_RULE, SchedulesStack } from './stacks/schedules';
+import { WEBHOOKS_RULE } from './constructs/webhook-sender';
 import { MailStack } from './stacks/mail';
 import { stageOf, type Stage } from './stage';
 
@@ -58,10 +59,13 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
   // The jobs rule's consumer lives in Crm-Schedules, beside the schedules that feed it.
   const jobsRule = rules.find((r) => r.name === JOBS_RULE);
   if (!jobsRule) throw new Error(`events/rules.ts has no ${JOBS_RULE} rule`);
+  // Outbound webhooks' fan-out lives in the webhook routes' stack, beside the send queue it feeds (#15).
+  const webhooksRule = rules.find((r) => r.name === WEBHOOKS_RULE);
+  if (!webhooksRule) throw new Error(`events/rules.ts has no ${WEBHOOKS_RULE} rule`);
   const events = new EventsStack(app, 'Crm-Events', {
     ...at('Crm-Events', 'CRM outbox publisher, bus and consumers'),
     table: data.table,
-    rules: rules.filter((r) => r !== loaderRule && r !== jobsRule),
+    rules: rules.filter((r) => r !== loaderRule && r !== jobsRule && r !== webhooksRule),
   });
   const analytics = new AnalyticsStack(app, 'Crm-Analytics', {
     ...at('Crm-Analytics', 'CRM analytics: ClickHouse endpoint and credentials, schema migrations, the loader'),
@@ -89,6 +93,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
         integrationSecretsPrefix: `crm/${stage.name}/integrations`,
         replyDomain: stage.replyDomain,
         mailConfigurationSet: `crm-${stage.name}-mail`,
+        webhooks: { bus: events.bus, rule: webhooksRule },
         ...(stage.domain && { publicBaseUrl: `https://${stage.domain.name}` }),
         ...(stage.mailFrom && { mailFrom: `Sales CRM <${stage.mailFrom}>` }),
       });
@@ -131,6 +136,9 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
   const dataWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.dataWorker ? [stack.dataWorker] : []));
   const inboundWorkers = [...apiRoutes.values()].flatMap((stack) => (stack.inboundWorker ? [stack.inboundWorker] : []));
   const mailFeedbacks = [...apiRoutes.values()].flatMap((stack) => (stack.mailFeedback ? [stack.mailFeedback] : []));
+  const webhookSenders = [...apiRoutes.values()].flatMap((stack) => (stack.webhookSender ? [stack.webhookSender] : []));
+  // The admins' email of a disabled webhook goes out with the configuration set the Clients routes' stack makes.
+  for (const sender of apiRoutes.values()) if (sender.webhookSender) for (const stack of apiRoutes.values()) if (stack.mailFeedback && stack !== sender) sender.addStackDependency(stack);
   // The nightly email goes out with the configuration set the Clients routes' stack makes.
   for (const stack of apiRoutes.values()) if (stack.mailFeedback) schedules.addStackDependency(stack);
   const monitoring = new MonitoringStack(app, 'Crm-Monitoring', {
@@ -145,6 +153,7 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       ...inboundWorkers.map((w) => ({ name: 'InboundWorker', kind: 'pipeline' as const, functions: [w.worker] })),
       ...(mail ? [{ name: 'MailReceiver', kind: 'pipeline' as const, functions: [mail.receiver] }] : []),
       ...mailFeedbacks.map((m) => ({ name: 'MailFeedback', kind: 'pipeline' as const, functions: [m.consumer] })),
+      ...webhookSenders.map((w) => ({ name: 'WebhookDelivery', kind: 'pipeline' as const, functions: [w.fanOut.consumer, w.sender] })),
     ],
     streamPublisher: events.publisher,
     deadLetterQueues: [
@@ -157,6 +166,10 @@ export function createCrmStacks(app: App, stage: Stage = stageOf(app)): CrmStack
       ...inboundWorkers.map((w) => ({ name: 'Inbound', queue: w.deadLetterQueue })),
       ...(mail ? [{ name: 'InboundMail', queue: mail.deadLetterQueue }] : []),
       ...mailFeedbacks.map((m) => ({ name: 'MailFeedback', queue: m.deadLetterQueue })),
+      ...webhookSenders.flatMap((w) => [
+        { name: 'WebhooksFanOut', queue: w.fanOut.deadLetterQueue },
+        { name: 'WebhookSender', queue: w.deadLetterQueue },
+      ]),
     ],
     api: api.api,
     scheduleGroupName: schedules.scheduleGroup.ref,

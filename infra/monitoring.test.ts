@@ -91,6 +91,13 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       DataWorkerThrottles: lambdaThrottles(1),
       InboundWorkerErrors: lambdaErrors(1, 1),
       InboundWorkerThrottles: lambdaThrottles(1),
+      // Outbound webhooks' delivery (#15): the fan-out consumer and the sender, and a dead-letter queue each.
+      WebhookDeliveryErrors: lambdaErrors(2, 1),
+      WebhookDeliveryThrottles: lambdaThrottles(2),
+      WebhooksFanOutDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
+      WebhooksFanOutDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
+      WebhookSenderDeadLetters: 'AWS/SQS ApproximateNumberOfMessagesVisible Maximum/300s ≥ 1 in 1 of 1',
+      WebhookSenderDeadLetterAge: 'AWS/SQS ApproximateAgeOfOldestMessage Maximum/300s ≥ 259200 in 1 of 1',
       // Inbound email (#14): the receiver SES invokes, and its on-failure queue.
       MailReceiverErrors: lambdaErrors(1, 1),
       MailReceiverThrottles: lambdaThrottles(1),
@@ -143,17 +150,19 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker,
       stacks.mail!.receiver,
       stacks.apiRoutes.get('Clients')!.mailFeedback!.consumer,
+      stacks.apiRoutes.get('Webhooks')!.webhookSender!.fanOut.consumer,
+      stacks.apiRoutes.get('Webhooks')!.webhookSender!.sender,
     ];
     // The trigger, 86 routes, the publisher, the loader and the migrator, the dispatcher and the jobs consumer, the data and the inbound worker.
     expect(routes).toHaveLength(97);
-    // + the mail receiver and the mail-feedback consumer (#14); the 11 webhook routes (#15) among the routes.
-    expect(all).toHaveLength(107);
+    // + the mail receiver and the mail-feedback consumer (#14); the 11 webhook routes (#15) among the routes, and the webhooks' fan-out and sender.
+    expect(all).toHaveLength(109);
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.
     const depthAlarms = Object.values(alarms).filter((a) => JSON.stringify(a.Properties).includes('ApproximateNumberOfMessagesVisible'));
-    // … the mail receiver's on-failure queue and the mail-feedback dead-letter queue (#14) among them.
-    expect(depthAlarms).toHaveLength(8);
+    // … the mail receiver's on-failure queue and the mail-feedback dead-letter queue (#14) among them, and the webhooks' fan-out's and sender's (#15).
+    expect(depthAlarms).toHaveLength(10);
     // Which queue each watches, by the queue's name: the inbound one's is Crm-Api-Integrations' export.
     const inboundDlq = stacks.apiRoutes.get('Integrations')!.inboundWorker!.deadLetterQueue;
     const inbound = Object.entries(alarms).filter(([id]) => id.startsWith('InboundDeadLetters'));

@@ -103,6 +103,7 @@ describe('CRM stacks', () => {
       ...stacks.events.consumers.map((consumer) => ({ consumer, template: events })),
       { consumer: stacks.analytics.loader, template: analytics },
       { consumer: stacks.schedules.jobs, template: schedulesTemplate },
+      { consumer: stacks.apiRoutes.get('Webhooks')!.webhookSender!.fanOut, template: templateOf(stacks.apiRoutes.get('Webhooks')!) },
     ];
   });
 
@@ -238,6 +239,8 @@ describe('CRM stacks', () => {
     ['InboundWorker', stacks.apiRoutes.get('Integrations')!.inboundWorker!.worker],
     ['MailReceiver', stacks.mail!.receiver],
     ['MailFeedback', stacks.apiRoutes.get('Clients')!.mailFeedback!.consumer],
+    ['WebhooksFanOut', stacks.apiRoutes.get('Webhooks')!.webhookSender!.fanOut.consumer],
+    ['WebhookSender', stacks.apiRoutes.get('Webhooks')!.webhookSender!.sender],
   ];
 
   it('knows every function of the app (the lists of the grant tests below are complete)', () => {
@@ -281,16 +284,19 @@ describe('CRM stacks', () => {
     ]);
   });
 
-  it('lets only the inbound routes and the jobs consumer queue deliveries (INBOUND_QUEUE_URL), and only the data routes and the data worker queue data steps (#12, #13)', () => {
+  it('lets only the inbound routes and the jobs consumer queue deliveries (INBOUND_QUEUE_URL), only the data routes and the data worker queue data steps, and only the webhooks’ fan-out, sender, ping and redeliveries queue webhook sends — the sender alone schedules retries (#12, #13, #15)', () => {
     const inbound = ['ReceiveHook', 'HookHandshake', 'SubmitForm', 'CreateConnection', 'UpdateConnection', 'DeleteConnection', 'ReconcileConnection', 'RotateConnectionSecret', 'GetDeliveryPayload', 'ReplayDelivery', 'JobsConsumer'];
     const data = ['CreateImport', 'StartImport', 'CreateExport', 'DataWorker'];
+    const webhooks = ['PingWebhook', 'RedeliverWebhookFailures', 'RedeliverWebhookDelivery', 'WebhooksFanOut', 'WebhookSender'];
     const queues = stacks.apiRoutes.get('Integrations')!.inboundWorker!;
     for (const [name, fn] of everyFunction()) {
       const env = envOf(fn);
       expect(env.INBOUND_QUEUE_URL !== undefined, `${name} INBOUND_QUEUE_URL`).toBe(inbound.includes(name));
       expect(env.DATA_QUEUE_URL !== undefined, `${name} DATA_QUEUE_URL`).toBe(data.includes(name));
+      expect(env.WEBHOOK_QUEUE_URL !== undefined, `${name} WEBHOOK_QUEUE_URL`).toBe(webhooks.includes(name));
+      expect(actionsOf(fn).some((a) => a.startsWith('scheduler:') || a === 'iam:PassRole'), `${name} scheduler`).toBe(name === 'WebhookSender');
       // And the stream publisher and the mail receiver, to their on-failure queues (checked with the events, and the mail).
-      expect(actionsOf(fn).includes('sqs:SendMessage'), name).toBe(inbound.includes(name) || data.includes(name) || name === 'StreamPublisher' || name === 'MailReceiver');
+      expect(actionsOf(fn).includes('sqs:SendMessage'), name).toBe(inbound.includes(name) || data.includes(name) || webhooks.includes(name) || name === 'StreamPublisher' || name === 'MailReceiver');
     }
     // The routes in the queue's own stack by Ref, the jobs consumer by Crm-Api-Integrations' export.
     expect(envOf(stacks.routeFunctions.get('ReceiveHook')!).INBOUND_QUEUE_URL).toEqual({ Ref: logicalId(queues.queue) });
@@ -322,6 +328,7 @@ describe('CRM stacks', () => {
       DeleteWebhook: readWrite,
     };
     const prefixArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:crm/dev/integrations/*']] };
+    const webhookSecretsArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:crm/dev/integrations/*/wh_*']] };
     const secretWrites = ['secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecret', 'secretsmanager:*'];
     for (const [name, fn] of everyFunction()) {
       const roleId = logicalId(fn.lambda.role!);
@@ -330,8 +337,10 @@ describe('CRM stacks', () => {
         .flatMap((p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Action: string | string[]; Effect: string; Resource: unknown }[]);
       const grants = statements.filter((st) => JSON.stringify(st.Resource).includes('integrations/')).map((st) => ({ ...st, Action: [st.Action].flat().sort() }));
       if (expected[name]) expect(grants, name).toEqual([{ Sid: 'IntegrationSecrets', Action: expected[name], Effect: 'Allow', Resource: prefixArn }]);
+      // The webhook sender reads webhooks' signing secrets (…/{tenant}/wh_…) and no connection's (#15).
+      else if (name === 'WebhookSender') expect(grants, name).toEqual([{ Sid: 'WebhookSigningSecrets', Action: readOnly, Effect: 'Allow', Resource: webhookSecretsArn }]);
       else expect(grants, name).toEqual([]);
-      expect(envOf(fn).INTEGRATION_SECRETS_PREFIX, name).toBe(expected[name] ? 'crm/dev/integrations' : undefined);
+      expect(envOf(fn).INTEGRATION_SECRETS_PREFIX, name).toBe(expected[name] || name === 'WebhookSender' ? 'crm/dev/integrations' : undefined);
       // No other statement writes any secret.
       const writes = statements.filter((st) => st.Sid !== 'IntegrationSecrets').flatMap((st) => [st.Action].flat()).filter((a) => secretWrites.includes(a));
       expect(writes, name).toEqual([]);
@@ -465,8 +474,10 @@ describe('CRM stacks', () => {
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
       // A function per route, and in the Data stack the data worker beside them, in the Integrations stack the inbound worker.
-      // A function per route, and beside them: the data worker (Data), the inbound worker (Integrations), the mail-feedback consumer (Clients, with the send route).
-      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length + (group === 'Data' || group === 'Integrations' || group === 'Clients' ? 1 : 0));
+      // A function per route, and beside them: the data worker (Data), the inbound worker (Integrations), the mail-feedback consumer (Clients, with the send route), the webhooks' fan-out and sender (Webhooks, #15).
+      const beside: Partial<Record<string, number>> = { Data: 1, Integrations: 1, Clients: 1, Webhooks: 2 };
+      for (const [group, stack] of stacks.apiRoutes) templateOf(stack).resourceCountIs('AWS::Lambda::Function', routes.filter((r) => groupOf(r) === group).length + (beside[group] ?? 0));
+      expect([...stacks.apiRoutes].filter(([, stack]) => stack.webhookSender).map(([group]) => group)).toEqual(['Webhooks']);
       expect([...stacks.apiRoutes].filter(([, stack]) => stack.mailFeedback).map(([group]) => group)).toEqual(['Clients']);
       expect([...stacks.apiRoutes].filter(([, stack]) => stack.dataWorker).map(([group]) => group)).toEqual(['Data']);
       expect([...stacks.apiRoutes].filter(([, stack]) => stack.inboundWorker).map(([group]) => group)).toEqual(['Integrations']);
@@ -825,9 +836,52 @@ describe('CRM stacks', () => {
           expect(queues[queueId]!.Properties.VisibilityTimeout, queueId).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
         }
       }
-      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's, the jobs', the data, the inbound and the mail-feedback queue.
+      // The dashboard routes, the loader, the migrations custom resource and the jobs consumer; the loader's, the jobs', the data, the inbound and the mail-feedback queue, and the webhooks' fan-out and send queues (#15).
       expect(clickHouseFunctions).toBe(routes.filter((r) => r.analytics).length + 3);
-      expect(mappings).toBe(5);
+      expect(mappings).toBe(7);
+    });
+
+    it('sends webhooks from a queue that hides a message 6× the sender’s 30 s, at most 20 senders at once; retries past 15 min are one-off schedules whose role may only SendMessage to that queue (#15)', () => {
+      const w = stacks.apiRoutes.get('Webhooks')!.webhookSender!;
+      const t = templateOf(w.sender);
+      const fn = t.findResources('AWS::Lambda::Function')[logicalId(w.sender.lambda)] as Resource;
+      expect(fn.Properties.Timeout).toBe(30);
+      const queues = t.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+      expect(queues[logicalId(w.queue)]!.Properties).toEqual({
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(w.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 180,
+        Tags: expect.any(Array),
+      });
+      expect(queues[logicalId(w.deadLetterQueue)]!.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+      t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(w.queue), 'Arn'] },
+        FunctionName: { Ref: logicalId(w.sender.lambda) },
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 20 },
+      });
+      t.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'Crm-Api-Webhooks-dev-webhook-retries' });
+      // The scheduler's role: assumed by EventBridge Scheduler only, allowed sqs:SendMessage on the send queue and nothing else.
+      const role = t.findResources('AWS::IAM::Role')[logicalId(w.schedulerRole)] as Resource;
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' } }]);
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const rolePolicies = (Object.values(t.findResources('AWS::IAM::Policy')) as Resource[]).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalId(w.schedulerRole) }]));
+      expect(rolePolicies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(w.queue), 'Arn'] } }]);
+      // The sender: CreateSchedule in that group only, and passing that role to the Scheduler only.
+      const env = envOf(w.sender);
+      expect(env).toMatchObject({ WEBHOOK_QUEUE_URL: { Ref: logicalId(w.queue) }, WEBHOOK_QUEUE_ARN: { 'Fn::GetAtt': [logicalId(w.queue), 'Arn'] }, WEBHOOK_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [logicalId(w.schedulerRole), 'Arn'] }, WEBHOOK_SCHEDULE_GROUP: 'Crm-Api-Webhooks-dev-webhook-retries', MAIL_MODE: 'ses' });
+      expect(env.WEBHOOKS_ALLOW_LOOPBACK).toBeUndefined();
+      const senderStatements = (Object.values(t.findResources('AWS::IAM::Policy')) as Resource[])
+        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalId(w.sender.lambda.role!) }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Sid?: string }[]);
+      expect(senderStatements.filter((st) => st.Sid === 'WebhookRetrySchedules' || st.Sid === 'PassSchedulerRole')).toEqual([
+        { Sid: 'WebhookRetrySchedules', Action: 'scheduler:CreateSchedule', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/Crm-Api-Webhooks-dev-webhook-retries/*']] } },
+        { Sid: 'PassSchedulerRole', Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }, Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(w.schedulerRole), 'Arn'] } },
+      ]);
+      // No Lambda of the app may reach loopback: only the local stack sets that.
+      for (const [name, f] of everyFunction()) expect(envOf(f).WEBHOOKS_ALLOW_LOOPBACK, name).toBeUndefined();
     });
 
     it('queues inbound deliveries for a worker of 60 s behind a queue that hides a message 6× as long, dead-lettered after 5 receives (#13)', () => {
@@ -906,14 +960,15 @@ describe('CRM stacks', () => {
   });
 
   describe('events', () => {
-    it('gives every rule of rules.ts exactly one queue and consumer, the analytics loader’s in Crm-Analytics, the jobs’ in Crm-Schedules', () => {
+    it('gives every rule of rules.ts exactly one queue and consumer, the analytics loader’s in Crm-Analytics, the jobs’ in Crm-Schedules, the webhooks’ fan-out in Crm-Api-Webhooks', () => {
       events.resourceCountIs('AWS::Events::EventBus', 1);
-      // Every crm.core event to the analytics loader (the analytics stack owns it); job requests to the jobs consumer.
-      expect(rules.map((r) => r.name)).toEqual(['analytics-loader', 'jobs']);
-      expect(consumers.map(({ consumer }) => consumer.node.id)).toEqual(['analytics-loader', 'Jobs']);
+      // Every crm.core event to the analytics loader (the analytics stack owns it) and to the webhooks' fan-out (beside the send queue, #15); job requests to the jobs consumer.
+      expect(rules.map((r) => r.name)).toEqual(['analytics-loader', 'jobs', 'webhooks']);
+      expect(consumers.map(({ consumer }) => consumer.node.id)).toEqual(['analytics-loader', 'Jobs', 'FanOut']);
       events.resourceCountIs('AWS::Events::Rule', 0);
       analytics.resourceCountIs('AWS::Events::Rule', 1);
       schedulesTemplate.resourceCountIs('AWS::Events::Rule', 1);
+      templateOf(stacks.apiRoutes.get('Webhooks')!).resourceCountIs('AWS::Events::Rule', 1);
       api.resourceCountIs('AWS::Events::Rule', 0);
     });
 
@@ -966,8 +1021,8 @@ describe('CRM stacks', () => {
         template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
           EventSourceArn: { 'Fn::GetAtt': [logicalId(consumer.queue), 'Arn'] },
           FunctionName: { Ref: logicalId(consumer.consumer.lambda) },
-          // 100 facts a batch; one tenant's job run a message.
-          BatchSize: consumer === stacks.schedules.jobs ? 1 : 100,
+          // 100 facts a batch; one tenant's job run a message; 25 events a fan-out batch (#15).
+          BatchSize: consumer === stacks.schedules.jobs ? 1 : consumer === stacks.apiRoutes.get('Webhooks')!.webhookSender!.fanOut ? 25 : 100,
           MaximumBatchingWindowInSeconds: 1,
           FunctionResponseTypes: ['ReportBatchItemFailures'],
         });

@@ -13,6 +13,9 @@ import { bindIntegrationSecrets, InboundWorker } from '../constructs/inbound-wor
 import type { ApiStack } from './api';
 import type { MediaBucketRef } from './data';
 import { MailFeedback } from '../constructs/mail-feedback';
+import { WebhookSender } from '../constructs/webhook-sender';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { RuleDefinition } from '../../events/rules';
 
 export interface ApiRoutesStackProps extends StackProps {
   readonly group: RouteGroup;
@@ -38,6 +41,11 @@ export interface ApiRoutesStackProps extends StackProps {
   readonly replyDomain?: string;
   /** The SES configuration set email is sent with (`crm-{stage}-mail`): made where the send route is, with its feedback consumer. */
   readonly mailConfigurationSet: string;
+  /**
+   * Outbound webhooks (#15): the bus and events/rules.ts's `webhooks` rule — its fan-out consumer,
+   * the send queue and the sender live in the stack of the webhook routes.
+   */
+  readonly webhooks?: { bus: IEventBus; rule: RuleDefinition };
 }
 
 /** A dashboard's ClickHouse request gives up well inside the function's 10 s (and API Gateway's 30 s). */
@@ -57,6 +65,8 @@ export class ApiRoutesStack extends Stack {
   readonly inboundWorker: InboundWorker | undefined;
   /** The email configuration set and its bounces and complaints, in the stack of the send route (#14). */
   readonly mailFeedback: MailFeedback | undefined;
+  /** Outbound webhooks' fan-out, send queue and sender (#15), in the stack of the webhook routes. */
+  readonly webhookSender: WebhookSender | undefined;
   /**
    * Web forms' own HTTP API (#13): the main API answers CORS preflights itself, from the web apps'
    * origins only, and replaces a handler's CORS headers; a form's CORS is per form (its allowed
@@ -79,6 +89,7 @@ export class ApiRoutesStack extends Stack {
     this.mailFeedback = props.routes.some((r) => r.messages)
       ? new MailFeedback(this, 'MailFeedback', { configurationSetName: props.mailConfigurationSet, table: props.table, cursorSecret: props.core.cursorSecret, environment: props.core.functionEnvironment })
       : undefined;
+    this.webhookSender = props.routes.some((r) => r.webhooks) ? this.createWebhookSender() : undefined;
     this.formsApi = props.routes.some((r) => r.path.startsWith('/forms/')) ? this.createFormsApi() : undefined;
     const made = props.routes.map((route) => this.addRoute(route, route.public ? new apigwv2.HttpNoneAuthorizer() : cognitoAuthorizer));
     this.functions = new Map(made.map(({ route, fn }) => [route.name, fn]));
@@ -113,6 +124,8 @@ export class ApiRoutesStack extends Stack {
     // Outbound webhooks (#15): the routes that make, rotate and delete a subscription's signing
     // secrets write them, under the integrations' prefix by the webhook's id (wh_…); no other may.
     if (route.webhooks === 'secrets') bindIntegrationSecrets(fn, this.props.integrationSecretsPrefix, 'readWrite');
+    // Pings and redeliveries queue a delivery for the sender now (never a delayed retry).
+    if (route.webhooks === 'queue') this.webhookSender!.bindQueue(fn);
     // Sending messages to clients (#14): SES, and nothing else of the mail.
     if (route.messages) {
       if (this.props.replyDomain) fn.addEnvironment('MAIL_REPLY_DOMAIN', this.props.replyDomain);
@@ -147,6 +160,21 @@ export class ApiRoutesStack extends Stack {
       });
     }
     return { route, fn, httpRoute };
+  }
+
+  private createWebhookSender(): WebhookSender {
+    const { core, webhooks } = this.props;
+    if (!webhooks) throw new Error(`${this.node.id}: the webhook routes need the bus and the webhooks rule (props.webhooks)`);
+    return new WebhookSender(this, 'WebhookSender', {
+      table: this.props.table,
+      cursorSecret: core.cursorSecret,
+      environment: core.functionEnvironment,
+      secretsPrefix: this.props.integrationSecretsPrefix,
+      bus: webhooks.bus,
+      rule: webhooks.rule,
+      mailConfigurationSet: this.props.mailConfigurationSet,
+      ...(this.props.mailFrom && { mailFrom: this.props.mailFrom }),
+    });
   }
 
   private createFormsApi(): apigwv2.HttpApi {

@@ -69,7 +69,11 @@ describe('the webhook queue in AWS', () => {
     await expect(queue().send({ ...message, deliveryId: '' })).rejects.toThrow();
     const unconfigured = createWebhookQueue({ AWS_REGION: 'ap-south-1' }, { env: {}, sqs: async () => new SQSClient({}) });
     await expect(unconfigured.send(message)).rejects.toThrow(/WEBHOOK_QUEUE_URL/);
+    // The URL alone queues now (the fan-out, the API), not a retry for later.
+    const sendOnly = createWebhookQueue({ AWS_REGION: 'ap-south-1' }, { env: { WEBHOOK_QUEUE_URL: env.WEBHOOK_QUEUE_URL }, scheduler: async () => new SchedulerClient({}) });
+    await expect(sendOnly.send(message, { delaySeconds: 3600 })).rejects.toThrow('WEBHOOK_QUEUE_ARN, WEBHOOK_SCHEDULER_ROLE_ARN and WEBHOOK_SCHEDULE_GROUP are required to schedule a retry');
     expect(sqs.calls()).toHaveLength(0);
+    expect(scheduler.calls()).toHaveLength(0);
   });
 
   it('an installed (local) queue takes the message and its delay instead', async () => {

@@ -34,13 +34,14 @@ export function installWebhookQueue(queue: WebhookQueue | undefined): void {
   local = queue;
 }
 
+/** What queues now (the fan-out, the API's pings and redeliveries) needs the URL alone; the sender, which schedules retries, all of it. */
 const Env = z.object({
   WEBHOOK_QUEUE_URL: z.string().min(1),
   /** The queue's ARN: the Scheduler's target. */
-  WEBHOOK_QUEUE_ARN: z.string().min(1),
+  WEBHOOK_QUEUE_ARN: z.string().min(1).optional(),
   /** The role the Scheduler assumes to send to the queue (sqs:SendMessage on it, nothing else). */
-  WEBHOOK_SCHEDULER_ROLE_ARN: z.string().min(1),
-  WEBHOOK_SCHEDULE_GROUP: z.string().min(1),
+  WEBHOOK_SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
+  WEBHOOK_SCHEDULE_GROUP: z.string().min(1).optional(),
 });
 type Env = z.infer<typeof Env>;
 
@@ -78,19 +79,21 @@ export function createWebhookQueue(cfg: { AWS_REGION: string }, deps: WebhookQue
         return;
       }
       // Rounded up to the second `at()` names: a retry may come a little late, never early.
+      const { WEBHOOK_QUEUE_ARN: queueArn, WEBHOOK_SCHEDULER_ROLE_ARN: roleArn, WEBHOOK_SCHEDULE_GROUP: group } = e;
+      if (!queueArn || !roleArn || !group) throw new Error('WEBHOOK_QUEUE_ARN, WEBHOOK_SCHEDULER_ROLE_ARN and WEBHOOK_SCHEDULE_GROUP are required to schedule a retry');
       const at = new Date(Math.ceil((now().getTime() + delay * 1000) / 1000) * 1000);
       const { ConflictException, CreateScheduleCommand } = await import('@aws-sdk/client-scheduler');
       try {
         await (await schedulerClient()).send(
           new CreateScheduleCommand({
             Name: scheduleName(message.deliveryId, at),
-            GroupName: e.WEBHOOK_SCHEDULE_GROUP,
+            GroupName: group,
             ScheduleExpression: atExpression(at),
             ScheduleExpressionTimezone: 'UTC',
             FlexibleTimeWindow: { Mode: 'OFF' },
             ActionAfterCompletion: 'DELETE',
             Description: `webhook retry of ${message.deliveryId}`,
-            Target: { Arn: e.WEBHOOK_QUEUE_ARN, RoleArn: e.WEBHOOK_SCHEDULER_ROLE_ARN, Input: body },
+            Target: { Arn: queueArn, RoleArn: roleArn, Input: body },
           }),
         );
       } catch (error) {
