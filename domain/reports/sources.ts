@@ -1,0 +1,314 @@
+import { eventTypes } from '../events/event';
+import { stages } from '../pipeline/stages';
+
+/**
+ * The allow-list of the custom report builder (DESIGN §13): per source, the fact table it reads,
+ * its time columns, whose records a row is (the scope columns), and every field a spec may name,
+ * each with its SQL expression (code, never input), its type, and what it may be used for. A spec
+ * names fields by these keys only; nothing else reaches the SQL text.
+ *
+ * The sources are the ClickHouse fact tables of functions/lib/analytics/schema.ts. DESIGN's
+ * `messages` has no fact table (the communication hub's messages stay in DynamoDB), so it is not a
+ * source; Message follow-ups are activities (`eventType = 'Message'`).
+ *
+ * Parameters a field may use besides the spec's values, bound by the compiler from its context:
+ * `{tenant:String}`, `{tz:String}` (tenant time zone), `{asOf:DateTime64(3, 'UTC')}` (now),
+ * `{highValue:Int64}` (the tenant's high-value threshold, paise), `{sla:Float64}` (lead response
+ * SLA, minutes).
+ */
+
+export const ops = ['eq', 'ne', 'in', 'gt', 'gte', 'lt', 'lte'] as const;
+export type Op = (typeof ops)[number];
+export const aggregates = ['sum', 'avg', 'min', 'max', 'uniq', 'median', 'p90'] as const;
+export type Aggregate = (typeof aggregates)[number];
+
+/** `money`: Int64 minor units; `strings`: an array of ids (filtered by membership, never grouped). */
+export type FieldType = 'string' | 'int' | 'float' | 'money' | 'boolean' | 'datetime' | 'date' | 'strings';
+
+/** Joins a field may need; the compiler adds each at most once, only when a used field needs it. */
+export type JoinName = 'staff' | 'firstResponse';
+
+export interface Field {
+  sql: string;
+  type: FieldType;
+  /** The words a report description uses for it ("deal value", "calls completed"). */
+  term: string;
+  values?: readonly string[];
+  /** Its values have an order of their own (stages in pipeline order): rows sort by it, not alphabetically. */
+  ordered?: true;
+  dimension: boolean;
+  aggregates: readonly Aggregate[];
+  ops: readonly Op[];
+  join?: JoinName;
+}
+
+export interface TimeColumn {
+  sql: string;
+  type: 'datetime' | 'date';
+}
+
+export interface Source {
+  table: string;
+  /** What one row is, for the builder's help text. */
+  row: string;
+  /** The first is the default for the period and the time-bucket dimensions. */
+  time: Readonly<Record<string, TimeColumn>>;
+  /** Snapshot sources (current state) may run without a period: every row as it stands. */
+  periodOptional: boolean;
+  /** Whose record a row is: a staff scope sees the rows where any of these holds one of its staff. */
+  scope: { staff: readonly { sql: string; array?: true }[]; opportunity?: string };
+  /** The staff column the `team` and `role` dimensions describe. */
+  staffColumn: string;
+  fields: Readonly<Record<string, Field>>;
+}
+
+const STRING_OPS: readonly Op[] = ['eq', 'ne', 'in'];
+const NUMBER_OPS: readonly Op[] = ops;
+const TIME_OPS: readonly Op[] = ['gt', 'gte', 'lt', 'lte'];
+const DATE_OPS: readonly Op[] = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'];
+
+const str = (sql: string, term: string, extra: Partial<Field> = {}): Field => ({ sql, type: 'string', term, dimension: true, aggregates: ['uniq'], ops: STRING_OPS, ...extra });
+const enumOf = (sql: string, term: string, values: readonly string[], extra: Partial<Field> = {}) => str(sql, term, { values, aggregates: [], ...extra });
+const num = (type: 'int' | 'float' | 'money', sql: string, term: string, extra: Partial<Field> = {}): Field => ({
+  sql,
+  type,
+  term,
+  dimension: false,
+  aggregates: ['sum', 'avg', 'min', 'max', 'median', 'p90'],
+  ops: NUMBER_OPS,
+  ...extra,
+});
+const bool = (sql: string, term: string, extra: Partial<Field> = {}): Field => ({ sql, type: 'boolean', term, dimension: true, aggregates: ['sum', 'avg'], ops: ['eq', 'ne'], ...extra });
+const instant = (sql: string, term: string): Field => ({ sql, type: 'datetime', term, dimension: false, aggregates: ['min', 'max'], ops: TIME_OPS });
+const day = (sql: string, term: string): Field => ({ sql, type: 'date', term, dimension: false, aggregates: ['min', 'max'], ops: DATE_OPS });
+const ids = (sql: string, term: string): Field => ({ sql, type: 'strings', term, dimension: false, aggregates: [], ops: ['eq', 'in'] });
+
+/** A staff member's direct manager and role, from the staff dimension (latest version). */
+const team = (): Record<string, Field> => ({
+  team: str('staff_manager', 'team', { join: 'staff', aggregates: [] }),
+  role: str('staff_role', 'role', { join: 'staff', aggregates: [] }),
+});
+
+const reached = (predicate: (stage: string) => string) =>
+  Object.fromEntries(stages.map((s) => [`reached${s}`, bool(predicate(s), s === 'Closed' ? 'won' : s.toLowerCase())])) as Record<string, Field>;
+
+const AS_OF = "{asOf:DateTime64(3, 'UTC')}";
+const daysInStage = `dateDiff('day', stage_changed_at, ${AS_OF})`;
+
+const opportunities: Source = {
+  table: 'opportunity_state',
+  row: 'an opportunity as it stands now (its latest version)',
+  time: {
+    createdAt: { sql: 'created_at', type: 'datetime' },
+    closedAt: { sql: 'closed_at', type: 'datetime' },
+    expectedCloseDate: { sql: 'expected_close_date', type: 'date' },
+    stageChangedAt: { sql: 'stage_changed_at', type: 'datetime' },
+  },
+  periodOptional: true,
+  // DESIGN §4: sellers see what they own, are assigned, close or co-sell; a manager whatever one of their subtree does.
+  scope: { staff: [{ sql: 'assigned_to' }, { sql: 'lead_owner' }, { sql: 'closing_owner' }, { sql: 'co_salespersons', array: true }], opportunity: 'opportunity_id' },
+  staffColumn: 'assigned_to',
+  fields: {
+    opportunityId: str('opportunity_id', 'opportunities'),
+    clientId: str('client_id', 'clients'),
+    productId: str('product_id', 'products'),
+    stage: enumOf('stage', 'stage', stages, { ordered: true }),
+    status: enumOf('status', 'status', ['open', 'won', 'lost']),
+    lostReason: str('lost_reason', 'lost reason', { aggregates: [] }),
+    assignedTo: str('assigned_to', 'assignee'),
+    leadOwner: str('lead_owner', 'lead owner'),
+    closingOwner: str('closing_owner', 'closing owner'),
+    partnerCompanyId: str('partner_company_id', 'partner company'),
+    currency: str('currency', 'currency', { aggregates: [] }),
+    coSalespersons: ids('co_salespersons', 'co-salespersons'),
+    warriors: ids('warriors', 'warriors'),
+    dealValue: num('money', 'deal_value', 'deal value'),
+    expectedRevenue: num('money', 'expected_revenue', 'expected revenue'),
+    closingProbability: num('float', 'closing_probability', 'closing probability', { aggregates: ['avg', 'min', 'max', 'median'] }),
+    createdAt: instant('created_at', 'created'),
+    closedAt: instant('closed_at', 'closed'),
+    stageChangedAt: instant('stage_changed_at', 'entered its stage'),
+    expectedCloseDate: day('expected_close_date', 'expected close date'),
+    daysInStage: num('int', daysInStage, 'days in stage'),
+    ageDays: num('int', `dateDiff('day', created_at, ${AS_OF})`, 'age in days'),
+    daysToClose: num('int', "dateDiff('day', created_at, closed_at)", 'days to close'),
+    agingBucket: enumOf(
+      `multiIf(${daysInStage} < 8, '0-7', ${daysInStage} < 15, '8-14', ${daysInStage} < 31, '15-30', ${daysInStage} < 61, '31-60', '61+')`,
+      'days in stage',
+      ['0-7', '8-14', '15-30', '31-60', '61+'],
+      { ordered: true },
+    ),
+    valueBand: enumOf("if(deal_value >= {highValue:Int64}, 'high', 'low')", 'value band', ['high', 'low']),
+    isHighValue: bool('deal_value >= {highValue:Int64}', 'high-value'),
+    open: bool("status = 'open'", 'open'),
+    won: bool("status = 'won'", 'won'),
+    lost: bool("status = 'lost'", 'lost'),
+    closed: bool("status != 'open'", 'closed'),
+    // A next step is a pending follow-up (DESIGN §3): followups FINAL keeps the ones still pending.
+    hasNextStep: bool('opportunity_id IN (SELECT opportunity_id FROM followups FINAL WHERE tenant_id = {tenant:String})', 'next step'),
+    closeDateSlipped: bool(`status = 'open' AND ifNull(expected_close_date < toDate(${AS_OF}, {tz:String}), 0)`, 'slipped'),
+    ...reached((s) => `has(stages_reached, '${s}')`),
+    ...team(),
+  },
+};
+
+const activities: Source = {
+  table: 'activities',
+  row: 'a follow-up scheduled, completed or missed (one row each)',
+  time: { at: { sql: 'at', type: 'datetime' }, scheduledAt: { sql: 'scheduled_at', type: 'datetime' } },
+  periodOptional: false,
+  // Who acted (scheduled it, completed it) and whose follow-up it is.
+  scope: { staff: [{ sql: 'staff_id' }, { sql: 'assignee' }], opportunity: 'opportunity_id' },
+  staffColumn: 'staff_id',
+  fields: {
+    eventId: str('event_id', 'follow-ups'),
+    opportunityId: str('opportunity_id', 'opportunities'),
+    clientId: str('client_id', 'clients'),
+    productId: str('product_id', 'products'),
+    kind: enumOf('kind', 'kind', ['scheduled', 'completed', 'missed']),
+    eventType: enumOf('event_type', 'type', eventTypes),
+    staffId: str('staff_id', 'staff'),
+    assignee: str('assignee', 'assignee'),
+    at: instant('at', 'when'),
+    scheduledAt: instant('scheduled_at', 'scheduled for'),
+    minutesLate: num('int', "dateDiff('minute', scheduled_at, at)", 'minutes late'),
+    isScheduled: bool("kind = 'scheduled'", 'scheduled'),
+    isCompleted: bool("kind = 'completed'", 'completed'),
+    isMissed: bool("kind = 'missed'", 'missed'),
+    // The dashboards' counters (DESIGN §3 Auto tracking; functions/lib/analytics/insights.ts).
+    callCompleted: bool("kind = 'completed' AND event_type = 'Call'", 'calls'),
+    messageCompleted: bool("kind = 'completed' AND event_type = 'Message'", 'messages'),
+    demoScheduled: bool("kind = 'scheduled' AND event_type = 'DemoScheduled'", 'demos scheduled'),
+    demoCompleted: bool("kind = 'completed' AND event_type = 'DemoCompleted'", 'demos completed'),
+    visitScheduled: bool("kind = 'scheduled' AND event_type = 'VisitScheduled'", 'visits scheduled'),
+    visitCompleted: bool("kind = 'completed' AND event_type = 'VisitCompleted'", 'visits completed'),
+    quoteShared: bool("kind = 'completed' AND event_type = 'QuoteShared'", 'quotes'),
+    ...team(),
+  },
+};
+
+const stageTransitions: Source = {
+  table: 'stage_transitions',
+  row: 'a stage an opportunity reached, with the move that reached it (a move reaching nothing new: one row, newlyReached false)',
+  time: { at: { sql: 'at', type: 'datetime' } },
+  periodOptional: false,
+  // Funnel counts are credited to the assignee when the stage was reached (as the dashboards count them).
+  scope: { staff: [{ sql: 'assigned_to' }], opportunity: 'opportunity_id' },
+  staffColumn: 'assigned_to',
+  fields: {
+    opportunityId: str('opportunity_id', 'opportunities'),
+    clientId: str('client_id', 'clients'),
+    productId: str('product_id', 'products'),
+    stage: enumOf('stage', 'stage', stages, { ordered: true }),
+    newlyReached: bool('newly_reached = 1', 'newly reached'),
+    fromStage: enumOf('from_stage', 'from stage', ['', ...stages], { ordered: true }),
+    toStage: enumOf('to_stage', 'to stage', stages, { ordered: true }),
+    direction: enumOf('direction', 'direction', ['created', 'forward', 'backward']),
+    outcome: enumOf('outcome', 'outcome', ['', 'Won', 'Lost']),
+    reason: str('reason', 'reason', { aggregates: [] }),
+    actor: str('actor', 'who moved it'),
+    assignedTo: str('assigned_to', 'assignee'),
+    leadOwner: str('lead_owner', 'lead owner'),
+    currency: str('currency', 'currency', { aggregates: [] }),
+    dealValue: num('money', 'deal_value', 'deal value'),
+    expectedRevenue: num('money', 'expected_revenue', 'expected revenue'),
+    at: instant('at', 'when'),
+    isBackward: bool("direction = 'backward'", 'backward'),
+    ...reached((s) => `newly_reached = 1 AND stage = '${s}'`),
+    ...team(),
+  },
+};
+
+const credits: Source = {
+  table: 'revenue_credits',
+  row: 'a credit record of a won deal: one per credited staff member (the split totals 100 %)',
+  time: { wonAt: { sql: 'won_at', type: 'datetime' } },
+  periodOptional: false,
+  // Only the credited staff member: a team's revenue is what its members were credited, never a partner's half.
+  scope: { staff: [{ sql: 'staff_id' }], opportunity: 'opportunity_id' },
+  staffColumn: 'staff_id',
+  fields: {
+    opportunityId: str('opportunity_id', 'deals'),
+    clientId: str('client_id', 'clients'),
+    productId: str('product_id', 'products'),
+    staffId: str('staff_id', 'staff'),
+    closingOwner: str('closing_owner', 'closing owner'),
+    leadOwner: str('lead_owner', 'lead owner'),
+    currency: str('currency', 'currency', { aggregates: [] }),
+    percent: num('int', 'percent', 'credit percent'),
+    amount: num('money', 'amount', 'credited revenue'),
+    dealValue: num('money', 'deal_value', 'deal value'),
+    wonAt: instant('won_at', 'won'),
+    valueBand: enumOf("if(deal_value >= {highValue:Int64}, 'high', 'low')", 'value band', ['high', 'low']),
+    isHighValue: bool('deal_value >= {highValue:Int64}', 'high-value'),
+    isSplit: bool('percent < 100', 'split'),
+    creditRole: enumOf(
+      "multiIf(staff_id = lead_owner AND staff_id = closing_owner, 'both', staff_id = closing_owner, 'closing', staff_id = lead_owner, 'lead', 'other')",
+      'credit role',
+      ['both', 'closing', 'lead', 'other'],
+    ),
+    ...team(),
+  },
+};
+
+const responseMinutes = "greatest(dateDiff('second', arrived_at, first_response_at), 0) / 60";
+const leads: Source = {
+  table: 'lead_arrivals',
+  row: 'a lead a lead source brought (one per opportunity it made)',
+  time: { arrivedAt: { sql: 'arrived_at', type: 'datetime' } },
+  periodOptional: false,
+  scope: { staff: [{ sql: 'assigned_to' }], opportunity: 'opportunity_id' },
+  staffColumn: 'assigned_to',
+  fields: {
+    opportunityId: str('opportunity_id', 'leads'),
+    clientId: str('client_id', 'clients'),
+    productId: str('product_id', 'products'),
+    assignedTo: str('assigned_to', 'assignee'),
+    channel: str('channel', 'channel'),
+    connectionId: str('connection_id', 'connection'),
+    arrivedAt: instant('arrived_at', 'arrived'),
+    // Response: the lead's first completed follow-up of any type (as the lead-response alert reads it).
+    responded: bool('isNotNull(first_response_at)', 'responded', { join: 'firstResponse' }),
+    responseMinutes: num('float', responseMinutes, 'response time', { join: 'firstResponse', aggregates: ['avg', 'min', 'max', 'median', 'p90'] }),
+    withinSla: bool(`ifNull(${responseMinutes} <= {sla:Float64}, 0)`, 'within the SLA', { join: 'firstResponse' }),
+    ...team(),
+  },
+};
+
+export const sources = { opportunities, activities, stage_transitions: stageTransitions, credits, leads } as const satisfies Record<string, Source>;
+export type SourceName = keyof typeof sources;
+export const sourceNames = Object.keys(sources) as [SourceName, ...SourceName[]];
+
+/** The join clause of each join, given the source's staff column. */
+export const joins: Record<JoinName, (source: Source) => string> = {
+  staff: (s) =>
+    `LEFT JOIN (SELECT staff_id AS staff_key, argMax(manager_id, version) AS staff_manager, argMax(role, version) AS staff_role
+       FROM staff WHERE tenant_id = {tenant:String} GROUP BY staff_id) AS staff_facts ON staff_facts.staff_key = ${s.staffColumn}`,
+  firstResponse: () =>
+    `LEFT JOIN (SELECT opportunity_id, min(at) AS first_response_at FROM activities
+       WHERE tenant_id = {tenant:String} AND kind = 'completed'
+         AND opportunity_id IN (SELECT opportunity_id FROM lead_arrivals WHERE tenant_id = {tenant:String})
+       GROUP BY opportunity_id) AS first_response USING (opportunity_id)`,
+};
+
+/** Time-bucket dimensions, of the period's time column in the tenant's time zone. */
+export const buckets = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export type Bucket = (typeof buckets)[number];
+
+export function bucketSql(bucket: Bucket, column: TimeColumn, weekStartsOn: 'monday' | 'sunday'): string {
+  const tz = column.type === 'datetime' ? ', {tz:String}' : '';
+  // toStartOfWeek mode 1: weeks start Monday; mode 0: Sunday (DESIGN §3: Monday unless configured).
+  const mode = weekStartsOn === 'sunday' ? 0 : 1;
+  switch (bucket) {
+    case 'day':
+      return column.type === 'datetime' ? `toDate(${column.sql}, {tz:String})` : column.sql;
+    case 'week':
+      return `toStartOfWeek(${column.sql}, ${mode}${tz})`;
+    case 'month':
+      return `toStartOfMonth(${column.sql}${tz})`;
+    case 'quarter':
+      return `toStartOfQuarter(${column.sql}${tz})`;
+    case 'year':
+      return `toStartOfYear(${column.sql}${tz})`;
+  }
+}
