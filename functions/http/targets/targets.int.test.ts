@@ -95,5 +95,6 @@ describe('a staff member’s own targets', () => {
     }
     const res = await api.as(admin).put('/v1/staff/so-1/targets', { effectiveFrom: addDays(today(), 101), revenueWeekly: 1 }, { 'if-match': `"${version}"` });
     expect(res.body).toMatchObject({ status: 422, errors: [{ field: 'body.effectiveFrom', code: 'too_many_versions' }] });
-  });
+    // 101 sequential writes of a document that grows each time: seconds alone, past 30 s on a loaded 2-core machine.
+  }, 120_000);
 });
