@@ -66,7 +66,7 @@ console.log(
       : []),
     `Inbound email: SMTP on ${stack.smtp.host}:${stack.smtp.port} (no TLS, no auth). Mail to a thread's Reply-To joins its thread; mail`,
     `  Bcc'd or forwarded to ${inboxAddress('demo', stack.smtp.replyDomain)} (tenant demo's inbox) is matched by In-Reply-To, then the sender's email,`,
-    `  else waits in GET /v1/inbox. Try: swaks --server ${stack.smtp.host}:${stack.smtp.port} --to ${inboxAddress('demo', stack.smtp.replyDomain)} --from someone@example.com`,
+    `  else waits in GET /v1/inbox. Try: printf 'From: someone@example.com\\r\\nSubject: Hello\\r\\n\\r\\nHi\\r\\n' | curl -s --url smtp://${stack.smtp.host}:${stack.smtp.port} --mail-from someone@example.com --mail-rcpt ${inboxAddress('demo', stack.smtp.replyDomain)} -T -`,
     '',
     'Example:',
     `  TOKEN=<a token above>; curl -s -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
