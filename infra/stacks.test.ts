@@ -471,6 +471,7 @@ describe('CRM stacks', () => {
           'POST /v1/webhooks/{id}/redeliver',
           'POST /v1/webhooks/{id}/rotate-secret',
         ],
+        'Crm-Api-Reports-dev': ['GET /v1/reports', 'GET /v1/reports/{id}', 'POST /v1/reports/custom/run', 'POST /v1/reports/{id}/run'],
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
       // A function per route, and in the Data stack the data worker beside them, in the Integrations stack the inbound worker.
@@ -537,7 +538,7 @@ describe('CRM stacks', () => {
     });
 
     it('refuses a route whose path no group names', () => {
-      expect(() => groupOf({ path: '/v1/reports' })).toThrow('/v1/reports: no route group names "reports" (functions/http/routes.ts routeGroups)');
+      expect(() => groupOf({ path: '/v1/nowhere' })).toThrow('/v1/nowhere: no route group names "nowhere" (functions/http/routes.ts routeGroups)');
       expect(groupOf({ path: '/health' })).toBe('Meta');
       expect(groupOf({ path: '/v1/gap-analysis/{staffId}' })).toBe('Insights');
     });
@@ -626,7 +627,7 @@ describe('CRM stacks', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       });
       expect(stacks.apiStage.dependencies.map((d) => d.stackName).sort()).toEqual(
-        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-Inbox-dev', 'Crm-Api-Webhooks-dev'].sort(),
+        ['Crm-Api-dev', 'Crm-Api-Clients-dev', 'Crm-Api-Config-dev', 'Crm-Api-Events-dev', 'Crm-Api-Insights-dev', 'Crm-Api-Meta-dev', 'Crm-Api-Opportunities-dev', 'Crm-Api-Staff-dev', 'Crm-Api-Work-dev', 'Crm-Api-Data-dev', 'Crm-Api-Integrations-dev', 'Crm-Api-Inbox-dev', 'Crm-Api-Webhooks-dev', 'Crm-Api-Reports-dev'].sort(),
       );
     });
 
@@ -648,6 +649,8 @@ describe('CRM stacks', () => {
         'GET /v1/dashboards/events': report,
         'GET /v1/dashboards/tenant': report,
         'GET /v1/gap-analysis/{staffId}': report,
+        'POST /v1/reports/{id}/run': report,
+        'POST /v1/reports/custom/run': report,
       });
     });
 

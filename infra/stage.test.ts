@@ -38,6 +38,7 @@ describe('stages (#11 item 4)', () => {
       'Crm-Api-Integrations-dev',
       'Crm-Api-Inbox-dev',
       'Crm-Api-Webhooks-dev',
+      'Crm-Api-Reports-dev',
       'Crm-Api-Stage-dev',
       'Crm-Schedules-dev',
       'Crm-Mail-dev',
@@ -67,8 +68,8 @@ describe('stages (#11 item 4)', () => {
     const app = appWith(prodContext);
     const crm = createCrmStacks(app);
     const stacks = stacksOf(app);
-    // Dev's 20 (above) and Crm-Edge.
-    expect(stacks).toHaveLength(21);
+    // Dev's 21 (above) and Crm-Edge.
+    expect(stacks).toHaveLength(22);
     for (const s of stacks) {
       expect(s.stackName, s.node.id).toBe(`${s.node.id}-prod`);
       // CloudFront's certificate and web ACL live in us-east-1: Crm-Edge alone is there.

@@ -72,6 +72,7 @@ const tagDescriptions: Record<string, string> = {
   Events: 'Follow-ups: calls, messages, demos, visits, quotes, negotiations; demos and visits completed with feedback.',
   Config: 'The tenant’s product catalogue and stage multipliers.',
   Staff: 'The tenant’s staff and reporting hierarchy.',
+  Reports: 'Prebuilt reports defined as data and the custom report builder, over the facts the caller’s scope may see (JSON or CSV).',
   Integrations: 'Connections to ERPs and lead sources (tenant_admin): settings, write-only secrets, the delivery log, replays and reconciliation.',
   Hooks: 'Where providers post: no bearer token — each provider’s signature over the raw body is the credential.',
   Forms: 'Web forms posting leads from a browser: CORS from the form’s origins, a honeypot, rate limits.',
@@ -184,7 +185,12 @@ export async function buildOpenApi() {
         [String(response.status)]: {
           description: response.description ?? (response.status === 201 ? 'Created' : 'OK'),
           headers,
-          ...('schema' in response && { content: { [response.contentType ?? 'application/json']: { schema: schema(response.schema, 'output') } } }),
+          ...('schema' in response && {
+            content: {
+              [response.contentType ?? 'application/json']: { schema: schema(response.schema, 'output') },
+              ...Object.fromEntries((response.alternatives ?? []).map((a) => [a.contentType, { schema: { type: 'string', description: a.description } }])),
+            },
+          }),
         },
         ...Object.fromEntries(errorStatuses(route, spec).map(([status, description]) => [String(status), problemResponse(status, description)])),
         default: problemResponse(500, 'Unexpected error (its cause is logged, never sent)'),

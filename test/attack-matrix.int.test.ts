@@ -15,6 +15,8 @@ import { useLocalStack, type ApiResponse } from './stack';
  * A route added to functions/http/routes.ts without an entry in `matrix` fails this suite.
  */
 // The event pipeline runs, so the dashboards' answers hold the fixtures' facts and their bodies can be checked.
+// Report runs are limited per tenant (REPORTS_PER_MINUTE, 30): the matrix runs more than that in demo within a minute.
+process.env.REPORTS_PER_MINUTE ??= '1000';
 const api = useLocalStack({ pipeline: true });
 
 // ───────────────────────────── who ─────────────────────────────
@@ -1923,6 +1925,51 @@ const matrix: Record<string, Entry> = {
     request: (fx) => ({ method: 'POST', path: `/v1/webhooks/${fx.webhookId}/deliveries/${fx.webhookDeliveryId}/redeliver` }),
     mutates: { state: webhookDeliveryState },
   },
+  // ── reports (#16): every role with tenant data may run them, over its own scope; the body check GETs every deal a run names ──
+  'GET /v1/reports': {
+    variant: 'the same request in every case: the catalogue is the same for every tenant',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/reports'),
+  },
+  'GET /v1/reports/{id}': {
+    variant: 'the same prebuilt report in every case',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => get('/v1/reports/pipeline-by-stage'),
+  },
+  'POST /v1/reports/{id}/run': {
+    variant: 'the same request in every case: the open pipeline grouped by opportunity, so every deal in the rows must be one the caller can GET (the tenant, a subtree, own, handed)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => ({ method: 'POST', path: '/v1/reports/pipeline-by-stage/run', body: { groupBy: ['opportunityId'] } }),
+  },
+  'POST /v1/reports/custom/run': {
+    variant: 'the same request in every case: every opportunity (any status) by id, so every deal in the rows must be one the caller can GET',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: noFx,
+    request: () => ({ method: 'POST', path: '/v1/reports/custom/run', body: { source: 'opportunities', dimensions: ['opportunityId'], measures: ['count', 'sum:dealValue'], limit: 10_000 } }),
+  },
   'POST /hooks/{tenantId}/{connectionId}': {
     variant: 'public: a signed delivery to a fresh connection of the case’s tenant, whoever’s token comes with it (the signature is the credential; test/hook-matrix.int.test.ts attacks it)',
     public: true,
@@ -2103,6 +2150,8 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'GET /v1/webhooks/{id}/deliveries': 403,
   'GET /v1/webhooks/{id}/deliveries/{deliveryId}': 403,
   'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': 403,
+  'POST /v1/reports/{id}/run': 403,
+  'POST /v1/reports/custom/run': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];

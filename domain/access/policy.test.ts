@@ -43,6 +43,7 @@ const seller: Action[] = [
   'task:read',
   'alert:read',
   'alert:acknowledge',
+  'report:run',
 ];
 
 /** DESIGN §4, written out: how far each role sees and what it may do. */
@@ -53,9 +54,9 @@ const expected: Record<Role, { scope: Scope; may: Action[] }> = {
   asst_manager: { scope: 'subtree', may: [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'] },
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },
-  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read'] },
-  partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read', 'data:export'] },
+  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read', 'report:run'] },
+  partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read', 'report:run'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read', 'data:export', 'report:run'] },
 };
 
 describe('the role table', () => {
@@ -77,10 +78,10 @@ describe('the role table', () => {
     expect(roles.filter((role) => can(aViewer({ role }), 'opportunity:correct'))).toEqual(['tenant_admin', 'manager', 'asst_manager']);
   });
 
-  it('keeps the analyst read-only: reads, and exports of what they may read', () => {
+  it('keeps the analyst read-only: reads, and exports and report runs of what they may read', () => {
     const allowed = actions.filter((a) => can(aViewer({ role: 'analyst' }), a));
     expect(allowed.length).toBeGreaterThan(0);
-    expect(allowed.filter((a) => !a.endsWith(':read'))).toEqual(['data:export']);
+    expect(allowed.filter((a) => !a.endsWith(':read'))).toEqual(['data:export', 'report:run']);
   });
 
   it('does not let a warrior create clients or opportunities, nor close or edit a deal', () => {

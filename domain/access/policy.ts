@@ -43,6 +43,8 @@ export const actions = [
   'inbox:manage',
   /** Outbound webhooks (#15): subscriptions, their write-only signing secrets, the delivery log and redeliveries. */
   'webhook:manage',
+  /** Reports (#16): run the prebuilt and custom reports over the facts the caller's scope may see. */
+  'report:run',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -56,7 +58,7 @@ const seller: readonly Action[] = [
   'client:create', 'client:read', 'client:update',
   'opportunity:create', 'opportunity:read', 'opportunity:update', 'opportunity:stage', 'opportunity:close',
   'event:create', 'event:complete', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read',
-  'task:read', 'alert:read', 'alert:acknowledge',
+  'task:read', 'alert:read', 'alert:acknowledge', 'report:run',
 ];
 // Managers set their reports' own targets (never their own); admins anyone's. Alerts are resolved by managers.
 const manager: readonly Action[] = [...seller, 'opportunity:correct', 'targets:write', 'alert:resolve', 'client:dedupe', 'data:import', 'data:export'];
@@ -70,9 +72,9 @@ export const policy: Record<Role, { scope: Scope; may: readonly Action[] }> = {
   sales_officer: { scope: 'linked', may: seller },
   tse: { scope: 'linked', may: seller },
   // Spec §4: warriors follow up on what a salesperson hands them; they may move the stage but not close, nor edit the deal.
-  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read'] },
-  partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read'] },
-  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read', 'data:export'] },
+  warrior: { scope: 'linked', may: ['client:read', 'opportunity:read', 'opportunity:stage', 'event:create', 'event:complete', 'event:read', 'config:read', 'task:read', 'report:run'] },
+  partner: { scope: 'linked', may: ['client:read', 'opportunity:read', 'event:create', 'event:complete', 'event:read', 'config:read', 'report:run'] },
+  analyst: { scope: 'tenant', may: ['client:read', 'opportunity:read', 'event:read', 'audit:read', 'config:read', 'staff:read', 'dashboard:read', 'task:read', 'alert:read', 'data:export', 'report:run'] },
 };
 
 /** Opportunity fields and who may write them (API3: field-level authorization). */

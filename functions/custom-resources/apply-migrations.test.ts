@@ -23,6 +23,10 @@ class RecordingAnalytics implements Analytics {
     return [];
   }
 
+  async runReport(): Promise<Row[]> {
+    return [];
+  }
+
   async insert(table: string, rows: readonly Row[], _opts?: InsertOptions): Promise<void> {
     this.calls.push({ op: 'insert', table, rows });
     if (table === 'schema_migrations') this.ledger.versions.push(...rows.map((r) => Number(r.version)));

@@ -155,6 +155,10 @@ export const routes: readonly RouteDefinition[] = [
   r('GET', '/v1/webhooks/{id}/deliveries', 'webhooks/deliveries', 'ListWebhookDeliveries'),
   r('GET', '/v1/webhooks/{id}/deliveries/{deliveryId}', 'webhooks/delivery', 'GetWebhookDelivery'),
   r('POST', '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', 'webhooks/redeliver', 'RedeliverWebhookDelivery', { webhooks: 'queue' }),
+  r('GET', '/v1/reports', 'reports/list', 'ListReports'),
+  r('GET', '/v1/reports/{id}', 'reports/get', 'GetReport'),
+  r('POST', '/v1/reports/{id}/run', 'reports/run', 'RunReport', { analytics: true, throttle: REPORT_THROTTLE }),
+  r('POST', '/v1/reports/custom/run', 'reports/custom', 'RunCustomReport', { analytics: true, throttle: REPORT_THROTTLE }),
   r('POST', '/hooks/{tenantId}/{connectionId}', 'hooks/receive', 'ReceiveHook', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
   r('GET', '/hooks/{tenantId}/{connectionId}', 'hooks/handshake', 'HookHandshake', { public: true, inbound: 'hook', throttle: HOOK_THROTTLE }),
   r('POST', '/forms/{formKey}', 'forms/submit', 'SubmitForm', { public: true, inbound: 'hook', throttle: FORM_THROTTLE }),
@@ -184,6 +188,8 @@ export const routeGroups = {
   Inbox: ['inbox'],
   // Outbound webhooks (#15): subscriptions, their delivery log and redeliveries.
   Webhooks: ['webhooks'],
+  // Reports (#16): the catalogue, prebuilt and custom runs over ClickHouse.
+  Reports: ['reports'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteGroup = keyof typeof routeGroups;

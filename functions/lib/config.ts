@@ -32,6 +32,8 @@ const Env = z
     S3_ENDPOINT: z.url().optional(),
     /** Messages (email and WhatsApp) a tenant may send a minute (#14): the next one is 429 until the minute ends. */
     MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(60),
+    /** Report runs (prebuilt and custom, #16) a tenant may start a minute. */
+    REPORTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
   })
   .superRefine((env, ctx) => {
     const need = env.AUTH_MODE === 'cognito' ? (['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'] as const) : (['JWT_ISSUER', 'JWT_AUDIENCE', 'JWKS_URI'] as const);

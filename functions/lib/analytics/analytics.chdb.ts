@@ -1,5 +1,5 @@
 import { drainPending, Session } from 'chdb';
-import { assertTableName, ENGINE_SETTINGS, insertSettings, toJsonEachRow, type Analytics, type InsertOptions, type QueryParams, type Row } from './port';
+import { assertTableName, ENGINE_SETTINGS, insertSettings, toJsonEachRow, type Analytics, type InsertOptions, type QueryParams, type ReportQuerySettings, type Row } from './port';
 
 /**
  * chDB, the ClickHouse engine in-process (local stack, tests). libchdb binds one data directory
@@ -37,6 +37,11 @@ export class ChdbAnalytics implements Analytics {
     const result = await this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' });
     const text = result.text();
     return text.length === 0 ? [] : text.trimEnd().split('\n').map((line) => JSON.parse(line) as T);
+  }
+
+  /** The query's own SETTINGS clause bounds it (chDB applies it to that query); `settings` are for the HTTP adapter. */
+  async runReport(sql: string, params: QueryParams, _settings: ReportQuerySettings): Promise<Row[]> {
+    return this.query<Row>(sql, params);
   }
 
   async insert(table: string, rows: readonly Row[], opts?: InsertOptions): Promise<void> {

@@ -114,6 +114,22 @@ describe('ClickHouseAnalytics over HTTP (@clickhouse/client)', () => {
     expect(fake.requests[2]!.body).toBe('OPTIMIZE TABLE activities');
   });
 
+  it('runs a report with its parameters bound and its bounds as request settings, leaving readonly to the query’s own SETTINGS clause', async () => {
+    fake.rows = [{ d0: 'Lead', m0: 2 }];
+    const sql = "SELECT stage AS d0, count() AS m0 FROM opportunity_state FINAL WHERE tenant_id = {tenant:String} GROUP BY d0 LIMIT {limit:UInt32}\nSETTINGS max_execution_time = 10, max_result_rows = 10000, result_overflow_mode = 'throw', readonly = 1";
+    const rows = await analytics.runReport(sql, { tenant: 'acme', limit: 1000 }, { max_execution_time: 10, max_result_rows: 10_000, result_overflow_mode: 'throw', readonly: 1 });
+    expect(rows).toEqual([{ d0: 'Lead', m0: 2 }]);
+    const [request] = fake.requests;
+    expect(request!.body).toBe(`${sql} \nFORMAT JSONEachRow`);
+    expect(request!.params.get('param_tenant')).toBe('acme');
+    expect(request!.params.get('param_limit')).toBe('1000');
+    expect(request!.params.get('max_execution_time')).toBe('10');
+    expect(request!.params.get('max_result_rows')).toBe('10000');
+    expect(request!.params.get('result_overflow_mode')).toBe('throw');
+    expect(request!.params.get('output_format_json_quote_64bit_integers')).toBe('0');
+    expect(request!.params.has('readonly')).toBe(false);
+  });
+
   it('inserts all rows in one JSONEachRow request carrying insert_deduplication_token', async () => {
     await analytics.insert('activities', [{ activity_id: 'a1', n: 1 }, { activity_id: 'a2', n: 2 }], { deduplicationToken: 'activities:batch-1' });
     expect(fake.requests).toHaveLength(1);

@@ -1,6 +1,6 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ErrorLogParams, type Logger, type LogParams, type WarnLogParams } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings, type ErrorLogParams, type Logger, type LogParams, type WarnLogParams } from '@clickhouse/client';
 import { logger } from '../logger';
-import { assertTableName, ENGINE_SETTINGS, insertSettings, type Analytics, type InsertOptions, type QueryParams, type Row } from './port';
+import { assertTableName, ENGINE_SETTINGS, insertSettings, type Analytics, type InsertOptions, type QueryParams, type ReportQuerySettings, type Row } from './port';
 
 /** ClickHouse over HTTP (ClickHouse Cloud or self-hosted). */
 export class ClickHouseAnalytics implements Analytics {
@@ -9,6 +9,17 @@ export class ClickHouseAnalytics implements Analytics {
   async query<T = Row>(sql: string, params: QueryParams = {}): Promise<T[]> {
     const result = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: ENGINE_SETTINGS });
     return result.json<T>();
+  }
+
+  /**
+   * The report's bounds also as the request's settings (max_execution_time, max_result_rows, …):
+   * readonly is left to the query's own SETTINGS clause, where it comes last — as a request setting
+   * it would forbid the engine settings sent beside it.
+   */
+  async runReport(sql: string, params: QueryParams, settings: ReportQuerySettings): Promise<Row[]> {
+    const { readonly: _readonly, ...bounds } = settings;
+    const result = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...ENGINE_SETTINGS, ...bounds } as ClickHouseSettings });
+    return result.json<Row>();
   }
 
   async insert(table: string, rows: readonly Row[], opts?: InsertOptions): Promise<void> {

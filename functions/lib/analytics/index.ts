@@ -120,6 +120,7 @@ function forgetCredentialsWhenRefused(adapter: Analytics, secretArn: string): An
   };
   return {
     query: <T = Row>(sql: string, params?: QueryParams) => guard(adapter.query<T>(sql, params)),
+    runReport: (sql, params, settings) => guard(adapter.runReport(sql, params, settings)),
     insert: (table, rows, opts) => guard(adapter.insert(table, rows, opts)),
     command: (sql, params) => guard(adapter.command(sql, params)),
     close: () => adapter.close(),

@@ -15,6 +15,9 @@ export interface InsertOptions {
 
 export const insertSettings = (opts: InsertOptions = {}): Record<string, string> => (opts.deduplicationToken ? { insert_deduplication_token: opts.deduplicationToken } : {});
 
+/** The settings a report runs with (domain/reports/compile.ts boundSettings). */
+export type ReportQuerySettings = Record<string, string | number>;
+
 export interface Analytics {
   /** The rows of one SELECT. */
   query<T = Row>(sql: string, params?: QueryParams): Promise<T[]>;
@@ -23,6 +26,13 @@ export interface Analytics {
    * `deduplicationToken`, the same insert sent again (a retried batch) is dropped by the engine.
    */
   insert(table: string, rows: readonly Row[], opts?: InsertOptions): Promise<void>;
+  /**
+   * A report's query (domain/reports/compile.ts): its SQL already ends with its bounding SETTINGS
+   * (readonly = 1 last); `settings` are those same bounds, which the HTTP adapter also sends as the
+   * request's settings (all but readonly, which the query's own clause sets), so the server applies
+   * them whatever the text. Rows as JSON objects keyed by the positional aliases (d0…, m0…, r0…).
+   */
+  runReport(sql: string, params: QueryParams, settings: ReportQuerySettings): Promise<Row[]>;
   /** A statement without rows (DDL, OPTIMIZE, …). */
   command(sql: string, params?: QueryParams): Promise<void>;
   close(): Promise<void>;

@@ -21,7 +21,16 @@ import { parseOrThrow } from '../../../domain/validation';
 export type IfMatchPolicy = 'required' | 'optional';
 
 /** The success answer of a route: its status and the schema that shapes (and documents) its body. */
-export type RouteResponse = { status: 200 | 201 | 202; schema: z.ZodType; description?: string; contentType?: string } | { status: 204; description?: string };
+export type RouteResponse =
+  | {
+      status: 200 | 201 | 202;
+      schema: z.ZodType;
+      description?: string;
+      contentType?: string;
+      /** Other representations the route answers with when asked (Accept), sent as text: for the API reference (reports' CSV). */
+      alternatives?: readonly { contentType: string; description: string }[];
+    }
+  | { status: 204; description?: string };
 
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined, R extends RouteResponse, M extends IfMatchPolicy | undefined> {
   /** One line for the API reference. */
@@ -67,6 +76,8 @@ export interface RouteResult<Body> {
   /** The resource's version: sent as its ETag. */
   version?: number;
   headers?: Record<string, string>;
+  /** Sent instead of the JSON body, as is (one of the response's `alternatives`: a report as CSV). */
+  text?: { contentType: string; body: string };
 }
 
 type BodyOf<R extends RouteResponse> = R extends { schema: infer S extends z.ZodType } ? z.input<S> : undefined;
@@ -143,6 +154,7 @@ export function httpRoute<
     } as RouteInput<B, Q, P, Pub, M>;
     const execute = async () => {
       const result = await fn(input);
+      if (result.text) return { status: spec.response.status, body: undefined, text: result.text.body, headers: { ...result.headers, 'content-type': result.text.contentType } };
       const shaped = 'schema' in spec.response ? spec.response.schema.parse(result.body) : undefined;
       return {
         status: spec.response.status,
@@ -162,10 +174,11 @@ export function httpRoute<
           )
         : await execute();
     if ((result.headers as Record<string, string> | undefined)?.['idempotent-replayed'] && spec.onReplay && input.ctx) await spec.onReplay(input.ctx, result.body as BodyOf<R>);
+    const text = (result as { text?: string }).text;
     return {
       statusCode: result.status ?? 200,
       headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
-      body: result.body === undefined ? '' : JSON.stringify(result.body),
+      body: text !== undefined ? text : result.body === undefined ? '' : JSON.stringify(result.body),
     };
   }) as unknown as HttpHandler;
   lambda.spec = spec as HttpHandler['spec'];

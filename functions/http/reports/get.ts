@@ -1,0 +1,9 @@
+import { httpRoute } from '../../lib/http/route';
+import { getReport } from '../../lib/use-cases/reports';
+import { CatalogueEntry, ReportIdParams } from './schemas';
+
+/** GET /v1/reports/{id} */
+export const handler = httpRoute(
+  { summary: 'A prebuilt report’s definition', description: 'As listed by GET /v1/reports; an unknown id is 404.', params: ReportIdParams, response: { status: 200, schema: CatalogueEntry } },
+  ({ ctx, params }) => ({ body: getReport(ctx, params.id) }),
+);

@@ -1,0 +1,234 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { catalogue } from '../../../domain/reports/catalogue';
+import { localDay } from '../../../domain/targets/periods';
+import { useLocalStack } from '../../../test/stack';
+
+/**
+ * Reports (#16) through HTTP on the local stack: a small known history made through the API flows
+ * through the real pipeline into chDB, and prebuilt and custom reports are checked value by value,
+ * per caller — a seller sees only their own rows, a manager their subtree, a warrior what was
+ * handed to them — as JSON and as CSV; bad specs are 422 at exact paths.
+ */
+const api = useLocalStack({ pipeline: true, analytics: true });
+const tse1 = { tenantId: 'demo', staffId: 'tse-1', role: 'tse' } as const;
+const tse2 = { tenantId: 'demo', staffId: 'tse-2', role: 'tse' } as const;
+const manager = { tenantId: 'demo', staffId: 'manager', role: 'manager' } as const;
+const admin = { tenantId: 'demo', staffId: 'admin', role: 'tenant_admin' } as const;
+const warrior = { tenantId: 'demo', staffId: 'rw-1', role: 'warrior' } as const;
+const platform = { tenantId: 'demo', staffId: 'root', role: 'platform_admin' } as const;
+type Who = typeof tse1 | typeof tse2 | typeof manager | typeof admin | typeof warrior | typeof platform;
+
+const ok = async (res: Promise<{ status: number; body: any }>, status = 200) => {
+  const r = await res;
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+};
+let phone = 9847400000;
+const newClient = async (who: Who) => {
+  phone += 1;
+  return (await ok(api.as(who).post('/v1/clients', { companyName: `Report client ${phone}`, ownerName: 'Owner', mobile: String(phone) }), 201)).id as string;
+};
+const open = async (who: Who, body: Record<string, unknown>) => ok(api.as(who).post(`/v1/clients/${await newClient(who)}/opportunities`, body), 201);
+const move = async (who: Who, id: string, body: Record<string, unknown>) => (await ok(api.as(who).post(`/v1/opportunities/${id}/stage`, body))).opportunity;
+const run = (who: Who, id: string, body: Record<string, unknown> = {}, headers?: Record<string, string>) => api.as(who).post(`/v1/reports/${id}/run`, body, headers);
+const custom = (who: Who, body: Record<string, unknown>, headers?: Record<string, string>) => api.as(who).post('/v1/reports/custom/run', body, headers);
+
+const h: Record<string, any> = {};
+let today: string;
+const FORMULA = '=HYPERLINK("http://evil.example","x")';
+
+beforeAll(async () => {
+  today = localDay(new Date(), 'Asia/Kolkata');
+  await ok(api.as(admin).post('/v1/staff', { staffId: 'rw-1', name: 'Report Warrior', email: 'rw-1@demo.example', role: 'warrior', managerId: 'manager' }), 201);
+  // tse-1: an open Website lead handed to the warrior (₹1,000), a KML deal won (₹2,000), a Jewellery deal lost for "price" (₹3,000).
+  h.o1 = await open(tse1, { productId: 'website', dealValue: 100_000, warriors: ['rw-1'] });
+  h.o2 = await open(tse1, { productId: 'kml', dealValue: 200_000 });
+  h.o2 = await move(tse1, h.o2.id, { stage: 'Closed', outcome: 'Won' });
+  h.o3 = await open(tse1, { productId: 'jewellery', dealValue: 300_000 });
+  h.o3 = await move(tse1, h.o3.id, { stage: 'Closed', outcome: 'Lost', reason: 'price' });
+  // tse-2: an open Website lead (₹4,000) and a KML deal lost with a reason that reads as a formula (₹5,000).
+  h.o4 = await open(tse2, { productId: 'website', dealValue: 400_000 });
+  h.o5 = await open(tse2, { productId: 'kml', dealValue: 500_000 });
+  h.o5 = await move(tse2, h.o5.id, { stage: 'Closed', outcome: 'Lost', reason: FORMULA });
+  await api.stack().pipeline!.poller.caughtUp();
+  await api.stack().pipeline!.bus.idle();
+}, 120_000);
+
+describe('the catalogue', () => {
+  it('lists every prebuilt report with what it takes', async () => {
+    const body = await ok(api.as(tse1).get('/v1/reports'));
+    expect(body.reports).toHaveLength(catalogue.length);
+    expect(body.reports.length).toBeGreaterThanOrEqual(50);
+    const loss = body.reports.find((r: any) => r.id === 'loss-reasons');
+    expect({ ...loss, groupBy: undefined, filters: undefined }).toEqual({
+      id: 'loss-reasons',
+      title: 'Win/loss: loss reasons',
+      area: 'pipeline',
+      description: 'Opportunities closed Lost in the period, by the lost reason given when closing: the number of them (count) and the deal value lost.',
+      source: 'opportunities',
+      defaultPeriod: 'last_90_days',
+      chart: { type: 'pie', x: 'lostReason', y: ['count'] },
+      periodOn: 'closedAt',
+      dimensions: ['lostReason'],
+      measures: ['count', 'sum:dealValue'],
+      needs: [],
+    });
+    expect(loss.groupBy).toContain('productId');
+    expect(loss.groupBy).toContain('month');
+    expect(loss.filters).toContain('dealValue');
+  });
+
+  it('shows one report, and answers 404 for an unknown one', async () => {
+    expect((await ok(api.as(tse1).get('/v1/reports/revenue-monthly'))).title).toBe('Revenue, month by month');
+    const res = await api.as(tse1).get('/v1/reports/no-such-report');
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('report_not_found');
+  });
+
+  it('is refused to platform admins (no tenant data)', async () => {
+    expect((await api.as(platform).get('/v1/reports')).status).toBe(403);
+    expect((await run(platform, 'loss-reasons')).status).toBe(403);
+  });
+});
+
+describe('prebuilt reports, value by value', () => {
+  it('loss reasons: the tenant for an admin, own rows for a seller', async () => {
+    const body = await ok(run(admin, 'loss-reasons'));
+    expect(body.columns).toEqual([
+      { name: 'lostReason', type: 'string', role: 'dimension' },
+      { name: 'count', type: 'int', role: 'measure' },
+      { name: 'sum:dealValue', type: 'money', role: 'measure' },
+    ]);
+    expect(body.rows).toEqual([
+      [FORMULA, 1, 500_000],
+      ['price', 1, 300_000],
+    ]);
+    expect(body.totals).toEqual([null, 2, 800_000]);
+    expect(body.chart).toEqual({ type: 'pie', x: 'lostReason', y: ['count'] });
+    expect(body.reportId).toBe('loss-reasons');
+    expect(body.period.to).toBe(today);
+
+    const own = await ok(run(tse1, 'loss-reasons'));
+    expect(own.rows).toEqual([['price', 1, 300_000]]);
+    expect(own.totals).toEqual([null, 1, 300_000]);
+    expect(JSON.stringify(own)).not.toContain('evil.example');
+  });
+
+  it('pipeline by stage, a snapshot: the manager’s subtree, a seller’s own, a warrior’s handed deal', async () => {
+    const columns = ['stage', 'count', 'sum:dealValue', 'sum:expectedRevenue'];
+    const all = await ok(run(manager, 'pipeline-by-stage'));
+    expect(all.columns.map((c: any) => c.name)).toEqual(columns);
+    expect(all.period).toBeNull();
+    expect(all.rows.map((r: any[]) => r.slice(0, 3))).toEqual([['Lead', 2, 500_000]]);
+    expect((await ok(run(tse2, 'pipeline-by-stage'))).rows.map((r: any[]) => r.slice(0, 3))).toEqual([['Lead', 1, 400_000]]);
+    const handed = await ok(run(warrior, 'pipeline-by-stage'));
+    expect(handed.rows.map((r: any[]) => r.slice(0, 3))).toEqual([['Lead', 1, 100_000]]);
+  });
+
+  it('revenue month by month: the won deal credited in full to its seller', async () => {
+    const month = `${today.slice(0, 7)}-01`;
+    const body = await ok(run(admin, 'revenue-monthly', { period: { from: month, to: today } }));
+    expect(body.columns.map((c: any) => c.name)).toEqual(['month', 'sum:amount', 'uniq:opportunityId']);
+    expect(body.rows).toEqual([[month, 200_000, 1]]);
+    expect(body.period).toEqual({ from: month, to: today });
+    expect((await ok(run(tse2, 'revenue-monthly', { period: { from: month, to: today } }))).rows).toEqual([]);
+  });
+
+  it('groupBy and filters of the request replace the dimensions and add to the filters', async () => {
+    const body = await ok(run(admin, 'loss-reasons', { groupBy: ['productId'], filters: [{ field: 'dealValue', op: 'gte', value: 400_000 }] }));
+    expect(body.columns.map((c: any) => c.name)).toEqual(['productId', 'count', 'sum:dealValue']);
+    expect(body.rows).toEqual([['kml', 1, 500_000]]);
+  });
+
+  it('answers CSV when asked, formulas defused', async () => {
+    const res = await run(admin, 'loss-reasons', {}, { accept: 'text/csv' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="loss-reasons.csv"');
+    // The text as fetch decodes it (the leading BOM, which reports.test.ts checks, is dropped by the decoder).
+    expect(res.body).toBe(`lostReason,count,sum:dealValue\r\n"'=HYPERLINK(""http://evil.example"",""x"")",1,500000\r\nprice,1,300000\r\n`);
+  });
+});
+
+describe('custom reports', () => {
+  const spec = { source: 'opportunities', dimensions: ['assignedTo'], measures: ['count', 'sum:dealValue'] };
+
+  it('counts per assignee over what the caller may see', async () => {
+    const all = await ok(custom(admin, spec));
+    expect(all.reportId).toBeNull();
+    expect(all.rows).toEqual([
+      ['tse-1', 3, 600_000],
+      ['tse-2', 2, 900_000],
+    ]);
+    expect(all.totals).toEqual([null, 5, 1_500_000]);
+    expect(all.chart).toEqual({ type: 'bar', x: 'assignedTo', y: ['count', 'sum:dealValue'] });
+    expect((await ok(custom(manager, spec))).rows).toEqual(all.rows);
+    // A seller never sees another's rows.
+    const own = await ok(custom(tse1, spec));
+    expect(own.rows).toEqual([['tse-1', 3, 600_000]]);
+    expect(JSON.stringify(own)).not.toContain('tse-2');
+    expect((await ok(custom(warrior, spec))).rows).toEqual([['tse-1', 1, 100_000]]);
+  });
+
+  it('ratios, and a CSV of them', async () => {
+    const body = { source: 'opportunities', dimensions: ['productId'], measures: ['sum:lost', 'count'], ratios: [{ name: 'lossRate', numerator: 'sum:lost', denominator: 'count' }], sort: [{ by: 'productId', dir: 'asc' }] };
+    const json = await ok(custom(admin, body));
+    expect(json.rows).toEqual([
+      ['jewellery', 1, 1, 1],
+      ['kml', 1, 2, 0.5],
+      ['website', 0, 2, 0],
+    ]);
+    const csv = await custom(admin, body, { accept: 'text/csv' });
+    expect(csv.body).toBe('productId,sum:lost,count,lossRate\r\njewellery,1,1,1\r\nkml,1,2,0.5\r\nwebsite,0,2,0\r\n');
+  });
+
+  it('refuses a bad spec with errors at exact paths', async () => {
+    const res = await custom(admin, { source: 'opportunities', dimensions: ['password'], measures: ['sum:stage', 'count'], filters: [{ field: 'stage', op: 'gt', value: 'Lead' }] });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors.map((e: any) => [e.field, e.code])).toEqual([
+      ['body.dimensions.0', 'unknown_dimension'],
+      ['body.measures.0', 'aggregate_not_allowed'],
+      ['body.filters.0.op', 'op_not_allowed'],
+    ]);
+    const noPeriod = await custom(admin, { source: 'activities', measures: ['count'] });
+    expect(noPeriod.status).toBe(422);
+    expect(noPeriod.body.errors).toEqual([{ field: 'body.period', code: 'period_required', message: 'activities reports need a period' }]);
+    const sql = await custom(admin, { source: 'opportunities', measures: ['count'], sql: 'SELECT * FROM system.tables' });
+    expect(sql.status).toBe(422);
+    expect(sql.body.errors.map((e: any) => e.field)).toEqual(['body.sql']);
+  });
+
+  it('refuses a bad catalogue run with errors at the request’s own paths', async () => {
+    const res = await run(admin, 'loss-reasons', { groupBy: ['nope'], period: { from: '2026-01-01', to: '2027-06-01' } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: any) => [e.field, e.code])).toEqual([
+      ['body.groupBy.0', 'unknown_dimension'],
+      ['body.period.to', 'period_too_long'],
+    ]);
+    const special = await run(admin, 'client-growth', { groupBy: ['month'] });
+    expect(special.status).toBe(422);
+    expect(special.body.errors).toEqual([{ field: 'body.groupBy', code: 'not_supported', message: 'the client-growth report takes no groupBy' }]);
+    expect((await run(admin, 'no-such-report')).status).toBe(404);
+  });
+});
+
+describe('the per-tenant rate limit', () => {
+  it('answers 429 with Retry-After and RateLimit fields past 30 runs a minute', async () => {
+    const acme = { tenantId: 'acme', staffId: 'admin', role: 'tenant_admin' } as const;
+    let refused: Awaited<ReturnType<typeof custom>> | undefined;
+    // At most 30 a minute: the 31st of one minute (62 cover a minute boundary crossed meanwhile).
+    for (let i = 0; i < 62 && !refused; i++) {
+      const res = await api.as(acme).post('/v1/reports/custom/run', { source: 'opportunities', measures: ['count'] });
+      if (res.status === 429) refused = res;
+      else expect(res.status).toBe(200);
+    }
+    expect(refused?.body.code).toBe('rate_limited');
+    expect(refused!.headers.get('ratelimit-limit')).toBe('30');
+    expect(refused!.headers.get('ratelimit-remaining')).toBe('0');
+    const retry = Number(refused!.headers.get('retry-after'));
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(60);
+    expect(refused!.headers.get('ratelimit-reset')).toBe(String(retry));
+  });
+});
