@@ -31,6 +31,17 @@ export function describeAnalyticsAdapter(name: string, open: () => Promise<Analy
       expect(rows).toEqual([{ id: 1, name, tags: ['a', "b'c"], at: '2026-03-02 04:30:12.345' }]);
     });
 
+    it('runs a report query under its own bounding settings: parameters bound, read-only, a result over its row cap an error (never cut short)', async () => {
+      const bounds = { max_execution_time: 10, max_result_rows: 5, result_overflow_mode: 'throw', readonly: 1 };
+      const clause = "SETTINGS max_execution_time = 10, max_result_rows = 5, result_overflow_mode = 'throw', readonly = 1";
+      expect(await a.runReport(`SELECT number AS d0, number * 2 AS m0 FROM numbers(4) WHERE number >= {min:UInt64} ORDER BY d0 ${clause}`, { min: 2 }, bounds)).toEqual([
+        { d0: 2, m0: 4 },
+        { d0: 3, m0: 6 },
+      ]);
+      await expect(a.runReport(`SELECT number AS d0 FROM numbers(10) ${clause}`, {}, bounds)).rejects.toThrow(/TOO_MANY_ROWS|Limit for result exceeded/);
+      await expect(a.runReport(`INSERT INTO port_probe (id, name) SELECT 99, 'x' ${clause}`, {}, bounds)).rejects.toThrow(/READONLY|readonly/i);
+    });
+
     it('binds numbers and arrays, and answers an empty result with no rows', async () => {
       expect(await a.query('SELECT id FROM port_probe WHERE id > {min:UInt64}', { min: 1_000 })).toEqual([]);
       expect(await a.query<{ n: number }>('SELECT count() AS n FROM port_probe WHERE id IN {ids:Array(UInt64)}', { ids: [1, 2] })).toEqual([{ n: 1 }]);
