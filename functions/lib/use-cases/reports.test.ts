@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { aliasesOf, reportAnswer, reportCsv, type ReportResult } from './reports';
+import type { Principal } from '../../../domain/access/roles';
+import { TenantSettings } from '../../../domain/tenants/tenant';
+import type { UseCaseContext } from './context';
+import { aliasesOf, reportAnswer, reportCsv, runCustomReport, type ReportResult, type ReportsDeps } from './reports';
 
 const result: ReportResult = {
   reportId: 'loss-reasons',
@@ -34,5 +37,39 @@ describe('report CSV', () => {
 
   it('names each column by its positional alias', () => {
     expect(aliasesOf([...result.columns, { name: 'sum:x', type: 'int', role: 'measure' }, { name: 'm', type: 'date', role: 'dimension' }])).toEqual(['d0', 'm0', 'r0', 'm1', 'd1']);
+  });
+});
+
+describe('a run that the engine refuses', () => {
+  const actor: Principal = { tenantId: 'acme', staffId: 'admin', role: 'tenant_admin' };
+  const ctx = (hits = 1): UseCaseContext => ({
+    actor,
+    now: new Date('2026-11-30T10:00:20.000Z'),
+    viewer: async () => actor,
+    services: {
+      tenants: { config: async () => ({ settings: TenantSettings.parse({ tenantId: 'acme', name: 'Acme' }), assignment: { value: undefined, version: 0 } }) },
+      integrations: { increment: async () => hits },
+    } as never,
+  });
+  const failing = (message: string): ReportsDeps => ({ run: async () => Promise.reject(new Error(message)), perMinute: 30 });
+  const spec = { source: 'opportunities' as const, dimensions: ['stage'], measures: ['count'] };
+
+  it('is a 422 when the result would pass its row cap, a 503 when it timed out or the store failed', async () => {
+    await expect(runCustomReport(ctx(), failing('Code: 396. DB::Exception: Limit for result exceeded, max rows: 10.00 thousand. (TOO_MANY_ROWS_OR_BYTES)'), spec)).rejects.toMatchObject({
+      kind: 'invalid',
+      code: 'validation_failed',
+      details: { errors: [{ field: 'body', code: 'result_too_large' }] },
+    });
+    await expect(runCustomReport(ctx(), failing('Code: 159. DB::Exception: Timeout exceeded: elapsed 10.1 seconds. (TIMEOUT_EXCEEDED)'), spec)).rejects.toMatchObject({ kind: 'unavailable', code: 'report_timeout', retryAfterSeconds: 30 });
+    await expect(runCustomReport(ctx(), failing('connect ECONNREFUSED'), spec)).rejects.toMatchObject({ kind: 'unavailable', code: 'analytics_unavailable' });
+  });
+
+  it('is a 429 past the tenant’s runs a minute, before any query', async () => {
+    let ran = 0;
+    const deps: ReportsDeps = { run: async () => (ran++, []), perMinute: 30 };
+    await expect(runCustomReport(ctx(31), deps, spec)).rejects.toMatchObject({ kind: 'too_many_requests', code: 'rate_limited', retryAfterSeconds: 40 });
+    expect(ran).toBe(0);
+    await runCustomReport(ctx(30), deps, spec);
+    expect(ran).toBe(2); // the rows and the totals
   });
 });
