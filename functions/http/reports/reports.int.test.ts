@@ -16,7 +16,8 @@ const manager = { tenantId: 'demo', staffId: 'manager', role: 'manager' } as con
 const admin = { tenantId: 'demo', staffId: 'admin', role: 'tenant_admin' } as const;
 const warrior = { tenantId: 'demo', staffId: 'rw-1', role: 'warrior' } as const;
 const platform = { tenantId: 'demo', staffId: 'root', role: 'platform_admin' } as const;
-type Who = typeof tse1 | typeof tse2 | typeof manager | typeof admin | typeof warrior | typeof platform;
+const other = { tenantId: 'demo', staffId: 'rt-9', role: 'tse' } as const;
+type Who = typeof tse1 | typeof tse2 | typeof manager | typeof admin | typeof warrior | typeof platform | typeof other;
 
 const ok = async (res: Promise<{ status: number; body: any }>, status = 200) => {
   const r = await res;
@@ -50,6 +51,10 @@ beforeAll(async () => {
   h.o4 = await open(tse2, { productId: 'website', dealValue: 400_000 });
   h.o5 = await open(tse2, { productId: 'kml', dealValue: 500_000 });
   h.o5 = await move(tse2, h.o5.id, { stage: 'Closed', outcome: 'Lost', reason: FORMULA });
+  // Outside the manager's subtree: another manager's seller with a deal of their own (₹6,000).
+  await ok(api.as(admin).post('/v1/staff', { staffId: 'rm-2', name: 'Other Manager', email: 'rm-2@demo.example', role: 'manager', managerId: 'admin' }), 201);
+  await ok(api.as(admin).post('/v1/staff', { staffId: 'rt-9', name: 'Other Seller', email: 'rt-9@demo.example', role: 'tse', managerId: 'rm-2' }), 201);
+  h.o6 = await open(other, { productId: 'website', dealValue: 600_000 });
   await api.stack().pipeline!.poller.caughtUp();
   await api.stack().pipeline!.bus.idle();
 }, 120_000);
@@ -119,7 +124,9 @@ describe('prebuilt reports, value by value', () => {
     const all = await ok(run(manager, 'pipeline-by-stage'));
     expect(all.columns.map((c: any) => c.name)).toEqual(columns);
     expect(all.period).toBeNull();
+    // tse-1's and tse-2's open leads, not rt-9's (another manager's report).
     expect(all.rows.map((r: any[]) => r.slice(0, 3))).toEqual([['Lead', 2, 500_000]]);
+    expect((await ok(run(admin, 'pipeline-by-stage'))).rows.map((r: any[]) => r.slice(0, 3))).toEqual([['Lead', 3, 1_100_000]]);
     expect((await ok(run(tse2, 'pipeline-by-stage'))).rows.map((r: any[]) => r.slice(0, 3))).toEqual([['Lead', 1, 400_000]]);
     const handed = await ok(run(warrior, 'pipeline-by-stage'));
     expect(handed.rows.map((r: any[]) => r.slice(0, 3))).toEqual([['Lead', 1, 100_000]]);
@@ -157,12 +164,16 @@ describe('custom reports', () => {
     const all = await ok(custom(admin, spec));
     expect(all.reportId).toBeNull();
     expect(all.rows).toEqual([
+      ['rt-9', 1, 600_000],
       ['tse-1', 3, 600_000],
       ['tse-2', 2, 900_000],
     ]);
-    expect(all.totals).toEqual([null, 5, 1_500_000]);
+    expect(all.totals).toEqual([null, 6, 2_100_000]);
     expect(all.chart).toEqual({ type: 'bar', x: 'assignedTo', y: ['count', 'sum:dealValue'] });
-    expect((await ok(custom(manager, spec))).rows).toEqual(all.rows);
+    // The manager: their subtree only, totals included.
+    const team = await ok(custom(manager, spec));
+    expect(team.rows).toEqual(all.rows.slice(1));
+    expect(team.totals).toEqual([null, 5, 1_500_000]);
     // A seller never sees another's rows.
     const own = await ok(custom(tse1, spec));
     expect(own.rows).toEqual([['tse-1', 3, 600_000]]);
@@ -176,10 +187,10 @@ describe('custom reports', () => {
     expect(json.rows).toEqual([
       ['jewellery', 1, 1, 1],
       ['kml', 1, 2, 0.5],
-      ['website', 0, 2, 0],
+      ['website', 0, 3, 0],
     ]);
     const csv = await custom(admin, body, { accept: 'text/csv' });
-    expect(csv.body).toBe('productId,sum:lost,count,lossRate\r\njewellery,1,1,1\r\nkml,1,2,0.5\r\nwebsite,0,2,0\r\n');
+    expect(csv.body).toBe('productId,sum:lost,count,lossRate\r\njewellery,1,1,1\r\nkml,1,2,0.5\r\nwebsite,0,3,0\r\n');
   });
 
   it('refuses a bad spec with errors at exact paths', async () => {
