@@ -70,6 +70,8 @@ export function urlProblems(raw: string, { allowLoopbackHttp }: UrlOptions, fiel
   }
   if (url.username || url.password) return problem('credentials_in_url', 'must not carry credentials: receivers verify the webhook-signature header instead');
   if (url.hash) return problem('invalid_url', 'must have no fragment (#…)');
+  // Nothing listens on port 0: refused as a typo, not retried for a day per event (found by a probe).
+  if (url.port === '0') return problem('invalid_url', 'must not name port 0');
   if (local) return [];
   if (isIP(host) !== 0 && isPrivateAddress(host)) return problem('unsafe_url', 'must not name a private, loopback, link-local or otherwise non-public address');
   if (isIP(host) === 0 && isLocalName(host)) return problem('unsafe_url', 'must name a public host');
