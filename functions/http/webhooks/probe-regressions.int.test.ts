@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../../../test/stack';
+import { getServices } from '../../lib/services';
 
 /**
  * Regressions found by a hostile probe of /v1/webhooks (#15) under npm start.
@@ -23,5 +24,51 @@ describe('webhook URLs (probe #15)', () => {
     const after = await api.as(admin).get(`/v1/webhooks/${id}`);
     expect((after.body as { url: string; version: number }).url).toBe('https://hooks.example.com/crm');
     expect((after.body as { version: number }).version).toBe(version);
+  });
+});
+
+describe('secret rotation (probe #15)', () => {
+  // The record is saved before the secret is written (Secrets Manager, a slow write): a second
+  // rotation in that window wrote its secret, then the first one's landed over it — the newest
+  // answer's secret (the one the admin keeps) signed nothing.
+  it('a rotation while another one is writing its secret is refused, and the secret stored is the one answered', async () => {
+    const created = await api.as(admin).post('/v1/webhooks', { url: 'https://hooks.example.com/rotate', events: ['opportunity.*'] });
+    expect(created.status).toBe(201);
+    const { id, secret: original } = created.body as { id: string; secret: string };
+    const services = getServices();
+    const put = services.secrets.put.bind(services.secrets);
+    let release!: () => void;
+    let writing!: () => void;
+    const firstWriting = new Promise<void>((r) => (writing = r));
+    const held = new Promise<void>((r) => (release = r));
+    let first = true;
+    services.secrets.put = async (...args: Parameters<typeof put>) => {
+      if (first) {
+        first = false;
+        writing();
+        await held;
+      }
+      return put(...args);
+    };
+    try {
+      const a = api.as(admin).post(`/v1/webhooks/${id}/rotate-secret`);
+      await firstWriting;
+      const b = await api.as(admin).post(`/v1/webhooks/${id}/rotate-secret`);
+      release();
+      const ra = await a;
+      expect(ra.status).toBe(200);
+      expect(b.status, JSON.stringify(b.body)).toBe(409);
+      expect((b.body as { code: string }).code).toBe('rotation_in_progress');
+      const stored = await services.secrets.get('demo', id);
+      expect(stored?.values.current).toBe((ra.body as { secret: string }).secret);
+      expect(stored?.values.previous).toBe(original);
+    } finally {
+      release();
+      services.secrets.put = put;
+    }
+    // Once written, the next rotation goes ahead, over it.
+    const c = await api.as(admin).post(`/v1/webhooks/${id}/rotate-secret`);
+    expect(c.status).toBe(200);
+    expect((await services.secrets.get('demo', id))?.values.current).toBe((c.body as { secret: string }).secret);
   });
 });

@@ -109,11 +109,21 @@ export async function deleteWebhook(ctx: UseCaseContext, id: string, expectedVer
   await ctx.services.secrets.delete(ctx.actor.tenantId, id);
 }
 
+/** Longer than any API request lives: a rotation's secret write not seen by then never will be. */
+const ROTATION_WRITE_MS = 60_000;
+
 /** A new signing secret, shown once; the previous one keeps signing (a second signature) for 24 h. */
 export async function rotateSecret(ctx: UseCaseContext, id: string, expectedVersion: number | undefined): Promise<{ webhook: Webhook; secret: string; previousSecretExpiresAt?: string }> {
   const before = await webhookOf(ctx, id);
   assertVersion(before.version, expectedVersion, 'webhook');
   const stored = webhookSecretsOf(await ctx.services.secrets.get(ctx.actor.tenantId, id));
+  // The record is saved before the secret is written: a record whose overlap differs from the
+  // store's is a rotation whose secret write is still in flight. Going ahead would let that write
+  // land after ours and undo it (this answer's secret never signing; found by a probe), unless it
+  // is older than any request lives (that write died with its request).
+  if (stored && stored.previousExpiresAt !== before.previousSecretExpiresAt && ctx.now.getTime() - Date.parse(before.secretCreatedAt) < ROTATION_WRITE_MS) {
+    throw new DomainError('conflict', 'rotation_in_progress', `Webhook ${id}'s secret is being rotated by another request; retry in a few seconds.`, {}, 2);
+  }
   const secret = newWebhookSecret(randomBytes(32));
   // Without a stored secret (never written, or lost) there is nothing to keep signing.
   const secrets: WebhookSecrets = stored ? rotateWebhookSecret(stored, secret, ctx.now) : { current: secret };
