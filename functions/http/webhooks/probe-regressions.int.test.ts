@@ -72,3 +72,21 @@ describe('secret rotation (probe #15)', () => {
     expect((await services.secrets.get('demo', id))?.values.current).toBe((c.body as { secret: string }).secret);
   });
 });
+
+describe('webhooks per tenant (probe #15)', () => {
+  // Every matching event makes a delivery per webhook: a probe made 100 with nothing stopping it.
+  it('a tenant has at most 25: the next is 409 too_many_webhooks and nothing is made; deleting one makes room', async () => {
+    const acme = { tenantId: 'acme', staffId: 'admin', role: 'tenant_admin' } as const;
+    const made: { id: string; version: number }[] = [];
+    for (let i = 0; i < 25; i++) {
+      const res = await api.as(acme).post('/v1/webhooks', { url: `https://hooks.example.com/acme/${i}`, events: ['client.*'] });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      made.push(res.body as { id: string; version: number });
+    }
+    const refused = await api.as(acme).post('/v1/webhooks', { url: 'https://hooks.example.com/acme/25', events: ['client.*'] });
+    expect([refused.status, (refused.body as { code: string }).code]).toEqual([409, 'too_many_webhooks']);
+    expect((await api.as(acme).get('/v1/webhooks?limit=100')).body.items).toHaveLength(25);
+    expect((await api.as(acme).call('DELETE', `/v1/webhooks/${made[0]!.id}`, undefined, { 'if-match': `"${made[0]!.version}"` })).status).toBe(204);
+    expect((await api.as(acme).post('/v1/webhooks', { url: 'https://hooks.example.com/acme/25', events: ['client.*'] })).status).toBe(201);
+  }, 60_000);
+});
