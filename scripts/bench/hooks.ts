@@ -1,6 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { keys } from '../../functions/lib/store/keys';
 import type { StoredDelivery } from '../../functions/lib/use-cases/ports';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { callRecorder } from './calls';
+import { guardRun, startBenchChild, type BenchChild } from './child';
 import { HOOKS_ADMIN, whatIfs, type Finished, type HooksServerMessage, type HooksServerReady, type HooksServerReply } from './hooks-server';
 import { closedLoop, HttpClient, HttpError, summarize, type Job, type RunSlice, type RunStats } from './load';
 import { procStatus, round, sampleCpu, type CpuSample } from './report';
@@ -85,16 +86,18 @@ const experiments = whatIfs(argv['what-if']);
 const runDeadlineMs = cfg.drainMs + 300_000;
 
 // ── lifecycle: everything started is stopped, on success, error, Ctrl-C or the deadline ────────
-// (as scripts/bench/import.ts does; not imported from there: it runs its benchmark when loaded)
+// (scripts/bench/child.ts: the server child, its IPC, the signals and the watchdog)
 
+type ServerChild = BenchChild<HooksServerReady, HooksServerMessage, HooksServerReply>;
 let dynamo: DynamoDbLocal | undefined;
-let server: ChildProcess | undefined;
+let server: ServerChild | undefined;
 const closers: (() => void)[] = [];
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopChild(server);
+const cleanup = guardRun({
+  name: 'bench:hooks',
+  deadlineMs: runDeadlineMs,
+  processes: () => [server?.process, dynamo?.process],
+  cleanup: async () => {
+    await server?.stop();
     await dynamo?.stop();
     for (const close of closers.splice(0).reverse()) {
       try {
@@ -103,83 +106,20 @@ function cleanup(): Promise<void> {
         /* best effort */
       }
     }
-  })();
-  return cleaning;
-}
-
-function stopChild(child: ChildProcess | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.stdin?.end(); // the child stops when its stdin closes…
-    child.kill('SIGTERM'); // …or on SIGTERM
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
-}
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the server child and DynamoDB Local…`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-// Last resort if the process exits without cleanup (e.g. an uncaught error): nothing outlives it.
-process.once('exit', () => {
-  for (const p of [server, dynamo?.process]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  },
 });
-const watchdog = setTimeout(() => {
-  console.error(`bench:hooks exceeded ${runDeadlineMs / 1000} s; stopping.`);
-  void cleanup().finally(() => process.exit(124));
-}, runDeadlineMs);
-watchdog.unref();
 
 // ── the server child ─────────────────────────────────────────────────────────────────────────
 
-interface ServerChild {
-  ready: HooksServerReady;
-  stderrTail: () => string;
-  /** Sends a message over IPC and waits for its reply (one question at a time). */
-  ask<K extends HooksServerReply['op']>(message: HooksServerMessage, expected: K, timeoutMs?: number): Promise<Extract<HooksServerReply, { op: K }>>;
-}
-
 async function startServer(dynamoEndpoint: string, dynamoPid: number): Promise<ServerChild> {
-  const logFile = join(root, '.bench', 'hooks-server.log');
-  mkdirSync(dirname(logFile), { recursive: true });
-  const logFd = openSync(logFile, 'w');
-  closers.push(() => closeSync(logFd));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'bench', 'hooks-server.ts')], {
+  server = await startBenchChild<HooksServerReady, HooksServerMessage, HooksServerReply>({
+    script: join(root, 'scripts', 'bench', 'hooks-server.ts'),
     cwd: root,
-    env: { ...process.env, BENCH_DYNAMODB_ENDPOINT: dynamoEndpoint, BENCH_DYNAMODB_PID: String(dynamoPid), BENCH_WHAT_IF: experiments.join(',') },
-    // stdout (the request and worker logs) to a file, as `npm start > log` would: never a pipe this busy process must drain.
-    stdio: ['pipe', logFd, 'pipe', 'ipc'],
+    env: { BENCH_DYNAMODB_ENDPOINT: dynamoEndpoint, BENCH_DYNAMODB_PID: String(dynamoPid), BENCH_WHAT_IF: experiments.join(',') },
+    // stdout (the request and worker logs) to a file, as `npm start > log` would.
+    logFile: join(root, '.bench', 'hooks-server.log'),
   });
-  server = child;
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
-  const ready = await new Promise<HooksServerReady>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server child did not start within 90 s:\n${stderr}`)), 90_000);
-    const exited = (code: number | null) => reject(new Error(`the server child exited (${code}) before it was ready:\n${stderr}`));
-    child.once('exit', exited);
-    child.once('message', (m: HooksServerReply) => {
-      clearTimeout(timer);
-      child.off('exit', exited);
-      if (m.op === 'ready') resolve(m.ready);
-      else reject(new Error(`unexpected first message from the server child: ${JSON.stringify(m)}`));
-    });
-  });
-  const ask = <K extends HooksServerReply['op']>(message: HooksServerMessage, expected: K, timeoutMs = 30_000) =>
-    new Promise<Extract<HooksServerReply, { op: K }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server child did not answer ${message.op}`)), timeoutMs);
-      child.once('message', (reply: HooksServerReply) => {
-        clearTimeout(timer);
-        if (reply.op === 'error') reject(new Error(`server child: ${reply.message}`));
-        else if (reply.op !== expected) reject(new Error(`the server child answered ${reply.op}, not ${expected}`));
-        else resolve(reply as Extract<HooksServerReply, { op: K }>);
-      });
-      child.send(message);
-    });
-  return { ready, stderrTail: () => stderr, ask };
+  return server;
 }
 
 // ── the deliveries ───────────────────────────────────────────────────────────────────────────
