@@ -17,6 +17,8 @@ import { useLocalStack, type ApiResponse } from './stack';
 // The event pipeline runs, so the dashboards' answers hold the fixtures' facts and their bodies can be checked.
 // Report runs are limited per tenant (REPORTS_PER_MINUTE, 30): the matrix runs more than that in demo within a minute.
 process.env.REPORTS_PER_MINUTE ??= '1000';
+// A tenant has at most 25 webhooks (WEBHOOKS_PER_TENANT): the matrix makes a fresh one for each of ~300 cases.
+process.env.WEBHOOKS_PER_TENANT ??= '1000';
 const api = useLocalStack({ pipeline: true });
 
 // ───────────────────────────── who ─────────────────────────────

@@ -57,16 +57,17 @@ async function webhookOf(ctx: UseCaseContext, id: string): Promise<Webhook> {
   return w;
 }
 
-/** At most this many webhooks per tenant. */
-export const MAX_WEBHOOKS_PER_TENANT = 25;
+/** At most this many webhooks per tenant (`WEBHOOKS_PER_TENANT`, default 25). */
+const maxWebhooks = () => Math.max(1, Number(process.env.WEBHOOKS_PER_TENANT) || 25);
 
 export async function createWebhook(ctx: UseCaseContext, raw: unknown): Promise<{ webhook: Webhook; secret: string }> {
   authorize(ctx.actor, 'webhook:manage');
   await tenantConfig(ctx);
   const input = checkWebhookInput(raw, checkContext());
   // Every matching event makes a delivery per webhook: a tenant's endpoints are bounded (HubSpot and Stripe bound theirs too).
-  const existing = await ctx.services.webhooks.listWebhooks(ctx.actor.tenantId, { limit: MAX_WEBHOOKS_PER_TENANT });
-  if (existing.items.length >= MAX_WEBHOOKS_PER_TENANT) throw conflict('too_many_webhooks', `A tenant has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks: delete one you no longer use (or subscribe one endpoint to more events).`);
+  const max = maxWebhooks();
+  const existing = await ctx.services.webhooks.listWebhooks(ctx.actor.tenantId, { limit: max });
+  if (existing.items.length >= max) throw conflict('too_many_webhooks', `A tenant has at most ${max} webhooks: delete one you no longer use (or subscribe one endpoint to more events).`);
   const secret = newWebhookSecret(randomBytes(32));
   const at = ctx.now.toISOString();
   const w: Webhook = {
