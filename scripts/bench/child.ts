@@ -114,3 +114,28 @@ export function guardRun(opts: { name: string; deadlineMs: number; cleanup: () =
   watchdog.unref();
   return cleanup;
 }
+
+/**
+ * In a benchmark's server child: stop on SIGINT/SIGTERM, and when the benchmark is gone (even
+ * killed outright: its stdin closes, the IPC channel disconnects) take its DynamoDB Local
+ * (BENCH_DYNAMODB_PID) down too, so nothing is left behind.
+ */
+export function stopWhenOrphaned(stop: (code: number) => Promise<void>): void {
+  const orphaned = () => {
+    const jvm = Number(process.env.BENCH_DYNAMODB_PID);
+    if (jvm > 0) {
+      try {
+        process.kill(jvm, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    void stop(0);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  process.stdin.on('end', orphaned);
+  process.stdin.on('close', orphaned);
+  process.stdin.resume();
+  process.on('disconnect', orphaned);
+}

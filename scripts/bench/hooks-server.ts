@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Principal } from '../../domain/access/roles';
 import { callRecorder } from './calls';
+import { stopWhenOrphaned } from './child';
 
 /**
  * The server of `npm run bench:hooks` (scripts/bench/hooks.ts), in its own process so that its
@@ -111,24 +112,7 @@ async function main() {
     await stack.stop().catch(() => undefined);
     process.exit(code);
   };
-  // The benchmark is gone (even killed outright): take its DynamoDB Local down too, so nothing is left behind.
-  const orphaned = () => {
-    const jvm = Number(process.env.BENCH_DYNAMODB_PID);
-    if (jvm > 0) {
-      try {
-        process.kill(jvm, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    }
-    void stop(0);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-  process.stdin.on('end', orphaned);
-  process.stdin.on('close', orphaned);
-  process.stdin.resume();
-  process.on('disconnect', orphaned);
+  stopWhenOrphaned(stop);
 
   // After startLocalStack: the services read the environment it sets.
   const { getServices, getStoreClients } = await import('../../functions/lib/services');

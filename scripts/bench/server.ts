@@ -4,6 +4,7 @@ import { startLocalStack } from '../local/stack';
 import { seedDemo } from '../seed';
 import { callRecorder } from './calls';
 import { BENCH_STAFF, BENCH_TENANTS, READY_PREFIX, type ServerMessage, type ServerReady, type ServerReply } from './protocol';
+import { stopWhenOrphaned } from './child';
 
 /**
  * The API server of `npm run bench:api`, in its own process so the load generator does not share
@@ -76,24 +77,7 @@ async function main() {
     await stack.stop().catch(() => undefined);
     process.exit(code);
   };
-  // The benchmark is gone (even killed outright): take its DynamoDB Local down too, so nothing is left behind.
-  const orphaned = () => {
-    const jvm = Number(process.env.BENCH_DYNAMODB_PID);
-    if (jvm > 0) {
-      try {
-        process.kill(jvm, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    }
-    void stop(0);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-  process.stdin.on('end', orphaned);
-  process.stdin.on('close', orphaned);
-  process.stdin.resume();
-  process.on('disconnect', orphaned);
+  stopWhenOrphaned(stop);
 
   // After startLocalStack: the services read the environment it sets.
   const { getServices, getStoreClients } = await import('../../functions/lib/services');

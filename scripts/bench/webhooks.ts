@@ -12,7 +12,7 @@ import type { Principal } from '../../domain/access/roles';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { startWebhookListener, type WebhookListener } from '../webhook-listen';
 import { callRecorder } from './calls';
-import { guardRun, startBenchChild, type BenchChild } from './child';
+import { guardRun, startBenchChild, type BenchChild, stopWhenOrphaned } from './child';
 import { categorize, readProfile } from './cpuprofile';
 import { closedLoop, HttpClient, HttpError, summarize, type Job } from './load';
 import { cpuMs, procStatus, round, sampleCpu, type CpuSample } from './report';
@@ -119,26 +119,7 @@ async function serve() {
     await stack.stop().catch(() => undefined);
     process.exit(code);
   };
-  // The benchmark is gone (even killed outright): take its DynamoDB Local down too, so nothing is left behind.
-  const orphaned = () => {
-    const jvm = Number(process.env.BENCH_DYNAMODB_PID);
-  const profileFile = process.env.BENCH_CPU_PROF_FILE;
-  let profiler: Session | undefined;
-    if (jvm > 0) {
-      try {
-        process.kill(jvm, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    }
-    void stop(0);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-  process.stdin.on('end', orphaned);
-  process.stdin.on('close', orphaned);
-  process.stdin.resume();
-  process.on('disconnect', orphaned);
+  stopWhenOrphaned(stop);
 
   // After startLocalStack: the services read the environment it sets.
   const { getServices, getStoreClients } = await import('../../functions/lib/services');
