@@ -139,3 +139,17 @@ export function stopWhenOrphaned(stop: (code: number) => Promise<void>): void {
   process.stdin.resume();
   process.on('disconnect', orphaned);
 }
+
+/** The API as one caller (a bearer token): a JSON call that must answer `expected`, else an error quoting what came back. */
+export function apiOf(url: string, token: string) {
+  return async <T>(method: 'GET' | 'POST', path: string, body: unknown, expected: number): Promise<T> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (res.status !== expected) throw new Error(`${method} ${path}: HTTP ${res.status}, expected ${expected}: ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  };
+}

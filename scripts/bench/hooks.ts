@@ -15,7 +15,7 @@ import { keys } from '../../functions/lib/store/keys';
 import type { StoredDelivery } from '../../functions/lib/use-cases/ports';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { callRecorder } from './calls';
-import { guardRun, startBenchChild, type BenchChild } from './child';
+import { apiOf, guardRun, startBenchChild, type BenchChild } from './child';
 import { HOOKS_ADMIN, whatIfs, type Finished, type HooksServerMessage, type HooksServerReady, type HooksServerReply } from './hooks-server';
 import { closedLoop, HttpClient, HttpError, summarize, type Job, type RunSlice, type RunStats } from './load';
 import { procStatus, round, sampleCpu, type CpuSample } from './report';
@@ -187,21 +187,6 @@ function deliveryItem(tenantId: string, connectionId: string, webhookId: string,
     version: 1,
   };
   return toItem('delivery', tenantId, { ...keys.delivery(tenantId, connectionId, d.id), ...keys.deliveryIndexes(tenantId, d) }, d);
-}
-
-// ── the API, as the tenant admin ─────────────────────────────────────────────────────────────
-
-function apiOf(url: string, token: string) {
-  return async <T>(method: 'GET' | 'POST', path: string, body: unknown, expected: number): Promise<T> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${path}: HTTP ${res.status}, expected ${expected}: ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
-  };
 }
 
 // ── the run ──────────────────────────────────────────────────────────────────────────────────

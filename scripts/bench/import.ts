@@ -25,6 +25,7 @@ import { callRecorder, normalise } from './calls';
 import { ablate, IMPORTER, type ImportServerMessage, type ImportServerReady, type ImportServerReply, type RssMark, type RssSample } from './import-server';
 import { closedLoop, summarize, type Job, type RunSlice } from './load';
 import { procStatus, round, sampleCpu, table, type CpuSample } from './report';
+import { apiOf } from './child';
 
 /**
  * `npm run bench:import` — a bulk client import (#12) through the API, the queue and the worker on
@@ -279,21 +280,6 @@ async function writeCsv(file: string, count: number, rowOf: (i: number) => Row):
   out.end();
   await done;
   return statSync(file).size;
-}
-
-// ── the API, as the importer ────────────────────────────────────────────────────────────────
-
-function apiOf(url: string, token: string) {
-  return async <T>(method: 'GET' | 'POST', path: string, body: unknown, expected: number): Promise<T> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${path}: HTTP ${res.status}, expected ${expected}: ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
-  };
 }
 
 /** PUTs the file to the presigned URL as it is read from disk, with the exact length the URL signs. */
