@@ -193,6 +193,21 @@ function activitiesSql(salt: string, limit: number): string {
   LIMIT ${limit}`;
 }
 
+/**
+ * The leads (lead_arrivals, for the reports' `leads` source): seven opportunities in ten came from a
+ * lead source, arriving when they were created, assigned to their lead owner then; a channel and
+ * one of its connections each. Their response is their first completed follow-up (activities).
+ */
+function leadArrivalsSql(salt: string): string {
+  return `
+  INSERT INTO lead_arrivals (tenant_id, opportunity_id, client_id, product_id, assigned_to, channel, connection_id, external_id, arrived_at)
+  SELECT tenant_id, opp_id, client_id, product_id, lead_owner,
+    ['whatsapp', 'indiamart', 'web_form', 'justdial', 'facebook'][multiIf(${u('o', "'chan'")} < 0.35, 1, ${u('o', "'chan'")} < 0.6, 2, ${u('o', "'chan'")} < 0.8, 3, ${u('o', "'chan'")} < 0.92, 4, 5)] AS channel,
+    concat(channel, '-', toString(1 + cityHash64(o, 'conn') % 3)), concat('ext-', toString(o)), ${ms('created_ms')}
+  FROM bench_opps_${salt}
+  WHERE ${u('o', "'lead'")} < 0.7`;
+}
+
 function staffSql(tenant: string): string {
   return `
   INSERT INTO staff (tenant_id, staff_id, version, name, role, manager_id, path, active, partner_company_id, updated_at)
@@ -220,6 +235,7 @@ async function tenantFacts(analytics: Analytics, tenant: string, salt: string, s
   await step('stage_transitions', transitionsSql(salt));
   await step('revenue_credits', creditsSql(salt));
   await step('activities', activitiesSql(salt, scale.activities));
+  await step('lead_arrivals', leadArrivalsSql(salt));
   await analytics.command(`DROP TABLE bench_opps_${salt}`);
 }
 
@@ -232,7 +248,7 @@ export async function generate(analytics: Analytics, scale: Scale, log: (s: stri
   // The other fact tables as they settle in production: each month's parts merged (no duplicates to
   // drop, so FINAL only merges parts).
   // The follow-ups done are cleaned away as the table's cleanup merges do an hour after a part is written.
-  for (const table of ['activities', 'stage_transitions', 'revenue_credits', 'staff', 'followups']) {
+  for (const table of ['activities', 'stage_transitions', 'revenue_credits', 'staff', 'followups', 'lead_arrivals']) {
     const t = performance.now();
     await analytics.command(`OPTIMIZE TABLE ${table} FINAL${table === 'followups' ? ' CLEANUP' : ''}`);
     log(`  OPTIMIZE ${table} FINAL ${((performance.now() - t) / 1000).toFixed(1)} s`);
