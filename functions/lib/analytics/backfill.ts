@@ -1,10 +1,11 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CrmEvent } from '../../../domain/events/event';
+import type { Message } from '../../../domain/messages/message';
 import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { StageTransition } from '../../../domain/pipeline/stage-change';
 import type { Staff } from '../../../domain/staff/staff';
 import { auditFromItem, fromItem, type Item } from '../store/items';
-import { activityRowsOf, auditRow, creationTransition, creditRows, leadArrivalRows, opportunityStateRow, staffRow, transitionRows } from './facts';
+import { activityRowsOf, auditRow, creationTransition, creditRows, leadArrivalRows, messageRow, opportunityStateRow, staffRow, transitionRows } from './facts';
 import type { Analytics, Row } from './port';
 import type { FactRows, FactTable } from './projections';
 
@@ -31,6 +32,9 @@ export function factsOfItem(item: Item): FactRows {
       return { activities: activityRowsOf(tenantId, fromItem<CrmEvent>(item)) };
     case 'staff':
       return { staff: [staffRow(tenantId, fromItem<Staff>(item))] };
+    case 'message':
+      // As it stands: its status now is the one its status changes reached.
+      return { messages: [messageRow(tenantId, fromItem<Message>(item))] };
     case 'audit': {
       const entry = auditFromItem(item);
       // An opportunity's creation is recorded only in its audit entry (and the event it published):

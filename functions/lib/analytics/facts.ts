@@ -1,8 +1,10 @@
 import type { AuditEntry } from '../../../domain/audit/audit';
-import type { CrmEvent } from '../../../domain/events/event';
+import { feedbackTypes, type CrmEvent } from '../../../domain/events/event';
+import type { Channel, Message, MessageStatus } from '../../../domain/messages/message';
 import type { CreditRecord } from '../../../domain/pipeline/credit-split';
 import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { Stage } from '../../../domain/pipeline/stages';
+import { competitorNamed } from '../../../domain/reports/themes';
 import type { Staff } from '../../../domain/staff/staff';
 import type { Row } from './port';
 
@@ -30,8 +32,19 @@ export function completedBy(e: Pick<CrmEvent, 'updatedBy' | 'createdBy' | 'assig
   return who === 'system' || who.startsWith('integration:') ? e.assignee : who;
 }
 
-/** A follow-up put in the diary, done or missed, credited to who acted (for a miss, the assignee). */
-export function activityRow(tenantId: string, e: Pick<CrmEvent, 'id' | 'type' | 'opportunityId' | 'clientId' | 'productId' | 'assignee' | 'scheduledAt'>, kind: ActivityKind, staffId: string, at: string): Row {
+/**
+ * A follow-up put in the diary, done or missed, credited to who acted (for a miss, the assignee).
+ * A completed demo or visit also carries what its feedback says of the themes reports count: the
+ * budget (minor units) and the competitor named (normalised, '' for none).
+ */
+export function activityRow(
+  tenantId: string,
+  e: Pick<CrmEvent, 'id' | 'type' | 'opportunityId' | 'clientId' | 'productId' | 'assignee' | 'scheduledAt'> & Partial<Pick<CrmEvent, 'feedback'>>,
+  kind: ActivityKind,
+  staffId: string,
+  at: string,
+): Row {
+  const feedback = kind === 'completed' && feedbackTypes.has(e.type) ? e.feedback : undefined;
   return {
     tenant_id: tenantId,
     activity_id: `${e.id}:${kind}`,
@@ -45,6 +58,8 @@ export function activityRow(tenantId: string, e: Pick<CrmEvent, 'id' | 'type' | 
     assignee: e.assignee,
     at: toDateTime64(at),
     scheduled_at: toDateTime64(e.scheduledAt),
+    budget: feedback ? feedback.budget : null,
+    competitor: feedback ? competitorNamed(feedback.competitorInfo) : '',
   };
 }
 
@@ -233,5 +248,43 @@ export function auditRow(tenantId: string, entry: AuditEntry, scopeId: string): 
     at: toDateTime64(entry.at),
     before: entry.before === undefined ? '' : JSON.stringify(entry.before),
     after: entry.after === undefined ? '' : JSON.stringify(entry.after),
+  };
+}
+
+/** How far a message has gone (domain/messages/message.ts withStatus: forward only, failed only before read); inbound ones are 0. */
+export const messageStatusRanks: readonly MessageStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed'];
+const rankOf = (status: MessageStatus) => Math.max(messageStatusRanks.indexOf(status), 0);
+
+/** A message of the communication hub as stored: who sent it (outbound), when, and its status. */
+export function messageRow(tenantId: string, m: Pick<Message, 'id' | 'clientId' | 'opportunityId' | 'channel' | 'direction' | 'status' | 'createdBy' | 'createdAt'>): Row {
+  return {
+    tenant_id: tenantId,
+    client_id: m.clientId,
+    message_id: m.id,
+    opportunity_id: m.opportunityId ?? '',
+    channel: m.channel,
+    direction: m.direction,
+    staff_id: m.direction === 'outbound' ? m.createdBy : '',
+    status_rank: m.direction === 'outbound' ? rankOf(m.status) : 0,
+    at: toDateTime64(m.createdAt),
+  };
+}
+
+/**
+ * A message's new status, on its own: the rest of the message is not in the change, so its
+ * columns hold nothing ('' and the epoch), which the merge with the message's row drops
+ * (functions/lib/analytics/schema.ts migration 5).
+ */
+export function messageStatusRow(tenantId: string, s: { messageId: string; clientId: string; opportunityId?: string | undefined; channel: Channel; status: MessageStatus }): Row {
+  return {
+    tenant_id: tenantId,
+    client_id: s.clientId,
+    message_id: s.messageId,
+    opportunity_id: s.opportunityId ?? '',
+    channel: s.channel,
+    direction: '',
+    staff_id: '',
+    status_rank: rankOf(s.status),
+    at: toDateTime64('1970-01-01T00:00:00.000Z'),
   };
 }

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../../../domain/audit/audit';
 import type { CrmEvent } from '../../../domain/events/event';
+import type { Message } from '../../../domain/messages/message';
 import type { Opportunity } from '../../../domain/pipeline/opportunity';
 import type { Staff } from '../../../domain/staff/staff';
 import {
@@ -9,6 +10,9 @@ import {
   eventCompleted,
   eventMissed,
   eventScheduled,
+  messageReceived,
+  messageSent,
+  messageStatusChanged,
   opportunityCreated,
   opportunityStageChanged,
   opportunityUpdated,
@@ -18,7 +22,7 @@ import {
   staffUpdated,
   type CatalogEvent,
 } from '../../../events/catalog';
-import { activityRow, completedBy, auditRow, creationTransition, creditRows, leadArrivalRows, opportunityStateRow, staffRow, transitionRows } from './facts';
+import { activityRow, completedBy, auditRow, creationTransition, creditRows, leadArrivalRows, messageRow, messageStatusRow, opportunityStateRow, staffRow, transitionRows } from './facts';
 import type { Row } from './port';
 import type { FACT_TABLES } from './schema';
 
@@ -59,6 +63,10 @@ export function factsOf(event: CatalogEvent): FactRows {
     out.staff = [staffRow(t, event.data.after as Staff)];
   } else if (auditRecorded.is(event) || auditRecordedV2.is(event) || auditRecordedV3.is(event)) {
     out.audit_log = [auditRow(t, event.data.entry as AuditEntry, event.data.scopeId)];
+  } else if (messageSent.is(event) || messageReceived.is(event)) {
+    out.messages = [messageRow(t, event.data.message as Message)];
+  } else if (messageStatusChanged.is(event)) {
+    out.messages = [messageStatusRow(t, event.data)];
   }
   return out;
 }

@@ -269,12 +269,72 @@ export const migrations: readonly Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    version: 5,
+    name: 'messages of the communication hub, for message volume and response times',
+    statements: [
+      // One row per message of the communication hub (#14, DESIGN §11), from message.sent and
+      // message.received; message.status_changed moves its status on. A status change does not
+      // carry the message's sender or time, so its row holds only what it knows ('' and the
+      // epoch for the rest) and the rows of one message merge column by column with max():
+      // '' < any value, the epoch < any time, and the status rank only rises (queued 0, sent 1,
+      // delivered 2, read 3, failed 4: domain/messages/message.ts withStatus moves forward only,
+      // and to failed only before read), so the merged row is the message as it stands however
+      // the events arrive, and a replay changes nothing. FINAL reads it merged. staff_id is the
+      // sender of an outbound message; an inbound one carries no staff (message.received does not
+      // say whom it is counted for). Messages that arrived before this migration are filled by
+      // `npm run backfill`.
+      `CREATE TABLE IF NOT EXISTS messages (
+        tenant_id      LowCardinality(String),
+        client_id      String,
+        message_id     String,
+        opportunity_id SimpleAggregateFunction(max, String),
+        channel        SimpleAggregateFunction(max, LowCardinality(String)),
+        direction      SimpleAggregateFunction(max, LowCardinality(String)),
+        staff_id       SimpleAggregateFunction(max, LowCardinality(String)),
+        status_rank    SimpleAggregateFunction(max, UInt8),
+        status         LowCardinality(String) ALIAS if(direction = 'inbound', 'received', arrayElement(['queued', 'sent', 'delivered', 'read', 'failed'], status_rank + 1)),
+        at             SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+        loaded_at      SimpleAggregateFunction(max, DateTime64(3, 'UTC')) DEFAULT now64(3)
+      )
+      ENGINE = AggregatingMergeTree
+      ORDER BY (tenant_id, client_id, message_id)
+      SETTINGS ${DEDUP}`,
+      // Each client's thread in time order (what was said when, by whom), from the messages' own
+      // rows (a status change adds nothing): response times are read from it at query time
+      // (domain/reports/sources.ts), walking one client's messages in key order.
+      `CREATE TABLE IF NOT EXISTS message_thread (
+        tenant_id  LowCardinality(String),
+        client_id  String,
+        at         DateTime64(3, 'UTC'),
+        message_id String,
+        direction  LowCardinality(String),
+        staff_id   LowCardinality(String)
+      )
+      ENGINE = ReplacingMergeTree
+      ORDER BY (tenant_id, client_id, at, message_id)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS message_thread_mv TO message_thread AS
+       SELECT tenant_id, client_id, at, message_id, direction, staff_id FROM messages WHERE direction != ''`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'the feedback of completed demos and visits, for feedback themes',
+    statements: [
+      // On a completed Demo Completed / Visit Completed row: the budget the customer gave (minor
+      // units) and the competitor named (domain/reports/themes.ts competitorNamed: '' for none);
+      // NULL and '' on every other row. Rows loaded before this migration get them from
+      // `npm run backfill` (the event items hold the feedback).
+      'ALTER TABLE activities ADD COLUMN IF NOT EXISTS budget Nullable(Int64) AFTER scheduled_at',
+      "ALTER TABLE activities ADD COLUMN IF NOT EXISTS competitor String DEFAULT '' AFTER budget",
+    ],
+  },
 ];
 
 /** The tables the loader writes, for tests and tools that clear or count them. */
-export const FACT_TABLES = ['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log', 'lead_arrivals'] as const;
-/** Tables filled by materialized views from the fact tables (migration 3): cleared with them, never written directly. */
-export const DERIVED_TABLES = ['opportunity_by_staff', 'followups'] as const;
+export const FACT_TABLES = ['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log', 'lead_arrivals', 'messages'] as const;
+/** Tables filled by materialized views from the fact tables (migrations 3 and 5): cleared with them, never written directly. */
+export const DERIVED_TABLES = ['opportunity_by_staff', 'followups', 'message_thread'] as const;
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    UInt32,
