@@ -11,7 +11,7 @@ import type { BusEntry } from './bus';
 export const JOB_SOURCE = 'crm.jobs';
 export const JOB_REQUESTED = 'job.requested';
 
-export const jobNames = ['missed-sweep', 'daily-tasks', 'gap-analysis', 'reconcile'] as const;
+export const jobNames = ['missed-sweep', 'daily-tasks', 'gap-analysis', 'reconcile', 'scheduled-reports'] as const;
 export const JobName = z.enum(jobNames);
 export type JobName = z.infer<typeof JobName>;
 
@@ -59,7 +59,7 @@ export function localClock(instant: Date, timeZone: string): { hour: number; min
  * 21:00): the schedule fires every 15 minutes (every zone in use is a whole quarter-hour from UTC)
  * and a tenant is due in the quarter-hour that begins its local hour.
  */
-export const localHourOf: Record<JobName, number | undefined> = { 'missed-sweep': undefined, 'daily-tasks': 6, 'gap-analysis': 21, reconcile: undefined };
+export const localHourOf: Record<JobName, number | undefined> = { 'missed-sweep': undefined, 'daily-tasks': 6, 'gap-analysis': 21, reconcile: undefined, 'scheduled-reports': undefined };
 
 export function dueFor(job: JobName, instant: Date, timeZone: string): boolean {
   const hour = localHourOf[job];

@@ -40,6 +40,7 @@ export const schedules: readonly ScheduleDefinition[] = [
   { name: 'missed-sweep', description: 'Marks overdue Pending follow-ups Missed, raises and escalates alerts (DESIGN §3).', expression: 'rate(15 minutes)', timezone: 'UTC', entry: DISPATCH, input: { job: 'missed-sweep' } },
   { name: 'daily-tasks', description: 'At 06:00 tenant time: the day’s tasks of every staff member and the target-gap alerts.', expression: 'cron(0/15 * * * ? *)', timezone: 'UTC', entry: DISPATCH, input: { job: 'daily-tasks' } },
   { name: 'reconcile', description: 'Every hour: connections that can be polled (QuickBooks CDC, Zoho Books) pull what changed since their last pull, so a missed webhook never means missed data (DESIGN §9).', expression: 'rate(1 hour)', timezone: 'UTC', entry: DISPATCH, input: { job: 'reconcile' } },
+  { name: 'scheduled-reports', description: 'Every quarter hour: saved reports whose schedule is due are run for each recipient over their own scope and emailed, CSV attached (#16).', expression: 'cron(0/15 * * * ? *)', timezone: 'UTC', entry: DISPATCH, input: { job: 'scheduled-reports' } },
   { name: 'gap-analysis', description: 'At 21:00 tenant time: gap analysis, conversion and product-mix alerts, the nightly email to managers.', expression: 'cron(0/15 * * * ? *)', timezone: 'UTC', entry: DISPATCH, input: { job: 'gap-analysis' } },
 ];
 

@@ -23,16 +23,18 @@ export type JobArgs = z.input<typeof JobArgs>;
 
 export async function runJobCommand(raw: Record<string, unknown>): Promise<{ job: string; at: string; tenants: Record<string, JobSummary> }> {
   const args = JobArgs.parse(raw);
-  const [{ getServices }, { runJob }, { nightlySender }, { getMailer }] = await Promise.all([
+  const [{ getServices }, { runJob }, { nightlySender }, { getMailer }, { scheduledReportDeps }] = await Promise.all([
     import('../functions/lib/services'),
     import('../functions/lib/use-cases/jobs'),
     import('../functions/lib/use-cases/nightly'),
     import('../functions/lib/mail/mailer'),
+    import('../functions/lib/use-cases/saved-reports'),
   ]);
   const services = getServices();
   const tenants = args.tenant ? [args.tenant] : await services.tenants.list();
   const out: Record<string, JobSummary> = {};
-  for (const tenantId of tenants) out[tenantId] = await runJob({ services, sendNightly: nightlySender(getMailer()) }, args.job, tenantId, new Date(args.at));
+  const scheduledReports = args.job === 'scheduled-reports' ? await scheduledReportDeps(getMailer()) : undefined;
+  for (const tenantId of tenants) out[tenantId] = await runJob({ services, sendNightly: nightlySender(getMailer()), ...(scheduledReports && { scheduledReports }) }, args.job, tenantId, new Date(args.at));
   return { job: args.job, at: args.at, tenants: out };
 }
 

@@ -38,6 +38,8 @@ export const ids = {
   message: (clientId: string) => `m_${clientUlid(clientId)}${next()}`,
   /** An outbound webhook subscription (#15). */
   webhook: () => `wh_${next()}`,
+  /** A saved report (#16). */
+  savedReport: () => `rpt_${next()}`,
   /** A delivery of one event to one subscription: time-ordered, so its partition lists newest first by key. */
   webhookDelivery: () => `whd_${next()}`,
   /** The least delivery id made at or after `at` (a bulk redelivery's lower bound). */
@@ -76,6 +78,7 @@ export const idPatterns = {
   message: new RegExp(`^m_${ULID}${ULID}$`),
   delivery: /^dl_[A-Za-z0-9_-]{26}$/,
   webhook: new RegExp(`^wh_${ULID}$`),
+  savedReport: new RegExp(`^rpt_${ULID}$`),
   webhookDelivery: new RegExp(`^whd_${ULID}$`),
 };
 

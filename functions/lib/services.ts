@@ -19,6 +19,7 @@ import { TimelineRepository } from './store/timeline.dynamodb';
 import { UnreadRepository } from './store/unread.dynamodb';
 import { InboxRepository } from './store/inbox.dynamodb';
 import { WebhooksRepository } from './store/webhooks.dynamodb';
+import { SavedReportsRepository } from './store/saved-reports.dynamodb';
 import { WebhookLeasesRepository } from './store/webhook-leases.dynamodb';
 import { createSecretsStore } from './integrations/secrets';
 import { createInboundQueue } from './integrations/inbound-queue';
@@ -58,6 +59,7 @@ function build() {
     webhooks: new WebhooksRepository(db, cfg.TABLE_NAME, cursors),
     webhookQueue: createWebhookQueue(cfg),
     webhookLeases: new WebhookLeasesRepository(db, cfg.TABLE_NAME),
+    savedReports: new SavedReportsRepository(db, cfg.TABLE_NAME, cursors),
   };
   return { services, ddb, db, idempotency: createIdempotency(ddb, cfg.IDEMPOTENCY_TABLE_NAME) };
 }

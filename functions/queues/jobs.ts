@@ -9,6 +9,7 @@ import { getMailer } from '../lib/mail/mailer';
 import { getServices } from '../lib/services';
 import { runJob, type JobSummary } from '../lib/use-cases/jobs';
 import { nightlySender } from '../lib/use-cases/nightly';
+import { scheduledReportDeps } from '../lib/use-cases/saved-reports';
 
 /**
  * The jobs queue: one tenant's run of a scheduled job per message (events/jobs.ts). A run that
@@ -20,7 +21,8 @@ const processor = new BatchProcessor(EventType.SQS, { logger });
 const run = async (record: SQSRecord) => {
   const request = parseJobMessage(record.body);
   const started = performance.now();
-  const summary = await runJob({ services: getServices(), sendNightly: nightlySender(getMailer()) }, request.job, request.tenantId, new Date(request.at));
+  const scheduledReports = request.job === 'scheduled-reports' ? await scheduledReportDeps(getMailer()) : undefined;
+  const summary = await runJob({ services: getServices(), sendNightly: nightlySender(getMailer()), ...(scheduledReports && { scheduledReports }) }, request.job, request.tenantId, new Date(request.at));
   logger.info('job run', { ...request, ms: Math.round(performance.now() - started), summary });
   count('AlertsRaised', alertsRaisedBy(summary));
 };

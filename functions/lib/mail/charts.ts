@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
-import { BarChart as EBarChart } from 'echarts/charts';
+import { BarChart as EBarChart, LineChart as ELineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 
-// Only what the bar charts use (a smaller bundle than all of ECharts).
-echarts.use([EBarChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
+// Only what the bar and line charts use (a smaller bundle than all of ECharts).
+echarts.use([EBarChart, ELineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
 
 /**
  * Charts for email, drawn on the server: ECharts renders SVG without a DOM (its SSR mode), resvg
@@ -33,6 +33,8 @@ export interface BarChart {
   /** A dashed line at this value (e.g. 100 for full coverage), labelled. */
   goal?: number;
   goalLabel?: string;
+  /** Bars (default), or lines through the points (a series over time). */
+  kind?: 'bar' | 'line';
 }
 
 export function barChartSvg(c: BarChart, size = { width: 640, height: 300 }): string {
@@ -43,8 +45,9 @@ export function barChartSvg(c: BarChart, size = { width: 640, height: 300 }): st
     textStyle: { fontFamily: 'DejaVu Sans' },
     title: { text: c.title, left: 8, top: 6, textStyle: { fontSize: 14, fontWeight: 'bold', color: '#111827', fontFamily: 'DejaVu Sans' } },
     legend: { top: 8, right: 8, textStyle: { fontSize: 11, color: '#374151' }, itemWidth: 12, itemHeight: 10 },
-    grid: { left: 56, right: 16, top: 48, bottom: 32 },
-    xAxis: { type: 'category', data: c.categories, axisLabel: { fontSize: 11, color: '#374151', interval: 0 }, axisTick: { show: false } },
+    // Many categories: their labels slanted, with room below for them.
+    grid: { left: 56, right: 16, top: 48, bottom: c.categories.length > 8 ? 72 : 32 },
+    xAxis: { type: 'category', data: c.categories, axisLabel: { fontSize: 11, color: '#374151', interval: 0, rotate: c.categories.length > 8 ? 35 : 0 }, axisTick: { show: false } },
     yAxis: {
       type: 'value',
       // Room for the goal line above the bars.
@@ -53,7 +56,7 @@ export function barChartSvg(c: BarChart, size = { width: 640, height: 300 }): st
       splitLine: { lineStyle: { color: '#e5e7eb' } },
     },
     series: c.series.map((s, i) => ({
-      type: 'bar',
+      type: c.kind ?? 'bar',
       name: s.name,
       data: s.values,
       itemStyle: { color: s.color },

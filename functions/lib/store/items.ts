@@ -52,6 +52,7 @@ export type EntityType =
   | 'webhook'
   | 'webhook_delivery'
   | 'webhook_delivery_ref'
+  | 'saved_report'
   | 'tenant_registry';
 
 /** An entity as an item: its key (and index attributes), its type, its tenant, then its fields. */

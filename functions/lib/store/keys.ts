@@ -56,6 +56,8 @@ import { tableSchema } from './table-schema';
  * | deliveries made since an instant (bulk redelivery) | table | pk=T#{t}#WH#{webhook} sk >= DLV#{the least delivery id of that instant} |
  * | one delivery per (webhook, event) | table | pk=T#{t}#WH#{webhook}      sk=EVT#{sha256(event id) hex} → deliveryId (in the delivery's transaction; TTL) |
  * | counters: round-robin tickets, rate-limit windows | table | pk=T#{t}#COUNT sk=RR#{config version}#{rule} / RATE#{bucket}#{window} (TTL) |
+ * | saved report by id, list (#16)  | table | pk=T#{t}#REPORTS           sk=SAVED#{id} (the schedule job reads the partition, keeps the due) |
+ * | audit of saved reports            | table | pk=T#{t}#REPORTS           sk=AUDIT#{at}#{id}   |
  * | a webhook's attempts in flight (the sender's per-endpoint limit, #15) | table | pk=T#{t}#COUNT sk=WHLEASE#{webhook} (a counter; TTL) |
  * | the tenants (scheduled jobs fan out over them) | table | pk=PLATFORM#TENANTS sk=T#{t} — the one partition not under a tenant: written at provisioning, read only by the job dispatcher |
  */
@@ -114,6 +116,7 @@ const countersPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#COUNT
 const unreadPartition = (tenantId: string, staffId: string) => `${tenantPrefix(tenantId)}#UNREAD#${staffId}`;
 const inboxPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#INBOX`;
 const webhooksPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#WEBHOOKS`;
+const reportsPartition = (tenantId: string) => `${tenantPrefix(tenantId)}#REPORTS`;
 const webhookPartition = (tenantId: string, webhookId: string) => `${tenantPrefix(tenantId)}#WH#${webhookId}`;
 const dataJobsPartition = (tenantId: string, kind: DataJobKind) => `${tenantPrefix(tenantId)}#${kind === 'import' ? 'IMPORTS' : 'EXPORTS'}`;
 
@@ -227,6 +230,9 @@ export const keys = {
   webhookDeliveryRef: (tenantId: string, webhookId: string, digest: string): Key => ({ pk: webhookPartition(tenantId, webhookId), sk: `EVT#${digest}` }),
   /** An atomic counter: a round-robin rule's next ticket, a rate-limit window's hits. */
   counter: (tenantId: string, name: string): Key => ({ pk: countersPartition(tenantId), sk: name }),
+  /** A saved report (#16), and the audit of saved reports beside them. */
+  savedReport: (tenantId: string, id: string): Key => ({ pk: reportsPartition(tenantId), sk: `SAVED#${id}` }),
+  savedReportAudit: (tenantId: string, at: string, id: string): Key => ({ pk: reportsPartition(tenantId), sk: `AUDIT#${at}#${id}` }),
   /** The webhook sender's count of attempts in flight to one subscription (#15). */
   webhookLease: (tenantId: string, webhookId: string): Key => ({ pk: countersPartition(tenantId), sk: `WHLEASE#${webhookId}` }),
 
@@ -285,6 +291,8 @@ export const keys = {
     connectionAudit: (tenantId: string) => byPrefix(table, integrationsPartition(tenantId), 'AUDIT#'),
     deliveries: (tenantId: string, connectionId: string) => byPrefix(gsi(indexes.connectionDeliveries), `${connectionPartition(tenantId, connectionId)}#DLV`, ''),
     webhooks: (tenantId: string) => byPrefix(table, webhooksPartition(tenantId), 'WH#'),
+    savedReports: (tenantId: string) => byPrefix(table, reportsPartition(tenantId), 'SAVED#'),
+    savedReportAudit: (tenantId: string) => byPrefix(table, reportsPartition(tenantId), 'AUDIT#'),
     webhookAudit: (tenantId: string) => byPrefix(table, webhooksPartition(tenantId), 'AUDIT#'),
     /** A subscription's deliveries (read newest first). */
     webhookDeliveries: (tenantId: string, webhookId: string) => byPrefix(table, webhookPartition(tenantId, webhookId), 'DLV#'),

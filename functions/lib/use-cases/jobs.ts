@@ -30,6 +30,7 @@ import { sweepMissed } from './events';
 import { weekPeriod } from './dashboards';
 import type { Services, TenantConfig } from './ports';
 import { buildTasks } from './tasks';
+import { runScheduledReports, type ScheduledReportDeps } from './saved-reports';
 
 /**
  * The scheduled jobs for one tenant at one instant (issue #10; DESIGN §3 "Tasks, alerts, gap
@@ -53,6 +54,8 @@ export interface JobDeps {
   services: Services;
   /** The nightly email (gap-analysis): built and sent per manager, once per night. */
   sendNightly?: (ctx: UseCaseContext, config: TenantConfig, manager: Staff, team: Staff[], day: string) => Promise<{ messageId: string }>;
+  /** Scheduled reports (#16): the reporting store and the mailer they are emailed through. */
+  scheduledReports?: ScheduledReportDeps;
 }
 
 export type JobSummary = Record<string, number | string | string[]>;
@@ -280,6 +283,10 @@ export async function runJob(deps: JobDeps, job: JobName, tenantId: string, at: 
       return dailyTasksJob(ctx, config);
     case 'gap-analysis':
       return gapAnalysisJob(ctx, config, deps);
+    case 'scheduled-reports': {
+      if (!deps.scheduledReports) return { due: 0, sent: 0, skipped: 0, failed: [] };
+      return runScheduledReports(deps.services, deps.scheduledReports, tenantId, at);
+    }
     case 'reconcile': {
       // Every connection that can be polled pulls what changed since its last pull (#13).
       const { pulled, failed } = await reconcileTenant(deps.services, tenantId, at);

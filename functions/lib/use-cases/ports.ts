@@ -32,6 +32,7 @@ import type { TimelineItem, TimelineType } from '../../../domain/messages/timeli
 import type { InboxMail } from '../../../domain/messages/inbox';
 import type { TemplateInput } from '../../../domain/messages/templates';
 import type { Webhook } from '../../../domain/webhooks/subscription';
+import type { SavedReport } from '../../../domain/reports/saved';
 import type { WebhookDelivery, WebhookDeliveryStatus } from '../../../domain/webhooks/delivery';
 
 /**
@@ -421,6 +422,19 @@ export interface UnreadStore {
  * A subscription's writes carry their audit entry (the same transaction); the delivery engine's
  * own saves of a subscription (failingSince, disabling a failing or gone endpoint) may too.
  */
+/** Saved reports (#16); saves and deletes over the version read (409 concurrent_update otherwise). */
+export interface SavedReportsStore {
+  create(tenantId: string, s: SavedReport): Promise<void>;
+  get(tenantId: string, id: string): Promise<SavedReport | undefined>;
+  /** Oldest first, the ones `keep` lets the caller see, pages filled up to the limit. */
+  list(tenantId: string, page: PageRequest, keep: (s: Pick<SavedReport, 'owner' | 'shared'>) => boolean): Promise<Page<SavedReport>>;
+  save(tenantId: string, before: SavedReport, after: SavedReport): Promise<void>;
+  delete(tenantId: string, before: SavedReport): Promise<void>;
+  count(tenantId: string): Promise<number>;
+  /** Every scheduled one (the schedule job keeps the due). */
+  scheduled(tenantId: string): Promise<SavedReport[]>;
+}
+
 export interface WebhooksStore {
   /** 409 `webhook_exists` when the id is taken. */
   createWebhook(tenantId: string, w: Webhook, audit: AuditEntry): Promise<void>;
@@ -502,4 +516,6 @@ export interface Services {
   webhookQueue: WebhookQueue;
   /** The sender's per-endpoint slots (#15). */
   webhookLeases: WebhookLeases;
+  /** Saved and scheduled reports (#16). */
+  savedReports: SavedReportsStore;
 }

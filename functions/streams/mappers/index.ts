@@ -55,6 +55,8 @@ export const mappers: Readonly<Record<EntityType, ItemMapper | null>> = {
   webhook: null,
   webhook_delivery: null,
   webhook_delivery_ref: null,
+  // Saved reports (#16) hold questions, not records: nothing to publish.
+  saved_report: null,
 };
 
 /** Item types that never publish anything: the stream mapping's filter drops their records. */
