@@ -34,6 +34,8 @@ const Env = z
     MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(60),
     /** Report runs (prebuilt and custom, #16) a tenant may start a minute. */
     REPORTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** Report runs a tenant may have in flight at once (#16): the next is 429 too_many_concurrent_reports. */
+    REPORTS_CONCURRENT: z.coerce.number().int().positive().default(4),
   })
   .superRefine((env, ctx) => {
     const need = env.AUTH_MODE === 'cognito' ? (['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'] as const) : (['JWT_ISSUER', 'JWT_AUDIENCE', 'JWKS_URI'] as const);

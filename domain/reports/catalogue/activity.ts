@@ -3,6 +3,8 @@ import type { CatalogueReport } from './types';
 const COUNTERS = ['sum:callCompleted', 'sum:demoScheduled', 'sum:visitScheduled'];
 const COUNTER_TEXT =
   'Counted from the follow-ups as the dashboards count them (DESIGN §3 auto tracking): calls = Call follow-ups completed, credited to who completed them; demos scheduled = Demo Scheduled follow-ups put in the diary, and visits scheduled = Visit Scheduled ones, credited to who scheduled them. Qualified and potential counts are in the funnel reports.';
+const TARGET_SCOPE =
+  'A target counts only active staff members the caller may see (admins and analysts: anyone; a manager: their subtree; a seller: themselves); filters narrow the counters, never the targets. Totals: the rows’ targets summed, and achievement = the counters of the rows with a target ÷ that sum.';
 const DEMO_VISIT = ['sum:demoScheduled', 'sum:demoCompleted', 'sum:visitScheduled', 'sum:visitCompleted'];
 
 export const activityReports: CatalogueReport[] = [
@@ -10,7 +12,7 @@ export const activityReports: CatalogueReport[] = [
     id: 'activity-vs-target-by-staff',
     title: 'Activity vs target by staff member',
     area: 'activity',
-    description: `${COUNTER_TEXT} Shown beside each staff member's activity target for the period (per working day × working days), joined from their targets.`,
+    description: `${COUNTER_TEXT} Beside each counter, the staff member's target for the whole period — target:calls, target:demos, target:visits = their daily activity target (their own where set, else their role's; on each day the version in force that day) summed over the period's working days — and achievement:calls, :demos, :visits = the counter ÷ that target, to 4 places (null without a target: a role with none for that metric, such as admins, analysts and warriors). ${TARGET_SCOPE}`,
     spec: { source: 'activities', dimensions: ['staffId'], measures: COUNTERS },
     defaultPeriod: 'this_week',
     chart: { type: 'bar', x: 'staffId', y: COUNTERS },
@@ -20,7 +22,7 @@ export const activityReports: CatalogueReport[] = [
     id: 'activity-vs-target-by-team',
     title: 'Activity vs target by team',
     area: 'activity',
-    description: `${COUNTER_TEXT} Teams are the staff members' direct managers; the target is the sum of the members' targets.`,
+    description: `${COUNTER_TEXT} A team is a manager's direct reports (each fact under its staff member's direct manager now). target:calls, target:demos, target:visits = the sum of the period targets of the manager's direct reports (each as in the report by staff member: daily target × the period's working days, the version in force each day); achievement:… = the team's counter ÷ that sum, to 4 places. ${TARGET_SCOPE}`,
     spec: { source: 'activities', dimensions: ['team'], measures: COUNTERS },
     defaultPeriod: 'this_week',
     chart: { type: 'bar', x: 'team', y: COUNTERS },

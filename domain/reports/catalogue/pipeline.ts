@@ -17,7 +17,7 @@ export const pipelineReports: CatalogueReport[] = [
     id: 'pipeline-coverage-by-stage',
     title: 'Pipeline coverage by stage',
     area: 'pipeline',
-    description: `${NOW}: per assignee and stage, the total deal value (actual pipeline) and the number of opportunities. Coverage = actual ÷ required, where required pipeline at a stage = revenue target × the stage multiplier (Lead 50, Qualified 20, Potential 8, Demo 4, Visit 2.5, Closed 1), joined from the targets.`,
+    description: `${NOW}: per assignee and stage where they hold any, the total deal value (actual pipeline) and the number of opportunities. required = the pipeline the assignee needs at that stage this week (the week holding today), as GET /v1/pipeline/{staffId} and the manager dashboard's pipeline health compute it: their weekly revenue target (their own where set, else their role's; on each day the version in force that day) × the stage's multiplier (by default Lead 50, Qualified 20, Potential 8, Demo 4, Visit 2.5, Closed 1; managers and assistant managers plan Potential to Closed only); coverage = deal value ÷ required, to 4 places. Both null where nothing is required: a stage they do not plan, a role without targets, or an assignee who is deactivated or whom the caller may not see (admins and analysts see anyone, a manager their subtree, a seller themselves). Totals: required summed over the rows, and coverage = the deal value of the rows with a requirement ÷ that sum.`,
     spec: { source: 'opportunities', dimensions: ['assignedTo', 'stage'], measures: ['sum:dealValue', 'count'], filters: [OPEN] },
     defaultPeriod: 'none',
     chart: { type: 'table', x: 'stage', y: ['sum:dealValue'] },

@@ -3,12 +3,15 @@ import type { CatalogueReport } from './types';
 const CREDITED =
   'Credited revenue = the sum of the credit records of the deals won in the period (each won deal is split between its lead owner and closing owner, 50/50 by default, 100 % when they are one person; the split always totals 100 %), in the tenant’s currency.';
 
+const TARGET_SCOPE =
+  'A target counts only active staff members the caller may see (admins and analysts: anyone; a manager: their subtree; a seller: themselves); filters narrow the revenue, never the target. Totals: the rows’ targets summed, and achievement = the revenue of the rows with a target ÷ that sum.';
+
 export const revenueReports: CatalogueReport[] = [
   {
     id: 'revenue-vs-target-by-staff',
     title: 'Revenue vs target by staff member',
     area: 'revenue',
-    description: `${CREDITED} Deals = the number of won deals the staff member holds a credit in. Shown beside the staff member's revenue target for the period (weekly target, pro rata), joined from their targets.`,
+    description: `${CREDITED} Deals = the number of won deals the staff member holds a credit in. target = the staff member's revenue target for the whole period: their weekly revenue target (their own where set, else their role's; on each day the version in force that day) ÷ the working days of a week, summed over the period's working days; achievement = credited revenue ÷ target, to 4 places (null without a target: admins, analysts, warriors, partners). ${TARGET_SCOPE}`,
     spec: { source: 'credits', dimensions: ['staffId'], measures: ['sum:amount', 'uniq:opportunityId'], sort: [{ by: 'sum:amount', dir: 'desc' }] },
     defaultPeriod: 'this_month',
     chart: { type: 'bar', x: 'staffId', y: ['sum:amount'] },
@@ -18,7 +21,7 @@ export const revenueReports: CatalogueReport[] = [
     id: 'revenue-vs-target-by-team',
     title: 'Revenue vs target by team',
     area: 'revenue',
-    description: `${CREDITED} Teams are the credited staff members' direct managers; deals = the number of won deals with a credit in the team; the target is the sum of the members' targets.`,
+    description: `${CREDITED} A team is a manager's direct reports (each credit under its staff member's direct manager now); deals = the number of won deals with a credit in the team. target = the sum of the period revenue targets of the manager's direct reports (each as in the report by staff member); achievement = the team's credited revenue ÷ that sum, to 4 places. ${TARGET_SCOPE}`,
     spec: { source: 'credits', dimensions: ['team'], measures: ['sum:amount', 'uniq:opportunityId'], sort: [{ by: 'sum:amount', dir: 'desc' }] },
     defaultPeriod: 'this_month',
     chart: { type: 'bar', x: 'team', y: ['sum:amount'] },

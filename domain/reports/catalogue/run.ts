@@ -12,6 +12,10 @@ export interface CatalogueRunRequest {
   filters?: ReportFilter[];
   /** Replaces the report's dimensions. */
   groupBy?: string[];
+  /** Rows a page (1–10 000; default the report's own, 1 000). */
+  limit?: number;
+  /** From the previous page's answer: continues the same request. */
+  cursor?: string;
 }
 
 const endOfMonth = (first: string) => addDays(new Date(Date.UTC(Number(first.slice(0, 4)), Number(first.slice(5, 7)), 1)).toISOString().slice(0, 10), -1);
@@ -71,6 +75,7 @@ export function catalogueRunSpec(report: CatalogueReport & { spec: object }, req
     filters: [...(request.filters ?? []), ...(spec.filters ?? [])],
     sort: (spec.sort ?? []).filter((s) => columns.has(s.by)),
     ...(period && { period: { ...period, ...(periodOn && { on: periodOn }) } }),
+    ...(request.limit !== undefined && { limit: request.limit }),
   };
 }
 
@@ -81,7 +86,7 @@ export function compileCatalogueReport(report: CatalogueReport, request: Catalog
   if (report.special) {
     const unsupported = (['filters', 'groupBy'] as const).filter((k) => request[k]?.length);
     if (unsupported.length) throw invalid(unsupported.map((k) => ({ field: `body.${k}`, code: 'not_supported', message: `the ${report.id} report takes no ${k}` })));
-    return compileSpecial(report.special, period!, ctx);
+    return compileSpecial(report.special, period!, ctx, request.limit);
   }
   try {
     return compileReport(parseReportSpec(catalogueRunSpec(report, request, period), 'body'), ctx);

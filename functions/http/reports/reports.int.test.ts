@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { catalogue } from '../../../domain/reports/catalogue';
-import { localDay } from '../../../domain/targets/periods';
+import { addDays, localDay } from '../../../domain/targets/periods';
 import { useLocalStack } from '../../../test/stack';
+import { getServices } from '../../lib/services';
+import { contextOf } from '../../lib/use-cases/context';
+import { reportsDeps, runCatalogueReport, runCustomReport, type ReportsDeps } from '../../lib/use-cases/reports';
 
 /**
  * Reports (#16) through HTTP on the local stack: a small known history made through the API flows
@@ -221,6 +224,114 @@ describe('custom reports', () => {
     expect(special.status).toBe(422);
     expect(special.body.errors).toEqual([{ field: 'body.groupBy', code: 'not_supported', message: 'the client-growth report takes no groupBy' }]);
     expect((await run(admin, 'no-such-report')).status).toBe(404);
+  });
+});
+
+// Runs through the use case (the same code the route calls), not counted against the HTTP tests' minute: a budget of their own.
+const direct = async (over: Partial<ReportsDeps> = {}): Promise<ReportsDeps> => ({ ...(await reportsDeps()), perMinute: 100_000, ...over });
+const ctxOf = (who: Who, now = new Date()) => contextOf(who, now, getServices());
+const runDirect = async (who: Who, id: string, body: Record<string, unknown> = {}) => runCatalogueReport(ctxOf(who), await direct(), id, body);
+
+describe('targets joined into the reports that compare with them', () => {
+  // Seven days from today: six working days (Monday–Saturday) whatever today is, all after tse-1's own targets take effect.
+  let week: { from: string; to: string };
+  beforeAll(async () => {
+    week = { from: today, to: addDays(today, 6) };
+    const event = (who: Who, opportunityId: string, type: string) => ok(api.as(who).post(`/v1/opportunities/${opportunityId}/events`, { type, scheduledAt: '2027-01-15T05:00:00.000Z' }), 201);
+    // tse-1: a call completed and a demo scheduled; tse-2: a visit scheduled; rt-9 (another manager's): a demo scheduled.
+    const call = await event(tse1, h.o1.id, 'Call');
+    await ok(api.as(tse1).post(`/v1/events/${call.id}/complete`, {}));
+    await event(tse1, h.o1.id, 'DemoScheduled');
+    await event(tse2, h.o4.id, 'VisitScheduled');
+    await event(other, h.o6.id, 'DemoScheduled');
+    // tse-1's own activity targets from today: 10 calls and 1 demo a working day (visits and revenue stay the TSE role's).
+    await ok(api.as(manager).put('/v1/staff/tse-1/targets', { activity: { calls: 10, demos: 1 } }, { 'if-match': '"0"' }));
+    await api.stack().pipeline!.poller.caughtUp();
+    await api.stack().pipeline!.bus.idle();
+  }, 60_000);
+
+  it('revenue vs target by staff member, as CSV too: the period’s target (₹4,00,000 a week × 6 of 6 working days) and the share made', async () => {
+    const res = await run(admin, 'revenue-vs-target-by-staff', { period: week }, { accept: 'text/csv' });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('staffId,sum:amount,uniq:opportunityId,target,achievement\r\ntse-1,200000,1,40000000,0.005\r\n');
+    const body = await runDirect(admin, 'revenue-vs-target-by-staff', { period: week });
+    expect(body.columns.slice(3)).toEqual([
+      { name: 'target', type: 'money', role: 'measure' },
+      { name: 'achievement', type: 'float', role: 'ratio' },
+    ]);
+    expect(body.rows).toEqual([['tse-1', 200_000, 1, 40_000_000, 0.005]]);
+    expect(body.totals).toEqual([null, 200_000, 1, 40_000_000, 0.005]);
+    expect(body.targets).toBeUndefined();
+  });
+
+  it('activity vs target by staff member: each counter beside its period target; another manager’s seller only for the admin', async () => {
+    const body = await runDirect(admin, 'activity-vs-target-by-staff', { period: week });
+    expect(body.columns.map((c) => [c.name, c.type])).toEqual([
+      ['staffId', 'string'],
+      ['sum:callCompleted', 'int'],
+      ['sum:demoScheduled', 'int'],
+      ['sum:visitScheduled', 'int'],
+      ['target:calls', 'int'],
+      ['achievement:calls', 'float'],
+      ['target:demos', 'int'],
+      ['achievement:demos', 'float'],
+      ['target:visits', 'int'],
+      ['achievement:visits', 'float'],
+    ]);
+    // tse-1: own 10 calls and 1 demo a day × 6 days, the role's 1 visit × 6; tse-2 and rt-9: the TSE role's 60, 2, 1 a day × 6.
+    expect(body.rows).toEqual([
+      ['rt-9', 0, 1, 0, 360, 0, 12, 0.0833, 6, 0],
+      ['tse-1', 1, 1, 0, 60, 0.0167, 6, 0.1667, 6, 0],
+      ['tse-2', 0, 0, 1, 360, 0, 12, 0, 6, 0.1667],
+    ]);
+    expect(body.totals).toEqual([null, 1, 2, 1, 780, 0.0013, 30, 0.0667, 18, 0.0556]);
+    const team = await runDirect(manager, 'activity-vs-target-by-staff', { period: week });
+    expect(team.rows).toEqual(body.rows.slice(1));
+    expect(team.totals).toEqual([null, 1, 1, 1, 420, 0.0024, 18, 0.0556, 12, 0.0833]);
+    const own = await runDirect(tse1, 'activity-vs-target-by-staff', { period: week });
+    expect(own.rows).toEqual([body.rows[1]]);
+  });
+
+  it('activity vs target by team: the sum of the manager’s direct reports’ targets, only those the caller may see', async () => {
+    const body = await runDirect(admin, 'activity-vs-target-by-team', { period: week });
+    // manager's reports: so-1 (sales officer: no calls target; 2 demos, 2 visits a day), tse-1, tse-2 (and the warrior rw-1, with none).
+    expect(body.rows).toEqual([
+      ['manager', 1, 1, 1, 420, 0.0024, 30, 0.0333, 24, 0.0417],
+      ['rm-2', 0, 1, 0, 360, 0, 12, 0.0833, 6, 0],
+    ]);
+    expect(body.totals).toEqual([null, 1, 2, 1, 780, 0.0013, 42, 0.0476, 30, 0.0333]);
+    // A seller sees their own facts under their team, and their own target only.
+    const own = await runDirect(tse1, 'activity-vs-target-by-team', { period: week });
+    expect(own.rows).toEqual([['manager', 1, 1, 0, 60, 0.0167, 6, 0.1667, 6, 0]]);
+  });
+
+  it('revenue vs target by team', async () => {
+    const body = await runDirect(manager, 'revenue-vs-target-by-team', { period: week });
+    // so-1 ₹5,00,000, tse-1 and tse-2 ₹4,00,000 each a week, × 6 of 6 working days.
+    expect(body.rows).toEqual([['manager', 200_000, 1, 130_000_000, 0.0015]]);
+    expect((await runDirect(tse1, 'revenue-vs-target-by-team', { period: week })).rows).toEqual([['manager', 200_000, 1, 40_000_000, 0.005]]);
+  });
+
+  it('pipeline coverage by stage: the required pipeline of the week (weekly target × the stage multiplier), none for what the caller may not see', async () => {
+    const body = await runDirect(admin, 'pipeline-coverage-by-stage');
+    expect(body.columns.map((c) => c.name)).toEqual(['assignedTo', 'stage', 'sum:dealValue', 'count', 'required', 'coverage']);
+    // Lead: ₹4,00,000 × 50 = ₹2 Cr for each TSE.
+    expect(body.rows).toEqual([
+      ['rt-9', 'Lead', 600_000, 1, 2_000_000_000, 0.0003],
+      ['tse-1', 'Lead', 100_000, 1, 2_000_000_000, 0.0001],
+      ['tse-2', 'Lead', 400_000, 1, 2_000_000_000, 0.0002],
+    ]);
+    expect(body.totals).toEqual([null, null, 1_100_000, 3, 6_000_000_000, 0.0002]);
+    expect((await runDirect(manager, 'pipeline-coverage-by-stage')).totals).toEqual([null, null, 500_000, 2, 4_000_000_000, 0.0001]);
+    // The warrior sees the deal handed to them, not tse-1's targets.
+    expect((await runDirect(warrior, 'pipeline-coverage-by-stage')).rows).toEqual([['tse-1', 'Lead', 100_000, 1, null, null]]);
+  });
+
+  it('a groupBy that leaves out the rows targets are of shows the facts alone (targets: null)', async () => {
+    const body = await runDirect(admin, 'revenue-vs-target-by-staff', { period: week, groupBy: ['productId'] });
+    expect(body.columns.map((c) => c.name)).toEqual(['productId', 'sum:amount', 'uniq:opportunityId']);
+    expect(body.rows).toEqual([['kml', 200_000, 1]]);
+    expect(body.targets).toBeNull();
   });
 });
 

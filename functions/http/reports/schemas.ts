@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { areas, chartTypes, defaultPeriods } from '../../../domain/reports/catalogue/types';
-import { ReportFilter } from '../../../domain/reports/spec';
+import { MAX_LIMIT, ReportFilter, ReportSpec } from '../../../domain/reports/spec';
 import { IsoDate, IsoDateTime } from '../../../domain/shared/schemas';
+
+const Cursor = z.string().min(1).max(2_000);
 
 export const ReportIdParams = z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'is not a report id (lower-case letters, digits and -)') });
 
@@ -24,7 +26,7 @@ export const CatalogueEntry = z
     groupBy: z.array(z.string()),
     /** What the run's `filters` may name (empty: it takes none). */
     filters: z.array(z.string()),
-    /** `targets`: the report compares with targets, which are not joined yet (the run answers `targets: null`). */
+    /** `targets`: the report compares its rows with targets (columns after the report's own; the description says which). */
     needs: z.array(z.string()),
   })
   .meta({ id: 'ReportDefinition' });
@@ -39,8 +41,15 @@ export const CatalogueRunBody = z
     filters: z.array(ReportFilter).max(20).optional(),
     /** Replaces the report's dimensions. */
     groupBy: z.array(z.string().max(64)).max(4).optional(),
+    /** Rows a page (default the report's own, 1 000); `cursor` in the answer when more follow. */
+    limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
+    /** The previous page's `cursor`, with the same period, filters and groupBy (else 400 invalid_cursor). */
+    cursor: Cursor.optional(),
   })
   .meta({ id: 'ReportRunRequest' });
+
+/** A custom spec (DESIGN §13), and the previous page's `cursor` to continue it (the same spec; `limit` rows a page). */
+export const CustomRunBody = ReportSpec.safeExtend({ cursor: Cursor.optional() }).meta({ id: 'CustomReportRunRequest' });
 
 export const ReportResult = z
   .object({
@@ -56,8 +65,10 @@ export const ReportResult = z
     /** The measures and ratios over every row read (null in the dimensions' places); null without dimensions. */
     totals: z.array(z.unknown()).nullable(),
     chart: Chart.nullable(),
-    /** Present (null) on reports that compare with targets: the targets are not joined yet; the facts are shown alone. */
+    /** Present (null) on a report that compares with targets when the request's groupBy left out the rows they are of: the facts alone. */
     targets: z.null().optional(),
+    /** Present when more rows follow: send the same request with it for the next page. */
+    cursor: z.string().optional(),
   })
   .meta({ id: 'ReportResult' });
 

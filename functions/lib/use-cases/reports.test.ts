@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../../domain/access/roles';
 import { TenantSettings } from '../../../domain/tenants/tenant';
 import type { UseCaseContext } from './context';
+import { catalogue, catalogueReport } from '../../../domain/reports/catalogue';
+import { targetJoins } from './report-targets';
 import { aliasesOf, reportAnswer, reportCsv, runCustomReport, type ReportResult, type ReportsDeps } from './reports';
 
 const result: ReportResult = {
@@ -49,6 +51,7 @@ describe('a run that the engine refuses', () => {
     services: {
       tenants: { config: async () => ({ settings: TenantSettings.parse({ tenantId: 'acme', name: 'Acme' }), assignment: { value: undefined, version: 0 } }) },
       integrations: { increment: async () => hits },
+      webhookLeases: { acquire: async () => true, release: async () => undefined },
     } as never,
   });
   const failing = (message: string): ReportsDeps => ({ run: async () => Promise.reject(new Error(message)), perMinute: 30 });
@@ -71,5 +74,12 @@ describe('a run that the engine refuses', () => {
     expect(ran).toBe(0);
     await runCustomReport(ctx(30), deps, spec);
     expect(ran).toBe(2); // the rows and the totals
+  });
+});
+
+describe('targets joined into reports', () => {
+  it('every report that needs targets has a join, over the report’s own dimensions, and no other has one', () => {
+    expect(Object.keys(targetJoins).sort()).toEqual(catalogue.filter((r) => r.needs?.includes('targets')).map((r) => r.id).sort());
+    for (const [id, join] of Object.entries(targetJoins)) expect(catalogueReport(id)!.spec!.dimensions).toEqual(join.dimensions);
   });
 });

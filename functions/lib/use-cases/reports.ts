@@ -12,7 +12,12 @@ import { unavailable } from '../http/errors';
 import { logger } from '../logger';
 import { tenantConfig, type UseCaseContext } from './context';
 import type { Services } from './ports';
-import { assertWithin, countInMinute } from './rate-limit';
+import { assertWithin, countInMinute, type MinuteCount } from './rate-limit';
+import { joinsTargets, readTargets, targetJoins, withTargets } from './report-targets';
+import { HttpError, badRequest } from '../http/errors';
+import { CursorCodec } from '../store/cursor';
+import { cursorKeys } from '../services';
+import { MAX_LIMIT } from '../../../domain/reports/spec';
 
 /**
  * Reports (#16; DESIGN §13): the catalogue of prebuilt reports, and runs of them and of custom
@@ -20,7 +25,9 @@ import { assertWithin, countInMinute } from './rate-limit';
  * from the request (DESIGN §4): tenant admins and analysts the tenant, managers their reporting
  * subtree, sellers themselves, warriors and partners the opportunities handed to them (a source
  * that cannot be limited to those is 403 `report_scope_unsupported`). The compiler injects it.
- * Runs are the heaviest reads: at most REPORTS_PER_MINUTE a tenant (429 with Retry-After).
+ * Runs are the heaviest reads: at most REPORTS_PER_MINUTE a tenant (429 with Retry-After) and at
+ * most REPORTS_CONCURRENT of them in flight at once (429 too_many_concurrent_reports). Large
+ * results come a page at a time, continued by a signed cursor.
  */
 
 /** What the catalogue says of a report: everything but how it is computed. */
@@ -86,55 +93,112 @@ export interface ReportResult {
   /** The measures and ratios over every row read, in the order of `columns` (null for a dimension); null when the report has no dimension or no totals. */
   totals: unknown[] | null;
   chart: CatalogueReport['chart'] | null;
-  /** Reports that compare with targets (needs: targets): the targets are not joined yet; the facts are shown alone. */
+  /**
+   * Reports that compare with targets (needs: targets) whose request's groupBy left out the rows the
+   * targets are of (a staff member, a team, an assignee and stage): null, the facts shown alone.
+   */
   targets?: null;
+  /** Present when more rows follow: the same request with this cursor answers the next page. */
+  cursor?: string;
+  /** The tenant's runs this minute (RateLimit-* on the answer, not in its body). */
+  rateLimit?: RateBudget;
+}
+
+/** draft-ietf-httpapi-ratelimit-headers: the limit, what is left of it, and seconds until it resets. */
+export interface RateBudget {
+  limit: number;
+  remaining: number;
+  reset: number;
 }
 
 export interface ReportsDeps {
   /** Runs a compiled query (the analytics port's runReport). */
   run(sql: string, params: CompiledQuery['params'], settings: CompiledQuery['settings']): Promise<Record<string, unknown>[]>;
   perMinute: number;
+  /** Runs a tenant may have in flight at once (default REPORTS_CONCURRENT). */
+  concurrent?: number;
+  /** Signs and checks the runs' cursors (default: the API's cursor keys, as every list signs its cursors). */
+  cursors?: Pick<CursorCodec, 'encode' | 'decode'>;
 }
 
 export const DEFAULT_REPORTS_PER_MINUTE = 30;
+export const DEFAULT_REPORTS_CONCURRENT = 4;
+/** The tenant's report runs in flight: a slot counter beside the webhook sender's (one per tenant, `wh_…` ids never clash). */
+export const REPORT_RUNS_LEASE = 'report-runs';
 /** Warriors and partners: the opportunities handed to them, read at most this many. */
 const MAX_HANDED = 2_000;
 
-/** POST /v1/reports/{id}/run */
+/**
+ * POST /v1/reports/{id}/run: a page of at most `limit` rows (default the report's row cap, 1 000)
+ * from `cursor`'s position, with a `cursor` when more follow; totals over every row.
+ */
 export async function runCatalogueReport(ctx: UseCaseContext, deps: ReportsDeps, id: string, request: CatalogueRunRequest): Promise<ReportResult> {
   authorize(ctx.actor, 'report:run');
   const report = catalogueReport(id);
   if (!report) throw notFound('report', id);
-  const compileCtx = await compileContext(ctx);
+  const { cursor, limit: _limit, ...asked } = request;
+  const bound = cursorScope(ctx, `catalogue:${report.id}`, { period: asked.period ?? null, filters: asked.filters ?? [], groupBy: asked.groupBy ?? null });
+  const position = await readCursor(deps, cursor, bound);
+  const compileCtx = await compileContext(ctx, position?.asOf);
   // The default period resolved here (the tenant's today), so the answer can say which it was.
-  const period = request.period ?? resolvePeriod(report.defaultPeriod, localDay(ctx.now, compileCtx.timeZone), compileCtx.weekStartsOn);
+  const period = request.period ?? resolvePeriod(report.defaultPeriod, localDay(new Date(compileCtx.asOf), compileCtx.timeZone), compileCtx.weekStartsOn);
   const compiled = compileCatalogueReport(report, { ...request, ...(period && { period }) }, compileCtx);
-  const result = await execute(ctx, deps, compiled);
-  return { reportId: report.id, period: period ? { from: period.from, to: period.to } : null, asOf: compileCtx.asOf, ...result, chart: report.chart, ...(report.needs?.includes('targets') && { targets: null }) };
+  const join = targetJoins[report.id];
+  const joined = joinsTargets(join, compiled.columns) ? join : undefined;
+  const periodView = period ? { from: period.from, to: period.to } : null;
+  const result = await execute(ctx, deps, compiled, { offset: position?.offset ?? 0, asOf: compileCtx.asOf, bound }, joined && (async (all) => withTargets(joined, all, await readTargets(ctx, joined, all.rows, periodView, await tenantConfig(ctx), new Date(compileCtx.asOf)))));
+  return { reportId: report.id, period: periodView, asOf: compileCtx.asOf, ...result, chart: report.chart, ...(report.needs?.includes('targets') && !joined && { targets: null }) };
 }
 
-/** POST /v1/reports/custom/run */
-export async function runCustomReport(ctx: UseCaseContext, deps: ReportsDeps, input: ReportSpecInput): Promise<ReportResult> {
+/** POST /v1/reports/custom/run: pages as prebuilt runs do — the spec's `limit` rows from `cursor`. */
+export async function runCustomReport(ctx: UseCaseContext, deps: ReportsDeps, input: ReportSpecInput & { cursor?: string | undefined }): Promise<ReportResult> {
   authorize(ctx.actor, 'report:run');
-  const spec = parseReportSpec(input, 'body');
-  const compileCtx = await compileContext(ctx);
+  const { cursor, ...specInput } = input;
+  const spec = parseReportSpec(specInput, 'body');
+  const { limit: _limit, ...asked } = spec;
+  const bound = cursorScope(ctx, 'custom', asked);
+  const position = await readCursor(deps, cursor, bound);
+  const compileCtx = await compileContext(ctx, position?.asOf);
   const compiled = compileReport(spec, compileCtx);
-  const result = await execute(ctx, deps, compiled);
+  const result = await execute(ctx, deps, compiled, { offset: position?.offset ?? 0, asOf: compileCtx.asOf, bound });
   const chart = spec.dimensions.length > 0 ? { type: 'bar' as const, x: spec.dimensions[0]!, y: [...spec.measures, ...spec.ratios.map((r) => r.name)] } : null;
   return { reportId: null, period: spec.period ? { from: spec.period.from, to: spec.period.to } : null, asOf: compileCtx.asOf, ...result, chart };
 }
 
-async function compileContext(ctx: UseCaseContext): Promise<CompileContext> {
+/** `asOf`: the first page's, when continuing a cursor (ages, days in stage and the default period stay those of the first page). */
+async function compileContext(ctx: UseCaseContext, asOf?: string): Promise<CompileContext> {
   const config = await tenantConfig(ctx);
   return {
     tenantId: ctx.actor.tenantId,
     scope: await reportScope(ctx),
     timeZone: config.settings.timeZone,
     weekStartsOn: config.settings.weekStartsOn,
-    asOf: ctx.now.toISOString(),
+    asOf: asOf ?? ctx.now.toISOString(),
     highValueThreshold: config.settings.highValueThreshold,
     leadResponseSlaMinutes: config.assignment.value?.firstResponseMinutes ?? 15,
   };
+}
+
+// ── cursors ───────────────────────────────────────────────────────────────────────────────────
+
+/** What a cursor is bound to: the tenant, the caller, and the request it continues (all but its cursor and limit). */
+const cursorScope = (ctx: UseCaseContext, what: string, request: unknown) => `report|${ctx.actor.tenantId}|${ctx.actor.staffId}|${ctx.actor.role}|${what}|${JSON.stringify(request)}`;
+
+let defaultCodec: CursorCodec | undefined;
+const codecOf = (deps: ReportsDeps) => deps.cursors ?? (defaultCodec ??= new CursorCodec(cursorKeys(config())));
+
+interface Position {
+  offset: number;
+  asOf: string;
+}
+
+/** The position a cursor holds (signed, so it is one this API gave for this request), or a 400. */
+async function readCursor(deps: ReportsDeps, cursor: string | undefined, bound: string): Promise<Position | undefined> {
+  if (cursor === undefined) return undefined;
+  const decoded = (await codecOf(deps).decode(cursor, bound))!;
+  const { offset, asOf } = decoded as Record<string, unknown>;
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || typeof asOf !== 'string' || Number.isNaN(Date.parse(asOf))) throw badRequest('invalid_cursor', 'The cursor is not valid for this query.');
+  return { offset, asOf };
 }
 
 /** The caller's scope, from their role (DESIGN §4). */
@@ -163,17 +227,71 @@ export async function reportScope(ctx: UseCaseContext): Promise<ReportScope> {
   return { kind: 'handed', opportunityIds: opportunityIds.sort() };
 }
 
-/** Counts the run against the tenant's minute, then runs the query and its totals side by side. */
-async function execute(ctx: UseCaseContext, deps: ReportsDeps, compiled: CompiledReport): Promise<Pick<ReportResult, 'columns' | 'rows' | 'totals'>> {
-  assertWithin(await countInMinute(ctx.services as Pick<Services, 'integrations'>, ctx.actor.tenantId, 'reports', ctx.now), deps.perMinute, 'report runs from this tenant');
-  const aliases = aliasesOf(compiled.columns);
-  const [rows, totals] = await Promise.all([runQuery(deps, compiled), compiled.totals ? runQuery(deps, compiled.totals) : undefined]);
-  const cell = (column: ReportColumn, value: unknown) => (value === undefined ? null : column.type === 'datetime' && typeof value === 'string' ? `${value.replace(' ', 'T')}Z` : value);
-  return {
-    columns: compiled.columns,
-    rows: rows.map((r) => compiled.columns.map((c, i) => cell(c, r[aliases[i]!]))),
-    totals: totals?.[0] ? compiled.columns.map((c, i) => (c.role === 'dimension' ? null : cell(c, totals[0]![aliases[i]!]))) : null,
-  };
+/** Over the tenant's runs in flight: 429 with Retry-After 1 (a run takes seconds at most). */
+export class TooManyConcurrentReports extends HttpError {
+  constructor(limit: number) {
+    super('too_many_requests', 'too_many_concurrent_reports', `Too many report runs from this tenant at once: at most ${limit}; try again in a second.`, {}, 1, {
+      'ratelimit-limit': String(limit),
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': '1',
+    });
+  }
+}
+
+type Computed = Pick<ReportResult, 'columns' | 'rows' | 'totals'>;
+
+/**
+ * Counts the run against the tenant's minute and takes one of its slots in flight (given back
+ * however the run ends), then runs the page's query and the totals side by side. A page is
+ * `LIMIT n+1 OFFSET o` over the compiler's total order (its ORDER BY ends with every dimension);
+ * with `join` (targets), every row is read and joined, so the totals cover them all, and the page
+ * is cut from them.
+ */
+async function execute(ctx: UseCaseContext, deps: ReportsDeps, compiled: CompiledReport, page: { offset: number; asOf: string; bound: string }, join?: (all: Computed) => Promise<Computed>): Promise<Computed & Pick<ReportResult, 'cursor' | 'rateLimit'>> {
+  const minute: MinuteCount = await countInMinute(ctx.services as Pick<Services, 'integrations'>, ctx.actor.tenantId, 'reports', ctx.now);
+  assertWithin(minute, deps.perMinute, 'report runs from this tenant');
+  const rateLimit: RateBudget = { limit: deps.perMinute, remaining: Math.max(0, deps.perMinute - minute.hits), reset: minute.retryAfterSeconds };
+  const concurrent = deps.concurrent ?? DEFAULT_REPORTS_CONCURRENT;
+  const leases = ctx.services.webhookLeases;
+  if (!(await leases.acquire(ctx.actor.tenantId, REPORT_RUNS_LEASE, { max: concurrent, now: ctx.now }))) throw new TooManyConcurrentReports(concurrent);
+  try {
+    const size = Number(compiled.params.limit);
+    const { offset } = page;
+    const whole = join !== undefined;
+    const query: CompiledQuery = {
+      ...compiled,
+      sql: paged(compiled.sql),
+      params: { ...compiled.params, limit: whole ? MAX_LIMIT : size + 1, offset: whole ? 0 : offset },
+    };
+    const aliases = aliasesOf(compiled.columns);
+    const [rows, totals] = await Promise.all([runQuery(deps, query), compiled.totals ? runQuery(deps, compiled.totals) : undefined]);
+    const cell = (column: ReportColumn, value: unknown) => (value === undefined ? null : column.type === 'datetime' && typeof value === 'string' ? `${value.replace(' ', 'T')}Z` : value);
+    let result: Computed = {
+      columns: compiled.columns,
+      rows: rows.map((r) => compiled.columns.map((c, i) => cell(c, r[aliases[i]!]))),
+      totals: totals?.[0] ? compiled.columns.map((c, i) => (c.role === 'dimension' ? null : cell(c, totals[0]![aliases[i]!]))) : null,
+    };
+    let more: boolean;
+    if (join) {
+      result = await join(result);
+      more = result.rows.length > offset + size;
+      result = { ...result, rows: result.rows.slice(offset, offset + size) };
+    } else {
+      more = result.rows.length > size;
+      result = { ...result, rows: result.rows.slice(0, size) };
+    }
+    const cursor = more ? await codecOf(deps).encode({ offset: offset + size, asOf: page.asOf }, page.bound) : undefined;
+    return { ...result, ...(cursor && { cursor }), rateLimit };
+  } finally {
+    await leases.release(ctx.actor.tenantId, REPORT_RUNS_LEASE).catch((error: unknown) => logger.warn('report slot not given back', { error: error instanceof Error ? error.message : String(error) }));
+  }
+}
+
+/** The compiler's `LIMIT {limit}` with an `{offset}` after it (both bound, never text). */
+function paged(sql: string): string {
+  const limit = '\nLIMIT {limit:UInt32}\n';
+  if (!sql.includes(limit)) throw new Error('a report query without its LIMIT clause');
+  return sql.replace(limit, '\nLIMIT {limit:UInt32} OFFSET {offset:UInt64}\n');
 }
 
 /** The positional alias of each column: d0… for dimensions, m0… for measures, r0… for ratios, in order. */
@@ -216,6 +334,7 @@ export async function reportsDeps(): Promise<ReportsDeps> {
       return analytics.runReport(sql, params as never, settings as unknown as Record<string, string | number>);
     },
     perMinute: config().REPORTS_PER_MINUTE,
+    concurrent: config().REPORTS_CONCURRENT,
   };
 }
 
@@ -230,11 +349,20 @@ export function reportCsv(result: Pick<ReportResult, 'columns' | 'rows'>): strin
   return `\uFEFF${line(result.columns.map((c) => defused(c.name)))}${result.rows.map((r) => line(r.map(cell))).join('')}`;
 }
 
-/** The route's answer: JSON, or CSV when the caller accepts text/csv. */
+/**
+ * The route's answer: JSON, or CSV when the caller accepts text/csv (the page's rows; when more
+ * follow, the next page's cursor in `Report-Cursor`), with the tenant's minute in RateLimit-*.
+ */
 export function reportAnswer(result: ReportResult, accept: string | undefined): { body: ReportResult; text?: { contentType: string; body: string }; headers?: Record<string, string> } {
+  const { rateLimit, ...body } = result;
+  const budget: Record<string, string> = rateLimit ? { 'ratelimit-limit': String(rateLimit.limit), 'ratelimit-remaining': String(rateLimit.remaining), 'ratelimit-reset': String(rateLimit.reset) } : {};
   if (accept && /(^|,)\s*text\/csv\b/i.test(accept)) {
     const name = result.reportId ?? 'custom-report';
-    return { body: result, text: { contentType: 'text/csv; charset=utf-8', body: reportCsv(result) }, headers: { 'content-disposition': `attachment; filename="${name}.csv"` } };
+    return {
+      body,
+      text: { contentType: 'text/csv; charset=utf-8', body: reportCsv(result) },
+      headers: { 'content-disposition': `attachment; filename="${name}.csv"`, ...(result.cursor && { 'report-cursor': result.cursor }), ...budget },
+    };
   }
-  return { body: result };
+  return { body, ...(rateLimit && { headers: budget }) };
 }
