@@ -117,6 +117,9 @@ describe('a saved report', () => {
     expect(errorsOf(() => patchSavedReport(before, parseSavedReportPatch({ groupBy: ['nope'] }), { staffId: 'tse-1', now: later, timeZone: IST }))).toEqual(['body.groupBy.0 unknown_dimension']);
     expect(errorsOf(() => patchSavedReport(before, parseSavedReportPatch({ spec: { source: 'activities', measures: ['count'] } }), { staffId: 'tse-1', now: later, timeZone: IST }))).toEqual(['body.spec not_allowed']);
     expect(errorsOf(() => parseSavedReportPatch({ reportId: 'funnel-tenant' }))).toEqual(['body.reportId unknown_field']);
+    // What a patch does not name stays as saved (no defaults).
+    const shared = patchSavedReport({ ...before, shared: true }, parseSavedReportPatch({ name: 'Renamed' }), { staffId: 'tse-1', now: later, timeZone: IST });
+    expect([shared.name, shared.shared, shared.period, shared.schedule?.time]).toEqual(['Renamed', true, 'this_month', '07:00']);
     const rescheduled = patchSavedReport(before, parseSavedReportPatch({ schedule: { frequency: 'weekly', weekday: 'friday', time: '17:00', recipients: ['mgr-1', 'tse-1'] } }), { staffId: 'tse-1', now: later, timeZone: IST });
     expect(rescheduled.nextRunAt).toBe('2026-12-04T11:30:00.000Z');
   });

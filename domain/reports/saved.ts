@@ -81,7 +81,9 @@ const fields = {
 
 export const SavedReportInput = z.strictObject(fields);
 export type SavedReportInput = z.infer<typeof SavedReportInput>;
-export const SavedReportPatch = z.strictObject(fields).partial().omit({ reportId: true, spec: true }).extend({ spec: SavedSpec.optional() });
+// No defaults in a patch: what it does not name stays as saved.
+const { reportId: _reportId, shared: _shared, ...patchable } = fields;
+export const SavedReportPatch = z.strictObject({ ...patchable, shared: z.boolean() }).partial();
 export type SavedReportPatch = z.infer<typeof SavedReportPatch>;
 
 export interface SavedRun {

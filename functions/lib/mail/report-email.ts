@@ -18,7 +18,7 @@ export interface ReportEmailInput {
   saved: Pick<SavedReport, 'id' | 'name' | 'description' | 'reportId' | 'schedule'>;
   recipient: { staffId: string; name: string; email: string };
   result: ReportResult;
-  /** Staff names by id: staffId and team columns show names. */
+  /** Staff and product names by id: the email's dimension cells show names (the CSV keeps the ids). */
   names: ReadonlyMap<string, string>;
   currency: string;
 }
@@ -40,7 +40,10 @@ const SERIES_COLORS = ['#4338ca', '#059669', '#d97706'];
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** `sum:dealValue` → "Sum of deal value"; `count` → "Count"; a ratio's own name as written. */
+const LABELS: Record<string, string> = { staffId: 'Staff member', productId: 'Product', assignedTo: 'Assigned to', count: 'Count', 'uniq:opportunityId': 'Deals', 'uniq:clientId': 'Clients' };
+
 export function columnLabel(name: string): string {
+  if (Object.hasOwn(LABELS, name)) return LABELS[name]!;
   const words = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
   const m = /^([a-z0-9]+):(.+)$/.exec(name);
   const aggregate: Record<string, string> = { sum: 'Sum of', avg: 'Average', min: 'Earliest/least', max: 'Latest/most', uniq: 'Distinct', median: 'Median', p90: '90th percentile of' };
@@ -52,7 +55,8 @@ export function columnLabel(name: string): string {
 /** A cell as a person reads it: staff named, money in ₹ (lakh/crore), ratios as percentages. */
 function cellText(column: ReportColumn, value: unknown, names: ReadonlyMap<string, string>, currency: string): string {
   if (value === null || value === undefined) return '—';
-  if ((column.name === 'staffId' || column.name === 'team' || column.name.endsWith('Owner') || column.name === 'assignee') && typeof value === 'string') return names.get(value) ?? value;
+  // Staff dimensions (staffId, assignedTo, team, leadOwner, …) hold staff ids.
+  if (column.role === 'dimension' && typeof value === 'string' && names.has(value)) return names.get(value)!;
   if (column.type === 'money' && typeof value === 'number') return currency === 'INR' ? formatInrShort(value) : `${(value / 100).toLocaleString('en-IN')} ${currency}`;
   if (column.role === 'ratio' && typeof value === 'number') return `${Math.round(value * 1000) / 10} %`;
   if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-IN') : String(Math.round(value * 100) / 100);

@@ -187,6 +187,7 @@ async function sendTo(services: Services, deps: ScheduledReportDeps, tenantId: s
   }
   try {
     const names = await staffNames(services, tenantId);
+    for (const p of config.products.value) if (!names.has(p.id)) names.set(p.id, p.name);
     const rendered = await renderReportEmail({ tenantName: config.settings.name, saved: s, recipient: staff, result, names, currency: config.settings.currency });
     const raw = await composeReportEmail(rendered, { from: deps.mail.from, to: staff }, s.id);
     await deps.mail.mailer.send({ from: deps.mail.from, to: [staff.email], raw, key: `report-${tenantId}-${s.id}-${s.nextRunAt}-${staffId}`, tenantId: tenantId });
@@ -197,7 +198,7 @@ async function sendTo(services: Services, deps: ScheduledReportDeps, tenantId: s
   }
 }
 
-/** Staff names by id, for the email's rows (the CSV keeps the ids). */
+/** Staff names by id, for the email's rows (the CSV keeps the ids); product names join them. */
 async function staffNames(services: Services, tenantId: string): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   let cursor: string | undefined;
