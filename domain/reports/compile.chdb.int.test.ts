@@ -25,7 +25,7 @@ import { anyScope, anySpec, AS_OF, factRows, TABLE_OF, visible, type FactRows } 
 const dir = mkdtempSync(join(tmpdir(), 'chdb-reports-'));
 let analytics: ChdbAnalytics;
 const rows: FactRows = factRows();
-const SIDE_TABLES = ['staff', 'opportunity_state', 'activities', 'stage_transitions', 'revenue_credits', 'lead_arrivals', 'followups'] as const;
+const SIDE_TABLES = ['staff', 'opportunity_state', 'activities', 'stage_transitions', 'revenue_credits', 'lead_arrivals', 'followups', 'messages', 'message_thread'] as const;
 
 const ctx = (scope: ReportScope): CompileContext => ({ tenantId: 'acme', scope, timeZone: 'Asia/Kolkata', asOf: AS_OF, highValueThreshold: 5_000_000, leadResponseSlaMinutes: 30 });
 

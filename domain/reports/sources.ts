@@ -1,5 +1,7 @@
 import { eventTypes } from '../events/event';
+import { MessageStatus } from '../messages/message';
 import { stages } from '../pipeline/stages';
+import { budgetBandNames, budgetBandSql } from './themes';
 
 /**
  * The allow-list of the custom report builder (DESIGN §13): per source, the fact table it reads,
@@ -7,9 +9,11 @@ import { stages } from '../pipeline/stages';
  * each with its SQL expression (code, never input), its type, and what it may be used for. A spec
  * names fields by these keys only; nothing else reaches the SQL text.
  *
- * The sources are the ClickHouse fact tables of functions/lib/analytics/schema.ts. DESIGN's
- * `messages` has no fact table (the communication hub's messages stay in DynamoDB), so it is not a
- * source; Message follow-ups are activities (`eventType = 'Message'`).
+ * The sources are the ClickHouse fact tables of functions/lib/analytics/schema.ts, `messages`
+ * among them: the communication hub's messages (#14), one row each, beside the Message follow-ups,
+ * which are activities (`eventType = 'Message'`). Response times are read at query time from each
+ * client's thread in time order (the `response` join): an inbound message is answered by the next
+ * outbound message to the same client, whatever became of it after it was sent.
  *
  * Parameters a field may use besides the spec's values, bound by the compiler from its context:
  * `{tenant:String}`, `{tz:String}` (tenant time zone), `{asOf:DateTime64(3, 'UTC')}` (now),
@@ -26,7 +30,7 @@ export type Aggregate = (typeof aggregates)[number];
 export type FieldType = 'string' | 'int' | 'float' | 'money' | 'boolean' | 'datetime' | 'date' | 'strings';
 
 /** Joins a field may need; the compiler adds each at most once, only when a used field needs it. */
-export type JoinName = 'staff' | 'firstResponse';
+export type JoinName = 'staff' | 'firstResponse' | 'response';
 
 export interface Field {
   sql: string;
@@ -183,6 +187,13 @@ const activities: Source = {
     visitScheduled: bool("kind = 'scheduled' AND event_type = 'VisitScheduled'", 'visits scheduled'),
     visitCompleted: bool("kind = 'completed' AND event_type = 'VisitCompleted'", 'visits completed'),
     quoteShared: bool("kind = 'completed' AND event_type = 'QuoteShared'", 'quotes'),
+    // Feedback themes: on a completed Demo Completed / Visit Completed row only (its eight
+    // feedback fields, DESIGN §3); NULL and '' on every other row.
+    withFeedback: bool('isNotNull(budget)', 'demos and visits completed with feedback'),
+    budget: num('money', 'budget', 'budget'),
+    budgetBand: enumOf(budgetBandSql('budget'), 'budget band', ['', ...budgetBandNames], { ordered: true }),
+    competitor: str('competitor', 'competitor'),
+    competitorNamed: bool("competitor != ''", 'competitor named'),
     ...team(),
   },
 };
@@ -275,7 +286,49 @@ const leads: Source = {
   },
 };
 
-export const sources = { opportunities, activities, stage_transitions: stageTransitions, credits, leads } as const satisfies Record<string, Source>;
+// Response times (the `response` join): minutes from an inbound message to the next outbound one to the client; from the first of the client's waiting messages to the outbound one that answered them.
+const answerMinutes = "dateDiff('millisecond', at, answered_at) / 60000";
+const replyMinutes = "dateDiff('millisecond', waited_since, at) / 60000";
+const messages: Source = {
+  table: 'messages',
+  row: 'a message of the communication hub, sent to a client or received from one (one row each, its status as it stands)',
+  time: { at: { sql: 'at', type: 'datetime' } },
+  periodOptional: false,
+  // The sender of an outbound message; an inbound one is counted for no one yet (its event does
+  // not say whom), so only the tenant and those handed its deal see it.
+  scope: { staff: [{ sql: 'staff_id' }], opportunity: 'opportunity_id' },
+  staffColumn: 'staff_id',
+  fields: {
+    messageId: str('message_id', 'messages'),
+    clientId: str('client_id', 'clients'),
+    opportunityId: str('opportunity_id', 'opportunities'),
+    channel: enumOf('channel', 'channel', ['email', 'whatsapp']),
+    direction: enumOf('direction', 'direction', ['inbound', 'outbound']),
+    staffId: str('staff_id', 'sender'),
+    status: enumOf('status', 'status', MessageStatus.options),
+    at: instant('at', 'when'),
+    outbound: bool("direction = 'outbound'", 'sent'),
+    inbound: bool("direction = 'inbound'", 'received'),
+    delivered: bool("status IN ('delivered', 'read')", 'delivered'),
+    read: bool("status = 'read'", 'read'),
+    failed: bool("status = 'failed'", 'failed'),
+    onDeal: bool("opportunity_id != ''", 'about a deal'),
+    answered: bool("direction = 'inbound' AND isNotNull(answered_at)", 'answered', { join: 'response' }),
+    unanswered: bool("direction = 'inbound' AND isNull(answered_at)", 'unanswered', { join: 'response' }),
+    answeredBy: str("ifNull(answered_by, '')", 'answered by', { join: 'response' }),
+    responseMinutes: num('float', answerMinutes, 'response time', { join: 'response', aggregates: ['avg', 'min', 'max', 'median', 'p90'] }),
+    waitingMinutes: num('float', `if(direction = 'inbound' AND isNull(answered_at), dateDiff('millisecond', at, ${AS_OF}) / 60000, NULL)`, 'waiting', {
+      join: 'response',
+      aggregates: ['avg', 'min', 'max', 'median', 'p90'],
+    }),
+    isReply: bool('isNotNull(waited_since)', 'replies', { join: 'response' }),
+    replyMinutes: num('float', replyMinutes, 'minutes the client waited', { join: 'response', aggregates: ['avg', 'min', 'max', 'median', 'p90'] }),
+    repliedWithinHour: bool(`ifNull(${replyMinutes} <= 60, 0)`, 'within an hour', { join: 'response' }),
+    ...team(),
+  },
+};
+
+export const sources = { opportunities, activities, stage_transitions: stageTransitions, credits, leads, messages } as const satisfies Record<string, Source>;
 export type SourceName = keyof typeof sources;
 export const sourceNames = Object.keys(sources) as [SourceName, ...SourceName[]];
 
@@ -289,6 +342,19 @@ export const joins: Record<JoinName, (source: Source) => string> = {
        WHERE tenant_id = {tenant:String} AND kind = 'completed'
          AND opportunity_id IN (SELECT opportunity_id FROM lead_arrivals WHERE tenant_id = {tenant:String})
        GROUP BY opportunity_id) AS first_response USING (opportunity_id)`,
+  // Each client's thread in time order, in turns: a turn is the messages after one outbound
+  // message up to and including the next (turn = the outbound messages before a message). An
+  // inbound message is answered by its turn's outbound message; an outbound one answers its
+  // turn's inbound messages, the first of which is when the client began waiting.
+  response: () =>
+    `LEFT JOIN (SELECT message_id,
+         if(direction = 'inbound', min(if(direction = 'outbound', at, NULL)) OVER turns, NULL) AS answered_at,
+         if(direction = 'inbound', argMinIf(staff_id, at, direction = 'outbound') OVER turns, '') AS answered_by,
+         if(direction = 'outbound', min(if(direction = 'inbound', at, NULL)) OVER turns, NULL) AS waited_since
+       FROM (SELECT client_id, message_id, direction, staff_id, at,
+               countIf(direction = 'outbound') OVER (PARTITION BY client_id ORDER BY at, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS turn
+             FROM message_thread FINAL WHERE tenant_id = {tenant:String})
+       WINDOW turns AS (PARTITION BY client_id, turn)) AS response USING (message_id)`,
 };
 
 /** Time-bucket dimensions, of the period's time column in the tenant's time zone. */

@@ -28,7 +28,9 @@ const SPAN = 90 * 86_400_000;
 export const OPPORTUNITIES = 120;
 
 export type FactRow = Record<string, unknown>;
-export type FactRows = Record<'staff' | 'opportunity_state' | 'activities' | 'stage_transitions' | 'revenue_credits' | 'lead_arrivals', FactRow[]>;
+export type FactRows = Record<'staff' | 'opportunity_state' | 'activities' | 'stage_transitions' | 'revenue_credits' | 'lead_arrivals' | 'messages', FactRow[]>;
+/** What feedback of a completed demo or visit names (normalised, as facts.ts writes it). */
+export const COMPETITORS = ['zoho', 'local vendor', ''] as const;
 
 /** mulberry32: a small seeded generator. */
 function random(seed: number) {
@@ -49,7 +51,7 @@ const dt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0,
 
 export function factRows(seed = 16): FactRows {
   const r = random(seed);
-  const out: FactRows = { staff: [], opportunity_state: [], activities: [], stage_transitions: [], revenue_credits: [], lead_arrivals: [] };
+  const out: FactRows = { staff: [], opportunity_state: [], activities: [], stage_transitions: [], revenue_credits: [], lead_arrivals: [], messages: [] };
   for (const tenant of TENANTS) {
     for (const s of STAFF) {
       out.staff.push({ tenant_id: tenant, staff_id: s, version: 1, name: s, role: ROLE[s], manager_id: MANAGER[s], path: s, active: 1, partner_company_id: '', updated_at: dt(START) });
@@ -144,12 +146,45 @@ export function factRows(seed = 16): FactRows {
         const ev = { ...base, event_id: eventId, event_type: type, assignee, scheduled_at: dt(scheduledAt) };
         out.activities.push({ ...ev, activity_id: `${eventId}:scheduled`, kind: 'scheduled', staff_id: r.next() < 0.8 ? assignee : r.pick(STAFF), at: dt(created) });
         const fate = r.next();
-        if (fate < 0.5) out.activities.push({ ...ev, activity_id: `${eventId}:completed`, kind: 'completed', staff_id: assignee, at: dt(scheduledAt + (r.int(240) - 60) * 60_000) });
+        // A completed demo or visit carries its feedback's budget and competitor (drawn from what is at hand: the sequence of draws stays the same).
+        const feedback = type === 'DemoCompleted' || type === 'VisitCompleted' ? { budget: (dealValue * (1 + ((i + e) % 4)) * 7) % 1_200_000_000, competitor: COMPETITORS[(i + e) % 3] } : {};
+        if (fate < 0.5) out.activities.push({ ...ev, ...feedback, activity_id: `${eventId}:completed`, kind: 'completed', staff_id: assignee, at: dt(scheduledAt + (r.int(240) - 60) * 60_000) });
         else if (fate < 0.7) out.activities.push({ ...ev, activity_id: `${eventId}:missed`, kind: 'missed', staff_id: assignee, at: dt(scheduledAt + 2 * 3_600_000) });
       }
     }
   }
+  messages(out, random(seed + 1));
   return out;
+}
+
+/**
+ * Each tenant's messages: per client, a thread of up to 8 in time order, inbound and outbound
+ * (the sender a staff member, its status as far as it went), some about one of the client's deals.
+ */
+function messages(out: FactRows, r: ReturnType<typeof random>) {
+  const statusRanks = [0, 1, 2, 3, 4];
+  for (const tenant of TENANTS) {
+    for (let c = 0; c < 15; c++) {
+      const clientId = `${tenant}-c${c}`;
+      const deals = out.opportunity_state.filter((o) => o.tenant_id === tenant && o.client_id === clientId).map((o) => o.opportunity_id as string);
+      let at = START + r.int(SPAN / 2);
+      for (let n = 0; n < r.int(9); n++) {
+        at += r.int(48 * 60) * 60_000;
+        const outbound = r.next() < 0.5;
+        out.messages.push({
+          tenant_id: tenant,
+          client_id: clientId,
+          message_id: `${clientId}-m${n}`,
+          opportunity_id: deals.length > 0 && r.next() < 0.6 ? r.pick(deals) : '',
+          channel: r.pick(['email', 'whatsapp']),
+          direction: outbound ? 'outbound' : 'inbound',
+          staff_id: outbound ? r.pick(STAFF) : '',
+          status_rank: outbound ? r.pick(statusRanks) : 0,
+          at: dt(at),
+        });
+      }
+    }
+  }
 }
 
 export const TABLE_OF: Record<SourceName, keyof FactRows> = {
@@ -158,6 +193,7 @@ export const TABLE_OF: Record<SourceName, keyof FactRows> = {
   stage_transitions: 'stage_transitions',
   credits: 'revenue_credits',
   leads: 'lead_arrivals',
+  messages: 'messages',
 };
 
 /** Whether a caller with `scope` may see the row of `source` (DESIGN §4, per source). */
@@ -174,6 +210,7 @@ export function visible(source: SourceName, row: FactRow, scope: ReportScope): b
     case 'leads':
       return own(row.assigned_to);
     case 'credits':
+    case 'messages':
       return own(row.staff_id);
   }
 }
@@ -190,8 +227,9 @@ const POOLS: Record<string, readonly string[]> = {
   team: ['m1', 'm2', ''],
   role: ['manager', 'asst_manager', 'tse', 'sales_officer'],
   partnerCompanyId: ['p1', ''],
+  competitor: COMPETITORS,
 };
-const poolOf = (name: string): readonly string[] => POOLS[name] ?? (/^(assignedTo|leadOwner|closingOwner|staffId|assignee|actor|coSalespersons|warriors)$/.test(name) ? [...STAFF, 'w1'] : []);
+const poolOf = (name: string): readonly string[] => POOLS[name] ?? (/^(assignedTo|leadOwner|closingOwner|staffId|assignee|actor|coSalespersons|warriors|answeredBy)$/.test(name) ? [...STAFF, 'w1'] : []);
 const day = fc.integer({ min: 0, max: 120 }).map((n) => new Date(START - 10 * 86_400_000 + n * 86_400_000).toISOString().slice(0, 10));
 const instant = fc.integer({ min: 0, max: SPAN }).chain((ms) => {
   const iso = new Date(START + ms).toISOString();

@@ -173,7 +173,7 @@ export const activityReports: CatalogueReport[] = [
     title: 'Message follow-ups, week by week',
     area: 'activity',
     description:
-      'Message follow-ups completed each week (a Message event completed by staff, or by the client’s reply), by who completed them. Counts follow-ups only: the communication hub’s own messages are not in the reporting facts.',
+      'Message follow-ups completed each week (a Message event completed by staff, or by the client’s reply), by who completed them. Counts follow-ups only (a message sent for a deal is logged as one); the communication hub’s messages themselves are counted in “Messages, week by week” and “Messages sent by staff member and channel”.',
     spec: { source: 'activities', dimensions: ['week', 'staffId'], measures: ['sum:messageCompleted'] },
     defaultPeriod: 'last_30_days',
     chart: { type: 'line', x: 'week', y: ['sum:messageCompleted'] },
