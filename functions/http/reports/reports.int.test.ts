@@ -227,9 +227,36 @@ describe('custom reports', () => {
   });
 });
 
+describe('large results a page at a time', () => {
+  it('limit cuts a page and answers a cursor that continues the same request; CSV carries it in Report-Cursor', async () => {
+    const first = await ok(run(admin, 'loss-reasons', { limit: 1 }));
+    expect(first.rows).toEqual([[FORMULA, 1, 500_000]]);
+    expect(first.totals).toEqual([null, 2, 800_000]);
+    expect(typeof first.cursor).toBe('string');
+    const second = await ok(run(admin, 'loss-reasons', { limit: 1, cursor: first.cursor }));
+    expect(second.rows).toEqual([['price', 1, 300_000]]);
+    expect(second.totals).toEqual([null, 2, 800_000]);
+    expect(second.asOf).toBe(first.asOf);
+    expect(second.cursor).toBeUndefined();
+    const csv = await run(admin, 'loss-reasons', { limit: 1 }, { accept: 'text/csv' });
+    expect(csv.body).toBe(`lostReason,count,sum:dealValue\r\n"'=HYPERLINK(""http://evil.example"",""x"")",1,500000\r\n`);
+    expect(csv.headers.get('report-cursor')).toMatch(/^[\w-]+\.[\w-]+$/);
+  });
+
+  it('a cursor for another request, or edited, is 400 invalid_cursor; a limit out of range is 422', async () => {
+    const first = await ok(run(admin, 'loss-reasons', { limit: 1 }));
+    const other = await run(admin, 'loss-reasons', { limit: 1, cursor: first.cursor, filters: [{ field: 'dealValue', op: 'gte', value: 1 }] });
+    expect([other.status, other.body.code]).toEqual([400, 'invalid_cursor']);
+    const edited = await run(admin, 'loss-reasons', { limit: 1, cursor: `x${first.cursor}` });
+    expect([edited.status, edited.body.code]).toEqual([400, 'invalid_cursor']);
+    const tooMany = await run(admin, 'loss-reasons', { limit: 10_001 });
+    expect([tooMany.status, tooMany.body.errors.map((e: any) => e.field)]).toEqual([422, ['body.limit']]);
+  });
+});
+
 // Runs through the use case (the same code the route calls), not counted against the HTTP tests' minute: a budget of their own.
 const direct = async (over: Partial<ReportsDeps> = {}): Promise<ReportsDeps> => ({ ...(await reportsDeps()), perMinute: 100_000, ...over });
-const ctxOf = (who: Who, now = new Date()) => contextOf(who, now, getServices());
+const ctxOf = (who: Who | { tenantId: 'acme'; staffId: string; role: 'tenant_admin' }, now = new Date()) => contextOf(who, now, getServices());
 const runDirect = async (who: Who, id: string, body: Record<string, unknown> = {}) => runCatalogueReport(ctxOf(who), await direct(), id, body);
 
 describe('targets joined into the reports that compare with them', () => {
@@ -335,7 +362,123 @@ describe('targets joined into the reports that compare with them', () => {
   });
 });
 
+describe('paging, exactly', () => {
+  /** Every page of a run from the first, following the cursors. */
+  const pages = async (next: (cursor: string | undefined) => Promise<{ rows: unknown[][]; totals: unknown[] | null; cursor?: string }>) => {
+    const all: { rows: unknown[][]; totals: unknown[] | null; cursor?: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await next(cursor);
+      all.push(page);
+      cursor = page.cursor;
+    } while (cursor && all.length < 50);
+    return all;
+  };
+
+  it('custom reports: pages of any size, followed to the end, are exactly the unpaged rows — no row lost or repeated — each with the totals of all', async () => {
+    const spec = { source: 'opportunities' as const, dimensions: ['assignedTo', 'productId', 'stage'], measures: ['count', 'sum:dealValue'] };
+    const deps = await direct();
+    const whole = await runCustomReport(ctxOf(admin), deps, { ...spec, limit: 10_000 });
+    expect(whole.rows).toHaveLength(6);
+    expect(whole.cursor).toBeUndefined();
+    for (const limit of [1, 2, 3, 4, 5, 6, 7]) {
+      const got = await pages((cursor) => runCustomReport(ctxOf(admin), deps, { ...spec, limit, ...(cursor && { cursor }) }));
+      expect(got.map((p) => p.rows.length)).toEqual(Array.from({ length: Math.ceil(6 / limit) }, (_, i) => Math.min(limit, 6 - i * limit)));
+      expect(got.flatMap((p) => p.rows)).toEqual(whole.rows);
+      for (const p of got) expect(p.totals).toEqual(whole.totals);
+    }
+  });
+
+  it('prebuilt reports with targets page the joined rows; the totals stay over all of them; asOf stays the first page’s', async () => {
+    const deps = await direct();
+    const whole = await runCatalogueReport(ctxOf(admin), deps, 'pipeline-coverage-by-stage', {});
+    const t0 = new Date();
+    const first = await runCatalogueReport(ctxOf(admin, t0), deps, 'pipeline-coverage-by-stage', { limit: 2 });
+    const second = await runCatalogueReport(ctxOf(admin, new Date(t0.getTime() + 5_000)), deps, 'pipeline-coverage-by-stage', { limit: 2, cursor: first.cursor! });
+    expect([...first.rows, ...second.rows]).toEqual(whole.rows);
+    expect([first.totals, second.totals]).toEqual([whole.totals, whole.totals]);
+    expect(second.asOf).toBe(first.asOf);
+    expect(second.cursor).toBeUndefined();
+  });
+
+  it('a cursor is bound to its report, its request and its caller', async () => {
+    const deps = await direct();
+    const first = await runCatalogueReport(ctxOf(admin), deps, 'loss-reasons', { limit: 1 });
+    const refused = { kind: 'bad_request', code: 'invalid_cursor' };
+    await expect(runCatalogueReport(ctxOf(admin), deps, 'pipeline-by-stage', { limit: 1, cursor: first.cursor! })).rejects.toMatchObject(refused);
+    await expect(runCatalogueReport(ctxOf(admin), deps, 'loss-reasons', { limit: 1, groupBy: ['productId'], cursor: first.cursor! })).rejects.toMatchObject(refused);
+    await expect(runCatalogueReport(ctxOf(admin), deps, 'loss-reasons', { limit: 1, period: { from: today, to: today }, cursor: first.cursor! })).rejects.toMatchObject(refused);
+    await expect(runCatalogueReport(ctxOf(manager), deps, 'loss-reasons', { limit: 1, cursor: first.cursor! })).rejects.toMatchObject(refused);
+    await expect(runCustomReport(ctxOf(admin), deps, { source: 'opportunities', measures: ['count'], cursor: first.cursor! })).rejects.toMatchObject(refused);
+    // The same request with another page size continues from the same row.
+    expect((await runCatalogueReport(ctxOf(admin), deps, 'loss-reasons', { limit: 5, cursor: first.cursor! })).rows).toEqual([['price', 1, 300_000]]);
+  });
+});
+
+describe('runs in flight', () => {
+  it('at most REPORTS_CONCURRENT a tenant at once: the next is 429 too_many_concurrent_reports; a run gives its slot back however it ends', async () => {
+    const acme = { tenantId: 'acme', staffId: 'admin', role: 'tenant_admin' } as const;
+    // Runs held open by the test: each waits in deps.run until the test answers it, by name.
+    const held = new Map<string, { resolve: (rows: Record<string, unknown>[]) => void; reject: (e: Error) => void }>();
+    let waiting: { n: number; resolve: () => void } | undefined;
+    const deps = async (name: string) =>
+      direct({
+        concurrent: 2,
+        run: () =>
+          new Promise<Record<string, unknown>[]>((resolve, reject) => {
+            held.set(name, { resolve, reject });
+            if (waiting && held.size >= waiting.n) waiting.resolve();
+          }),
+      });
+    const inFlight = (n: number) => new Promise<void>((resolve) => (held.size >= n ? resolve() : (waiting = { n, resolve })));
+    // A minute of its own (the clock is an input), apart from the HTTP tests' minute.
+    const ctx = () => ctxOf(acme, new Date(Date.now() + 10 * 60_000));
+    const spec = { source: 'opportunities' as const, measures: ['count'] };
+    const start = async (name: string) => runCustomReport(ctx(), await deps(name), spec);
+    const tooMany = { kind: 'too_many_requests', code: 'too_many_concurrent_reports', retryAfterSeconds: 1, headers: { 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': '1' } };
+
+    const a = start('a');
+    const b = start('b');
+    await inFlight(2);
+    await expect(start('refused')).rejects.toMatchObject(tooMany);
+    // One answers: its slot is free again.
+    held.get('a')!.resolve([{ m0: 7 }]);
+    expect((await a).rows).toEqual([[7]]);
+    const c = start('c');
+    await inFlight(3);
+    await expect(start('refused')).rejects.toMatchObject(tooMany);
+    // One fails: its slot is given back too.
+    held.get('b')!.reject(new Error('connect ECONNREFUSED'));
+    await expect(b).rejects.toMatchObject({ code: 'analytics_unavailable' });
+    const d = start('d');
+    await inFlight(4);
+    await expect(start('refused')).rejects.toMatchObject(tooMany);
+    held.get('c')!.resolve([{ m0: 1 }]);
+    held.get('d')!.resolve([{ m0: 2 }]);
+    expect([(await c).rows, (await d).rows]).toEqual([[[1]], [[2]]]);
+    // No refused run reached the store.
+    expect([...held.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
 describe('the per-tenant rate limit', () => {
+  it('a run answers the tenant’s budget of the minute in RateLimit fields, as JSON and as CSV', async () => {
+    const acme = { tenantId: 'acme', staffId: 'admin', role: 'tenant_admin' } as const;
+    const body = { source: 'opportunities', measures: ['count'] };
+    const first = await api.as(acme).post('/v1/reports/custom/run', body);
+    expect(first.status).toBe(200);
+    // The first of the tenant's runs in this minute.
+    expect([first.headers.get('ratelimit-limit'), first.headers.get('ratelimit-remaining')]).toEqual(['30', '29']);
+    const reset = Number(first.headers.get('ratelimit-reset'));
+    expect(reset).toBeGreaterThanOrEqual(1);
+    expect(reset).toBeLessThanOrEqual(60);
+    expect(first.body).not.toHaveProperty('rateLimit');
+    const csv = await api.as(acme).post('/v1/reports/custom/run', body, { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    const crossed = Number(csv.headers.get('ratelimit-reset')) > reset; // a new minute began in between
+    expect([csv.headers.get('ratelimit-limit'), csv.headers.get('ratelimit-remaining')]).toEqual(['30', crossed ? '29' : '28']);
+  });
+
   it('answers 429 with Retry-After and RateLimit fields past 30 runs a minute', async () => {
     const acme = { tenantId: 'acme', staffId: 'admin', role: 'tenant_admin' } as const;
     let refused: Awaited<ReturnType<typeof custom>> | undefined;

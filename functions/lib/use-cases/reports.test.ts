@@ -4,7 +4,8 @@ import { TenantSettings } from '../../../domain/tenants/tenant';
 import type { UseCaseContext } from './context';
 import { catalogue, catalogueReport } from '../../../domain/reports/catalogue';
 import { targetJoins } from './report-targets';
-import { aliasesOf, reportAnswer, reportCsv, runCustomReport, type ReportResult, type ReportsDeps } from './reports';
+import { CursorCodec } from '../store/cursor';
+import { aliasesOf, reportAnswer, reportCsv, runCustomReport, TooManyConcurrentReports, type ReportResult, type ReportsDeps } from './reports';
 
 const result: ReportResult = {
   reportId: 'loss-reasons',
@@ -65,6 +66,42 @@ describe('a run that the engine refuses', () => {
     });
     await expect(runCustomReport(ctx(), failing('Code: 159. DB::Exception: Timeout exceeded: elapsed 10.1 seconds. (TIMEOUT_EXCEEDED)'), spec)).rejects.toMatchObject({ kind: 'unavailable', code: 'report_timeout', retryAfterSeconds: 30 });
     await expect(runCustomReport(ctx(), failing('connect ECONNREFUSED'), spec)).rejects.toMatchObject({ kind: 'unavailable', code: 'analytics_unavailable' });
+  });
+
+  it('reads a page as LIMIT n+1 OFFSET o, with the row cap one above a page of 10 000; more rows than the page: a cursor, and the RateLimit budget', async () => {
+    const seen: { sql: string; params: Record<string, unknown>; settings: Record<string, unknown> }[] = [];
+    const rows = Array.from({ length: 3 }, (_, i) => ({ d0: `s${i}`, m0: i }));
+    const deps: ReportsDeps = { run: async (sql, params, settings) => (seen.push({ sql, params, settings: { ...settings } }), sql.includes('GROUP BY') ? rows : [{ m0: 3 }]), perMinute: 30, cursors: new CursorCodec({ current: 'k'.repeat(32) }) };
+    const page = await runCustomReport(ctx(7), deps, { ...spec, limit: 2 });
+    expect(page.rows).toEqual([
+      ['s0', 0],
+      ['s1', 1],
+    ]);
+    expect(page.totals).toEqual([null, 3]);
+    expect(page.cursor).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(page.rateLimit).toEqual({ limit: 30, remaining: 23, reset: 40 });
+    const [query] = seen;
+    expect(query!.sql).toContain('\nLIMIT {limit:UInt32} OFFSET {offset:UInt64}\n');
+    expect(query!.sql).toContain('max_result_rows = 10001,');
+    expect([query!.params.limit, query!.params.offset, query!.settings.max_result_rows]).toEqual([3, 0, 10_001]);
+    seen.length = 0;
+    await runCustomReport(ctx(8), deps, { ...spec, limit: 2, cursor: page.cursor! });
+    expect([seen[0]!.params.limit, seen[0]!.params.offset]).toEqual([3, 2]);
+    await runCustomReport(ctx(9), deps, { ...spec, limit: 10_000 });
+    expect(seen.at(-2)!.params.limit).toBe(10_001);
+    expect(reportAnswer(page, undefined).headers).toEqual({ 'ratelimit-limit': '30', 'ratelimit-remaining': '23', 'ratelimit-reset': '40' });
+    expect(reportAnswer(page, undefined).body).not.toHaveProperty('rateLimit');
+    expect(reportAnswer(page, 'text/csv').headers).toEqual({ 'content-disposition': 'attachment; filename="custom-report.csv"', 'report-cursor': page.cursor, 'ratelimit-limit': '30', 'ratelimit-remaining': '23', 'ratelimit-reset': '40' });
+  });
+
+  it('over the tenant’s runs in flight: 429 too_many_concurrent_reports, Retry-After 1 and RateLimit fields, no query run', async () => {
+    let ran = 0;
+    const full = ctx(1);
+    (full.services as unknown as { webhookLeases: unknown }).webhookLeases = { acquire: async () => false, release: async () => undefined };
+    const refused = runCustomReport(full, { run: async () => (ran++, []), perMinute: 30, concurrent: 4 }, spec);
+    await expect(refused).rejects.toBeInstanceOf(TooManyConcurrentReports);
+    await expect(refused).rejects.toMatchObject({ kind: 'too_many_requests', code: 'too_many_concurrent_reports', retryAfterSeconds: 1, headers: { 'ratelimit-limit': '4', 'ratelimit-remaining': '0', 'ratelimit-reset': '1' } });
+    expect(ran).toBe(0);
   });
 
   it('is a 429 past the tenant’s runs a minute, before any query', async () => {

@@ -261,7 +261,9 @@ async function execute(ctx: UseCaseContext, deps: ReportsDeps, compiled: Compile
     const query: CompiledQuery = {
       ...compiled,
       sql: paged(compiled.sql),
-      params: { ...compiled.params, limit: whole ? MAX_LIMIT : size + 1, offset: whole ? 0 : offset },
+      settings: { ...compiled.settings, max_result_rows: MAX_LIMIT + 1 },
+      // One row past the page (or past the cap, for every row) says whether more follow.
+      params: { ...compiled.params, limit: (whole ? MAX_LIMIT : size) + 1, offset: whole ? 0 : offset },
     };
     const aliases = aliasesOf(compiled.columns);
     const [rows, totals] = await Promise.all([runQuery(deps, query), compiled.totals ? runQuery(deps, compiled.totals) : undefined]);
@@ -273,6 +275,7 @@ async function execute(ctx: UseCaseContext, deps: ReportsDeps, compiled: Compile
     };
     let more: boolean;
     if (join) {
+      if (result.rows.length > MAX_LIMIT) throw tooLarge();
       result = await join(result);
       more = result.rows.length > offset + size;
       result = { ...result, rows: result.rows.slice(offset, offset + size) };
@@ -287,12 +290,18 @@ async function execute(ctx: UseCaseContext, deps: ReportsDeps, compiled: Compile
   }
 }
 
-/** The compiler's `LIMIT {limit}` with an `{offset}` after it (both bound, never text). */
+/**
+ * The compiler's `LIMIT {limit}` with an `{offset}` after it (both bound, never text), and its
+ * row cap one higher: a page of 10 000 reads a 10 001st row to know whether another page follows.
+ */
 function paged(sql: string): string {
   const limit = '\nLIMIT {limit:UInt32}\n';
-  if (!sql.includes(limit)) throw new Error('a report query without its LIMIT clause');
-  return sql.replace(limit, '\nLIMIT {limit:UInt32} OFFSET {offset:UInt64}\n');
+  const cap = `max_result_rows = ${MAX_LIMIT},`;
+  if (!sql.includes(limit) || !sql.includes(cap)) throw new Error('a report query without its LIMIT clause or row cap');
+  return sql.replace(limit, '\nLIMIT {limit:UInt32} OFFSET {offset:UInt64}\n').replace(cap, `max_result_rows = ${MAX_LIMIT + 1},`);
 }
+
+const tooLarge = () => invalid([{ field: 'body', code: 'result_too_large', message: 'The report would return more rows than allowed; narrow the period or the filters, or group by less.' }]);
 
 /** The positional alias of each column: d0… for dimensions, m0… for measures, r0… for ratios, in order. */
 export function aliasesOf(columns: readonly ReportColumn[]): string[] {
@@ -308,7 +317,7 @@ async function runQuery(deps: ReportsDeps, q: CompiledQuery): Promise<Record<str
     if (error instanceof DomainError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (/TOO_MANY_ROWS|TOO_MANY_ROWS_OR_BYTES|Limit for result exceeded/i.test(message)) {
-      throw invalid([{ field: 'body', code: 'result_too_large', message: 'The report would return more rows than allowed; narrow the period or the filters, or group by less.' }]);
+      throw tooLarge();
     }
     if (/TIMEOUT_EXCEEDED|Timeout exceeded/i.test(message)) {
       logger.warn('report timed out', { error: message });
