@@ -8,6 +8,7 @@ import type { Principal } from '../../domain/access/roles';
 import type { CrmEvent } from '../../domain/events/event';
 import type { Opportunity } from '../../domain/pipeline/opportunity';
 import { stages, type Stage } from '../../domain/pipeline/stages';
+import { competitorNamed } from '../../domain/reports/themes';
 import { aFeedback } from '../../domain/testing/builders';
 import { asQueueMessage } from '../../scripts/events';
 import { getAnalytics, type Analytics } from '../lib/analytics';
@@ -79,6 +80,13 @@ class Reference {
   audit(entity: string, action: string) {
     this.add(this.totals.audit, `${entity} ${action}`);
   }
+  /** A completed demo or visit with its feedback: counted by type and the competitor named, with its budget. */
+  feedback(type: string, competitor: string, budget: number) {
+    const key = `${type} ${competitor}`;
+    const [n, sum] = this.feedbackTotals[key] ?? [0, 0];
+    this.feedbackTotals[key] = [n + 1, sum + budget];
+  }
+  private readonly feedbackTotals: Record<string, [number, number]> = {};
   credit(records: readonly { staffId: string; amount: number }[]) {
     for (const r of records) this.add(this.totals.revenue, r.staffId, r.amount);
   }
@@ -96,6 +104,7 @@ class Reference {
       revenue: sorted(this.totals.revenue),
       staff: {},
       audit: sorted(this.totals.audit),
+      ...(Object.keys(this.feedbackTotals).length > 0 && { feedback: sorted(this.feedbackTotals) }),
     } as FactTotals;
   }
 }
@@ -186,6 +195,7 @@ function play(tenantId: string, ops: readonly Op[]) {
           if (result.created) {
             events.push(result.created);
             ref.activity('completed', result.created.type, by.staffId);
+            ref.feedback(result.created.type, competitorNamed(result.created.feedback!.competitorInfo), result.created.feedback!.budget);
             ref.audit('event', 'created');
           }
           break;

@@ -26,6 +26,7 @@ async function aDayOfWork() {
     const client = await ok(api.as(seller).post('/v1/clients', { companyName: `Backfill ${c}`, ownerName: 'Owner', mobile: String(++phone) }), 201);
     const lead = await ok(api.as(seller).post(`/v1/clients/${client.id}/opportunities`, { productId: 'website', coSalespersons: ['so-1'] }), 201);
     const demo = await ok(api.as(seller).post(`/v1/clients/${client.id}/opportunities`, { productId: 'jewellery', stage: 'Demo' }), 201);
+    await ok(api.as(seller).post(`/v1/clients/${client.id}/messages`, { channel: 'email', subject: 'Your quote', text: 'Attached.', to: `owner${c}@backfill.example` }), 201);
     for (let k = 0; k < 2; k++) {
       const call = await ok(api.as(seller).post(`/v1/opportunities/${lead.id}/events`, { type: 'Call', scheduledAt: `2026-12-0${k + 2}T10:00:00+05:30` }), 201);
       await ok(api.as(seller).post(`/v1/events/${call.id}/complete`, { remarks: 'spoke' }));
@@ -56,6 +57,9 @@ describe('backfill versus the live path', () => {
     expect(live.revenue).toEqual({ 'tse-1': 6_000_000 });
     expect(Object.keys(live.stagesReached).length).toBeGreaterThan(4);
     expect(live.staff['tse 0']).toBe(1);
+    // The feedback of the four demos completed (aFeedback: ₹15,000, Zoho), and the message each seller sent.
+    expect(live.feedback).toEqual({ 'DemoCompleted zoho quoted ₹18,000': [4, 6_000_000] });
+    expect(live.messages).toEqual({ 'outbound email tse-1 sent': 2, 'outbound email tse-2 sent': 2 });
 
     const result = await runBackfill({ dynamoEndpoint, region: 'ap-south-1', tableName, analytics }, { tenant: 'demo', truncate: true });
     expect(result.truncated).toBe(true);
@@ -65,7 +69,7 @@ describe('backfill versus the live path', () => {
     // A second backfill over the rebuilt facts changes no total either.
     await runBackfill({ dynamoEndpoint, region: 'ap-south-1', tableName, analytics }, { tenant: 'demo' });
     expect(await factTotals(analytics, 'demo')).toEqual(live);
-    expect(REBUILT).toEqual(['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log', 'lead_arrivals', 'opportunity_by_staff', 'followups']);
+    expect(REBUILT).toEqual(['activities', 'stage_transitions', 'opportunity_state', 'revenue_credits', 'staff', 'audit_log', 'lead_arrivals', 'messages', 'opportunity_by_staff', 'followups', 'message_thread']);
   });
 
   it('runs through the running stack’s control channel, with its token only', async () => {

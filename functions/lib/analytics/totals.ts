@@ -21,6 +21,10 @@ export interface FactTotals {
   audit: Record<string, number>;
   /** `${channel} ${assignedTo}` → leads that arrived from a lead source; absent when there are none. */
   leads?: Record<string, number>;
+  /** `${eventType} ${competitor}` → [completed demos/visits with feedback, sum of their budgets]; absent when there are none. */
+  feedback?: Record<string, [number, number]>;
+  /** `${direction} ${channel} ${staffId} ${status}` → messages of the communication hub; absent when there are none. */
+  messages?: Record<string, number>;
 }
 
 const keyed = <T>(rows: Record<string, unknown>[], key: (r: Record<string, unknown>) => string, value: (r: Record<string, unknown>) => T): Record<string, T> =>
@@ -28,7 +32,7 @@ const keyed = <T>(rows: Record<string, unknown>[], key: (r: Record<string, unkno
 
 export async function factTotals(analytics: Analytics, tenantId: string): Promise<FactTotals> {
   const t = { tenant: tenantId };
-  const [activities, stages, opportunities, revenue, staff, audit, leads] = await Promise.all([
+  const [activities, stages, opportunities, revenue, staff, audit, leads, feedback, messages] = await Promise.all([
     analytics.query(
       `SELECT kind, event_type, staff_id, uniqExact(activity_id) AS n FROM activities WHERE tenant_id = {tenant:String} GROUP BY kind, event_type, staff_id`,
       t,
@@ -54,6 +58,18 @@ export async function factTotals(analytics: Analytics, tenantId: string): Promis
     ),
     analytics.query(`SELECT entity, action, uniqExact(audit_id) AS n FROM audit_log WHERE tenant_id = {tenant:String} GROUP BY entity, action`, t),
     analytics.query(`SELECT channel, assigned_to, uniqExact(opportunity_id) AS n FROM lead_arrivals WHERE tenant_id = {tenant:String} GROUP BY channel, assigned_to`, t),
+    analytics.query(
+      `SELECT type, named, count() AS n, sum(amount) AS budget FROM (
+         SELECT activity_id, any(event_type) AS type, any(competitor) AS named, any(budget) AS amount FROM activities
+         WHERE tenant_id = {tenant:String} AND isNotNull(budget) GROUP BY activity_id)
+       GROUP BY type, named`,
+      t,
+    ),
+    // Merged as FINAL merges them: a message's rows (its own, its status changes) column by column.
+    analytics.query(
+      `SELECT direction, channel, staff_id, status, count() AS n FROM messages FINAL WHERE tenant_id = {tenant:String} GROUP BY direction, channel, staff_id, status`,
+      t,
+    ),
   ]);
   return {
     activities: keyed(activities, (r) => `${r.kind} ${r.event_type} ${r.staff_id}`, (r) => Number(r.n)),
@@ -63,5 +79,7 @@ export async function factTotals(analytics: Analytics, tenantId: string): Promis
     staff: keyed(staff, (r) => `${r.role} ${r.active}`, (r) => Number(r.n)),
     audit: keyed(audit, (r) => `${r.entity} ${r.action}`, (r) => Number(r.n)),
     ...(leads.length > 0 && { leads: keyed(leads, (r) => `${r.channel} ${r.assigned_to}`, (r) => Number(r.n)) }),
+    ...(feedback.length > 0 && { feedback: keyed(feedback, (r) => `${r.type} ${r.named}`, (r) => [Number(r.n), Number(r.budget)] as [number, number]) }),
+    ...(messages.length > 0 && { messages: keyed(messages, (r) => `${r.direction} ${r.channel} ${r.staff_id} ${r.status}`, (r) => Number(r.n)) }),
   };
 }
