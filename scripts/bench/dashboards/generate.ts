@@ -159,8 +159,12 @@ function creditsSql(salt: string): string {
 function activitiesSql(salt: string, limit: number): string {
   const EVENT_TYPES = `['Call', 'Message', 'DemoScheduled', 'DemoCompleted', 'QuoteShared', 'VisitScheduled', 'VisitCompleted', 'Negotiation']`;
   return `
-  INSERT INTO activities (tenant_id, activity_id, kind, event_id, event_type, opportunity_id, client_id, product_id, staff_id, assignee, at, scheduled_at)
-  SELECT tenant_id, concat(event_id, ':', r.1), r.1, event_id, event_type, opp_id, client_id, product_id, r.3, assignee_then, ${ms('r.2')}, ${ms('sched_ms')}
+  INSERT INTO activities (tenant_id, activity_id, kind, event_id, event_type, opportunity_id, client_id, product_id, staff_id, assignee, at, scheduled_at, budget, competitor)
+  SELECT tenant_id, concat(event_id, ':', r.1), r.1, event_id, event_type, opp_id, client_id, product_id, r.3, assignee_then, ${ms('r.2')}, ${ms('sched_ms')},
+    -- the feedback of a completed demo or visit (the reports' feedback themes): three in four give a
+    -- budget (₹20,000 to ₹6 Cr, log-uniform, paise), three in eight name a competitor
+    if(r.1 = 'completed' AND event_type IN ('DemoCompleted', 'VisitCompleted') AND ${u('event_id', "'budget'")} < 0.75, toNullable(toInt64(round(pow(10, 4.3 + 3.5 * ${u('event_id', "'amount'")}), -2) * 100)), NULL),
+    if(r.1 = 'completed' AND event_type IN ('DemoCompleted', 'VisitCompleted'), ['', '', '', '', '', 'zoho', 'salesforce', 'leadsquared'][1 + cityHash64(event_id, 'rival') % 8], '')
   FROM (
     SELECT *,
       concat('01JEVT${salt}', leftPad(toString(o * 16 + j), 20 - length('${salt}'), '0')) AS event_id,
@@ -208,6 +212,30 @@ function leadArrivalsSql(salt: string): string {
   WHERE ${u('o', "'lead'")} < 0.7`;
 }
 
+/**
+ * The communication hub's messages (the reports' `messages` source; message_thread fills from them
+ * by its materialized view): half the opportunities have a thread with their client of one to six
+ * messages over their first weeks, the client writing first, then turns; an outbound one is sent by
+ * the assignee then and delivered, read or (one in thirty) failed. Up to `limit` rows.
+ */
+function messagesSql(salt: string, limit: number): string {
+  return `
+  INSERT INTO messages (tenant_id, client_id, message_id, opportunity_id, channel, direction, staff_id, status_rank, at)
+  SELECT tenant_id, client_id, concat('01JMSG${salt}', leftPad(toString(o * 8 + m), 20 - length('${salt}'), '0')), opp_id,
+    if(${u('o', "'mchan'")} < 0.7, 'whatsapp', 'email'),
+    if(m = 0 OR ${u('o', 'm', "'dir'")} < 0.45, 'inbound', 'outbound') AS direction,
+    if(direction = 'outbound', if(handed AND m < 2, lead_owner, assignee), ''),
+    if(direction = 'inbound', toUInt8(0), multiIf(${u('o', 'm', "'st'")} < 0.033, toUInt8(4), ${u('o', 'm', "'st'")} < 0.25, toUInt8(1), ${u('o', 'm', "'st'")} < 0.55, toUInt8(2), toUInt8(3))),
+    ${ms('at_ms')}
+  FROM (
+    SELECT *, m, created_ms + toInt64(m * 6 * 3600000 + 20 * ${DAY} * m * ${u('o', 'm', "'gap'")} / 6) AS at_ms
+    FROM bench_opps_${salt}
+    ARRAY JOIN range(toUInt32(1 + cityHash64(o, 'msgs') % 6)) AS m
+    WHERE ${u('o', "'thread'")} < 0.5 AND at_ms <= ${NOW_SQL}
+  )
+  LIMIT ${limit}`;
+}
+
 function staffSql(tenant: string): string {
   return `
   INSERT INTO staff (tenant_id, staff_id, version, name, role, manager_id, path, active, partner_company_id, updated_at)
@@ -236,6 +264,7 @@ async function tenantFacts(analytics: Analytics, tenant: string, salt: string, s
   await step('revenue_credits', creditsSql(salt));
   await step('activities', activitiesSql(salt, scale.activities));
   await step('lead_arrivals', leadArrivalsSql(salt));
+  await step('messages', messagesSql(salt, Math.ceil(scale.activities / 10)));
   await analytics.command(`DROP TABLE bench_opps_${salt}`);
 }
 
@@ -248,7 +277,7 @@ export async function generate(analytics: Analytics, scale: Scale, log: (s: stri
   // The other fact tables as they settle in production: each month's parts merged (no duplicates to
   // drop, so FINAL only merges parts).
   // The follow-ups done are cleaned away as the table's cleanup merges do an hour after a part is written.
-  for (const table of ['activities', 'stage_transitions', 'revenue_credits', 'staff', 'followups', 'lead_arrivals']) {
+  for (const table of ['activities', 'stage_transitions', 'revenue_credits', 'staff', 'followups', 'lead_arrivals', 'messages', 'message_thread']) {
     const t = performance.now();
     await analytics.command(`OPTIMIZE TABLE ${table} FINAL${table === 'followups' ? ' CLEANUP' : ''}`);
     log(`  OPTIMIZE ${table} FINAL ${((performance.now() - t) / 1000).toFixed(1)} s`);
