@@ -51,7 +51,9 @@ function vocabulary(source: Source) {
     source.scope.opportunity ?? '',
     TENANT_PREDICATE,
     "SELECT AS FROM FINAL WHERE AND OR GROUP BY ORDER ASC DESC LIMIT SETTINGS IN NULL if count countIf sum avg min max uniqExact quantileExactInclusive(0.5) quantileExactInclusive(0.9) toBool has hasAny indexOf",
-    "max_execution_time = 10 max_result_rows = 10000 result_overflow_mode = 'throw' join_use_nulls = 1 readonly = 1",
+    "max_execution_time = 10 max_result_rows = 10000 result_overflow_mode = 'throw' join_use_nulls = 1 use_index_for_in_with_subqueries = 0 readonly = 1",
+    // The lead-response join's window: completions from a day before the period.
+    'INTERVAL 1 DAY',
     ...Array.from({ length: 12 }, (_, i) => `d${i} m${i} r${i}`),
   ].join(' ');
   return tokens(code);

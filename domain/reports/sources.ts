@@ -332,15 +332,28 @@ export const sources = { opportunities, activities, stage_transitions: stageTran
 export type SourceName = keyof typeof sources;
 export const sourceNames = Object.keys(sources) as [SourceName, ...SourceName[]];
 
-/** The join clause of each join, given the source's staff column. */
-export const joins: Record<JoinName, (source: Source) => string> = {
+/**
+ * What the outer query reads, for a join that needs only those rows: its tenant, scope and period
+ * predicates (on the source's own columns), and the period's start when it has one.
+ */
+export interface JoinReads {
+  where: string;
+  since?: string;
+}
+
+/** The join clause of each join, given the source's staff column and what the query reads. */
+export const joins: Record<JoinName, (source: Source, reads?: JoinReads) => string> = {
   staff: (s) =>
     `LEFT JOIN (SELECT staff_id AS staff_key, argMax(manager_id, version) AS staff_manager, argMax(role, version) AS staff_role
        FROM staff WHERE tenant_id = {tenant:String} GROUP BY staff_id) AS staff_facts ON staff_facts.staff_key = ${s.staffColumn}`,
-  firstResponse: () =>
+  // The first completed follow-up of each lead the query reads (its tenant, scope and period), not
+  // of every lead of the tenant; among completions from a day before the period on (a response
+  // logged before the arrival instant a provider gave, clocks differing, is a wait of 0; a follow-up
+  // completed a day before the lead arrived answered something else).
+  firstResponse: (_s, reads = { where: 'tenant_id = {tenant:String}' }) =>
     `LEFT JOIN (SELECT opportunity_id, min(at) AS first_response_at FROM activities
-       WHERE tenant_id = {tenant:String} AND kind = 'completed'
-         AND opportunity_id IN (SELECT opportunity_id FROM lead_arrivals WHERE tenant_id = {tenant:String})
+       WHERE tenant_id = {tenant:String} AND kind = 'completed'${reads.since ? ` AND at >= ${reads.since} - INTERVAL 1 DAY` : ''}
+         AND opportunity_id IN (SELECT opportunity_id FROM lead_arrivals WHERE ${reads.where})
        GROUP BY opportunity_id) AS first_response USING (opportunity_id)`,
   // Each client's thread in time order, in turns: a turn is the messages after one outbound
   // message up to and including the next (turn = the outbound messages before a message). An
