@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { catalogue } from '../../../domain/reports/catalogue';
 import { addDays, localDay } from '../../../domain/targets/periods';
@@ -388,6 +389,26 @@ describe('paging, exactly', () => {
       for (const p of got) expect(p.totals).toEqual(whole.totals);
     }
   });
+
+  it('property: for any grouping, sort (ties included) and page size, the pages are the unpaged rows in order', async () => {
+    const deps = await direct();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.subarray(['assignedTo', 'productId', 'stage', 'status', 'leadOwner'], { minLength: 1, maxLength: 3 }),
+        fc.option(fc.constantFrom('count', 'sum:dealValue'), { nil: undefined }),
+        fc.constantFrom<'asc' | 'desc'>('asc', 'desc'),
+        fc.integer({ min: 1, max: 7 }),
+        async (dimensions, sortBy, dir, limit) => {
+          const spec = { source: 'opportunities' as const, dimensions, measures: ['count', 'sum:dealValue'], ...(sortBy && { sort: [{ by: sortBy, dir }] }) };
+          const whole = await runCustomReport(ctxOf(admin), deps, { ...spec, limit: 10_000 });
+          const got = await pages((cursor) => runCustomReport(ctxOf(admin), deps, { ...spec, limit, ...(cursor && { cursor }) }));
+          expect(got.flatMap((p) => p.rows)).toEqual(whole.rows);
+          expect(got).toHaveLength(Math.max(1, Math.ceil(whole.rows.length / limit)));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 120_000);
 
   it('prebuilt reports with targets page the joined rows; the totals stay over all of them; asOf stays the first page’s', async () => {
     const deps = await direct();

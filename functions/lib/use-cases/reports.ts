@@ -15,8 +15,7 @@ import type { Services } from './ports';
 import { assertWithin, countInMinute, type MinuteCount } from './rate-limit';
 import { joinsTargets, readTargets, targetJoins, withTargets } from './report-targets';
 import { HttpError, badRequest } from '../http/errors';
-import { CursorCodec } from '../store/cursor';
-import { cursorKeys } from '../services';
+import type { CursorCodec } from '../store/cursor';
 import { MAX_LIMIT } from '../../../domain/reports/spec';
 
 /**
@@ -184,8 +183,11 @@ async function compileContext(ctx: UseCaseContext, asOf?: string): Promise<Compi
 /** What a cursor is bound to: the tenant, the caller, and the request it continues (all but its cursor and limit). */
 const cursorScope = (ctx: UseCaseContext, what: string, request: unknown) => `report|${ctx.actor.tenantId}|${ctx.actor.staffId}|${ctx.actor.role}|${what}|${JSON.stringify(request)}`;
 
-let defaultCodec: CursorCodec | undefined;
-const codecOf = (deps: ReportsDeps) => deps.cursors ?? (defaultCodec ??= new CursorCodec(cursorKeys(config())));
+/** The API's cursor keys (as every list's cursors are signed), read on the first cursor a run signs or checks. */
+let defaultCodec: Promise<Pick<CursorCodec, 'encode' | 'decode'>> | undefined;
+const codecOf = async (deps: ReportsDeps) =>
+  deps.cursors ??
+  (await (defaultCodec ??= Promise.all([import('../store/cursor'), import('../services')]).then(([{ CursorCodec: Codec }, { cursorKeys }]) => new Codec(cursorKeys(config())))));
 
 interface Position {
   offset: number;
@@ -195,7 +197,7 @@ interface Position {
 /** The position a cursor holds (signed, so it is one this API gave for this request), or a 400. */
 async function readCursor(deps: ReportsDeps, cursor: string | undefined, bound: string): Promise<Position | undefined> {
   if (cursor === undefined) return undefined;
-  const decoded = (await codecOf(deps).decode(cursor, bound))!;
+  const decoded = (await (await codecOf(deps)).decode(cursor, bound))!;
   const { offset, asOf } = decoded as Record<string, unknown>;
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || typeof asOf !== 'string' || Number.isNaN(Date.parse(asOf))) throw badRequest('invalid_cursor', 'The cursor is not valid for this query.');
   return { offset, asOf };
@@ -283,7 +285,7 @@ async function execute(ctx: UseCaseContext, deps: ReportsDeps, compiled: Compile
       more = result.rows.length > size;
       result = { ...result, rows: result.rows.slice(0, size) };
     }
-    const cursor = more ? await codecOf(deps).encode({ offset: offset + size, asOf: page.asOf }, page.bound) : undefined;
+    const cursor = more ? await (await codecOf(deps)).encode({ offset: offset + size, asOf: page.asOf }, page.bound) : undefined;
     return { ...result, ...(cursor && { cursor }), rateLimit };
   } finally {
     await leases.release(ctx.actor.tenantId, REPORT_RUNS_LEASE).catch((error: unknown) => logger.warn('report slot not given back', { error: error instanceof Error ? error.message : String(error) }));
