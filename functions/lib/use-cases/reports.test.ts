@@ -3,7 +3,9 @@ import type { Principal } from '../../../domain/access/roles';
 import { TenantSettings } from '../../../domain/tenants/tenant';
 import type { UseCaseContext } from './context';
 import { catalogue, catalogueReport } from '../../../domain/reports/catalogue';
-import { targetJoins } from './report-targets';
+import { targetJoins, withTargets, type Targets } from './report-targets';
+import { seedStages } from '../../../domain/pipeline/stages';
+import { seedTargets } from '../../../domain/targets/targets';
 import { CursorCodec } from '../store/cursor';
 import { aliasesOf, reportAnswer, reportCsv, runCustomReport, TooManyConcurrentReports, type ReportResult, type ReportsDeps } from './reports';
 
@@ -118,5 +120,60 @@ describe('targets joined into reports', () => {
   it('every report that needs targets has a join, over the report’s own dimensions, and no other has one', () => {
     expect(Object.keys(targetJoins).sort()).toEqual(catalogue.filter((r) => r.needs?.includes('targets')).map((r) => r.id).sort());
     for (const [id, join] of Object.entries(targetJoins)) expect(catalogueReport(id)!.spec!.dimensions).toEqual(join.dimensions);
+  });
+});
+
+describe('the target columns', () => {
+  const staff = (staffId: string, role: 'tse' | 'manager', managerId = 'manager') => ({ staffId, name: staffId, email: `${staffId}@x.example`, role, managerId, path: `admin/${managerId}/${staffId}`, active: true, createdAt: '2026-01-01T00:00:00.000Z', version: 1 });
+  const targets = (members: [string, ReturnType<typeof staff>[]][]): Targets => ({
+    members: new Map(members),
+    own: new Map([['tse-1', [{ effectiveFrom: '2026-11-30', revenueWeekly: 600_000 }]]]),
+    config: { targets: { value: [seedTargets], version: 0 }, stages: { value: seedStages, version: 0 } } as never,
+    // Monday 30 November to Sunday 6 December 2026: six working days.
+    days: ['2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05', '2026-12-06'],
+    week: undefined,
+  });
+  const revenue = {
+    columns: [
+      { name: 'staffId', type: 'string' as const, role: 'dimension' as const },
+      { name: 'sum:amount', type: 'money' as const, role: 'measure' as const },
+    ],
+    rows: [
+      ['tse-1', 300_000],
+      ['tse-2', 0],
+      ['admin', 900_000],
+    ],
+    totals: [null, 1_200_000],
+  };
+
+  it('a target and achievement per row (null without one); the totals sum the targets and divide the revenue of the rows that have one', () => {
+    const joined = withTargets(targetJoins['revenue-vs-target-by-staff']!, revenue, targets([
+      ['tse-1', [staff('tse-1', 'tse')]],
+      ['tse-2', [staff('tse-2', 'tse')]],
+    ]));
+    expect(joined.columns.map((c) => [c.name, c.type, c.role])).toEqual([
+      ['staffId', 'string', 'dimension'],
+      ['sum:amount', 'money', 'measure'],
+      ['target', 'money', 'measure'],
+      ['achievement', 'float', 'ratio'],
+    ]);
+    // tse-1: own ₹6,000 a week; tse-2: the TSE role's ₹4,00,000; admin: none (and not a member the caller may see).
+    expect(joined.rows).toEqual([
+      ['tse-1', 300_000, 600_000, 0.5],
+      ['tse-2', 0, 40_000_000, 0],
+      ['admin', 900_000, null, null],
+    ]);
+    expect(joined.totals).toEqual([null, 1_200_000, 40_600_000, 0.0074]);
+  });
+
+  it('a team’s target is its members’ summed; a team with no member the caller may see has none', () => {
+    const joined = withTargets(targetJoins['revenue-vs-target-by-team']!, { ...revenue, columns: [{ ...revenue.columns[0]!, name: 'team' }, revenue.columns[1]!], rows: [['manager', 300_000], ['rm-2', 100]], totals: [null, 300_100] }, targets([
+      ['manager', [staff('tse-1', 'tse'), staff('tse-2', 'tse')]],
+      ['rm-2', []],
+    ]));
+    expect(joined.rows).toEqual([
+      ['manager', 300_000, 40_600_000, 0.0074],
+      ['rm-2', 100, null, null],
+    ]);
   });
 });
