@@ -82,8 +82,8 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       ApiWebhooksThrottles: lambdaThrottles(10),
       ApiWebhooksThrottles1: lambdaThrottles(1),
       // Reports (#16): its 4 routes.
-      ApiReportsErrors: lambdaErrors(4, 5),
-      ApiReportsThrottles: lambdaThrottles(4),
+      ApiReportsErrors: lambdaErrors(10, 5),
+      ApiReportsThrottles: lambdaThrottles(10),
       EventsErrors: lambdaErrors(1, 1),
       EventsThrottles: lambdaThrottles(1),
       AnalyticsErrors: lambdaErrors(2, 1),
@@ -157,9 +157,9 @@ describe('Crm-Monitoring (#11 item 2)', () => {
       stacks.apiRoutes.get('Webhooks')!.webhookSender!.sender,
     ];
     // The trigger, 86 routes, the publisher, the loader and the migrator, the dispatcher and the jobs consumer, the data and the inbound worker.
-    expect(routes).toHaveLength(101);
-    // + the mail receiver and the mail-feedback consumer (#14); the 11 webhook routes (#15) and the 4 report routes (#16) among the routes, and the webhooks' fan-out and sender.
-    expect(all).toHaveLength(113);
+    expect(routes).toHaveLength(107);
+    // + the mail receiver and the mail-feedback consumer (#14); the 11 webhook routes (#15) and the 10 report routes (#16: the catalogue and runs, 6 of saved reports) among the routes, and the webhooks' fan-out and sender.
+    expect(all).toHaveLength(119);
     expect(watched).toHaveLength(all.length);
     expect(new Set(watched).size).toBe(all.length);
     // Every SQS queue of the app that is a dead-letter (or on-failure) queue has its depth alarm.

@@ -471,7 +471,18 @@ describe('CRM stacks', () => {
           'POST /v1/webhooks/{id}/redeliver',
           'POST /v1/webhooks/{id}/rotate-secret',
         ],
-        'Crm-Api-Reports-dev': ['GET /v1/reports', 'GET /v1/reports/{id}', 'POST /v1/reports/custom/run', 'POST /v1/reports/{id}/run'],
+        'Crm-Api-Reports-dev': [
+          'DELETE /v1/reports/saved/{savedId}',
+          'GET /v1/reports',
+          'GET /v1/reports/saved',
+          'GET /v1/reports/saved/{savedId}',
+          'GET /v1/reports/{id}',
+          'PATCH /v1/reports/saved/{savedId}',
+          'POST /v1/reports/custom/run',
+          'POST /v1/reports/saved',
+          'POST /v1/reports/saved/{savedId}/run',
+          'POST /v1/reports/{id}/run',
+        ],
       });
       expect(Object.values(byStack).flat().sort()).toEqual(routes.map(routeKey).sort());
       // A function per route, and in the Data stack the data worker beside them, in the Integrations stack the inbound worker.
@@ -651,6 +662,7 @@ describe('CRM stacks', () => {
         'GET /v1/gap-analysis/{staffId}': report,
         'POST /v1/reports/{id}/run': report,
         'POST /v1/reports/custom/run': report,
+        'POST /v1/reports/saved/{savedId}/run': report,
       });
     });
 
@@ -936,6 +948,7 @@ describe('CRM stacks', () => {
         ['rate(15 minutes)', 'UTC', { schedule: 'missed-sweep', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'missed-sweep' } }],
         ['cron(0/15 * * * ? *)', 'UTC', { schedule: 'daily-tasks', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'daily-tasks' } }],
         ['rate(1 hour)', 'UTC', { schedule: 'reconcile', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'reconcile' } }],
+        ['cron(0/15 * * * ? *)', 'UTC', { schedule: 'scheduled-reports', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'scheduled-reports' } }],
         ['cron(0/15 * * * ? *)', 'UTC', { schedule: 'gap-analysis', scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>', input: { job: 'gap-analysis' } }],
       ]);
       for (const r of found) {
@@ -1061,10 +1074,10 @@ describe('CRM stacks', () => {
       };
       const passes = (r: object) => patterns().some((p) => matchesPattern(JSON.parse(p), r));
 
-      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message_ref, consent, unread, unread_noted, inbox_mail, inbox_attached, webhook, webhook_delivery or webhook_delivery_ref; or a REMOVE of an item that is not one either', () => {
+      it('is exactly: a new image not of client_index, open_opportunity, membership, alert, job_run, data_job, tenant_registry, connection, delivery, lead_ref, invoice, invoice_ref, counter, message_ref, consent, unread, unread_noted, inbox_mail, inbox_attached, webhook, webhook_delivery, webhook_delivery_ref or saved_report; or a REMOVE of an item that is not one either', () => {
         expect(patterns()).toEqual([
-          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached","webhook","webhook_delivery","webhook_delivery_ref"]}]}}}}',
-          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached","webhook","webhook_delivery","webhook_delivery_ref"]}]}}}}',
+          '{"dynamodb":{"NewImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached","webhook","webhook_delivery","webhook_delivery_ref","saved_report"]}]}}}}',
+          '{"eventName":["REMOVE"],"dynamodb":{"OldImage":{"entity":{"S":[{"anything-but":["client_index","open_opportunity","membership","alert","job_run","data_job","tenant_registry","connection","delivery","lead_ref","invoice","invoice_ref","counter","message_ref","consent","unread","unread_noted","inbox_mail","inbox_attached","webhook","webhook_delivery","webhook_delivery_ref","saved_report"]}]}}}}',
         ]);
       });
 
