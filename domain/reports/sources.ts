@@ -359,14 +359,15 @@ export const joins: Record<JoinName, (source: Source, reads?: JoinReads) => stri
   // message up to and including the next (turn = the outbound messages before a message). An
   // inbound message is answered by its turn's outbound message; an outbound one answers its
   // turn's inbound messages, the first of which is when the client began waiting.
-  response: () =>
+  // Only the threads of the clients whose messages the query reads (each message's response lies in its own client's thread).
+  response: (_s, reads = { where: 'tenant_id = {tenant:String}' }) =>
     `LEFT JOIN (SELECT message_id,
          if(direction = 'inbound', min(if(direction = 'outbound', at, NULL)) OVER turns, NULL) AS answered_at,
          if(direction = 'inbound', argMinIf(staff_id, at, direction = 'outbound') OVER turns, '') AS answered_by,
          if(direction = 'outbound', min(if(direction = 'inbound', at, NULL)) OVER turns, NULL) AS waited_since
        FROM (SELECT client_id, message_id, direction, staff_id, at,
                countIf(direction = 'outbound') OVER (PARTITION BY client_id ORDER BY at, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS turn
-             FROM message_thread FINAL WHERE tenant_id = {tenant:String})
+             FROM message_thread FINAL WHERE tenant_id = {tenant:String} AND client_id IN (SELECT client_id FROM messages WHERE ${reads.where}))
        WINDOW turns AS (PARTITION BY client_id, turn)) AS response USING (message_id)`,
 };
 
