@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defaultPeriods } from '../../../domain/reports/catalogue/types';
 import { ReportSchedule, SavedReportInput, SavedReportPatch } from '../../../domain/reports/saved';
-import { ReportFilter } from '../../../domain/reports/spec';
+import { MAX_LIMIT, ReportFilter } from '../../../domain/reports/spec';
 import { IsoDate, IsoDateTime } from '../../../domain/shared/schemas';
 import { idPatterns } from '../../lib/ids';
 
@@ -38,3 +38,6 @@ export const SavedReport = z
     version: z.number().int(),
   })
   .meta({ id: 'SavedReport' });
+
+/** A page of a saved report's run. */
+export const SavedRunBody = z.strictObject({ limit: z.number().int().min(1).max(MAX_LIMIT).optional(), cursor: z.string().min(1).max(2000).optional() }).meta({ id: 'SavedReportRunRequest' });

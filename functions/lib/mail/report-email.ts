@@ -104,7 +104,9 @@ export async function renderReportEmail(input: ReportEmailInput): Promise<Render
 ${shown.map((row) => `<tr>${r.columns.map((c, i) => `<td style="${cell};text-align:${align(c)}">${escape(cellText(c, row[i], names, currency))}</td>`).join('')}</tr>`).join('\n')}
 ${r.totals ? `<tr>${r.columns.map((c, i) => `<td style="${cell};font-weight:bold;text-align:${align(c)}">${i === 0 ? 'Total' : c.role === 'dimension' ? '' : escape(cellText(c, r.totals![i], names, currency))}</td>`).join('')}</tr>` : ''}
 </table>`;
-  const count = `${r.rows.length} row${r.rows.length === 1 ? '' : 's'}${r.rows.length > ROWS_SHOWN ? `; the first ${ROWS_SHOWN} are shown` : ''}; all of them are in the attached CSV.`;
+  const count = r.cursor
+    ? `More than ${r.rows.length.toLocaleString('en-IN')} rows: the first ${ROWS_SHOWN} are shown and the first ${r.rows.length.toLocaleString('en-IN')} are in the attached CSV; run it in the CRM for the rest, or narrow it.`
+    : `${r.rows.length} row${r.rows.length === 1 ? '' : 's'}${r.rows.length > ROWS_SHOWN ? `; the first ${ROWS_SHOWN} are shown` : ''}; all of them are in the attached CSV.`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f3f4f6;font-family:'DejaVu Sans',Arial,Helvetica,sans-serif;color:#111827">

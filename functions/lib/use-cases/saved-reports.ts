@@ -3,6 +3,7 @@ import { conflict, DomainError, forbidden, invalid, notFound, type FieldError } 
 import { canChange, canSee, DEFAULT_SAVED_REPORTS_PER_TENANT, isDue, newSavedReport, nextRunAt, parseSavedReportInput, parseSavedReportPatch, patchSavedReport, savedRunRequest, type SavedReport, type SavedRun } from '../../../domain/reports/saved';
 import { SYSTEM_ACTOR } from '../../../domain/events/event';
 import type { Staff } from '../../../domain/staff/staff';
+import { MAX_LIMIT } from '../../../domain/reports/spec';
 import { localDay } from '../../../domain/targets/periods';
 import { ids } from '../ids';
 import { logger } from '../logger';
@@ -95,16 +96,23 @@ export async function deleteSavedReport(ctx: UseCaseContext, id: string, expecte
   await ctx.services.savedReports.delete(ctx.actor.tenantId, before);
 }
 
+/** A page of a run: `limit` rows, after the previous page's `cursor`. */
+export interface SavedRunPage {
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
 /** Runs a saved report over the caller's scope, its period resolved on the tenant's today. */
-async function runSaved(ctx: UseCaseContext, deps: ReportsDeps, s: SavedReport): Promise<ReportResult> {
+async function runSaved(ctx: UseCaseContext, deps: ReportsDeps, s: SavedReport, page: SavedRunPage = {}): Promise<ReportResult> {
   const config = await tenantConfig(ctx);
   const run = savedRunRequest(s, localDay(ctx.now, config.settings.timeZone), config.settings.weekStartsOn);
-  return run.kind === 'prebuilt' ? runCatalogueReport(ctx, deps, run.reportId, run.request) : runCustomReport(ctx, deps, run.spec);
+  const paging = { ...(page.limit !== undefined && { limit: page.limit }), ...(page.cursor !== undefined && { cursor: page.cursor }) };
+  return run.kind === 'prebuilt' ? runCatalogueReport(ctx, deps, run.reportId, { ...run.request, ...paging }) : runCustomReport(ctx, deps, { ...run.spec, ...paging });
 }
 
 /** POST /v1/reports/saved/{id}/run */
-export async function runSavedReport(ctx: UseCaseContext, deps: ReportsDeps, id: string): Promise<ReportResult> {
-  return runSaved(ctx, deps, await visible(ctx, id));
+export async function runSavedReport(ctx: UseCaseContext, deps: ReportsDeps, id: string, page: SavedRunPage = {}): Promise<ReportResult> {
+  return runSaved(ctx, deps, await visible(ctx, id), page);
 }
 
 // ── the schedule ──────────────────────────────────────────────────────────────────────────────
@@ -178,7 +186,8 @@ async function sendTo(services: Services, deps: ScheduledReportDeps, tenantId: s
   const ctx = contextOf({ tenantId: tenantId, staffId, role: staff.role }, at, services);
   let result: ReportResult;
   try {
-    result = await runSaved(ctx, deps.reports, s);
+    // The email's CSV holds the whole result up to the largest page (it says so when there is more).
+    result = await runSaved(ctx, deps.reports, s, { limit: MAX_LIMIT });
   } catch (error) {
     // What the recipient may not run (a scope the report cannot be limited to, a result too large) will not pass by retrying.
     if (error instanceof DomainError) return { status: 'skipped', reason: `${error.code}: ${error.message}` };
