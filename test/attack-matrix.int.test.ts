@@ -195,6 +195,8 @@ interface Fx {
   /** Outbound webhooks (#15): a subscription and a delivery in its log. */
   webhookId?: string;
   webhookDeliveryId?: string;
+  /** Saved reports (#16). */
+  savedReportId?: string;
 }
 
 async function createClient(tenant: Tenant, by: string, name: string, mobile = nextMobile()): Promise<{ id: string; mobile: string }> {
@@ -485,6 +487,27 @@ async function webhookDeliveryFx(s: Spec): Promise<Fx> {
 const webhookState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/webhooks/${fx.webhookId}`);
 const webhookDeliveriesState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/webhooks/${fx.webhookId}/deliveries`);
 const webhookDeliveryState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/webhooks/${fx.webhookId}/deliveries/${fx.webhookDeliveryId}`);
+/**
+ * A saved report (#16) of every opportunity by id: in-scope the caller's own (private), out-of-scope
+ * a private one of tse-9's, other-tenant one of acme's admin, shared with acme. Written through the
+ * store as the create route writes it (any role may own one).
+ */
+const SAVED_SPEC = { source: 'opportunities', dimensions: ['opportunityId'], measures: ['count', 'sum:dealValue'], limit: 10_000 };
+async function savedReportFx(s: Spec): Promise<Fx> {
+  const [{ getServices }, { ids }, { newSavedReport, parseSavedReportInput }] = await Promise.all([import('../functions/lib/services'), import('../functions/lib/ids'), import('../domain/reports/saved')]);
+  const owner = s.kase === 'in-scope' ? (s.role === 'platform_admin' ? 'tse-1' : principals[s.role].staffId) : s.kase === 'out-of-scope' ? 'tse-9' : 'admin';
+  const name = `matrix-${next()}`;
+  const saved = newSavedReport(parseSavedReportInput({ name, spec: SAVED_SPEC, shared: s.kase === 'other-tenant' }), { id: ids.savedReport(), owner, now: new Date(), timeZone: 'Asia/Kolkata' });
+  await getServices().savedReports.create(s.tenant, saved);
+  return { tenant: s.tenant, savedReportId: saved.id, name };
+}
+const savedReportState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/reports/saved/${fx.savedReportId}`);
+/** What a refused create must not have made: the tenant's saved reports with the row's unique name. */
+const savedReportsNamed = async (tenant: Tenant, name: string): Promise<Snap> => {
+  const all = await snap(adminOf(tenant), '/v1/reports/saved?limit=100');
+  return { ...all, body: (all.body as { items: { name: string }[] }).items.filter((r) => r.name === name) };
+};
+
 /** What a refused create must not have made: the tenant's webhooks with the row's unique description. */
 const webhooksNamed = async (tenant: Tenant, name: string): Promise<Snap> => {
   const all = await snap(adminOf(tenant), '/v1/webhooks?limit=100');
@@ -1972,6 +1995,85 @@ const matrix: Record<string, Entry> = {
     fixture: noFx,
     request: () => ({ method: 'POST', path: '/v1/reports/custom/run', body: { source: 'opportunities', dimensions: ['opportunityId'], measures: ['count', 'sum:dealValue'], limit: 10_000 } }),
   },
+  'POST /v1/reports/saved': {
+    variant: 'no object: the same request in every case (a saved custom report with a fresh name, in the caller’s own tenant); a refused one saves none',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 201  201  201  201  201  201  201  201'),
+      'out-of-scope': /*     */ st('403 201  201  201  201  201  201  201  201'),
+      'other-tenant': /*     */ st('403 201  201  201  201  201  201  201  201'),
+    },
+    fixture: async (s) => ({ tenant: 'demo', name: `matrix-${next()}-${s.role}` }),
+    request: (fx) => ({ method: 'POST', path: '/v1/reports/saved', body: { name: fx.name, spec: SAVED_SPEC } }),
+    mutates: { state: (fx) => savedReportsNamed('demo', fx.name!) },
+  },
+  'GET /v1/reports/saved': {
+    variant: 'the caller’s own private report (in), tse-9’s private one (out), acme’s shared one (other-tenant); sees = it is listed',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  200  200  200  200  200  200  200'),
+      'other-tenant': /*     */ st('403 200  200  200  200  200  200  200  200'),
+    },
+    fixture: (s) => savedReportFx(s),
+    request: () => get('/v1/reports/saved?limit=100'),
+    list: {
+      items: (body) => body.items.map((r: { id: string }) => r.id),
+      target: (fx) => fx.savedReportId!,
+      sees: {
+        //                        plat adm mgr asm so tse war par ana
+        'in-scope': /*       */ sees('-   y   y   y   y  y   y   y   y'),
+        'out-of-scope': /*   */ sees('-   y   n   n   n  n   n   n   n'),
+        'other-tenant': /*   */ sees('-   n   n   n   n  n   n   n   n'),
+      },
+    },
+  },
+  'GET /v1/reports/saved/{savedId}': {
+    variant: 'the caller’s own private report (in), tse-9’s private one (out: tenant admins see every one), acme’s shared one (other-tenant)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  404  404  404'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  404'),
+    },
+    fixture: (s) => savedReportFx(s),
+    request: (fx) => get(`/v1/reports/saved/${fx.savedReportId}`),
+  },
+  'PATCH /v1/reports/saved/{savedId}': {
+    variant: 'renamed over its version: the caller’s own (in), tse-9’s private one (out), acme’s shared one (other-tenant)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  404  404  404'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  404'),
+    },
+    fixture: (s) => savedReportFx(s),
+    request: (fx) => ({ method: 'PATCH', path: `/v1/reports/saved/${fx.savedReportId}`, body: { name: `${fx.name} renamed` }, headers: { 'if-match': '"1"' } }),
+    mutates: { state: savedReportState },
+  },
+  'DELETE /v1/reports/saved/{savedId}': {
+    variant: 'deleted: the caller’s own (in), tse-9’s private one (out), acme’s shared one (other-tenant)',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 204  204  204  204  204  204  204  204'),
+      'out-of-scope': /*     */ st('403 204  404  404  404  404  404  404  404'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  404'),
+    },
+    fixture: (s) => savedReportFx(s),
+    request: (fx) => ({ method: 'DELETE', path: `/v1/reports/saved/${fx.savedReportId}` }),
+    mutates: { state: savedReportState },
+  },
+  'POST /v1/reports/saved/{savedId}/run': {
+    variant: 'every opportunity by id, run over the runner’s own scope: the caller’s own (in), tse-9’s private one (out), acme’s shared one (other-tenant); every deal in the rows must be one the caller can GET',
+    expect: {
+      //                          plat adm  mgr  asm  so   tse  war  par  ana
+      'in-scope': /*         */ st('403 200  200  200  200  200  200  200  200'),
+      'out-of-scope': /*     */ st('403 200  404  404  404  404  404  404  404'),
+      'other-tenant': /*     */ st('403 404  404  404  404  404  404  404  404'),
+    },
+    fixture: (s) => savedReportFx(s),
+    request: (fx) => ({ method: 'POST', path: `/v1/reports/saved/${fx.savedReportId}/run` }),
+  },
   'POST /hooks/{tenantId}/{connectionId}': {
     variant: 'public: a signed delivery to a fresh connection of the case’s tenant, whoever’s token comes with it (the signature is the credential; test/hook-matrix.int.test.ts attacks it)',
     public: true,
@@ -2154,6 +2256,9 @@ const ghostExpect: Record<string, number | readonly number[]> = {
   'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': 403,
   'POST /v1/reports/{id}/run': 403,
   'POST /v1/reports/custom/run': 403,
+  'POST /v1/reports/saved': 403,
+  'GET /v1/reports/saved': 403,
+  'POST /v1/reports/saved/{savedId}/run': 403,
 };
 const ghostRows: Row[] = Object.entries(ghostExpect).flatMap(([key, expected]) => {
   const entry = matrix[key];
