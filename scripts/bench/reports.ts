@@ -34,7 +34,8 @@ import { loadExtraTables } from './reports/tables';
  *
  * Knobs (environment): BENCH_ITERATIONS (timed iterations per report, 15), BENCH_WARMUP (2),
  * BENCH_OPPORTUNITIES (1,000,000), BENCH_ACTIVITIES (10,000,000), BENCH_PG_ITERATIONS (per report
- * on PostgreSQL, as BENCH_ITERATIONS), BENCH_ONLY (comma-separated report ids), BENCH_DEADLINE_SECONDS
+ * on PostgreSQL, as BENCH_ITERATIONS), BENCH_ONLY (comma-separated report ids to run), BENCH_COMPARE (ids
+ * to compare on PostgreSQL instead of the slowest five), BENCH_DEADLINE_SECONDS
  * (1,800: past it everything is stopped). Everything it starts (the chDB directory, the PostgreSQL
  * cluster, the TSV files) is removed on success, error, Ctrl-C or the deadline.
  */
@@ -42,6 +43,7 @@ const knob = (name: string, fallback: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 };
+const ids = (list: string | undefined) => (list ? new Set(list.split(',').map((s) => s.trim())) : undefined);
 const iterations = knob('BENCH_ITERATIONS', 15);
 const cfg = {
   iterations,
@@ -50,7 +52,8 @@ const cfg = {
   opportunities: knob('BENCH_OPPORTUNITIES', 1_000_000),
   activities: knob('BENCH_ACTIVITIES', 10_000_000),
   deadlineMs: knob('BENCH_DEADLINE_SECONDS', 1800) * 1000,
-  only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
+  only: ids(process.env.BENCH_ONLY),
+  compare: ids(process.env.BENCH_COMPARE),
 };
 const BUDGET_MS = 500;
 const COMPARED = 5;
@@ -186,19 +189,44 @@ async function timed(n: number, run: (i: number) => Promise<unknown>): Promise<T
   };
 }
 
-/** A comparable form of an answer: numbers to 9 significant digits (floats summed in another order), dates and instants as text. */
-function canon(a: Answer | PgRun): string {
+/** A comparable form of an answer: keys sorted, numbers (and numeric text) as numbers, dates and instants as ISO text. */
+function canon(a: Answer | PgRun): { rows: Record<string, unknown>[]; totals: Record<string, unknown> | null } {
   const value = (v: unknown): unknown => {
     if (v === null || v === undefined) return null;
     if (v instanceof Date) return v.toISOString();
+    // chDB writes DateTime64(3, 'UTC') as "2026-11-02 01:00:00.123"
+    if (typeof v === 'string' && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(v)) return new Date(`${v.replace(' ', 'T')}Z`).toISOString();
     if (typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v))) {
       const x = Number(v);
-      return Number.isFinite(x) ? Number(x.toPrecision(9)) : String(x);
+      return Number.isFinite(x) ? x : null;
     }
     return v;
   };
   const row = (r: Row) => Object.fromEntries(Object.keys(r).sort().map((k) => [k, value(r[k])]));
-  return JSON.stringify({ rows: a.rows.map(row), totals: a.totals ? row(a.totals) : null });
+  return { rows: a.rows.map(row), totals: a.totals ? row(a.totals) : null };
+}
+
+/** Equal, numbers to a relative 1e-9 (floats summed in another order, minutes from seconds or milliseconds). */
+function same(x: unknown, y: unknown): boolean {
+  if (typeof x === 'number' && typeof y === 'number') return x === y || Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => same(v, y[i]));
+  if (x && y && typeof x === 'object' && typeof y === 'object') {
+    const [kx, ky] = [Object.keys(x), Object.keys(y)];
+    return kx.length === ky.length && kx.every((k) => same((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]));
+  }
+  return x === y;
+}
+
+/** Where two answers part: the row counts, the first differing row, or the totals. */
+function difference(a: Answer, b: PgRun): string {
+  const [ca, cb] = [canon(a), canon(b)];
+  const i = ca.rows.findIndex((r, k) => !same(r, cb.rows[k]));
+  const text = (v: unknown) => JSON.stringify(v ?? null);
+  return (
+    `${ca.rows.length} rows vs ${cb.rows.length}` +
+    (i >= 0 ? `; row ${i}: chDB ${text(ca.rows[i])} PostgreSQL ${text(cb.rows[i])}` : '') +
+    (same(ca.totals, cb.totals) ? '' : `; totals: chDB ${text(ca.totals)} PostgreSQL ${text(cb.totals)}`)
+  );
 }
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────
@@ -271,7 +299,7 @@ async function main() {
   log(`\nSlowest five (chDB p95):\n${slowest.map((x, i) => `  ${i + 1}. ${x.id} — p95 ${x.chdb.p95} ms, p50 ${x.chdb.p50} ms (${x.source}, ${x.period})`).join('\n')}`);
   const untranslated = slowest.filter((x) => !PG_REPORTS[x.id]);
   if (untranslated.length) log(`NO PostgreSQL translation for ${untranslated.map((x) => x.id).join(', ')} (of the slowest five): not compared; the next slowest with one stand in.`);
-  const compared = ranked.filter((x) => PG_REPORTS[x.id]).slice(0, COMPARED);
+  const compared = ranked.filter((x) => PG_REPORTS[x.id] && (!cfg.compare || cfg.compare.has(x.id))).slice(0, cfg.compare ? undefined : COMPARED);
 
   // ── PostgreSQL ──
   const pgResults: { x: Result; pg: Timing; equal: boolean }[] = [];
@@ -295,9 +323,9 @@ async function main() {
       for (const i of [0, 1, 2]) {
         const c = caller(i);
         const [a, b] = await Promise.all([runChdb(r, period, c.scope), runPgReport(pool, x.id, pgArgs(r, period, c.staff), !!compileCatalogueReport(r, period ? { period } : {}, { ...ctxBase, scope: c.scope }).totals)]);
-        if (canon(a) !== canon(b)) {
+        if (!same(canon(a), canon(b))) {
           bad.push(c.kind);
-          log(`    ${x.id} (${c.kind}) differs:\n      chDB       ${canon(a).slice(0, 700)}\n      PostgreSQL ${canon(b).slice(0, 700)}`);
+          log(`    ${x.id} (${c.kind}) differs: ${difference(a, b)}`);
         } else if (i === 0) log(`    ${x.id}: ${a.rows.length} rows, e.g. ${JSON.stringify(a.rows[0] ?? null).slice(0, 160)}; totals ${JSON.stringify(a.totals ?? null).slice(0, 120)}`);
       }
       log(`  ${bad.length ? `DIFFERENT (${bad.join(', ')})` : 'equal    '} ${x.id}`);
@@ -332,7 +360,7 @@ async function main() {
     '.bench/reports.json',
     JSON.stringify(
       {
-        config: { ...cfg, only: cfg.only && [...cfg.only] },
+        config: { ...cfg, only: cfg.only && [...cfg.only], compare: cfg.compare && [...cfg.compare] },
         counts,
         generationSeconds,
         chdbSeconds,

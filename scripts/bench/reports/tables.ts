@@ -5,8 +5,8 @@ import type { Analytics } from '../../../functions/lib/analytics/port';
 
 /**
  * The tables the reports read beyond the dashboards' four (scripts/bench/dashboards/postgres.ts
- * exports and loads those): the staff dimension (the `team` and `role` joins), the leads, and the
- * pending follow-ups (followups FINAL: the next steps). Exported from chDB as TSV and COPYed in the
+ * exports and loads those): the staff dimension (the `team` and `role` joins), the leads, the
+ * messages and their clients' threads, and the pending follow-ups (followups FINAL: the next steps). Exported from chDB as TSV and COPYed in the
  * same way, each with the index its reads use, then VACUUM ANALYZE.
  */
 const EXTRA: { table: string; columns: [string, string][]; select: string; indexes: string[] }[] = [
@@ -27,6 +27,25 @@ const EXTRA: { table: string; columns: [string, string][]; select: string; index
       'CREATE INDEX leads_staff_arrived ON lead_arrivals (tenant_id, assigned_to, arrived_at) INCLUDE (opportunity_id, channel, connection_id, product_id)',
       'CREATE INDEX leads_arrived ON lead_arrivals (tenant_id, arrived_at) INCLUDE (opportunity_id, assigned_to, channel, connection_id, product_id)',
     ],
+  },
+  {
+    table: 'messages',
+    columns: [
+      ['tenant_id', 'text'], ['client_id', 'text'], ['message_id', 'text'], ['opportunity_id', 'text'], ['channel', 'text'], ['direction', 'text'],
+      ['staff_id', 'text'], ['status', 'text'], ['at', 'timestamptz'],
+    ],
+    // FINAL: each message's rows merged (its sent or received row and its status changes), as the reports read it
+    select: 'SELECT tenant_id, client_id, message_id, opportunity_id, channel, direction, staff_id, status, at FROM messages FINAL',
+    indexes: [
+      'CREATE INDEX messages_at ON messages (tenant_id, at) INCLUDE (message_id, client_id, channel, direction, staff_id)',
+      'CREATE INDEX messages_staff_at ON messages (tenant_id, staff_id, at) INCLUDE (message_id, client_id, channel, direction)',
+    ],
+  },
+  {
+    table: 'message_thread',
+    columns: [['tenant_id', 'text'], ['client_id', 'text'], ['at', 'timestamptz'], ['message_id', 'text'], ['direction', 'text'], ['staff_id', 'text']],
+    select: 'SELECT tenant_id, client_id, at, message_id, direction, staff_id FROM message_thread FINAL',
+    indexes: ['CREATE INDEX message_thread_client ON message_thread (tenant_id, client_id, at, message_id) INCLUDE (direction, staff_id)'],
   },
   {
     table: 'followups',
