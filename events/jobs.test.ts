@@ -15,11 +15,14 @@ describe('job requests', () => {
     expect(localClock(new Date('2026-12-01T18:29:00.000Z'), 'Asia/Kolkata')).toEqual({ hour: 23, minute: 59 });
   });
 
-  it('are exactly the missed sweep, the two daily jobs and the reconcile pull, which runs for every tenant on every (hourly) run (#13)', () => {
-    expect(jobNames).toEqual(['missed-sweep', 'daily-tasks', 'gap-analysis', 'reconcile']);
-    expect(localHourOf).toEqual({ 'missed-sweep': undefined, 'daily-tasks': 6, 'gap-analysis': 21, reconcile: undefined });
+  it('are exactly the missed sweep, the two daily jobs, the reconcile pull (#13) and the scheduled reports (#16); the last two run for every tenant on every run', () => {
+    expect(jobNames).toEqual(['missed-sweep', 'daily-tasks', 'gap-analysis', 'reconcile', 'scheduled-reports']);
+    expect(localHourOf).toEqual({ 'missed-sweep': undefined, 'daily-tasks': 6, 'gap-analysis': 21, reconcile: undefined, 'scheduled-reports': undefined });
     for (const at of ['2026-12-01T00:00:00.000Z', '2026-12-01T07:00:00.000Z', '2026-12-01T18:30:00.000Z']) {
-      for (const zone of ['Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'UTC']) expect(dueFor('reconcile', new Date(at), zone), `${at} ${zone}`).toBe(true);
+      for (const zone of ['Asia/Kolkata', 'Asia/Kathmandu', 'America/New_York', 'UTC']) {
+        expect(dueFor('reconcile', new Date(at), zone), `${at} ${zone}`).toBe(true);
+        expect(dueFor('scheduled-reports', new Date(at), zone), `${at} ${zone}`).toBe(true);
+      }
     }
     const r = { job: 'reconcile', tenantId: 'demo', at: '2026-12-01T07:00:00.000Z', executionId: 'x-2' } as const;
     const body = JSON.stringify({ version: '0', id: 'i', 'detail-type': 'job.requested', source: 'crm.jobs', account: '1', time: r.at, region: 'ap-south-1', resources: [], detail: r });

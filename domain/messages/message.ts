@@ -51,6 +51,12 @@ export const Message = z
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     /** Who sent it (outbound), or `system` for what arrived. */
     createdBy: z.string(),
+    /**
+     * What arrived (inbound): the staff it is counted for — the deal's assignee, else the client's
+     * owner, else the assignees of the client's open deals — when it arrived; unread counts and the
+     * reports' message facts (#16) credit them. Absent on messages stored before it was kept.
+     */
+    countedFor: z.array(z.string()).optional(),
     createdAt: z.string(),
     version: z.number().int().positive(),
   })

@@ -294,8 +294,9 @@ const messages: Source = {
   row: 'a message of the communication hub, sent to a client or received from one (one row each, its status as it stands)',
   time: { at: { sql: 'at', type: 'datetime' } },
   periodOptional: false,
-  // The sender of an outbound message; an inbound one is counted for no one yet (its event does
-  // not say whom), so only the tenant and those handed its deal see it.
+  // The sender of an outbound message; an inbound one is the staff member it is counted for when it
+  // arrived (the deal's assignee, else the client's owner: the message's countedFor, as the unread
+  // counts), so a seller sees what their clients wrote them and a manager their subtree's.
   scope: { staff: [{ sql: 'staff_id' }], opportunity: 'opportunity_id' },
   staffColumn: 'staff_id',
   fields: {
@@ -304,7 +305,7 @@ const messages: Source = {
     opportunityId: str('opportunity_id', 'opportunities'),
     channel: enumOf('channel', 'channel', ['email', 'whatsapp']),
     direction: enumOf('direction', 'direction', ['inbound', 'outbound']),
-    staffId: str('staff_id', 'sender'),
+    staffId: str('staff_id', 'staff member (the sender; for a client’s message, whom it is counted for)'),
     status: enumOf('status', 'status', MessageStatus.options),
     at: instant('at', 'when'),
     outbound: bool("direction = 'outbound'", 'sent'),

@@ -155,7 +155,7 @@ describe('message reports', () => {
     expect(await report('message-volume-by-staff', MANAGER)).toEqual(mine);
     expect(await report('message-volume-by-staff', { kind: 'staff', staffIds: ['tse-2'] })).toEqual([['tse-2', 'email', 2, 0, 0, 1]]);
     expect(await report('message-response-time-by-staff', SELLER)).toEqual([['tse-1', 2, 37.5, 43.5, 2, 1]]);
-    // Client messages are counted for no staff member: not a seller's, not a manager's.
+    // Client messages stored before countedFor was kept are counted for no staff member: not a seller's, not a manager's.
     expect(await report('message-volume-weekly', SELLER)).toEqual([['2026-03-02', 'outbound', 3]]);
     expect(await report('message-response-time-by-channel', MANAGER)).toEqual([]);
     expect(await report('unanswered-client-messages', SELLER)).toEqual([]);
@@ -167,6 +167,25 @@ describe('message reports', () => {
     expect(await report('message-response-time-by-channel', WARRIOR)).toEqual([['whatsapp', 1, 1, 30, 30, 1]]);
     expect(await report('message-volume-by-staff', WARRIOR)).toEqual([['tse-1', 'whatsapp', 1, 1, 0, 0]]);
     expect(await report('message-volume-by-staff', { kind: 'handed', opportunityIds: [] })).toEqual([]);
+  });
+
+  it('a client’s message is the staff member’s it was counted for when it arrived (countedFor): their seller and manager see it', async () => {
+    // Tenant kappa: c_9 writes to tse-1 (its deal's assignee), tse-2 answers 20 minutes later; c_8 writes to tse-2, unanswered.
+    await load([
+      ...message('kappa', { id: 'k1', clientId: 'c_9', direction: 'inbound', channel: 'whatsapp', countedFor: ['tse-1'], createdAt: '2026-03-02T04:00:00.000Z' }),
+      ...message('kappa', { id: 'k2', clientId: 'c_9', direction: 'outbound', channel: 'whatsapp', createdBy: 'tse-2', createdAt: '2026-03-02T04:20:00.000Z' }),
+      ...message('kappa', { id: 'k3', clientId: 'c_8', direction: 'inbound', channel: 'email', countedFor: ['tse-2'], createdAt: '2026-03-02T05:00:00.000Z' }),
+    ]);
+    const kappa = (id: string, staffIds: string[]) => run(compileCatalogueReport(catalogueReport(id)!, MARCH, { ...ctx({ kind: 'staff', staffIds }), tenantId: 'kappa' }));
+    expect(await kappa('message-volume-weekly', ['tse-1'])).toEqual([['2026-03-02', 'inbound', 1]]);
+    expect(await kappa('message-response-time-by-channel', ['tse-1'])).toEqual([['whatsapp', 1, 1, 20, 20, 1]]);
+    expect(await kappa('unanswered-client-messages', ['tse-1'])).toEqual([]);
+    expect(await kappa('unanswered-client-messages', ['m-2', 'tse-2'])).toEqual([['c_8', 'email', 1, '2026-03-02 05:00:00.000', 4320]]);
+    // The reply is its sender's: tse-2's, not tse-1's.
+    expect(await kappa('message-volume-weekly', ['tse-2'])).toEqual([
+      ['2026-03-02', 'inbound', 1],
+      ['2026-03-02', 'outbound', 1],
+    ]);
   });
 
   it('answers with its totals: the same measures over every row the caller may see', async () => {

@@ -2,13 +2,13 @@ import type { CatalogueReport } from './types';
 
 /**
  * Message volume and response times (issue #16 item 1), from the communication hub's own messages
- * (#14): the `messages` source. An inbound message is counted for no staff member (its event does
- * not say whom), so a seller's or a manager's reports hold the messages they sent and the replies
- * they gave; the client messages themselves are the tenant's and the handed deals'.
+ * (#14): the `messages` source. A message sent is its sender's; a client's message is the staff
+ * member's it was counted for when it arrived (the deal's assignee, else the client's owner), so a
+ * seller's reports hold what they sent and what their clients wrote them, a manager's their subtree's.
  */
 const SENT = 'Messages sent = outbound messages of the communication hub (email and WhatsApp) stored in the period, each counted once under the staff member who sent it';
 const ANSWER =
-  'A client message (inbound, received in the period) is answered by the next message sent to the same client after it — on any channel, by anyone, at any time up to now, whatever became of it after it was sent; response time = that answer − the client message, in minutes, each client message timed on its own (three messages answered by one reply are three response times).';
+  'A client message (inbound, received in the period; counted for the deal’s assignee, else the client’s owner) is answered by the next message sent to the same client after it — on any channel, by anyone, at any time up to now, whatever became of it after it was sent; response time = that answer − the client message, in minutes, each client message timed on its own (three messages answered by one reply are three response times).';
 const REPLY =
   'A reply = a message sent in the period to a client who had written since the last message sent to them; the client waited from the first of those client messages to the reply (minutes the client waited), credited to the sender of the reply.';
 

@@ -256,7 +256,7 @@ export const messageStatusRanks: readonly MessageStatus[] = ['queued', 'sent', '
 const rankOf = (status: MessageStatus) => Math.max(messageStatusRanks.indexOf(status), 0);
 
 /** A message of the communication hub as stored: who sent it (outbound), when, and its status. */
-export function messageRow(tenantId: string, m: Pick<Message, 'id' | 'clientId' | 'opportunityId' | 'channel' | 'direction' | 'status' | 'createdBy' | 'createdAt'>): Row {
+export function messageRow(tenantId: string, m: Pick<Message, 'id' | 'clientId' | 'opportunityId' | 'channel' | 'direction' | 'status' | 'createdBy' | 'createdAt' | 'countedFor'>): Row {
   return {
     tenant_id: tenantId,
     client_id: m.clientId,
@@ -264,7 +264,8 @@ export function messageRow(tenantId: string, m: Pick<Message, 'id' | 'clientId' 
     opportunity_id: m.opportunityId ?? '',
     channel: m.channel,
     direction: m.direction,
-    staff_id: m.direction === 'outbound' ? m.createdBy : '',
+    // Outbound: its sender; inbound: the first staff member it was counted for when it arrived ('' for messages stored before that was kept).
+    staff_id: m.direction === 'outbound' ? m.createdBy : (m.countedFor?.[0] ?? ''),
     status_rank: m.direction === 'outbound' ? rankOf(m.status) : 0,
     at: toDateTime64(m.createdAt),
   };

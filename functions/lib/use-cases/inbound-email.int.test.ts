@@ -81,6 +81,8 @@ describe('inbound email over SMTP', () => {
       status: 'received',
       statusAt: expect.stringMatching(ISO),
       createdBy: 'system',
+      // The deal's assignee: its unread count and the reports' message facts (#16) credit them.
+      countedFor: ['tse-1'],
       createdAt: reply.statusAt,
       version: 1,
     });
@@ -184,6 +186,7 @@ describe('inbound email over SMTP', () => {
       status: 'received',
       statusAt: mail.receivedAt,
       createdBy: 'system',
+      countedFor: ['tse-1'],
       createdAt: mail.receivedAt,
       version: 1,
     });

@@ -10,7 +10,7 @@ import { parseInbound, sanitizeEmailHtml, type InboundMail } from '../mail/inbou
 import { visibleClient } from './clients';
 import { contextOf, tenantConfig, type UseCaseContext } from './context';
 import { visibleOpportunity } from './opportunities';
-import { noteInbound } from './unread';
+import { noteInbound, responsibleFor } from './unread';
 import { completeRepliedFollowUp, dealOfReply } from './auto-tracking';
 import type { Page, PageRequest, Services } from './ports';
 
@@ -160,6 +160,7 @@ async function deliver(deps: InboundMailDeps, mail: InboundMail, providerMessage
     createdAt: at,
     version: 1,
   };
+  message.countedFor = await responsibleFor(ctx, message);
   try {
     await services.messages.create(tenantId, message);
   } catch (error) {
@@ -350,6 +351,7 @@ export async function attachInboxMail(ctx: UseCaseContext, id: string, input: At
     attachedTo: { clientId: client.id, messageId: message.id, ...(opportunity && { opportunityId: opportunity.id }), by: ctx.actor.staffId, at },
     version: mail.version + 1,
   };
+  message.countedFor = await responsibleFor(ctx, message);
   try {
     await ctx.services.inbox.attach(ctx.actor.tenantId, mail, after, message, { actor: ctx.actor.staffId, actorRole: ctx.actor.role });
   } catch (error) {

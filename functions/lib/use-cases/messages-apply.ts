@@ -6,7 +6,7 @@ import { consentFromMessage } from '../../../domain/messages/whatsapp/consent';
 import { ids } from '../ids';
 import { completeRepliedFollowUp, dealOfReply } from './auto-tracking';
 import type { UseCaseContext } from './context';
-import { noteInbound } from './unread';
+import { noteInbound, responsibleFor } from './unread';
 
 /**
  * WhatsApp arriving through the connection's hook (#14): a client's message joins their thread
@@ -47,6 +47,7 @@ export async function applyInboundMessage(ctx: UseCaseContext, conn: Connection,
     createdAt: r.data.at,
     version: 1,
   };
+  message.countedFor = await responsibleFor(ctx, message);
   try {
     await ctx.services.messages.create(ctx.actor.tenantId, message);
   } catch (error) {

@@ -13,12 +13,13 @@ import type { UseCaseContext } from './context';
  */
 export async function noteInbound(ctx: UseCaseContext, m: Message): Promise<string[]> {
   if (m.direction !== 'inbound') return [];
-  const staff = await responsibleFor(ctx, m);
+  const staff = m.countedFor ?? (await responsibleFor(ctx, m));
   if (staff.length > 0) await ctx.services.unread.note(ctx.actor.tenantId, m, staff, ctx.now);
   return staff;
 }
 
-async function responsibleFor(ctx: UseCaseContext, m: Message): Promise<string[]> {
+/** Who an inbound message is counted for, read when it arrives (kept on the message as `countedFor`). */
+export async function responsibleFor(ctx: UseCaseContext, m: Pick<Message, 'clientId' | 'opportunityId'>): Promise<string[]> {
   const tenantId = ctx.actor.tenantId;
   if (m.opportunityId) {
     const o = await ctx.services.pipeline.getOpportunity(tenantId, m.opportunityId);
