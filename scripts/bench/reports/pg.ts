@@ -32,19 +32,20 @@ export interface PgRunArgs {
   limit: number;
 }
 
-/** Placeholders bound in order of first use, each with its cast. */
+/** Named placeholders, numbered in order of appearance when the text is done (a name written but dropped binds nothing). */
 class Query {
-  readonly values: unknown[] = [];
-  private readonly index = new Map<string, string>();
   constructor(readonly args: PgRunArgs) {}
   private bind(name: keyof PgRunArgs, cast: string): string {
-    let placeholder = this.index.get(name);
-    if (!placeholder) {
-      this.values.push(this.args[name] === undefined ? null : Array.isArray(this.args[name]) ? [...(this.args[name] as string[])] : this.args[name]);
-      placeholder = `$${this.values.length}::${cast}`;
-      this.index.set(name, placeholder);
-    }
-    return placeholder;
+    return `\u0000${name}\u0000::${cast}`;
+  }
+  /** The text with $1…$n for the names it holds, and their values. */
+  render(text: string): { text: string; values: unknown[] } {
+    const order: (keyof PgRunArgs)[] = [];
+    const out = text.replace(/\u0000(\w+)\u0000/g, (_, name: keyof PgRunArgs) => {
+      if (!order.includes(name)) order.push(name);
+      return `$${order.indexOf(name) + 1}`;
+    });
+    return { text: out, values: order.map((n) => (Array.isArray(this.args[n]) ? [...(this.args[n] as string[])] : (this.args[n] ?? null))) };
   }
   get tenant() {
     return this.bind('tenant', 'text');
@@ -184,6 +185,59 @@ export const PG_REPORTS: Record<string, Translation> = {
       where: `${q.period('closed_at')} AND status != 'open'`,
       order: 'd0',
     }),
+  'forecast-by-close-month': (q, totals) =>
+    opportunities(q, totals, {
+      dims: [`${day("date_trunc('month', expected_close_date)")} AS d0`],
+      measures: ['COALESCE(SUM(expected_revenue), 0) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1', 'COUNT(*) AS m2'],
+      where: `${q.days('expected_close_date')} AND status = 'open'`,
+      order: 'd0',
+    }),
+  'forecast-by-staff': (q, totals) =>
+    opportunities(q, totals, {
+      dims: ['assigned_to AS d0'],
+      measures: ['COALESCE(SUM(expected_revenue), 0) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1'],
+      where: `${q.days('expected_close_date')} AND status = 'open'`,
+      order: 'm0 DESC, d0',
+    }),
+  'forecast-by-product': (q, totals) =>
+    opportunities(q, totals, {
+      dims: [`${day("date_trunc('month', expected_close_date)")} AS d0`, 'product_id AS d1'],
+      measures: ['COALESCE(SUM(expected_revenue), 0) AS m0'],
+      where: `${q.days('expected_close_date')} AND status = 'open'`,
+      order: 'd0, d1',
+    }),
+  'stale-deals': (q, totals) =>
+    opportunities(q, totals, {
+      dims: ['opportunity_id AS d0', 'assigned_to AS d1', 'stage AS d2'],
+      measures: ['COALESCE(SUM(deal_value), 0) AS m0', `MAX(${utcDays('stage_changed_at', q.asOf)}) AS m1`],
+      where: `AND status = 'open' AND ${utcDays('stage_changed_at', q.asOf)} >= 14`,
+      order: `m1 DESC, d0, d1, array_position(${STAGE_ORDER}, stage)`,
+    }),
+  'pipeline-by-stage': (q, totals) =>
+    opportunities(q, totals, {
+      dims: ['stage AS d0'],
+      measures: ['COUNT(*) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1', 'COALESCE(SUM(expected_revenue), 0) AS m2'],
+      where: "AND status = 'open'",
+      order: `array_position(${STAGE_ORDER}, stage)`,
+    }),
+  'days-in-stage': (q, totals) =>
+    opportunities(q, totals, {
+      dims: ['stage AS d0'],
+      measures: [`AVG(${utcDays('stage_changed_at', q.asOf)})::float8 AS m0`, `${median(0.5, utcDays('stage_changed_at', q.asOf))} AS m1`, `MAX(${utcDays('stage_changed_at', q.asOf)}) AS m2`],
+      where: "AND status = 'open'",
+      order: `array_position(${STAGE_ORDER}, stage)`,
+    }),
+  'pipeline-aging': (q, totals) => {
+    const days = utcDays('stage_changed_at', q.asOf);
+    const bucket = `CASE WHEN ${days} < 8 THEN '0-7' WHEN ${days} < 15 THEN '8-14' WHEN ${days} < 31 THEN '15-30' WHEN ${days} < 61 THEN '31-60' ELSE '61+' END`;
+    return opportunities(q, totals, {
+      dims: ['stage AS d0', `${bucket} AS d1`],
+      measures: ['COUNT(*) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1'],
+      where: "AND status = 'open'",
+      group: 'd0, d1',
+      order: `array_position(${STAGE_ORDER}, stage), array_position(ARRAY['0-7', '8-14', '15-30', '31-60', '61+'], ${bucket})`,
+    });
+  },
   'lead-response-weekly': (q, totals) => `
     SELECT ${dims(totals, () => `${week(q, 'arrived_at')} AS d0`)} ${LEAD_RESPONSE(q).join(', ')} FROM (${leadsWithResponse(q)}) AS leads ${grouped(q, totals, 'd0', 'd0')}`,
   'lead-response-by-staff': (q, totals) => `
@@ -213,7 +267,7 @@ export async function runPgReport(pool: pg.Pool, id: string, args: PgRunArgs, wi
   const t = PG_REPORTS[id]!;
   const build = (totals: boolean) => {
     const q = new Query(args);
-    return { text: t(q, totals), values: q.values };
+    return q.render(t(q, totals));
   };
   const [rows, totals] = await Promise.all([pool.query(build(false)), withTotals ? pool.query(build(true)) : undefined]);
   return { rows: rows.rows, ...(totals && { totals: totals.rows[0] }) };
