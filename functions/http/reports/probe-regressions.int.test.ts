@@ -32,7 +32,9 @@ const savedCount = async (who: Who) => {
   } while (cursor);
   return n;
 };
-const today = () => new Date().toISOString().slice(0, 10);
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+/** Yesterday to tomorrow (UTC): today in the tenant's zone, whatever the hour. */
+const around = () => ({ from: day(-1), to: day(1) });
 
 describe('numbers a float filter takes', () => {
   // Defect: a float field's filter value of magnitude ≥ 2^53 (1e16, 1e308) passes the spec's check
@@ -84,11 +86,14 @@ describe('periods of the special prebuilt reports', () => {
 
 describe('a seller after their deal was handed to another', () => {
   let movedId: string;
+  let eventId: string;
   beforeAll(async () => {
     // The manager opens a deal for tse-1, moves it on, then gives it to tse-2: tse-1 may no longer GET it.
     const client = await ok(api.as(manager).post('/v1/clients', { companyName: 'Probe moved deal', ownerName: 'Owner', mobile: '9847611111' }), 201);
     const opp = await ok(api.as(manager).post(`/v1/clients/${client.id}/opportunities`, { productId: 'kml', dealValue: 250_000, assignedTo: 'tse-1' }), 201);
     await ok(api.as(manager).post(`/v1/opportunities/${opp.id}/stage`, { stage: 'Qualified' }));
+    // tse-1 plans a call on it while it is theirs.
+    eventId = (await ok(api.as(tse1).post(`/v1/opportunities/${opp.id}/events`, { type: 'Call', scheduledAt: new Date(Date.now() + 3_600_000).toISOString() }), 201)).id;
     const read = await api.as(manager).get(`/v1/opportunities/${opp.id}`);
     await ok(api.as(manager).patch(`/v1/opportunities/${opp.id}`, { assignedTo: 'tse-2' }, { 'if-match': read.headers.get('etag')! }));
     await api.stack().pipeline!.poller.caughtUp();
@@ -96,8 +101,9 @@ describe('a seller after their deal was handed to another', () => {
     movedId = opp.id;
   }, 120_000);
 
-  it('tse-1 cannot GET it, and the opportunities source leaves it out (what held)', async () => {
+  it('tse-1 cannot GET it, nor its call, and the opportunities source leaves it out (what held)', async () => {
     expect((await api.as(tse1).get(`/v1/opportunities/${movedId}`)).status).toBe(404);
+    expect((await api.as(tse1).get(`/v1/events/${eventId}`)).status).toBe(404);
     const rows = (await ok(custom(tse1, { source: 'opportunities', dimensions: ['opportunityId'], measures: ['count'] }))).rows as unknown[][];
     expect(rows.map((r) => r[0])).not.toContain(movedId);
   });
@@ -106,8 +112,18 @@ describe('a seller after their deal was handed to another', () => {
   // the deal when it moved), so tse-1 still gets a row naming a deal they can no longer GET
   // (DESIGN §4: a report never holds a row the caller could not GET). Should: left out.
   it.fails('the stage_transitions source leaves it out too', async () => {
-    const rows = (await ok(custom(tse1, { source: 'stage_transitions', dimensions: ['opportunityId'], measures: ['count'], period: { from: today(), to: today() } }))).rows as unknown[][];
+    const rows = (await ok(custom(tse1, { source: 'stage_transitions', dimensions: ['opportunityId'], measures: ['count'], period: around() }))).rows as unknown[][];
     expect(rows.map((r) => r[0])).not.toContain(movedId);
+  });
+
+  // Defect: likewise the activities source scopes a seller by the event's staff_id/assignee as
+  // recorded, so tse-1 still gets the call (and the deal) by eventId and opportunityId, though
+  // GET /v1/events/{id} is 404 to them. Should: left out.
+  it.fails('the activities source leaves its call out too', async () => {
+    for (const dimension of ['eventId', 'opportunityId']) {
+      const rows = (await ok(custom(tse1, { source: 'activities', dimensions: [dimension], measures: ['count'], period: { ...around(), on: 'scheduledAt' } }))).rows as unknown[][];
+      expect(rows.map((r) => r[0]), dimension).not.toContain(dimension === 'eventId' ? eventId : movedId);
+    }
   });
 });
 
