@@ -107,7 +107,7 @@ const ratio = (n: string, d: string) => `(${n})::float8 / NULLIF(${d}, 0)`;
 const median = (p: number, expr: string) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY ${expr})`;
 
 /** An opportunities report: the latest versions, the caller's scope, the report's own predicates. */
-const opportunities = (q: Query, totals: boolean, o: { dims: string[]; measures: string[]; where: string; group?: string; order: string }) => `
+const opportunities = (q: Query, totals: boolean, o: { dims: (string | (() => string))[]; measures: string[]; where: string; group?: string; order: string }) => `
   SELECT ${dims(totals, ...o.dims)} ${o.measures.join(', ')}
   FROM (${latestOpportunities(q)}) AS o
   WHERE true ${opportunityScope(q)} ${o.where}
@@ -238,6 +238,39 @@ export const PG_REPORTS: Record<string, Translation> = {
       order: `array_position(${STAGE_ORDER}, stage), array_position(ARRAY['0-7', '8-14', '15-30', '31-60', '61+'], ${bucket})`,
     });
   },
+  'new-opportunities-monthly': (q, totals) =>
+    opportunities(q, totals, {
+      dims: [() => `${day(`date_trunc('month', created_at AT TIME ZONE ${q.tz})`)} AS d0`],
+      measures: ['COUNT(*) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1'],
+      where: q.period('created_at'),
+      group: 'd0',
+      order: 'd0',
+    }),
+  'weighted-pipeline-by-staff': (q, totals) =>
+    opportunities(q, totals, { dims: ['assigned_to AS d0'], measures: ['COALESCE(SUM(expected_revenue), 0) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1'], where: "AND status = 'open'", order: 'm0 DESC, d0' }),
+  'pipeline-by-product': (q, totals) =>
+    opportunities(q, totals, {
+      dims: ['product_id AS d0'],
+      measures: ['COUNT(*) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1', 'COALESCE(SUM(expected_revenue), 0) AS m2'],
+      where: "AND status = 'open'",
+      order: 'd0',
+    }),
+  'pipeline-coverage-by-stage': (q, totals) =>
+    opportunities(q, totals, {
+      dims: ['assigned_to AS d0', 'stage AS d1'],
+      measures: ['COALESCE(SUM(deal_value), 0) AS m0', 'COUNT(*) AS m1'],
+      where: "AND status = 'open'",
+      order: `d0, array_position(${STAGE_ORDER}, stage)`,
+    }),
+  'loss-reasons': (q, totals) =>
+    opportunities(q, totals, { dims: ['lost_reason AS d0'], measures: ['COUNT(*) AS m0', 'COALESCE(SUM(deal_value), 0) AS m1'], where: `${q.period('closed_at')} AND status = 'lost'`, order: 'm0 DESC, d0' }),
+  'win-rate-by-staff': (q, totals) =>
+    opportunities(q, totals, {
+      dims: ['assigned_to AS d0'],
+      measures: ["COUNT(*) FILTER (WHERE status = 'won') AS m0", "COUNT(*) FILTER (WHERE status = 'lost') AS m1", "AVG(CASE WHEN status = 'won' THEN 1 ELSE 0 END)::float8 AS m2"],
+      where: `${q.period('closed_at')} AND status != 'open'`,
+      order: 'd0',
+    }),
   'lead-response-weekly': (q, totals) => `
     SELECT ${dims(totals, () => `${week(q, 'arrived_at')} AS d0`)} ${LEAD_RESPONSE(q).join(', ')} FROM (${leadsWithResponse(q)}) AS leads ${grouped(q, totals, 'd0', 'd0')}`,
   'lead-response-by-staff': (q, totals) => `
