@@ -216,7 +216,8 @@ function leadArrivalsSql(salt: string): string {
  * The communication hub's messages (the reports' `messages` source; message_thread fills from them
  * by its materialized view): half the opportunities have a thread with their client of one to six
  * messages over their first weeks, the client writing first, then turns; an outbound one is sent by
- * the assignee then and delivered, read or (one in thirty) failed. Up to `limit` rows.
+ * the assignee then and delivered, read or (one in thirty) failed, an inbound one counted for the
+ * assignee then. Up to `limit` rows.
  */
 function messagesSql(salt: string, limit: number): string {
   return `
@@ -224,7 +225,8 @@ function messagesSql(salt: string, limit: number): string {
   SELECT tenant_id, client_id, concat('01JMSG${salt}', leftPad(toString(o * 8 + m), 20 - length('${salt}'), '0')), opp_id,
     if(${u('o', "'mchan'")} < 0.7, 'whatsapp', 'email'),
     if(m = 0 OR ${u('o', 'm', "'dir'")} < 0.45, 'inbound', 'outbound') AS direction,
-    if(direction = 'outbound', if(handed AND m < 2, lead_owner, assignee), ''),
+    -- the sender of an outbound message; whom an inbound one is counted for (the deal's assignee then)
+    if(handed AND m < 2, lead_owner, assignee),
     if(direction = 'inbound', toUInt8(0), multiIf(${u('o', 'm', "'st'")} < 0.033, toUInt8(4), ${u('o', 'm', "'st'")} < 0.25, toUInt8(1), ${u('o', 'm', "'st'")} < 0.55, toUInt8(2), toUInt8(3))),
     ${ms('at_ms')}
   FROM (
