@@ -498,7 +498,7 @@ async function savedReportFx(s: Spec): Promise<Fx> {
   const owner = s.kase === 'in-scope' ? (s.role === 'platform_admin' ? 'tse-1' : principals[s.role].staffId) : s.kase === 'out-of-scope' ? 'tse-9' : 'admin';
   const name = `matrix-${next()}`;
   const saved = newSavedReport(parseSavedReportInput({ name, spec: SAVED_SPEC, shared: s.kase === 'other-tenant' }), { id: ids.savedReport(), owner, now: new Date(), timeZone: 'Asia/Kolkata' });
-  await getServices().savedReports.create(s.tenant, saved);
+  await getServices().savedReports.create(s.tenant, saved, Number.MAX_SAFE_INTEGER);
   return { tenant: s.tenant, savedReportId: saved.id, name };
 }
 const savedReportState = (fx: Fx) => snap(adminOf(fx.tenant), `/v1/reports/saved/${fx.savedReportId}`);

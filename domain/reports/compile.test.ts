@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors';
-import { compileReport, scopePredicate, TENANT_PREDICATE, type CompileContext, type ReportScope } from './compile';
+import { compileReport, scopePredicate, stillVisible, TENANT_PREDICATE, type CompileContext, type ReportScope } from './compile';
 import { ReportSpec, type ReportSpecInput } from './spec';
 import { bucketSql, buckets, joins, sources, type Source } from './sources';
 import { anyScope, anySpec, AS_OF, TOKEN } from './testing';
@@ -49,6 +49,8 @@ function vocabulary(source: Source) {
     source.table,
     ...source.scope.staff.map((c) => c.sql),
     source.scope.opportunity ?? '',
+    // A staff scope's rows that name their deal, client or follow-up: only of deals the caller may still GET.
+    stillVisible(source.scope.opportunity ?? 'opportunity_id'),
     TENANT_PREDICATE,
     "SELECT AS FROM FINAL WHERE AND OR GROUP BY ORDER ASC DESC LIMIT SETTINGS IN NULL if count countIf sum avg min max uniqExact quantileExactInclusive(0.5) quantileExactInclusive(0.9) toBool has hasAny indexOf",
     "max_execution_time = 10 max_result_rows = 10000 result_overflow_mode = 'throw' join_use_nulls = 1 use_index_for_in_with_subqueries = 0 readonly = 1",

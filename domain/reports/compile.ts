@@ -139,6 +139,11 @@ export function compileReport(spec: ReportSpec, ctx: CompileContext): CompiledRe
     where.push(scope.sql);
     params.scope = scope.values;
   }
+  // A history row is its actor's (the call they made, the move, the credit), but a row that names
+  // its deal, client or follow-up shows an object: under a staff scope only those of deals the
+  // caller may still GET — a deal reassigned since stays counted, not named (DESIGN §4).
+  const named = spec.dimensions.some((d) => (OBJECT_IDS as readonly string[]).includes(d));
+  if (named && ctx.scope.kind === 'staff' && spec.source !== 'opportunities' && source.scope.opportunity) where.push(stillVisible(source.scope.opportunity));
   // What the rows read before the spec's filters: a join that needs only those rows' keys reads them (sources.ts JoinReads).
   let since: string | undefined;
   if (spec.period) {
@@ -216,6 +221,13 @@ export const periodInstants = (from: string, to: string, timeZone: string) => ({
   start: toDateTime64(localMidnight(from, timeZone)),
   end: toDateTime64(localMidnight(addDays(to, 1), timeZone)),
 });
+
+/** Dimensions whose values are objects a caller GETs (their deal's visibility decides). */
+export const OBJECT_IDS = ['opportunityId', 'clientId', 'eventId'] as const;
+
+/** The row's deal is one the staff scope may GET now (as the opportunities source scopes: assignee, lead owner, closing owner, co-seller); rows about no deal stay. */
+export const stillVisible = (column: string) =>
+  `(${column} = '' OR ${column} IN (SELECT opportunity_id FROM opportunity_state FINAL WHERE tenant_id = {tenant:String} AND (assigned_to IN {scope:Array(String)} OR lead_owner IN {scope:Array(String)} OR closing_owner IN {scope:Array(String)} OR hasAny(co_salespersons, {scope:Array(String)}))))`;
 
 /** The scope predicate and its values, or none for the whole tenant. */
 export function scopePredicate(source: Source, scope: ReportScope, name: string): { sql: string; values: string[] } | undefined {

@@ -59,8 +59,16 @@ export type ReportSchedule = z.infer<typeof ReportSchedule>;
 export const SavedPeriod = z.union([z.enum(defaultPeriods), z.strictObject({ from: IsoDate, to: IsoDate })]);
 export type SavedPeriod = z.infer<typeof SavedPeriod>;
 
-/** A custom spec as saved: its period is the saved report's. */
-const SavedSpec = z.record(z.string(), z.unknown());
+/**
+ * A custom spec as saved (checked whole by checkDefinition; its period is the saved report's). Kept
+ * as it came, not copied into a record: a `__proto__` key would be dropped by a copy, where a run
+ * refuses it as an unknown field.
+ */
+const SavedSpec = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a custom report spec (an object)').check((ctx) => {
+  for (const key of ['__proto__', 'constructor', 'prototype']) {
+    if (Object.hasOwn(ctx.value, key)) ctx.issues.push({ code: 'custom', path: [key], message: 'is not a known field', params: { code: 'unknown_field' }, input: ctx.value });
+  }
+});
 
 const fields = {
   name: text({ max: 120 }),

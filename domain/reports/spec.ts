@@ -152,7 +152,9 @@ function allowListIssues(spec: z.infer<z.ZodObject<typeof fields>>): Issue[] {
 }
 
 const isInt = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v);
-const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+/** A number the stores carry exactly (the ClickHouse client and DynamoDB refuse unsafe magnitudes). */
+const MAX_NUMBER = 1e15;
+const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_NUMBER;
 
 /** Whether `value` fits the field's type and the op (a list for `in`, one value otherwise). */
 function valueProblem(f: Field, op: ReportFilter['op'], value: ReportFilter['value']): { code: string; message: string } | undefined {
@@ -173,7 +175,7 @@ function valueProblem(f: Field, op: ReportFilter['op'], value: ReportFilter['val
     case 'money':
       return every(isInt, list ? 'a list of whole numbers' : 'a whole number');
     case 'float':
-      return every(isNumber, list ? 'a list of numbers' : 'a number');
+      return every(isNumber, list ? 'a list of numbers between -1e15 and 1e15' : 'a number between -1e15 and 1e15');
     case 'boolean':
       return every((v) => typeof v === 'boolean', 'true or false');
     case 'date':

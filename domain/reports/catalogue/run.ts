@@ -2,7 +2,7 @@ import { DomainError, invalid } from '../../errors';
 import { addDays, localDay, periodOf } from '../../targets/periods';
 import { compileReport, type CompileContext, type CompiledReport } from '../compile';
 import { compileSpecial } from '../special';
-import { parseReportSpec, type ReportFilter, type ReportSpecInput } from '../spec';
+import { MAX_PERIOD_DAYS, parseReportSpec, type ReportFilter, type ReportSpecInput } from '../spec';
 import type { CatalogueReport, DefaultPeriod } from './types';
 
 /** `POST /v1/reports/{id}/run {period?, filters?, groupBy?}` (DESIGN §13), parsed by the route. */
@@ -86,6 +86,10 @@ export function compileCatalogueReport(report: CatalogueReport, request: Catalog
   if (report.special) {
     const unsupported = (['filters', 'groupBy'] as const).filter((k) => request[k]?.length);
     if (unsupported.length) throw invalid(unsupported.map((k) => ({ field: `body.${k}`, code: 'not_supported', message: `the ${report.id} report takes no ${k}` })));
+    // The period as a spec's is checked (spec.ts): forwards, at most 366 days.
+    const days = (Date.parse(period!.to) - Date.parse(period!.from)) / 86_400_000 + 1;
+    if (days < 1) throw invalid([{ field: 'body.period.to', code: 'period_reversed', message: 'must not be before from' }]);
+    if (days > MAX_PERIOD_DAYS) throw invalid([{ field: 'body.period.to', code: 'period_too_long', message: `a period spans at most ${MAX_PERIOD_DAYS} days` }]);
     return compileSpecial(report.special, period!, ctx, request.limit);
   }
   try {

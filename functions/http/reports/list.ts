@@ -10,5 +10,5 @@ export const handler = httpRoute(
       'Every prebuilt report, defined as data: its id, title, area, the definition of its numbers (description), its source, the period it opens with, its chart, and what a run’s `groupBy` and `filters` may name. Anyone who may run reports (all roles but platform admins).',
     response: { status: 200, schema: Catalogue },
   },
-  ({ ctx }) => ({ body: { reports: listReports(ctx) } }),
+  async ({ ctx }) => ({ body: { reports: await listReports(ctx) } }),
 );

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalStack } from '../../../test/stack';
 
 /**
- * Regressions found by a hostile probe of the report routes (#16) on the local stack. Each
- * `it.fails` names a defect still open (the test states what should happen and fails today, so
- * the suite stays green); whoever fixes one flips it to `it`. The plain `it`s pin what held.
+ * Regressions found by a hostile probe of the report routes (#16) on the local stack: each
+ * "Caught" comment names the defect a test caught (all fixed since); the "what held" tests pin
+ * what the probe could not break.
  */
 const api = useLocalStack({ pipeline: true, analytics: true });
 const admin = { tenantId: 'demo', staffId: 'admin', role: 'tenant_admin' } as const;
@@ -37,10 +37,10 @@ const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISO
 const around = () => ({ from: day(-1), to: day(1) });
 
 describe('numbers a float filter takes', () => {
-  // Defect: a float field's filter value of magnitude ≥ 2^53 (1e16, 1e308) passes the spec's check
+  // Caught: a float field's filter value of magnitude ≥ 2^53 (1e16, 1e308) passes the spec's check
   // (a finite number) and the ClickHouse client then refuses to serialise it ("unsafe integer"):
   // the run answers 503 analytics_unavailable, as if the store were down. Should: run (200) or 422 at body.filters.0.value.
-  it.fails('a run with closingProbability > 1e16 is not a 5xx', async () => {
+  it('a run with closingProbability > 1e16 is not a 5xx', async () => {
     for (const value of [1e16, 1e308, -1e308]) {
       const res = await custom(admin, { source: 'opportunities', measures: ['count'], filters: [{ field: 'closingProbability', op: 'gt', value }] });
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
@@ -48,9 +48,9 @@ describe('numbers a float filter takes', () => {
     }
   });
 
-  // Defect: saving a report whose filter holds such a number answers 500 internal_error (the
+  // Caught: saving a report whose filter holds such a number answers 500 internal_error (the
   // DynamoDB marshaller refuses a number beyond MAX_SAFE_INTEGER). Should: 422 at the filter's value, nothing saved.
-  it.fails('saving a spec or a prebuilt report with a 1e308 filter value is a 422, and saves nothing', async () => {
+  it('saving a spec or a prebuilt report with a 1e308 filter value is a 422, and saves nothing', async () => {
     const before = await savedCount(admin);
     const asSpec = await save(admin, { name: 'Huge float', spec: { source: 'opportunities', measures: ['count'], filters: [{ field: 'closingProbability', op: 'gt', value: 1e308 }] } });
     const asPrebuilt = await save(admin, { name: 'Huge float', reportId: 'loss-reasons', filters: [{ field: 'closingProbability', op: 'gt', value: 1e308 }] });
@@ -62,11 +62,11 @@ describe('numbers a float filter takes', () => {
 });
 
 describe('periods of the special prebuilt reports', () => {
-  // Defect: client-growth and cross-sell-uptake (compileSpecial) never check the period, so a
+  // Caught: client-growth and cross-sell-uptake (compileSpecial) never check the period, so a
   // reversed one or one of a century runs (200) and saves (201), where every other report answers
   // 422 period_reversed / period_too_long (at most 366 days).
   for (const id of ['client-growth', 'cross-sell-uptake']) {
-    it.fails(`${id}: a reversed period or one over 366 days is a 422, run or saved`, async () => {
+    it(`${id}: a reversed period or one over 366 days is a 422, run or saved`, async () => {
       const reversed = await api.as(admin).post(`/v1/reports/${id}/run`, { period: { from: '2026-05-01', to: '2026-04-01' } });
       const century = await api.as(admin).post(`/v1/reports/${id}/run`, { period: { from: '2000-01-01', to: '2100-12-31' } });
       expect([reversed.status, century.status]).toEqual([422, 422]);
@@ -108,18 +108,18 @@ describe('a seller after their deal was handed to another', () => {
     expect(rows.map((r) => r[0])).not.toContain(movedId);
   });
 
-  // Defect: the stage_transitions source scopes a seller by the transition's assigned_to (who had
+  // Caught: the stage_transitions source scopes a seller by the transition's assigned_to (who had
   // the deal when it moved), so tse-1 still gets a row naming a deal they can no longer GET
   // (DESIGN §4: a report never holds a row the caller could not GET). Should: left out.
-  it.fails('the stage_transitions source leaves it out too', async () => {
+  it('the stage_transitions source leaves it out too', async () => {
     const rows = (await ok(custom(tse1, { source: 'stage_transitions', dimensions: ['opportunityId'], measures: ['count'], period: around() }))).rows as unknown[][];
     expect(rows.map((r) => r[0])).not.toContain(movedId);
   });
 
-  // Defect: likewise the activities source scopes a seller by the event's staff_id/assignee as
+  // Caught: likewise the activities source scopes a seller by the event's staff_id/assignee as
   // recorded, so tse-1 still gets the call (and the deal) by eventId and opportunityId, though
   // GET /v1/events/{id} is 404 to them. Should: left out.
-  it.fails('the activities source leaves its call out too', async () => {
+  it('the activities source leaves its call out too', async () => {
     for (const dimension of ['eventId', 'opportunityId']) {
       const rows = (await ok(custom(tse1, { source: 'activities', dimensions: [dimension], measures: ['count'], period: { ...around(), on: 'scheduledAt' } }))).rows as unknown[][];
       expect(rows.map((r) => r[0]), dimension).not.toContain(dimension === 'eventId' ? eventId : movedId);
@@ -128,10 +128,10 @@ describe('a seller after their deal was handed to another', () => {
 });
 
 describe('saving at the per-tenant cap', () => {
-  // Defect: createSavedReport counts, then puts: creates racing at the cap all pass the count, so a
+  // Caught: createSavedReport counts, then puts: creates racing at the cap all pass the count, so a
   // tenant ends over SAVED_REPORTS_PER_TENANT (the probe: 205 with the cap at 200). Should: exactly
   // the cap's worth of 201s, the rest 409 too_many_saved_reports.
-  it.fails('10 creates at once with room for 3 save 3', async () => {
+  it('10 creates at once with room for 3 save 3', async () => {
     const was = process.env.SAVED_REPORTS_PER_TENANT;
     process.env.SAVED_REPORTS_PER_TENANT = String((await savedCount(acme)) + 3);
     try {
@@ -145,9 +145,9 @@ describe('saving at the per-tenant cap', () => {
 });
 
 describe('what a saved spec may hold', () => {
-  // Defect: a custom run refuses a `__proto__` key in its spec (422), but a saved spec (a record)
+  // Caught: a custom run refuses a `__proto__` key in its spec (422), but a saved spec (a record)
   // takes it (201) and drops it silently. Should: 422, as the run answers, nothing saved.
-  it.fails('a __proto__ key in a saved spec is refused as a run refuses it', async () => {
+  it('a __proto__ key in a saved spec is refused as a run refuses it', async () => {
     const spec = '{"__proto__":{"x":1},"source":"opportunities","measures":["count"]}';
     const run = await api.as(admin).post('/v1/reports/custom/run', spec, { 'content-type': 'application/json' });
     expect(run.status).toBe(422);
@@ -157,9 +157,9 @@ describe('what a saved spec may hold', () => {
 });
 
 describe('CSV by content negotiation', () => {
-  // Defect: reportAnswer answers CSV whenever Accept names text/csv, even with q=0 ("not
+  // Caught: reportAnswer answers CSV whenever Accept names text/csv, even with q=0 ("not
   // acceptable", RFC 9110 §12.4.2) or below application/json. Should: JSON in both cases.
-  it.fails('text/csv;q=0 and application/json before text/csv;q=0.1 answer JSON', async () => {
+  it('text/csv;q=0 and application/json before text/csv;q=0.1 answer JSON', async () => {
     for (const accept of ['text/csv;q=0', 'application/json, text/csv;q=0.1']) {
       const res = await custom(admin, { source: 'opportunities', dimensions: ['stage'], measures: ['count'] }, { accept });
       expect(res.status).toBe(200);
@@ -178,9 +178,9 @@ describe('CSV by content negotiation', () => {
 });
 
 describe('a token of a tenant never provisioned', () => {
-  // Defect: GET /v1/reports and GET /v1/reports/{id} answer the catalogue (200) to a tenant that
+  // Caught: GET /v1/reports and GET /v1/reports/{id} answer the catalogue (200) to a tenant that
   // does not exist, where every other report route is 403 unknown_tenant. Should: 403 unknown_tenant.
-  it.fails('is refused by the catalogue as by the other report routes', async () => {
+  it('is refused by the catalogue as by the other report routes', async () => {
     expect((await api.as(ghost).get('/v1/reports/saved')).body.code).toBe('unknown_tenant');
     for (const path of ['/v1/reports', '/v1/reports/loss-reasons']) {
       const res = await api.as(ghost).get(path);

@@ -424,13 +424,13 @@ export interface UnreadStore {
  */
 /** Saved reports (#16); saves and deletes over the version read (409 concurrent_update otherwise). */
 export interface SavedReportsStore {
-  create(tenantId: string, s: SavedReport): Promise<void>;
+  /** Only while the tenant keeps fewer than `max` (else 409 too_many_saved_reports). */
+  create(tenantId: string, s: SavedReport, max: number): Promise<void>;
   get(tenantId: string, id: string): Promise<SavedReport | undefined>;
   /** Oldest first, the ones `keep` lets the caller see, pages filled up to the limit. */
   list(tenantId: string, page: PageRequest, keep: (s: Pick<SavedReport, 'owner' | 'shared'>) => boolean): Promise<Page<SavedReport>>;
   save(tenantId: string, before: SavedReport, after: SavedReport): Promise<void>;
   delete(tenantId: string, before: SavedReport): Promise<void>;
-  count(tenantId: string): Promise<number>;
   /** Every scheduled one (the schedule job keeps the due). */
   scheduled(tenantId: string): Promise<SavedReport[]>;
 }

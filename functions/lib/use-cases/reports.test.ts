@@ -177,3 +177,27 @@ describe('the target columns', () => {
     ]);
   });
 });
+
+describe('wantsCsv (Accept, RFC 9110 §12.5.1)', () => {
+  it('answers CSV only when text/csv outweighs JSON', async () => {
+    const { wantsCsv } = await import('./reports');
+    const cases: [string | undefined, boolean][] = [
+      [undefined, false],
+      ['text/csv', true],
+      ['TEXT/CSV', true],
+      ['text/csv;q=0.1', true],
+      ['text/csv;q=0', false],
+      ['text/csv; q=0.0', false],
+      ['application/json, text/csv;q=0.1', false],
+      ['application/json, text/csv', false],
+      ['application/json;q=0.5, text/csv', true],
+      ['text/csv, */*', true],
+      ['text/csv;q=0.5, */*', false],
+      ['*/*', false],
+      ['text/*', false],
+      ['text/csv;q=abc', false],
+      ['text/csv;charset=utf-8', true],
+    ];
+    expect(cases.map(([accept]) => wantsCsv(accept))).toEqual(cases.map(([, csv]) => csv));
+  });
+});

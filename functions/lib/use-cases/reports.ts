@@ -70,13 +70,16 @@ export function catalogueEntry(report: CatalogueReport): CatalogueEntry {
   };
 }
 
-export function listReports(ctx: UseCaseContext): CatalogueEntry[] {
+export async function listReports(ctx: UseCaseContext): Promise<CatalogueEntry[]> {
   authorize(ctx.actor, 'report:run');
+  // A tenant that was never provisioned is refused, as by every other report route.
+  await tenantConfig(ctx);
   return catalogue.map(catalogueEntry);
 }
 
-export function getReport(ctx: UseCaseContext, id: string): CatalogueEntry {
+export async function getReport(ctx: UseCaseContext, id: string): Promise<CatalogueEntry> {
   authorize(ctx.actor, 'report:run');
+  await tenantConfig(ctx);
   const report = catalogueReport(id);
   if (!report) throw notFound('report', id);
   return catalogueEntry(report);
@@ -364,10 +367,31 @@ export function reportCsv(result: Pick<ReportResult, 'columns' | 'rows'>): strin
  * The route's answer: JSON, or CSV when the caller accepts text/csv (the page's rows; when more
  * follow, the next page's cursor in `Report-Cursor`), with the tenant's minute in RateLimit-*.
  */
+/**
+ * Whether Accept prefers CSV (RFC 9110 §12.5.1): text/csv with a weight above 0, above a named
+ * application/json's (equal: JSON) and at least a wildcard's (`*\/*`, `application/*`).
+ */
+export function wantsCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const weights = new Map<string, number>();
+  for (const part of accept.split(',')) {
+    const [range, ...params] = part.trim().toLowerCase().split(';');
+    if (!range) continue;
+    // A weight that does not read as one (q=abc) makes the range unacceptable.
+    const q = params.find((p) => /^\s*q\s*=/.test(p));
+    const weight = q === undefined ? 1 : /^\s*q\s*=\s*(0(\.\d{0,3})?|1(\.0{0,3})?)\s*$/.test(q) ? Number(q.split('=')[1]) : 0;
+    weights.set(range.trim(), weight);
+  }
+  const csv = weights.get('text/csv') ?? 0;
+  // Named text/csv beats a wildcard of the same weight (`text/csv, */*`); it must outweigh a named application/json.
+  const wildcard = Math.max(weights.get('application/*') ?? 0, weights.get('*/*') ?? 0);
+  return csv > 0 && csv >= wildcard && csv > (weights.get('application/json') ?? 0);
+}
+
 export function reportAnswer(result: ReportResult, accept: string | undefined): { body: ReportResult; text?: { contentType: string; body: string }; headers?: Record<string, string> } {
   const { rateLimit, ...body } = result;
   const budget: Record<string, string> = rateLimit ? { 'ratelimit-limit': String(rateLimit.limit), 'ratelimit-remaining': String(rateLimit.remaining), 'ratelimit-reset': String(rateLimit.reset) } : {};
-  if (accept && /(^|,)\s*text\/csv\b/i.test(accept)) {
+  if (wantsCsv(accept)) {
     const name = result.reportId ?? 'custom-report';
     return {
       body,

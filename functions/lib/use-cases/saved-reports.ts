@@ -1,5 +1,5 @@
 import { authorize, can, mayListFor } from '../../../domain/access/policy';
-import { conflict, DomainError, forbidden, invalid, notFound, type FieldError } from '../../../domain/errors';
+import { DomainError, forbidden, invalid, notFound, type FieldError } from '../../../domain/errors';
 import { canChange, canSee, DEFAULT_SAVED_REPORTS_PER_TENANT, isDue, newSavedReport, nextRunAt, parseSavedReportInput, parseSavedReportPatch, patchSavedReport, savedRunRequest, type SavedReport, type SavedRun } from '../../../domain/reports/saved';
 import { SYSTEM_ACTOR } from '../../../domain/events/event';
 import type { Staff } from '../../../domain/staff/staff';
@@ -62,9 +62,7 @@ export async function createSavedReport(ctx: UseCaseContext, raw: unknown): Prom
   const config = await tenantConfig(ctx);
   const s = newSavedReport(parseSavedReportInput(raw), { id: ids.savedReport(), owner: ctx.actor.staffId, now: ctx.now, timeZone: config.settings.timeZone });
   if (s.schedule) await checkRecipients(ctx, s.schedule.recipients);
-  const max = maxSaved();
-  if ((await ctx.services.savedReports.count(ctx.actor.tenantId)) >= max) throw conflict('too_many_saved_reports', `A tenant keeps at most ${max} saved reports: delete ones no one uses.`);
-  await ctx.services.savedReports.create(ctx.actor.tenantId, s);
+  await ctx.services.savedReports.create(ctx.actor.tenantId, s, maxSaved());
   return s;
 }
 
