@@ -68,7 +68,7 @@ const SavedSpec = z.custom<Record<string, unknown>>((v) => typeof v === 'object'
   for (const key of ['__proto__', 'constructor', 'prototype']) {
     if (Object.hasOwn(ctx.value, key)) ctx.issues.push({ code: 'custom', path: [key], message: 'is not a known field', params: { code: 'unknown_field' }, input: ctx.value });
   }
-});
+}).meta({ type: 'object', description: 'A custom report spec as POST /v1/reports/custom/run takes it (source, dimensions, measures, ratios, filters, sort, limit), without its period.' });
 
 const fields = {
   name: text({ max: 120 }),

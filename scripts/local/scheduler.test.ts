@@ -37,11 +37,12 @@ describe('EventBridge Scheduler expressions, read by croner', () => {
     expect(() => toCronerSchedule(expression)).toThrow(InvalidScheduleExpressionError);
   });
 
-  it('declares exactly the schedules of today, each readable by croner: the missed sweep, the two daily jobs and the hourly reconcile pull', () => {
+  it('declares exactly the schedules of today, each readable by croner: the missed sweep, the two daily jobs, the hourly reconcile pull and the quarter-hourly scheduled reports', () => {
     expect(schedules.map((s) => [s.name, s.expression, s.timezone, s.input])).toEqual([
       ['missed-sweep', 'rate(15 minutes)', 'UTC', { job: 'missed-sweep' }],
       ['daily-tasks', 'cron(0/15 * * * ? *)', 'UTC', { job: 'daily-tasks' }],
       ['reconcile', 'rate(1 hour)', 'UTC', { job: 'reconcile' }],
+      ['scheduled-reports', 'cron(0/15 * * * ? *)', 'UTC', { job: 'scheduled-reports' }],
       ['gap-analysis', 'cron(0/15 * * * ? *)', 'UTC', { job: 'gap-analysis' }],
     ]);
     for (const s of schedules) expect(() => toCronerSchedule(s.expression)).not.toThrow();
@@ -49,7 +50,7 @@ describe('EventBridge Scheduler expressions, read by croner', () => {
 
   it('starts the local scheduler on every declared schedule (croner accepts each pattern), and stops it', async () => {
     const scheduler = startLocalScheduler({ loadHandler: async () => async () => undefined });
-    expect(Object.keys(scheduler.nextRuns())).toEqual(['missed-sweep', 'daily-tasks', 'reconcile', 'gap-analysis']);
+    expect(Object.keys(scheduler.nextRuns())).toEqual(['missed-sweep', 'daily-tasks', 'reconcile', 'scheduled-reports', 'gap-analysis']);
     for (const at of Object.values(scheduler.nextRuns())) expect(at).toBeInstanceOf(Date);
     await scheduler.stop();
   });
