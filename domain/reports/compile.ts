@@ -75,6 +75,48 @@ export interface CompiledReport extends CompiledQuery {
   columns: ReportColumn[];
   /** The measures over every row the query reads (no grouping): present when the spec has dimensions. */
   totals?: CompiledQuery;
+  /**
+   * When every measure is exact to combine over groups (a count, a sum of whole numbers or money, a
+   * minimum or maximum): how, and each ratio's measures — so a result that holds every group gives
+   * its totals without reading the facts a second time (totalsFromRows).
+   */
+  additive?: { measures: ('sum' | 'min' | 'max')[]; ratios: [number, number][] };
+}
+
+/**
+ * The totals of a result that holds every group, from its rows (what `totals` would answer):
+ * sums, the least and the greatest (nulls left out), each ratio over the totals of its measures.
+ */
+export function totalsFromRows(additive: NonNullable<CompiledReport['additive']>, rows: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  additive.measures.forEach((how, i) => {
+    const values = rows.map((r) => r[`m${i}`]).filter((v) => v !== null && v !== undefined);
+    // A sum of a nullable column is null when every group's is (as sum() over only NULLs).
+    if (how === 'sum') out[`m${i}`] = values.length === 0 ? null : values.reduce<number>((n, v) => n + Number(v), 0);
+    else out[`m${i}`] = values.length === 0 ? null : values.reduce((a, b) => ((how === 'min' ? (b as never) < (a as never) : (b as never) > (a as never)) ? b : a));
+  });
+  additive.ratios.forEach(([n, d], i) => {
+    const [num, den] = [out[`m${n}`], out[`m${d}`]];
+    // As the SQL's if(den = 0, NULL, num / den): null over nothing, or when either side is null.
+    out[`r${i}`] = num === null || den === null || Number(den) === 0 ? null : Number(num) / Number(den);
+  });
+  return out;
+}
+
+/**
+ * A compiled report's rows and totals, as a run reads them: with its totals side by side, or — when
+ * the measures combine exactly and the rows hold every group (`whole`) — the totals from the rows.
+ */
+export async function rowsAndTotals(run: (q: CompiledQuery) => Promise<Record<string, unknown>[]>, compiled: CompiledReport, rowsQuery: CompiledQuery, whole: (rows: readonly Record<string, unknown>[]) => boolean): Promise<{ rows: Record<string, unknown>[]; totals?: Record<string, unknown> }> {
+  if (!compiled.totals) return { rows: await run(rowsQuery) };
+  if (!compiled.additive) {
+    const [rows, totals] = await Promise.all([run(rowsQuery), run(compiled.totals)]);
+    return { rows, ...(totals[0] && { totals: totals[0] }) };
+  }
+  const rows = await run(rowsQuery);
+  if (rows.length > 0 && whole(rows)) return { rows, totals: totalsFromRows(compiled.additive, rows) };
+  const totals = await run(compiled.totals);
+  return { rows, ...(totals[0] && { totals: totals[0] }) };
 }
 
 export const DEFAULT_MAX_EXECUTION_SECONDS = 10;
@@ -194,6 +236,17 @@ export function compileReport(spec: ReportSpec, ctx: CompileContext): CompiledRe
     const totalsSql = [`SELECT ${[...measures, ...ratios].join(',\n       ')}`, from, whereSql, settingsSql].join('\n');
     const { limit: _limit, ...totalsParams } = params;
     compiled.totals = { sql: totalsSql, params: { ...totalsParams, ...contextParams(totalsSql, ctx) }, settings };
+    const how = spec.measures.map((text, i): 'sum' | 'min' | 'max' | undefined => {
+      const m = parseMeasure(text)!;
+      if (m.kind === 'count') return 'sum';
+      if (m.aggregate === 'min' || m.aggregate === 'max') return m.aggregate;
+      // Sums of whole numbers and money add exactly; a float's sum would differ in its last digits.
+      const type = columns[spec.dimensions.length + i]!.type;
+      return m.aggregate === 'sum' && (type === 'int' || type === 'money') ? 'sum' : undefined;
+    });
+    if (how.every((h) => h !== undefined)) {
+      compiled.additive = { measures: how as ('sum' | 'min' | 'max')[], ratios: spec.ratios.map((r) => [spec.measures.indexOf(r.numerator), spec.measures.indexOf(r.denominator)] as [number, number]) };
+    }
   }
   return compiled;
 }

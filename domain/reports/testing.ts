@@ -215,6 +215,18 @@ export function visible(source: SourceName, row: FactRow, scope: ReportScope): b
   }
 }
 
+/**
+ * Whether a staff scope may still GET the deal a history row names (compile.ts stillVisible): a row
+ * about no deal, or one whose latest version the caller is linked to as the opportunities source reads it.
+ */
+export function dealStillVisible(all: FactRows, row: FactRow, scope: ReportScope): boolean {
+  if (scope.kind !== 'staff' || !row.opportunity_id) return true;
+  const versions = all.opportunity_state.filter((o) => o.tenant_id === row.tenant_id && o.opportunity_id === row.opportunity_id);
+  if (versions.length === 0) return false;
+  const latest = versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
+  return visible('opportunities', latest, scope);
+}
+
 // ── random valid specs ────────────────────────────────────────────────────────────────────────
 
 /** A string no SQL text of the compiler holds: a filter value that must appear only as a parameter. */

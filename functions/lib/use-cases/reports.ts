@@ -1,7 +1,7 @@
 import { authorize, inScope, policy } from '../../../domain/access/policy';
 import { DomainError, invalid, notFound } from '../../../domain/errors';
 import { catalogue, catalogueReport, compileCatalogueReport, resolvePeriod, type CatalogueReport, type CatalogueRunRequest } from '../../../domain/reports/catalogue';
-import { compileReport, type CompileContext, type CompiledQuery, type CompiledReport, type ReportColumn, type ReportScope } from '../../../domain/reports/compile';
+import { compileReport, rowsAndTotals, type CompileContext, type CompiledQuery, type CompiledReport, type ReportColumn, type ReportScope } from '../../../domain/reports/compile';
 import { parseReportSpec, type ReportSpecInput } from '../../../domain/reports/spec';
 import { stringify } from 'csv-stringify/sync';
 import { defused } from '../exports/writers';
@@ -271,7 +271,10 @@ async function execute(ctx: UseCaseContext, deps: ReportsDeps, compiled: Compile
       params: { ...compiled.params, limit: (whole ? MAX_LIMIT : size) + 1, offset: whole ? 0 : offset },
     };
     const aliases = aliasesOf(compiled.columns);
-    const [rows, totals] = await Promise.all([runQuery(deps, query), compiled.totals ? runQuery(deps, compiled.totals) : undefined]);
+    // The page holds every group when it starts at the first and no row came past it: totals that combine exactly are then read from it.
+    const read = await rowsAndTotals((q) => runQuery(deps, q), compiled, query, (got) => (whole || offset === 0) && got.length <= (whole ? MAX_LIMIT : size));
+    const rows = read.rows;
+    const totals = read.totals ? [read.totals] : undefined;
     const cell = (column: ReportColumn, value: unknown) => (value === undefined ? null : column.type === 'datetime' && typeof value === 'string' ? `${value.replace(' ', 'T')}Z` : value);
     let result: Computed = {
       columns: compiled.columns,
