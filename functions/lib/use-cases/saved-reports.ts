@@ -145,11 +145,13 @@ export async function runScheduledReports(services: Services, deps: ScheduledRep
   const system = contextOf({ tenantId, staffId: SYSTEM_ACTOR, role: 'tenant_admin' }, at, services);
   const config = await tenantConfig(system);
   const due = (await services.savedReports.scheduled(tenantId)).filter((s) => isDue(s, at));
+  let names: Promise<Map<string, string>> | undefined;
+  const job: JobRun = { services, deps, tenantId, config, at, namesOf: () => (names ??= namesFor(services, tenantId, config)) };
   const failed: string[] = [];
   let sent = 0;
   let skipped = 0;
   for (const s of due) {
-    const run = await sendScheduled(services, deps, tenantId, config, s, at);
+    const run = await sendScheduled(job, s);
     sent += run.recipients.filter((r) => r.status === 'sent').length;
     skipped += run.recipients.filter((r) => r.status === 'skipped').length;
     const gaveUp = at.getTime() - Date.parse(s.nextRunAt!) > GIVE_UP_MS;
@@ -160,7 +162,18 @@ export async function runScheduledReports(services: Services, deps: ScheduledRep
   return { due: due.length, sent, skipped, failed };
 }
 
-async function sendScheduled(services: Services, deps: ScheduledReportDeps, tenantId: string, config: TenantConfig, s: SavedReport, at: Date): Promise<SavedRun> {
+/** One tenant's run of the job: what every send of it shares (the staff and product names read once, on the first send). */
+interface JobRun {
+  services: Services;
+  deps: ScheduledReportDeps;
+  tenantId: string;
+  config: TenantConfig;
+  at: Date;
+  namesOf: () => Promise<Map<string, string>>;
+}
+
+async function sendScheduled(job: JobRun, s: SavedReport): Promise<SavedRun> {
+  const { services, tenantId, at } = job;
   const runAt = s.nextRunAt!;
   const recipients: SavedRun['recipients'] = [];
   for (const staffId of s.schedule!.recipients) {
@@ -169,7 +182,7 @@ async function sendScheduled(services: Services, deps: ScheduledReportDeps, tena
       recipients.push({ staffId, status: 'sent', reason: 'sent by an earlier try' });
       continue;
     }
-    const outcome = await sendTo(services, deps, tenantId, config, s, staffId, at);
+    const outcome = await sendTo(job, s, staffId);
     recipients.push({ staffId, ...outcome });
     await services.alerts.finishRun(tenantId, JOB, runKey, outcome.status === 'failed' ? 'failed' : 'done', { status: outcome.status, ...(outcome.reason && { reason: outcome.reason }) });
   }
@@ -177,7 +190,8 @@ async function sendScheduled(services: Services, deps: ScheduledReportDeps, tena
   return { at: runAt, status: n('failed') === 0 ? 'sent' : n('failed') === recipients.length ? 'failed' : 'partial', recipients };
 }
 
-async function sendTo(services: Services, deps: ScheduledReportDeps, tenantId: string, config: TenantConfig, s: SavedReport, staffId: string, at: Date): Promise<Omit<SavedRun['recipients'][number], 'staffId'>> {
+async function sendTo(job: JobRun, s: SavedReport, staffId: string): Promise<Omit<SavedRun['recipients'][number], 'staffId'>> {
+  const { services, deps, tenantId, config, at } = job;
   const staff: Staff | undefined = await services.staff.get(tenantId, staffId);
   if (!staff?.active) return { status: 'skipped', reason: staff ? 'deactivated' : 'no such staff member' };
   if (!can({ tenantId: tenantId, staffId, role: staff.role }, 'report:run')) return { status: 'skipped', reason: `a ${staff.role} does not receive reports` };
@@ -193,8 +207,7 @@ async function sendTo(services: Services, deps: ScheduledReportDeps, tenantId: s
     return { status: 'failed', reason: 'the report could not be run' };
   }
   try {
-    const names = await staffNames(services, tenantId);
-    for (const p of config.products.value) if (!names.has(p.id)) names.set(p.id, p.name);
+    const names = await job.namesOf();
     const rendered = await renderReportEmail({ tenantName: config.settings.name, saved: s, recipient: staff, result, names, currency: config.settings.currency });
     const raw = await composeReportEmail(rendered, { from: deps.mail.from, to: staff }, s.id);
     await deps.mail.mailer.send({ from: deps.mail.from, to: [staff.email], raw, key: `report-${tenantId}-${s.id}-${s.nextRunAt}-${staffId}`, tenantId: tenantId });
@@ -206,7 +219,7 @@ async function sendTo(services: Services, deps: ScheduledReportDeps, tenantId: s
 }
 
 /** Staff names by id, for the email's rows (the CSV keeps the ids); product names join them. */
-async function staffNames(services: Services, tenantId: string): Promise<Map<string, string>> {
+async function namesFor(services: Services, tenantId: string, config: TenantConfig): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   let cursor: string | undefined;
   do {
@@ -214,6 +227,7 @@ async function staffNames(services: Services, tenantId: string): Promise<Map<str
     for (const m of page.items) names.set(m.staffId, m.name);
     cursor = page.cursor;
   } while (cursor);
+  for (const p of config.products.value) if (!names.has(p.id)) names.set(p.id, p.name);
   return names;
 }
 
